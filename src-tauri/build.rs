@@ -1,0 +1,10 @@
+fn main() {
+    // Capabilities live beside the Rust sources, not at the package root where tauri-build looks by default.
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(&[]));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {error:#}");
+    }
+}

@@ -1,0 +1,47 @@
+//! csfle-provisioner-cli: the same engine as the desktop app, for scripts and servers.
+
+mod output;
+mod provision;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "csfle-provisioner-cli",
+    version,
+    about = "Sets up the AWS side of MongoDB Client-Side Field Level Encryption: a KMS key, a least-privilege IAM user, and its access key stored in the OS keychain."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (or reuse) a KMS key and a service-account user whose access key goes to the keychain.
+    Provision(provision::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: could not start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Provision(args) => provision::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(report) => {
+            output::print_error(&report);
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! What the program prints: results on stdout, progress and errors on stderr, never a secret.
+
+use csfle_core::error::ErrorReport;
+use csfle_core::model::{Plan, Progress, StepId};
+
+pub fn print_error(report: &ErrorReport) {
+    eprintln!("error: {}", report.message);
+    eprintln!("what to do: {}", report.hint);
+    if let Some(rollback) = &report.rollback {
+        for undone in &rollback.undone {
+            eprintln!("rolled back: {undone}");
+        }
+        for left in &rollback.left_behind {
+            eprintln!("LEFT BEHIND (remove it by hand): {left}");
+        }
+    }
+}
+
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), ErrorReport> {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            println!("{text}");
+            Ok(())
+        }
+        Err(error) => Err(ErrorReport {
+            code: "output-failed".into(),
+            message: format!("could not format the result: {error}"),
+            hint: "Run again without --json.".into(),
+            rollback: None,
+        }),
+    }
+}
+
+pub fn print_plan(plan: &Plan) {
+    let who = &plan.identity;
+    println!("Acting as {} (account {}) in {}", who.arn, who.account_id, who.region);
+    if let Some(endpoint) = &who.endpoint_override {
+        println!("Endpoint override: {endpoint} (not the real AWS endpoint)");
+    }
+    println!("\nPlan:");
+    for (n, step) in plan.steps.iter().enumerate() {
+        println!("  {}. {:<48} {}", n + 1, step.action, step.target);
+        println!("     {}", step.summary);
+    }
+    println!("\nInline policy {} for {}:\n  {}", plan.policy_name, plan.user_name, plan.policy_document);
+}
+
+fn step_name(step: StepId) -> &'static str {
+    match step {
+        StepId::CreateKey => "create key",
+        StepId::CreateAlias => "create alias",
+        StepId::CreateUser => "create user",
+        StepId::PutUserPolicy => "attach policy",
+        StepId::CreateAccessKey => "create access key",
+        StepId::StoreInKeychain => "store in keychain",
+        StepId::Verify => "verify",
+    }
+}
+
+pub fn print_progress(event: Progress) {
+    match event {
+        Progress::Started { step } => eprintln!("… {}", step_name(step)),
+        Progress::Finished { step, detail, elapsed_ms } => {
+            eprintln!("✓ {} ({elapsed_ms} ms): {detail}", step_name(step))
+        }
+        Progress::Waiting { message, .. } => eprintln!("  {message}"),
+        Progress::Failed { step, message, .. } => eprintln!("✗ {}: {message}", step_name(step)),
+        Progress::RolledBack { message, .. } => eprintln!("↩ {message}"),
+        Progress::RollbackFailed { message, .. } => eprintln!("! {message}"),
+    }
+}

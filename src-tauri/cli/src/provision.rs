@@ -1,0 +1,109 @@
+use crate::output;
+use csfle_core::apply::{self, ApplyOptions};
+use csfle_core::cancel::Cancel;
+use csfle_core::connect::{self, ConnectOptions};
+use csfle_core::error::{ErrorReport, ProvisionError};
+use csfle_core::keychain::{OsVault, Vault};
+use csfle_core::model::{KeyChoice, SetupRequest};
+use csfle_core::plan;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("key").required(true).args(["new_key", "existing_key"])))]
+pub struct Args {
+    /// Name of the new IAM user (the application's service account).
+    #[arg(long)]
+    user: String,
+    /// Create a new KMS key with this alias (alias/<name>).
+    #[arg(long, value_name = "ALIAS")]
+    new_key: Option<String>,
+    /// Use this existing key: key ARN, key id or alias.
+    #[arg(long, value_name = "KEY")]
+    existing_key: Option<String>,
+    /// Description of the new key.
+    #[arg(long, default_value = "MongoDB CSFLE master key (created by csfle-provisioner)")]
+    description: String,
+    /// Name of the inline policy (default: csfle-kms-<user>).
+    #[arg(long)]
+    policy_name: Option<String>,
+    /// AWS region (default: from the profile or the environment).
+    #[arg(long)]
+    region: Option<String>,
+    /// Profile of ~/.aws/config to act as (default: the default credential chain).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Show the plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Seconds to wait for IAM to make the new access key usable.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    verify_timeout: u64,
+}
+
+pub async fn run(args: Args) -> Result<(), ErrorReport> {
+    let key = match (args.new_key, args.existing_key) {
+        (Some(alias), _) => KeyChoice::New {
+            alias,
+            description: args.description,
+        },
+        (None, Some(key)) => KeyChoice::Existing { key },
+        (None, None) => unreachable_by_clap(),
+    };
+    let request = SetupRequest {
+        key,
+        user_name: args.user,
+        policy_name: args.policy_name,
+    };
+    let options = ConnectOptions {
+        profile: args.profile,
+        region: args.region,
+    };
+    // Every input is checked before the first AWS call, so a typo costs nothing.
+    let config = connect::load_config(&options).await.map_err(|e| e.report(None))?;
+    let region = connect::region_of(&config).map_err(|e| e.report(None))?;
+    plan::validate_request(&request, &region).map_err(|e| ProvisionError::from(e).report(None))?;
+    let connection = connect::establish(config).await.map_err(|e| e.report(None))?;
+    let vault: Arc<dyn Vault> = Arc::new(OsVault);
+    let plan = plan::plan(&connection, &request, &vault.store_name())
+        .await
+        .map_err(|e| e.report(None))?;
+    if args.dry_run {
+        return if args.json {
+            output::print_json(&plan)
+        } else {
+            output::print_plan(&plan);
+            println!("\nDry run: nothing was changed.");
+            Ok(())
+        };
+    }
+    if !args.json {
+        output::print_plan(&plan);
+        println!();
+    }
+    let apply_options = ApplyOptions {
+        verify_limit: Duration::from_secs(args.verify_timeout),
+    };
+    let sink = output::print_progress;
+    let outcome = apply::apply(&connection, &plan, vault, &sink, &Cancel::default(), &apply_options)
+        .await
+        .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
+    if args.json {
+        output::print_json(&outcome)
+    } else {
+        println!("Done. The credentials are in your {} and work.", outcome.keychain.store);
+        println!("  key:        {} ({})", outcome.key_arn, outcome.region);
+        println!("  user:       {}", outcome.user_arn);
+        println!("  access key: {}", csfle_core::mask_access_key_id(&outcome.access_key_id));
+        println!("  keychain:   {} / {}", outcome.keychain.service, outcome.keychain.account);
+        Ok(())
+    }
+}
+
+fn unreachable_by_clap() -> KeyChoice {
+    // The argument group makes one of the two required; clap exits before we get here.
+    KeyChoice::Existing { key: String::new() }
+}

@@ -1,0 +1,340 @@
+//! Applying a plan: create, store, prove; and on any failure, undo everything this run made.
+
+use crate::aws_error::AwsFailure;
+use crate::cancel::Cancel;
+use crate::connect::Connection;
+use crate::error::{ProvisionError, RollbackReport};
+use crate::keychain::Vault;
+use crate::model::{Outcome, Plan, PlannedKey, Progress, ProgressSink, StepId};
+use crate::rollback::{Created, Ledger};
+use crate::secret::Sensitive;
+use crate::verify::{self, Probe};
+use crate::{credentials, policy, tags};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// The bound on waiting for IAM to make the new key usable.
+    pub verify_limit: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            verify_limit: verify::DEFAULT_LIMIT,
+        }
+    }
+}
+
+/// A failed run: why, and what rollback did about it.
+#[derive(Debug)]
+pub struct ApplyFailure {
+    pub error: ProvisionError,
+    pub rollback: RollbackReport,
+}
+
+/// Runs `plan`. On success everything exists and works; on failure nothing this run created is
+/// left, except what the returned report lists as left behind.
+pub async fn apply(
+    connection: &Connection,
+    plan: &Plan,
+    vault: Arc<dyn Vault>,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+    options: &ApplyOptions,
+) -> Result<Outcome, ApplyFailure> {
+    let mut ledger = Ledger::default();
+    let result = run(connection, plan, &vault, sink, cancel, options, &mut ledger).await;
+    match result {
+        Ok(outcome) => Ok(outcome),
+        Err(error) => {
+            let rollback = ledger.roll_back(connection, &vault, sink).await;
+            Err(ApplyFailure { error, rollback })
+        }
+    }
+}
+
+async fn run(
+    connection: &Connection,
+    plan: &Plan,
+    vault: &Arc<dyn Vault>,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+    options: &ApplyOptions,
+    ledger: &mut Ledger,
+) -> Result<Outcome, ProvisionError> {
+    let iam = connection.iam();
+    let kms = connection.kms();
+    let user = plan.user_name.as_str();
+
+    // Stage 1: the key and the user do not depend on each other.
+    let create_key = async {
+        match &plan.key {
+            PlannedKey::New { description, .. } => {
+                step(sink, StepId::CreateKey, create_key(&kms, description, user)).await.map(Some)
+            }
+            PlannedKey::Existing { .. } => Ok(None),
+        }
+    };
+    let create_user = step(sink, StepId::CreateUser, create_user(&iam, user));
+    let (key, user_arn) = tokio::join!(create_key, create_user);
+    if let Ok(Some((key_id, arn))) = &key {
+        ledger.record(Created::Key {
+            key_id: key_id.clone(),
+            arn: arn.clone(),
+        });
+    }
+    if user_arn.is_ok() {
+        ledger.record(Created::User(user.to_string()));
+    }
+    let (key, user_arn) = (key?, user_arn?);
+    let key_arn = match (&key, &plan.key) {
+        (Some((_, arn)), _) => arn.clone(),
+        (None, PlannedKey::Existing { arn, .. }) => arn.clone(),
+        (None, PlannedKey::New { .. }) => unreachable_key()?,
+    };
+    checkpoint(cancel)?;
+
+    // Stage 2: naming the key, granting the user, and making its access key are independent.
+    let alias = match &plan.key {
+        PlannedKey::New { alias, .. } => Some(alias.clone()),
+        PlannedKey::Existing { alias, .. } => alias.clone(),
+    };
+    let create_alias = async {
+        match (&plan.key, &key) {
+            (PlannedKey::New { alias, .. }, Some((key_id, _))) => {
+                step(sink, StepId::CreateAlias, create_alias(&kms, alias, key_id)).await.map(Some)
+            }
+            _ => Ok(None),
+        }
+    };
+    let document = policy::kms_policy_document(&key_arn);
+    let put_policy = step(
+        sink,
+        StepId::PutUserPolicy,
+        put_policy(&iam, user, &plan.policy_name, &document),
+    );
+    let create_access_key = step(sink, StepId::CreateAccessKey, create_access_key(&iam, user));
+    let (alias_done, policy_done, access_key) = tokio::join!(create_alias, put_policy, create_access_key);
+    if let Ok(Some(alias)) = &alias_done {
+        ledger.record(Created::Alias(alias.clone()));
+    }
+    if policy_done.is_ok() {
+        ledger.record(Created::Policy {
+            user: user.to_string(),
+            name: plan.policy_name.clone(),
+        });
+    }
+    if let Ok((id, _)) = &access_key {
+        ledger.record(Created::AccessKey {
+            user: user.to_string(),
+            id: id.clone(),
+        });
+    }
+    alias_done?;
+    policy_done?;
+    let (access_key_id, secret) = access_key?;
+    checkpoint(cancel)?;
+
+    // Stage 3: the keychain. Until this succeeds, the secret exists only in this process.
+    let payload = credentials::StoredCredentials {
+        access_key_id: &access_key_id,
+        secret_access_key: &secret,
+        key_arn: &key_arn,
+        key_alias: alias.as_deref(),
+        region: connection.region(),
+        account_id: connection.account_id(),
+        principal_arn: &user_arn,
+        principal_name: user,
+        policy_name: &plan.policy_name,
+    };
+    let account = plan.keychain.account.clone();
+    let label = format!("MongoDB CSFLE credentials for {user} ({})", connection.account_id());
+    let sealed = payload.seal();
+    let store_vault = Arc::clone(vault);
+    let store_account = account.clone();
+    step(sink, StepId::StoreInKeychain, async move {
+        let saved = tokio::task::spawn_blocking(move || store_vault.save(&store_account, &label, &sealed)).await;
+        match saved {
+            Ok(result) => result.map_err(ProvisionError::from),
+            Err(_) => Err(crate::keychain::KeychainError::WriteFailed {
+                detail: "the keychain call did not finish".into(),
+            }
+            .into()),
+        }
+        .map(|()| format!("Saved in {} as {} / {}", plan.keychain.store, plan.keychain.service, plan.keychain.account))
+    })
+    .await?;
+    ledger.record(Created::KeychainItem(account));
+    checkpoint(cancel)?;
+
+    // Stage 4: prove it with the new credentials alone.
+    let probe = Probe {
+        access_key_id: &access_key_id,
+        secret: &secret,
+        session_token: None,
+        key_arn: &key_arn,
+        expected_arn: &user_arn,
+    };
+    step(sink, StepId::Verify, async {
+        verify::verify(&connection.config, &probe, options.verify_limit, sink, cancel)
+            .await
+            .map(|()| "Encrypted and decrypted a random 32-byte value with the new credentials".to_string())
+    })
+    .await?;
+
+    Ok(Outcome {
+        key_arn,
+        key_alias: alias,
+        region: connection.region().to_string(),
+        user_arn,
+        user_name: user.to_string(),
+        policy_name: plan.policy_name.clone(),
+        access_key_id,
+        keychain: plan.keychain.clone(),
+        verified: true,
+    })
+}
+
+fn unreachable_key() -> Result<String, ProvisionError> {
+    Err(ProvisionError::RoundTrip("the new key was not created".into()))
+}
+
+fn checkpoint(cancel: &Cancel) -> Result<(), ProvisionError> {
+    if cancel.is_cancelled() {
+        Err(ProvisionError::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+/// Something that reports what it achieved in one line for the progress view.
+trait Detail {
+    fn detail(&self) -> String;
+}
+
+impl Detail for String {
+    fn detail(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Detail for (String, String) {
+    fn detail(&self) -> String {
+        self.1.clone()
+    }
+}
+
+impl Detail for (String, Sensitive) {
+    fn detail(&self) -> String {
+        format!("Access key {} created", crate::mask_access_key_id(&self.0))
+    }
+}
+
+/// Runs one step with started/finished/failed events and its elapsed time.
+async fn step<T: Detail>(
+    sink: &dyn ProgressSink,
+    id: StepId,
+    work: impl Future<Output = Result<T, ProvisionError>>,
+) -> Result<T, ProvisionError> {
+    sink.emit(Progress::Started { step: id });
+    let started = Instant::now();
+    let result = work.await;
+    let elapsed_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    match &result {
+        Ok(value) => sink.emit(Progress::Finished {
+            step: id,
+            detail: value.detail(),
+            elapsed_ms,
+        }),
+        Err(error) => sink.emit(Progress::Failed {
+            step: id,
+            message: error.to_string(),
+            elapsed_ms,
+        }),
+    }
+    result
+}
+
+/// Returns (key id, key ARN).
+async fn create_key(
+    kms: &aws_sdk_kms::Client,
+    description: &str,
+    user: &str,
+) -> Result<(String, String), ProvisionError> {
+    let reply = kms
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
+        .description(description)
+        .set_tags(Some(tags::kms_tags(user)))
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("kms:CreateKey", &e))?;
+    let metadata = reply
+        .key_metadata()
+        .ok_or_else(|| ProvisionError::RoundTrip("KMS did not describe the new key".into()))?;
+    Ok((metadata.key_id().to_string(), metadata.arn().unwrap_or_default().to_string()))
+}
+
+async fn create_alias(kms: &aws_sdk_kms::Client, alias: &str, key_id: &str) -> Result<String, ProvisionError> {
+    kms.create_alias()
+        .alias_name(alias)
+        .target_key_id(key_id)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("kms:CreateAlias", &e))?;
+    Ok(alias.to_string())
+}
+
+/// Returns the user's ARN.
+async fn create_user(iam: &aws_sdk_iam::Client, user: &str) -> Result<String, ProvisionError> {
+    let reply = iam
+        .create_user()
+        .user_name(user)
+        .set_tags(Some(tags::iam_tags()))
+        .send()
+        .await
+        .map_err(|e| {
+            let failure = AwsFailure::from_sdk("iam:CreateUser", &e);
+            if failure.kind == crate::aws_error::AwsFailureKind::AlreadyExists {
+                ProvisionError::UserExists(user.to_string())
+            } else {
+                failure.into()
+            }
+        })?;
+    Ok(reply.user().map(|u| u.arn().to_string()).unwrap_or_default())
+}
+
+async fn put_policy(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    name: &str,
+    document: &str,
+) -> Result<String, ProvisionError> {
+    iam.put_user_policy()
+        .user_name(user)
+        .policy_name(name)
+        .policy_document(document)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:PutUserPolicy", &e))?;
+    Ok(format!("Policy {name} allows kms:Encrypt and kms:Decrypt on the key"))
+}
+
+/// Returns the access key id and its secret, which moves straight into a [`Sensitive`].
+async fn create_access_key(iam: &aws_sdk_iam::Client, user: &str) -> Result<(String, Sensitive), ProvisionError> {
+    let reply = iam
+        .create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:CreateAccessKey", &e))?;
+    let Some(mut key) = reply.access_key else {
+        return Err(ProvisionError::RoundTrip("IAM returned no access key".into()));
+    };
+    let secret = Sensitive::new(std::mem::take(&mut key.secret_access_key));
+    Ok((key.access_key_id, secret))
+}

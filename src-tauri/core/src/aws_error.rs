@@ -1,0 +1,157 @@
+//! Turns SDK errors into what an admin can act on: which AWS action failed and why, in words.
+//! The SDK's own Debug output (request dumps, headers) never leaves this module.
+
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum AwsFailureKind {
+    AccessDenied,
+    InvalidCredentials,
+    ExpiredCredentials,
+    Throttled,
+    Unreachable,
+    NotFound,
+    AlreadyExists,
+    LimitExceeded,
+    Other,
+}
+
+/// A failed AWS call: `action` is the IAM action name (`iam:CreateUser`), which is also the
+/// permission an admin would need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsFailure {
+    pub action: &'static str,
+    pub kind: AwsFailureKind,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for AwsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.kind {
+            AwsFailureKind::AccessDenied => "was denied",
+            AwsFailureKind::InvalidCredentials => "was rejected: the AWS credentials are not valid",
+            AwsFailureKind::ExpiredCredentials => "was rejected: the AWS session has expired",
+            AwsFailureKind::Throttled => "was throttled by AWS",
+            AwsFailureKind::Unreachable => "could not reach AWS",
+            AwsFailureKind::NotFound => "did not find what it looked for",
+            AwsFailureKind::AlreadyExists => "found that the resource already exists",
+            AwsFailureKind::LimitExceeded => "hit an AWS limit",
+            AwsFailureKind::Other => "failed",
+        };
+        write!(f, "{} {what}", self.action)?;
+        if !self.message.is_empty() {
+            write!(f, " ({})", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AwsFailure {}
+
+impl AwsFailure {
+    pub fn hint(&self) -> String {
+        match self.kind {
+            AwsFailureKind::AccessDenied => format!(
+                "Your AWS identity lacks the permission {}. Ask your AWS administrator to allow it, or connect with a profile that has it, then try again.",
+                self.action
+            ),
+            AwsFailureKind::InvalidCredentials => "Check the access key of the AWS profile you connected with, or choose another profile.".into(),
+            AwsFailureKind::ExpiredCredentials => "Sign in to AWS again (for SSO profiles: aws sso login), then try again.".into(),
+            AwsFailureKind::Throttled => "AWS is limiting requests right now. Wait a minute and try again.".into(),
+            AwsFailureKind::Unreachable => "Check the network connection (or that the sandbox emulator is running), then try again.".into(),
+            AwsFailureKind::NotFound => "Check the name or ARN and the region, then try again.".into(),
+            AwsFailureKind::AlreadyExists => "Choose another name, or remove the existing resource first.".into(),
+            AwsFailureKind::LimitExceeded => "An AWS account limit was reached. Remove unused resources or ask AWS support to raise the limit.".into(),
+            AwsFailureKind::Other => "Try again; if it keeps failing, check the AWS Health Dashboard.".into(),
+        }
+    }
+
+    /// Maps an SDK error from `action`. Also copes with emulators that answer a refusal with a bare
+    /// HTTP 403 and a body the SDK cannot parse.
+    pub fn from_sdk<E>(action: &'static str, error: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let status = error.raw_response().map(|r| r.status().as_u16());
+        let (kind, code, message) = match error {
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (
+                AwsFailureKind::Unreachable,
+                None,
+                "no answer from the AWS endpoint".to_string(),
+            ),
+            SdkError::ConstructionFailure(_) => (
+                AwsFailureKind::Other,
+                None,
+                "the request could not be built".to_string(),
+            ),
+            _ => {
+                let code = error.code().map(str::to_string);
+                let message = error.message().unwrap_or_default().to_string();
+                (classify(code.as_deref(), status), code, message)
+            }
+        };
+        AwsFailure {
+            action,
+            kind,
+            code,
+            message,
+        }
+    }
+}
+
+fn classify(code: Option<&str>, status: Option<u16>) -> AwsFailureKind {
+    match code {
+        Some(
+            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
+            | "AuthorizationError",
+        ) => AwsFailureKind::AccessDenied,
+        Some(
+            "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch"
+            | "IncompleteSignature" | "InvalidSignatureException",
+        ) => AwsFailureKind::InvalidCredentials,
+        Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired") => {
+            AwsFailureKind::ExpiredCredentials
+        }
+        Some("Throttling" | "ThrottlingException" | "TooManyRequestsException") => {
+            AwsFailureKind::Throttled
+        }
+        Some("NoSuchEntity" | "NotFoundException" | "NoSuchEntityException") => {
+            AwsFailureKind::NotFound
+        }
+        Some("EntityAlreadyExists" | "AlreadyExistsException") => AwsFailureKind::AlreadyExists,
+        Some("LimitExceeded" | "LimitExceededException") => AwsFailureKind::LimitExceeded,
+        _ if status == Some(403) => AwsFailureKind::AccessDenied,
+        _ => AwsFailureKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_actionable_kinds() {
+        assert_eq!(classify(Some("AccessDenied"), Some(403)), AwsFailureKind::AccessDenied);
+        assert_eq!(classify(None, Some(403)), AwsFailureKind::AccessDenied);
+        assert_eq!(classify(Some("ThrottlingException"), Some(400)), AwsFailureKind::Throttled);
+        assert_eq!(classify(Some("InvalidClientTokenId"), Some(403)), AwsFailureKind::InvalidCredentials);
+        assert_eq!(classify(Some("InternalFailure"), Some(500)), AwsFailureKind::Other);
+    }
+
+    #[test]
+    fn access_denied_hint_names_the_permission() {
+        let failure = AwsFailure {
+            action: "iam:PutUserPolicy",
+            kind: AwsFailureKind::AccessDenied,
+            code: Some("AccessDenied".into()),
+            message: "not allowed".into(),
+        };
+        assert!(failure.hint().contains("iam:PutUserPolicy"));
+        assert_eq!(failure.to_string(), "iam:PutUserPolicy was denied (not allowed)");
+    }
+}

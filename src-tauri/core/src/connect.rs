@@ -1,0 +1,124 @@
+//! The admin's connection: credentials from the default chain or a named profile, a region, and
+//! whatever endpoint override the environment sets (`AWS_ENDPOINT_URL`), checked with STS.
+
+use crate::aws_error::AwsFailure;
+use crate::error::ProvisionError;
+use crate::model::Identity;
+use crate::validate;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use serde::Deserialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+pub struct ConnectOptions {
+    /// A profile of the shared config files; `None` uses the default credential chain.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// `None` takes the region from the profile or the environment.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// A checked connection: the SDK configuration every later call uses, and who it acts as.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub config: SdkConfig,
+    pub identity: Identity,
+}
+
+impl Connection {
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.config)
+    }
+
+    pub fn kms(&self) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::new(&self.config)
+    }
+
+    pub fn region(&self) -> &str {
+        &self.identity.region
+    }
+
+    pub fn account_id(&self) -> &str {
+        &self.identity.account_id
+    }
+
+    pub fn partition(&self) -> &'static str {
+        crate::regions::partition_of(self.region()).unwrap_or("aws")
+    }
+}
+
+/// Loads the SDK configuration for `options` without calling AWS.
+pub async fn load_config(options: &ConnectOptions) -> Result<SdkConfig, ProvisionError> {
+    let profile = non_empty(&options.profile);
+    let region = non_empty(&options.region);
+    if let Some(profile) = profile {
+        validate::profile(profile)?;
+    }
+    if let Some(region) = region {
+        validate::region(region)?;
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    Ok(loader.load().await)
+}
+
+/// Loads the configuration and asks STS who it is, before anything else may happen.
+pub async fn connect(options: &ConnectOptions) -> Result<Connection, ProvisionError> {
+    establish(load_config(options).await?).await
+}
+
+/// The region a loaded configuration will act in, checked.
+pub fn region_of(config: &SdkConfig) -> Result<String, ProvisionError> {
+    let region = config.region().map(|r| r.as_ref()).unwrap_or_default();
+    Ok(validate::region(region)?)
+}
+
+/// Checks a loaded configuration with STS.
+pub async fn establish(config: SdkConfig) -> Result<Connection, ProvisionError> {
+    let region = region_of(&config)?;
+    if config.credentials_provider().is_none() {
+        return Err(ProvisionError::NoCredentials(
+            "no credential source is configured".into(),
+        ));
+    }
+    let identity = whoami(&config, &region).await?;
+    Ok(Connection { config, identity })
+}
+
+/// sts:GetCallerIdentity needs no permission, so it tells "wrong credentials" from "not allowed".
+pub async fn whoami(config: &SdkConfig, region: &str) -> Result<Identity, ProvisionError> {
+    let sts = aws_sdk_sts::Client::new(config);
+    let reply = sts.get_caller_identity().send().await.map_err(|error| {
+        if let aws_sdk_sts::error::SdkError::ConstructionFailure(_) = &error {
+            // The SDK reports a credential chain that found nothing as a request it could not build.
+            ProvisionError::NoCredentials(credential_problem(&error))
+        } else {
+            ProvisionError::Aws(AwsFailure::from_sdk("sts:GetCallerIdentity", &error))
+        }
+    })?;
+    Ok(Identity {
+        account_id: reply.account().unwrap_or_default().to_string(),
+        arn: reply.arn().unwrap_or_default().to_string(),
+        region: region.to_string(),
+        endpoint_override: config.endpoint_url().map(str::to_string),
+    })
+}
+
+/// The innermost cause's text (for example "no providers in chain provided credentials").
+fn credential_problem(error: &dyn std::error::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}

@@ -1,0 +1,115 @@
+//! The keychain item's content: one JSON object with the access key and the setup it belongs to,
+//! so the item alone is enough to configure a MongoDB driver or answer `credential_process`.
+
+use crate::secret::Sensitive;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+/// Borrowed view for writing; the secret is only ever serialized here, into zeroizing memory.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StoredCredentials<'a> {
+    pub access_key_id: &'a str,
+    #[serde(serialize_with = "expose")]
+    pub secret_access_key: &'a Sensitive,
+    pub key_arn: &'a str,
+    pub key_alias: Option<&'a str>,
+    pub region: &'a str,
+    pub account_id: &'a str,
+    #[serde(rename = "UserArn")]
+    pub principal_arn: &'a str,
+    #[serde(rename = "UserName")]
+    pub principal_name: &'a str,
+    pub policy_name: &'a str,
+}
+
+fn expose<S: serde::Serializer>(secret: &&Sensitive, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose())
+}
+
+impl StoredCredentials<'_> {
+    /// The item's text. Written into a buffer large enough up front, so no reallocation leaves a
+    /// stray copy of the secret in freed memory.
+    pub fn seal(&self) -> Sensitive {
+        let mut buffer = Zeroizing::new(Vec::with_capacity(4096));
+        buffer.extend_from_slice(br#"{"Version":1,"#);
+        let mut body = Zeroizing::new(Vec::with_capacity(4096));
+        if serde_json::to_writer(&mut *body, self).is_ok() {
+            // Splice our fields after the version marker: `{"Version":1,` + `"AccessKeyId":…}`.
+            buffer.extend_from_slice(&body[1..]);
+        }
+        let text = String::from_utf8(std::mem::take(&mut *buffer)).unwrap_or_default();
+        Sensitive::new(text)
+    }
+}
+
+/// What a keychain item holds, read back.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoadedCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: Sensitive,
+    pub key_arn: String,
+    #[serde(default)]
+    pub key_alias: Option<String>,
+    pub region: String,
+    #[serde(default)]
+    pub account_id: String,
+    pub user_arn: String,
+    #[serde(default)]
+    pub user_name: String,
+    #[serde(default)]
+    pub policy_name: String,
+}
+
+impl LoadedCredentials {
+    pub fn parse(item: &Sensitive) -> Result<Self, crate::keychain::KeychainError> {
+        // serde_json's message can quote the input; say only where it broke.
+        serde_json::from_str(item.expose()).map_err(|e| crate::keychain::KeychainError::ReadFailed {
+            detail: format!("the item is not in this app's format (line {}, column {})", e.line(), e.column()),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Sensitive {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Sensitive::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_item_round_trips_and_names_every_field() {
+        let secret = Sensitive::new("s3cr3t/with\"quote".into());
+        let stored = StoredCredentials {
+            access_key_id: "AKIAEXAMPLE",
+            secret_access_key: &secret,
+            key_arn: "arn:aws:kms:us-east-1:111122223333:key/k",
+            key_alias: Some("alias/app"),
+            region: "us-east-1",
+            account_id: "111122223333",
+            principal_arn: "arn:aws:iam::111122223333:user/app",
+            principal_name: "app",
+            policy_name: "csfle-kms-app",
+        };
+        let sealed = stored.seal();
+        let value: serde_json::Value = serde_json::from_str(sealed.expose()).unwrap();
+        assert_eq!(value["Version"], 1);
+        assert_eq!(value["SecretAccessKey"], "s3cr3t/with\"quote");
+        assert_eq!(value["UserArn"], "arn:aws:iam::111122223333:user/app");
+        let loaded = LoadedCredentials::parse(&sealed).unwrap();
+        assert_eq!(loaded.secret_access_key.expose(), "s3cr3t/with\"quote");
+        assert_eq!(loaded.key_alias.as_deref(), Some("alias/app"));
+        assert!(!format!("{loaded:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn parse_errors_do_not_quote_the_item() {
+        let broken = Sensitive::new("{\"SecretAccessKey\": \"s3cr3t\", oops".into());
+        let error = LoadedCredentials::parse(&broken).unwrap_err();
+        assert!(!error.to_string().contains("s3cr3t"));
+    }
+}

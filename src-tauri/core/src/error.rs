@@ -1,0 +1,104 @@
+//! Every way provisioning can fail, each with a stable code and a next step for the admin.
+
+use crate::aws_error::{AwsFailure, AwsFailureKind};
+use crate::keychain::KeychainError;
+use crate::validate::InputError;
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("No AWS credentials could be loaded: {0}")]
+    NoCredentials(String),
+    #[error("{0}")]
+    Aws(#[from] AwsFailure),
+    #[error("The IAM user {0} already exists")]
+    UserExists(String),
+    #[error("The alias {0} is already in use in this region")]
+    AliasExists(String),
+    #[error("No KMS key {key} was found in {region}")]
+    KeyNotFound { key: String, region: String },
+    #[error("The key {key} cannot be used: {reason}")]
+    UnsuitableKey { key: String, reason: String },
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    #[error("The new access key did not become usable within {seconds} s (last answer: {last})")]
+    NotLive { seconds: u64, last: String },
+    #[error("The new credentials could not use the key: {0}")]
+    RoundTrip(String),
+    #[error("Cancelled before it finished")]
+    Cancelled,
+}
+
+impl ProvisionError {
+    /// Stable, machine-readable; front ends and scripts may match on it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProvisionError::Input(_) => "invalid-input",
+            ProvisionError::NoCredentials(_) => "no-credentials",
+            ProvisionError::Aws(f) => match f.kind {
+                AwsFailureKind::AccessDenied => "aws-access-denied",
+                AwsFailureKind::InvalidCredentials => "aws-invalid-credentials",
+                AwsFailureKind::ExpiredCredentials => "aws-expired-credentials",
+                AwsFailureKind::Throttled => "aws-throttled",
+                AwsFailureKind::Unreachable => "aws-unreachable",
+                AwsFailureKind::NotFound => "aws-not-found",
+                AwsFailureKind::AlreadyExists => "aws-already-exists",
+                AwsFailureKind::LimitExceeded => "aws-limit-exceeded",
+                AwsFailureKind::Other => "aws-error",
+            },
+            ProvisionError::UserExists(_) => "user-exists",
+            ProvisionError::AliasExists(_) => "alias-exists",
+            ProvisionError::KeyNotFound { .. } => "key-not-found",
+            ProvisionError::UnsuitableKey { .. } => "key-unsuitable",
+            ProvisionError::Keychain(k) => k.code(),
+            ProvisionError::NotLive { .. } => "credentials-not-live",
+            ProvisionError::RoundTrip(_) => "verify-failed",
+            ProvisionError::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn hint(&self) -> String {
+        match self {
+            ProvisionError::Input(_) => "Correct the field and try again. Nothing was changed in AWS.".into(),
+            ProvisionError::NoCredentials(_) => "Choose an AWS profile that has credentials (or sign in with aws sso login), then connect again.".into(),
+            ProvisionError::Aws(failure) => failure.hint(),
+            ProvisionError::UserExists(_) => "Choose a new user name. This app never reuses an existing user, so it cannot change one it did not create.".into(),
+            ProvisionError::AliasExists(_) => "Choose another alias, or pick that key under \"Use an existing key\".".into(),
+            ProvisionError::KeyNotFound { .. } => "Check the key ARN, id or alias and the region.".into(),
+            ProvisionError::UnsuitableKey { .. } => "Choose an enabled symmetric encryption key that your account manages, or create a new one.".into(),
+            ProvisionError::Keychain(k) => k.hint(),
+            ProvisionError::NotLive { .. } => "IAM can take a while to make new keys usable. Everything was rolled back; try again in a few minutes.".into(),
+            ProvisionError::RoundTrip(_) => "Check that the key's policy lets the account's IAM policies grant access (the default key policy does).".into(),
+            ProvisionError::Cancelled => "Nothing is left half-made; start again when you are ready.".into(),
+        }
+    }
+
+    /// The report a front end shows, with what rollback did when there was one.
+    pub fn report(&self, rollback: Option<RollbackReport>) -> ErrorReport {
+        ErrorReport {
+            code: self.code().to_string(),
+            message: self.to_string(),
+            hint: self.hint(),
+            rollback,
+        }
+    }
+}
+
+/// What rollback undid and what it could not: the admin must know about every leftover.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct RollbackReport {
+    pub undone: Vec<String>,
+    pub left_behind: Vec<String>,
+}
+
+/// The error shape every front end shows: `{code, message, hint}`, plus rollback when relevant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ErrorReport {
+    pub code: String,
+    pub message: String,
+    pub hint: String,
+    pub rollback: Option<RollbackReport>,
+}

@@ -1,0 +1,127 @@
+//! The data that crosses from the engine to its front ends. None of these types can hold a secret:
+//! the access key id is an identifier, the secret access key lives only in [`crate::secret::Sensitive`].
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Who is acting, as AWS sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Identity {
+    pub account_id: String,
+    pub arn: String,
+    pub region: String,
+    /// Set when requests go somewhere other than AWS itself (the sandbox emulator, a proxy).
+    pub endpoint_override: Option<String>,
+}
+
+/// The master key: a new one, or one the account already has.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum KeyChoice {
+    New { alias: String, description: String },
+    Existing { key: String },
+}
+
+/// What the admin asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct SetupRequest {
+    pub key: KeyChoice,
+    pub user_name: String,
+    /// Empty or absent: derived from the user name.
+    #[serde(default)]
+    pub policy_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepId {
+    CreateKey,
+    CreateAlias,
+    CreateUser,
+    PutUserPolicy,
+    CreateAccessKey,
+    StoreInKeychain,
+    Verify,
+}
+
+/// One line of the plan: the AWS action (as IAM names it), what it acts on, and what it means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PlanStep {
+    pub id: StepId,
+    pub action: String,
+    pub target: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum PlannedKey {
+    New { alias: String, description: String },
+    Existing { arn: String, alias: Option<String> },
+}
+
+/// Where the credentials go: `store` is the name the OS gives its keychain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct KeychainRef {
+    pub service: String,
+    pub account: String,
+    pub store: String,
+}
+
+/// Everything that will happen, shown before anything happens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Plan {
+    pub identity: Identity,
+    pub key: PlannedKey,
+    pub user_name: String,
+    pub policy_name: String,
+    /// The exact document PutUserPolicy will send; for a new key the ARN is shown as a placeholder.
+    pub policy_document: String,
+    pub steps: Vec<PlanStep>,
+    pub keychain: KeychainRef,
+}
+
+/// What a finished setup produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Outcome {
+    pub key_arn: String,
+    pub key_alias: Option<String>,
+    pub region: String,
+    pub user_arn: String,
+    pub user_name: String,
+    pub policy_name: String,
+    pub access_key_id: String,
+    pub keychain: KeychainRef,
+    pub verified: bool,
+}
+
+/// Streamed while a plan is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "event", rename_all = "camelCase")]
+pub enum Progress {
+    Started { step: StepId },
+    Finished { step: StepId, detail: String, elapsed_ms: u32 },
+    /// Still working, for example waiting for IAM to make a new key live.
+    Waiting { step: StepId, message: String },
+    Failed { step: StepId, message: String, elapsed_ms: u32 },
+    RolledBack { step: StepId, message: String },
+    RollbackFailed { step: StepId, message: String },
+}
+
+/// Receives progress events; the GUI forwards them over IPC, the CLI prints them.
+pub trait ProgressSink: Send + Sync {
+    fn emit(&self, event: Progress);
+}
+
+impl<F: Fn(Progress) + Send + Sync> ProgressSink for F {
+    fn emit(&self, event: Progress) {
+        self(event)
+    }
+}
+
+/// A sink for callers that do not watch progress.
+pub struct Quiet;
+
+impl ProgressSink for Quiet {
+    fn emit(&self, _event: Progress) {}
+}

@@ -1,0 +1,112 @@
+//! The least-privilege policy the service account gets: Encrypt and Decrypt on one key, nothing else.
+
+/// The exact inline policy document for `key_arn`, in the byte form that is sent to IAM and shown
+/// in the plan, so what the admin reviews is what AWS stores.
+pub fn kms_policy_document(key_arn: &str) -> String {
+    // Structs, not json!: a serde_json Map's key order depends on a crate feature, and the
+    // document must read in AWS's conventional order whatever other crates enable.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Document<'a> {
+        version: &'a str,
+        statement: [Statement<'a>; 1],
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Statement<'a> {
+        effect: &'a str,
+        action: [&'a str; 2],
+        resource: &'a str,
+    }
+    let document = Document {
+        version: "2012-10-17",
+        statement: [Statement {
+            effect: "Allow",
+            action: ["kms:Decrypt", "kms:Encrypt"],
+            resource: key_arn,
+        }],
+    };
+    serde_json::to_string(&document).unwrap_or_default()
+}
+
+/// What the plan shows before a new key exists: the document with the ARN AWS will assign.
+pub fn placeholder_key_arn(partition: &str, region: &str, account: &str) -> String {
+    format!("arn:{partition}:kms:{region}:{account}:key/<id assigned when the key is created>")
+}
+
+/// True when `document` (as IAM returns it, possibly URL-encoded and reformatted) grants exactly
+/// Encrypt and Decrypt on exactly `key_arn`.
+pub fn is_least_privilege(document: &serde_json::Value, key_arn: &str) -> bool {
+    let expected: serde_json::Value = match serde_json::from_str(&kms_policy_document(key_arn)) {
+        Ok(value) => value,
+        Err(_) => return false,
+    };
+    normalise(document) == normalise(&expected)
+}
+
+/// IAM accepts single values where lists are allowed and keeps them as sent; compare by meaning.
+fn normalise(document: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let mut statements: Vec<Value> = match document.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(single) => vec![single.clone()],
+        None => vec![],
+    };
+    for statement in &mut statements {
+        if let Value::Object(fields) = statement {
+            for key in ["Action", "Resource"] {
+                if let Some(value) = fields.get_mut(key) {
+                    let mut list: Vec<String> = match value {
+                        Value::Array(items) => items
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect(),
+                        Value::String(s) => vec![s.clone()],
+                        _ => vec![],
+                    };
+                    list.sort();
+                    *value = serde_json::json!(list);
+                }
+            }
+        }
+    }
+    serde_json::json!({"Version": document.get("Version"), "Statement": statements})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    #[test]
+    fn document_is_exactly_encrypt_and_decrypt_on_one_key() {
+        assert_eq!(
+            kms_policy_document(ARN),
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"{ARN}"}}]}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn drift_is_detected() {
+        let ours: serde_json::Value = serde_json::from_str(&kms_policy_document(ARN)).unwrap();
+        assert!(is_least_privilege(&ours, ARN));
+        let reordered = serde_json::json!({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["kms:Encrypt","kms:Decrypt"],"Resource":ARN}});
+        assert!(is_least_privilege(&reordered, ARN));
+        let wider = serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:*"],"Resource":ARN}]});
+        assert!(!is_least_privilege(&wider, ARN));
+        let any_key = serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"*"}]});
+        assert!(!is_least_privilege(&any_key, ARN));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_arn_yields_valid_json_that_names_it(arn in "\\PC{0,200}") {
+            let parsed: serde_json::Value = serde_json::from_str(&kms_policy_document(&arn)).unwrap();
+            proptest::prop_assert_eq!(parsed["Statement"][0]["Resource"].as_str(), Some(arn.as_str()));
+            proptest::prop_assert!(is_least_privilege(&parsed, &arn));
+        }
+    }
+}

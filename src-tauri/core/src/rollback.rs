@@ -1,0 +1,154 @@
+//! The ledger of what a run created, and its undoing in reverse order. Every resource is entered
+//! the moment AWS confirms it, so a failure anywhere later can remove it.
+
+use crate::aws_error::{AwsFailure, AwsFailureKind};
+use crate::connect::Connection;
+use crate::error::RollbackReport;
+use crate::keychain::Vault;
+use crate::model::{Progress, ProgressSink, StepId};
+use std::sync::Arc;
+
+/// The shortest waiting period KMS allows before deleting a key: the longest chance to undo.
+pub const KEY_DELETION_DAYS: i32 = 7;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    Key { key_id: String, arn: String },
+    Alias(String),
+    User(String),
+    Policy { user: String, name: String },
+    AccessKey { user: String, id: String },
+    KeychainItem(String),
+}
+
+impl Created {
+    fn step(&self) -> StepId {
+        match self {
+            Created::Key { .. } => StepId::CreateKey,
+            Created::Alias(_) => StepId::CreateAlias,
+            Created::User(_) => StepId::CreateUser,
+            Created::Policy { .. } => StepId::PutUserPolicy,
+            Created::AccessKey { .. } => StepId::CreateAccessKey,
+            Created::KeychainItem(_) => StepId::StoreInKeychain,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Created::Key { arn, .. } => format!("KMS key {arn} (scheduled for deletion in {KEY_DELETION_DAYS} days; cancellable until then)"),
+            Created::Alias(alias) => format!("alias {alias}"),
+            Created::User(user) => format!("IAM user {user}"),
+            Created::Policy { user, name } => format!("inline policy {name} of {user}"),
+            Created::AccessKey { user, id } => format!("access key {} of {user}", crate::mask_access_key_id(id)),
+            Created::KeychainItem(account) => format!("keychain item {} / {account}", crate::keychain::SERVICE),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Ledger(Vec<Created>);
+
+impl Ledger {
+    pub fn record(&mut self, item: Created) {
+        self.0.push(item);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn items(&self) -> &[Created] {
+        &self.0
+    }
+
+    /// Undoes everything, newest first, and reports each result; it never stops at a failure.
+    pub async fn roll_back(
+        self,
+        connection: &Connection,
+        vault: &Arc<dyn Vault>,
+        sink: &dyn ProgressSink,
+    ) -> RollbackReport {
+        let mut report = RollbackReport::default();
+        for item in self.0.into_iter().rev() {
+            let described = item.describe();
+            match undo(&item, connection, vault).await {
+                Ok(()) => {
+                    sink.emit(Progress::RolledBack {
+                        step: item.step(),
+                        message: format!("Removed {described}"),
+                    });
+                    report.undone.push(described);
+                }
+                Err(reason) => {
+                    sink.emit(Progress::RollbackFailed {
+                        step: item.step(),
+                        message: format!("Could not remove {described}: {reason}"),
+                    });
+                    report.left_behind.push(format!("{described}: {reason}"));
+                }
+            }
+        }
+        report
+    }
+}
+
+/// Removes one resource; a resource that is already gone counts as removed.
+pub async fn undo(item: &Created, connection: &Connection, vault: &Arc<dyn Vault>) -> Result<(), String> {
+    let iam = connection.iam();
+    let kms = connection.kms();
+    let result = match item {
+        Created::AccessKey { user, id } => iam
+            .delete_access_key()
+            .user_name(user)
+            .access_key_id(id)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("iam:DeleteAccessKey", &e)),
+        Created::Policy { user, name } => iam
+            .delete_user_policy()
+            .user_name(user)
+            .policy_name(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("iam:DeleteUserPolicy", &e)),
+        Created::User(user) => iam
+            .delete_user()
+            .user_name(user)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("iam:DeleteUser", &e)),
+        Created::Alias(alias) => kms
+            .delete_alias()
+            .alias_name(alias)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("kms:DeleteAlias", &e)),
+        // The bare key id: AWS takes either form, some emulators only this one.
+        Created::Key { key_id, .. } => kms
+            .schedule_key_deletion()
+            .key_id(key_id)
+            .pending_window_in_days(KEY_DELETION_DAYS)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e)),
+        Created::KeychainItem(account) => {
+            let vault = Arc::clone(vault);
+            let account = account.clone();
+            return match tokio::task::spawn_blocking(move || vault.remove(&account)).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("{e}. {}", e.hint())),
+                Err(_) => Err("the keychain call did not finish".into()),
+            };
+        }
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(()),
+        Err(failure) => Err(format!("{failure}. {}", failure.hint())),
+    }
+}

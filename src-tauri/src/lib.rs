@@ -1,0 +1,3 @@
+pub fn run() {
+    let _ = tauri::Builder::default().run(tauri::generate_context!());
+}

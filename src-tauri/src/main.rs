@@ -1,0 +1,1 @@
+fn main(){ csfle_provisioner_app::run() }

@@ -1,0 +1,144 @@
+//! An emulator, a private keyring and a sealed environment, and runs of the CLI inside them.
+
+use super::emulator::Emulator;
+use super::keyring::{KeyringState, PrivateKeyring};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus};
+
+pub const ADMIN_ACCESS_KEY: &str = "AKIAADMINEXAMPLE0001";
+pub const ADMIN_SECRET: &str = "admin-secret-not-used-by-the-emulator";
+pub const REGION: &str = "us-east-1";
+
+pub struct Sandbox {
+    pub emulator: Emulator,
+    pub keyring: PrivateKeyring,
+    pub admin_key: (String, String),
+}
+
+#[derive(Debug)]
+pub struct CliRun {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliRun {
+    pub fn assert_ok(&self) -> &Self {
+        assert!(
+            self.status.success(),
+            "CLI failed ({}):\nstdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    pub fn assert_failed(&self) -> &Self {
+        assert!(
+            !self.status.success(),
+            "CLI should have failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}):\n{}", self.stdout))
+    }
+
+    pub fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl Sandbox {
+    pub fn start() -> Sandbox {
+        Sandbox::with_keyring(KeyringState::Unlocked)
+    }
+
+    pub fn with_keyring(state: KeyringState) -> Sandbox {
+        let keyring = PrivateKeyring::start(state);
+        let emulator = Emulator::start();
+        std::fs::create_dir_all(keyring.home().join(".aws")).expect("aws dir");
+        Sandbox {
+            emulator,
+            keyring,
+            admin_key: (ADMIN_ACCESS_KEY.into(), ADMIN_SECRET.into()),
+        }
+    }
+
+    pub fn aws_dir(&self) -> PathBuf {
+        self.keyring.home().join(".aws")
+    }
+
+    /// Everything a process under test sees: no variable of the developer's own session.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = self.keyring.env();
+        let aws = self.aws_dir();
+        env.extend([
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("AWS_ENDPOINT_URL".into(), self.emulator.url.clone()),
+            ("AWS_ACCESS_KEY_ID".into(), self.admin_key.0.clone()),
+            ("AWS_SECRET_ACCESS_KEY".into(), self.admin_key.1.clone()),
+            ("AWS_REGION".into(), REGION.into()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+            ("AWS_CONFIG_FILE".into(), aws.join("config").display().to_string()),
+            ("AWS_SHARED_CREDENTIALS_FILE".into(), aws.join("credentials").display().to_string()),
+        ]);
+        env
+    }
+
+    pub fn cli(&self, args: &[&str]) -> CliRun {
+        self.cli_with(args, &[])
+    }
+
+    /// Runs the CLI with `overrides` applied on top of the sandbox environment (an empty value unsets).
+    pub fn cli_with(&self, args: &[&str], overrides: &[(&str, &str)]) -> CliRun {
+        let mut command = Command::new(super::workspace_binary("csfle-provisioner-cli"));
+        command.args(args).env_clear();
+        for (key, value) in self.env() {
+            if !overrides.iter().any(|(k, _)| *k == key) {
+                command.env(key, value);
+            }
+        }
+        for (key, value) in overrides {
+            if !value.is_empty() {
+                command.env(key, value);
+            }
+        }
+        let output = command.output().expect("run csfle-provisioner-cli");
+        CliRun {
+            status: output.status,
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn aws(&self) -> super::aws::Aws {
+        super::aws::Aws::new(&self.emulator.url, &self.admin_key.0, &self.admin_key.1)
+    }
+
+    /// Files under the throw-away home that contain `needle` in plain text.
+    pub fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
+        let mut hits = Vec::new();
+        let mut stack = vec![self.keyring.home().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if std::fs::read(&path)
+                    .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                    .unwrap_or(false)
+                {
+                    hits.push(path);
+                }
+            }
+        }
+        hits
+    }
+}
