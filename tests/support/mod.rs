@@ -1,6 +1,6 @@
 //! Real parts for the integration tests: the AWS emulator, a private Secret Service keyring, and
 //! runs of the command-line program in a sealed environment (throw-away HOME, no real ~/.aws).
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod emulator;
 pub mod keyring;

@@ -68,7 +68,7 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
     plan::validate_request(&request, &region).map_err(|e| ProvisionError::from(e).report(None))?;
     let connection = connect::establish(config).await.map_err(|e| e.report(None))?;
     let vault: Arc<dyn Vault> = Arc::new(OsVault);
-    let plan = plan::plan(&connection, &request, &vault.store_name())
+    let plan = plan::plan(&connection, &request, &vault)
         .await
         .map_err(|e| e.report(None))?;
     if args.dry_run {

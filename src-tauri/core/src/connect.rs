@@ -95,11 +95,9 @@ pub async fn establish(config: SdkConfig) -> Result<Connection, ProvisionError> 
 pub async fn whoami(config: &SdkConfig, region: &str) -> Result<Identity, ProvisionError> {
     let sts = aws_sdk_sts::Client::new(config);
     let reply = sts.get_caller_identity().send().await.map_err(|error| {
-        if let aws_sdk_sts::error::SdkError::ConstructionFailure(_) = &error {
-            // The SDK reports a credential chain that found nothing as a request it could not build.
-            ProvisionError::NoCredentials(credential_problem(&error))
-        } else {
-            ProvisionError::Aws(AwsFailure::from_sdk("sts:GetCallerIdentity", &error))
+        match credentials_problem(&error) {
+            Some(problem) => ProvisionError::NoCredentials(problem),
+            None => ProvisionError::Aws(AwsFailure::from_sdk("sts:GetCallerIdentity", &error)),
         }
     })?;
     Ok(Identity {
@@ -110,13 +108,24 @@ pub async fn whoami(config: &SdkConfig, region: &str) -> Result<Identity, Provis
     })
 }
 
-/// The innermost cause's text (for example "no providers in chain provided credentials").
-fn credential_problem(error: &dyn std::error::Error) -> String {
-    let mut cause: &dyn std::error::Error = error;
-    while let Some(next) = cause.source() {
-        cause = next;
+/// When the SDK failed because no credentials could be loaded, what the credential chain said
+/// (for example "no providers in chain provided credentials").
+pub fn credentials_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if current
+            .downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+            .is_some()
+        {
+            let mut innermost = current;
+            while let Some(next) = innermost.source() {
+                innermost = next;
+            }
+            return Some(innermost.to_string());
+        }
+        cause = current.source();
     }
-    cause.to_string()
+    None
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

@@ -83,6 +83,9 @@ pub trait Vault: Send + Sync {
     fn load(&self, account: &str) -> Result<Sensitive, KeychainError>;
     /// Removing an item that is not there succeeds: the goal state is reached.
     fn remove(&self, account: &str) -> Result<(), KeychainError>;
+    /// Fails when the keychain cannot be reached at all, so a setup can stop before it creates
+    /// anything. (A locked keychain may only show itself at the first write.)
+    fn check_reachable(&self) -> Result<(), KeychainError>;
 }
 
 /// The platform's own keychain through keyring-core.
@@ -144,6 +147,14 @@ impl Vault for OsVault {
                     detail: describe(&e),
                 },
             })
+    }
+
+    fn check_reachable(&self) -> Result<(), KeychainError> {
+        match self.load("csfle-provisioner/reachability-probe") {
+            Ok(_) | Err(KeychainError::NotFound { .. }) => Ok(()),
+            Err(KeychainError::ReadFailed { .. }) => Ok(()),
+            Err(other) => Err(other),
+        }
     }
 
     fn remove(&self, account: &str) -> Result<(), KeychainError> {

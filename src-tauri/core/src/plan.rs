@@ -4,11 +4,12 @@
 use crate::aws_error::{AwsFailure, AwsFailureKind};
 use crate::connect::Connection;
 use crate::error::ProvisionError;
-use crate::keychain;
+use crate::keychain::{self, Vault};
 use crate::model::{KeyChoice, KeychainRef, Plan, PlanStep, PlannedKey, SetupRequest, StepId};
 use crate::policy;
 use crate::validate::{self, KeyRef};
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, KeyUsageType};
+use std::sync::Arc;
 
 /// A request whose every field passed AWS's naming rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,16 +51,24 @@ pub fn validate_request(request: &SetupRequest, region: &str) -> Result<ValidReq
 pub async fn plan(
     connection: &Connection,
     request: &SetupRequest,
-    store_name: &str,
+    vault: &Arc<dyn Vault>,
 ) -> Result<Plan, ProvisionError> {
     let valid = validate_request(request, connection.region())?;
-    let (user_check, key_check) = tokio::join!(
+    let probe = Arc::clone(vault);
+    let keychain_check = async move {
+        tokio::task::spawn_blocking(move || probe.check_reachable())
+            .await
+            .unwrap_or_else(|_| Err(crate::keychain::KeychainError::Unavailable { detail: "the keychain check did not finish".into() }))
+    };
+    let (user_check, key_check, keychain_check) = tokio::join!(
         ensure_user_is_new(connection, &valid.user_name),
-        check_key(connection, &valid.key)
+        check_key(connection, &valid.key),
+        keychain_check
     );
+    keychain_check?;
     user_check?;
     let planned_key = key_check?;
-    Ok(build_plan(connection, valid, planned_key, store_name))
+    Ok(build_plan(connection, valid, planned_key, &vault.store_name()))
 }
 
 async fn ensure_user_is_new(connection: &Connection, user_name: &str) -> Result<(), ProvisionError> {
