@@ -90,7 +90,10 @@ impl AwsFailure {
                 "the request could not be built".to_string(),
             ),
             _ => {
-                let code = error.code().map(str::to_string);
+                let code = error
+                    .code()
+                    .map(str::to_string)
+                    .or_else(|| error.raw_response().and_then(|r| r.body().bytes()).and_then(code_in_body));
                 let message = error.message().unwrap_or_default().to_string();
                 (classify(code.as_deref(), status), code, message)
             }
@@ -102,6 +105,16 @@ impl AwsFailure {
             message,
         }
     }
+}
+
+/// The error code in a body the SDK could not parse: some endpoints (and emulators) wrap query
+/// errors as `<Errors><Error>` or answer a JSON service in XML.
+fn code_in_body(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find("<Code>")? + "<Code>".len();
+    let end = start + text[start..].find("</Code>")?;
+    let code = text[start..end].trim();
+    (!code.is_empty() && code.len() < 100).then(|| code.to_string())
 }
 
 fn classify(code: Option<&str>, status: Option<u16>) -> AwsFailureKind {
@@ -141,6 +154,14 @@ mod tests {
         assert_eq!(classify(Some("ThrottlingException"), Some(400)), AwsFailureKind::Throttled);
         assert_eq!(classify(Some("InvalidClientTokenId"), Some(403)), AwsFailureKind::InvalidCredentials);
         assert_eq!(classify(Some("InternalFailure"), Some(500)), AwsFailureKind::Other);
+    }
+
+    #[test]
+    fn codes_are_found_in_bodies_the_sdk_cannot_parse() {
+        let body = b"<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(code_in_body(body).as_deref(), Some("SignatureDoesNotMatch"));
+        assert_eq!(code_in_body(b"{}"), None);
+        assert_eq!(code_in_body(b"<Code></Code>"), None);
     }
 
     #[test]
