@@ -3,7 +3,18 @@ fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
-        .app_manifest(tauri_build::AppManifest::new().commands(&[]));
+        .app_manifest(tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "connect",
+            "list_keys",
+            "check_user_name",
+            "check_alias",
+            "check_policy_name",
+            "plan",
+            "apply",
+            "cancel",
+            "verify_again",
+        ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build step failed: {error:#}");
     }

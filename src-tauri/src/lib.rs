@@ -1,3 +1,33 @@
+//! The desktop app: a Tauri window over the provisioning engine. Commands are one-line calls into
+//! [`csfle_core::session::Session`]; nothing here talks to AWS or the keychain itself.
+
+pub mod bindings;
+mod commands;
+
+use csfle_core::apply::ApplyOptions;
+use csfle_core::keychain::OsVault;
+use csfle_core::session::Session;
+use std::sync::Arc;
+
 pub fn run() {
-    let _ = tauri::Builder::default().run(tauri::generate_context!());
+    let session = Session::new(Arc::new(OsVault), ApplyOptions::default());
+    let result = tauri::Builder::default()
+        .manage(session)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::connect,
+            commands::list_keys,
+            commands::check_user_name,
+            commands::check_alias,
+            commands::check_policy_name,
+            commands::plan,
+            commands::apply,
+            commands::cancel,
+            commands::verify_again,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("csfle-provisioner could not start its window: {error}");
+        std::process::exit(1);
+    }
 }

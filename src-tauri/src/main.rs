@@ -1,1 +1,6 @@
-fn main(){ csfle_provisioner_app::run() }
+// No console window next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    csfle_provisioner_app::run()
+}

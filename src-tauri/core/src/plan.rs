@@ -71,7 +71,7 @@ pub async fn plan(
     Ok(build_plan(connection, valid, planned_key, &vault.store_name()))
 }
 
-async fn ensure_user_is_new(connection: &Connection, user_name: &str) -> Result<(), ProvisionError> {
+pub async fn ensure_user_is_new(connection: &Connection, user_name: &str) -> Result<(), ProvisionError> {
     match connection.iam().get_user().user_name(user_name).send().await {
         Ok(_) => Err(ProvisionError::UserExists(user_name.to_string())),
         Err(error) => {
@@ -105,7 +105,7 @@ async fn check_key(connection: &Connection, key: &ValidKey) -> Result<PlannedKey
     }
 }
 
-async fn ensure_alias_is_free(connection: &Connection, alias: &str) -> Result<(), ProvisionError> {
+pub async fn ensure_alias_is_free(connection: &Connection, alias: &str) -> Result<(), ProvisionError> {
     match connection.kms().describe_key().key_id(alias).send().await {
         Ok(_) => Err(ProvisionError::AliasExists(alias.to_string())),
         Err(error) => {

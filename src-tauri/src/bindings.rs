@@ -1,0 +1,82 @@
+//! TypeScript declarations of every type that crosses IPC, generated from the Rust types so the
+//! UI cannot drift from them. `ui/src/bindings.ts` is this output; a test fails when it is stale.
+
+use csfle_core::aws_error::AwsFailureKind;
+use csfle_core::connect::ConnectOptions;
+use csfle_core::error::{ErrorReport, RollbackReport};
+use csfle_core::keys::KeySummary;
+use csfle_core::model::{
+    Identity, KeyChoice, KeychainRef, Outcome, Plan, PlanStep, PlannedKey, Progress, SetupRequest,
+    StepId,
+};
+use csfle_core::profiles::ProfileInfo;
+use csfle_core::session::{AppInfo, FieldCheck, VerifyReport};
+use csfle_core::validate::Field;
+use ts_rs::{Config, TS};
+
+pub const PATH: &str = "ui/src/bindings.ts";
+
+fn declare<T: TS>(cfg: &Config, out: &mut String) {
+    out.push_str("export ");
+    out.push_str(&T::decl(cfg));
+    out.push_str("\n\n");
+}
+
+/// The whole file, deterministic.
+pub fn typescript() -> String {
+    let cfg = Config::new();
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit:\n// run `UPDATE_BINDINGS=1 cargo test -p csfle-provisioner bindings` instead.\n\n",
+    );
+    declare::<AppInfo>(&cfg, &mut out);
+    declare::<ProfileInfo>(&cfg, &mut out);
+    declare::<ConnectOptions>(&cfg, &mut out);
+    declare::<Identity>(&cfg, &mut out);
+    declare::<KeySummary>(&cfg, &mut out);
+    declare::<FieldCheck>(&cfg, &mut out);
+    declare::<KeyChoice>(&cfg, &mut out);
+    declare::<SetupRequest>(&cfg, &mut out);
+    declare::<Plan>(&cfg, &mut out);
+    declare::<PlanStep>(&cfg, &mut out);
+    declare::<PlannedKey>(&cfg, &mut out);
+    declare::<KeychainRef>(&cfg, &mut out);
+    declare::<StepId>(&cfg, &mut out);
+    declare::<Progress>(&cfg, &mut out);
+    declare::<Outcome>(&cfg, &mut out);
+    declare::<VerifyReport>(&cfg, &mut out);
+    declare::<ErrorReport>(&cfg, &mut out);
+    declare::<RollbackReport>(&cfg, &mut out);
+    declare::<Field>(&cfg, &mut out);
+    declare::<AwsFailureKind>(&cfg, &mut out);
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn bindings_are_fresh() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(PATH);
+        let generated = typescript();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &generated).expect("write bindings");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "{PATH} is stale: run `UPDATE_BINDINGS=1 cargo test -p csfle-provisioner bindings` and commit it"
+        );
+    }
+
+    #[test]
+    fn no_reply_type_has_a_field_that_could_hold_a_secret() {
+        let text = typescript().to_ascii_lowercase();
+        for word in ["secret", "password", "session_token", "sessiontoken", "private"] {
+            assert!(!text.contains(word), "an IPC type mentions {word:?}");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit:
+// run `UPDATE_BINDINGS=1 cargo test -p csfle-provisioner bindings` instead.
+
+export type AppInfo = { version: string, store_name: string, 
+/**
+ * `AWS_ENDPOINT_URL` when set: every screen says so.
+ */
+endpoint_override: string | null, regions: Array<string>, default_region: string | null, profiles: Array<ProfileInfo>, };
+
+export type ProfileInfo = { name: string, region: string | null, };
+
+export type ConnectOptions = { 
+/**
+ * A profile of the shared config files; `None` uses the default credential chain.
+ */
+profile: string | null, 
+/**
+ * `None` takes the region from the profile or the environment.
+ */
+region: string | null, };
+
+export type Identity = { account_id: string, arn: string, region: string, 
+/**
+ * Set when requests go somewhere other than AWS itself (the sandbox emulator, a proxy).
+ */
+endpoint_override: string | null, };
+
+export type KeySummary = { key_id: string, arn: string, aliases: Array<string>, description: string, state: string, usable: boolean, reason: string | null, };
+
+export type FieldCheck = { ok: boolean, message: string | null, };
+
+export type KeyChoice = { "kind": "new", alias: string, description: string, } | { "kind": "existing", key: string, };
+
+export type SetupRequest = { key: KeyChoice, user_name: string, 
+/**
+ * Empty or absent: derived from the user name.
+ */
+policy_name: string | null, };
+
+export type Plan = { identity: Identity, key: PlannedKey, user_name: string, policy_name: string, 
+/**
+ * The exact document PutUserPolicy will send; for a new key the ARN is shown as a placeholder.
+ */
+policy_document: string, steps: Array<PlanStep>, keychain: KeychainRef, };
+
+export type PlanStep = { id: StepId, action: string, target: string, summary: string, };
+
+export type PlannedKey = { "kind": "new", alias: string, description: string, } | { "kind": "existing", arn: string, alias: string | null, };
+
+export type KeychainRef = { service: string, account: string, store: string, };
+
+export type StepId = "create-key" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify";
+
+export type Progress = { "event": "started", step: StepId, } | { "event": "finished", step: StepId, detail: string, elapsed_ms: number, } | { "event": "waiting", step: StepId, message: string, } | { "event": "failed", step: StepId, message: string, elapsed_ms: number, } | { "event": "rolledBack", step: StepId, message: string, } | { "event": "rollbackFailed", step: StepId, message: string, };
+
+export type Outcome = { key_arn: string, key_alias: string | null, region: string, user_arn: string, user_name: string, policy_name: string, access_key_id: string, keychain: KeychainRef, verified: boolean, };
+
+export type VerifyReport = { verified: boolean, message: string, };
+
+export type ErrorReport = { code: string, message: string, hint: string, rollback: RollbackReport | null, };
+
+export type RollbackReport = { undone: Array<string>, left_behind: Array<string>, };
+
+export type Field = "userName" | "roleName" | "keyAlias" | "keyDescription" | "existingKey" | "policyName" | "region" | "profile";
+
+export type AwsFailureKind = "access-denied" | "invalid-credentials" | "expired-credentials" | "throttled" | "unreachable" | "not-found" | "already-exists" | "limit-exceeded" | "other";
