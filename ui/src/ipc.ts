@@ -1,0 +1,91 @@
+// The one module that talks to Rust. Every reply is typed by the generated bindings, every
+// failure arrives as an ErrorReport, and every reply is kept in a short log that the end-to-end
+// tests read to prove no secret ever crossed IPC.
+
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  AppInfo,
+  ConnectOptions,
+  ErrorReport,
+  FieldCheck,
+  Identity,
+  KeySummary,
+  Outcome,
+  Plan,
+  Progress,
+  SetupRequest,
+  VerifyReport,
+} from "./bindings";
+
+export class IpcFailure extends Error {
+  constructor(readonly report: ErrorReport) {
+    super(report.message);
+  }
+}
+
+const LOG_LIMIT = 500;
+const log: string[] = [];
+
+function record(command: string, reply: unknown): void {
+  log.push(JSON.stringify({ command, reply }));
+  if (log.length > LOG_LIMIT) log.shift();
+}
+
+/** Every IPC reply and progress event of this window so far, as JSON text. */
+export function replyLog(): readonly string[] {
+  return log;
+}
+
+declare global {
+  interface Window {
+    __csfleReplyLog?: () => readonly string[];
+  }
+}
+window.__csfleReplyLog = replyLog;
+
+export function toReport(error: unknown): ErrorReport {
+  if (error && typeof error === "object" && "code" in error && "message" in error && "hint" in error) {
+    const report = error as ErrorReport;
+    return { code: report.code, message: report.message, hint: report.hint, rollback: report.rollback ?? null };
+  }
+  return {
+    code: "internal",
+    message: typeof error === "string" ? error : "The app could not complete the request.",
+    hint: "Try again. If it keeps happening, restart the app.",
+    rollback: null,
+  };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    const reply = await invoke<T>(command, args);
+    record(command, reply);
+    return reply;
+  } catch (error) {
+    const report = toReport(error);
+    record(command, report);
+    throw new IpcFailure(report);
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+  connect: (options: ConnectOptions) => call<Identity>("connect", { options }),
+  listKeys: () => call<KeySummary[]>("list_keys"),
+  checkUserName: (name: string) => call<FieldCheck>("check_user_name", { name }),
+  checkAlias: (alias: string) => call<FieldCheck>("check_alias", { alias }),
+  checkPolicyName: (name: string) => call<FieldCheck>("check_policy_name", { name }),
+  plan: (request: SetupRequest) => call<Plan>("plan", { request }),
+  apply: (onProgress: (event: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = (event) => {
+      record("progress", event);
+      onProgress(event);
+    };
+    return call<Outcome>("apply", { onProgress: channel });
+  },
+  cancel: () => call<void>("cancel"),
+  verifyAgain: () => call<VerifyReport>("verify_again"),
+};
+
+export type Api = typeof api;

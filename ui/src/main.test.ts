@@ -1,0 +1,81 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AppInfo, Identity } from "./bindings";
+import { api } from "./ipc";
+import { start } from "./main";
+import { endpointBanner, maskAccessKeyId } from "./state";
+
+const info: AppInfo = {
+  version: "0.1.0",
+  store_name: "Secret Service keyring",
+  endpoint_override: "http://127.0.0.1:4566",
+  regions: ["eu-west-1", "us-east-1"],
+  default_region: "us-east-1",
+  profiles: [{ name: "default", region: "us-east-1" }, { name: "admin", region: "eu-west-1" }],
+};
+const identity: Identity = { account_id: "123456789012", arn: "arn:aws:iam::123456789012:user/admin", region: "eu-west-1", endpoint_override: "http://127.0.0.1:4566" };
+
+function page(): void {
+  document.body.innerHTML = `<div id="banner" hidden></div><ol id="stepper"></ol><main id="screen"></main>`;
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+describe("wizard", () => {
+  beforeEach(page);
+  afterEach(() => clearMocks());
+
+  it("opens on Connect with the sandbox banner and nothing else possible", async () => {
+    mockIPC((cmd) => (cmd === "app_info" ? info : null));
+    await start(document, api);
+    expect(document.getElementById("banner")?.textContent).toContain("SANDBOX");
+    expect(document.getElementById("banner")?.hidden).toBe(false);
+    expect(document.querySelector("h1")?.textContent).toBe("Connect to AWS");
+    expect((document.getElementById("connect-continue") as HTMLButtonElement).disabled).toBe(true);
+    expect(document.querySelector("[aria-current=step]")?.textContent).toContain("Connect");
+  });
+
+  it("shows who is acting after the check and only then allows Continue", async () => {
+    const calls: unknown[] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return cmd === "app_info" ? info : identity;
+    });
+    await start(document, api);
+    (document.getElementById("profile") as HTMLSelectElement).value = "admin";
+    document.getElementById("profile")?.dispatchEvent(new Event("change"));
+    expect((document.getElementById("region") as HTMLSelectElement).value).toBe("eu-west-1");
+    (document.getElementById("connect-check") as HTMLButtonElement).click();
+    await settle();
+    expect(calls).toContainEqual(["connect", { options: { profile: "admin", region: "eu-west-1" } }]);
+    expect(document.getElementById("identity")?.textContent).toContain("arn:aws:iam::123456789012:user/admin");
+    expect((document.getElementById("connect-continue") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("explains a failed connection with its hint", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "app_info") return info;
+      throw { code: "no-credentials", message: "No AWS credentials could be loaded", hint: "Choose an AWS profile that has credentials", rollback: null };
+    });
+    await start(document, api);
+    (document.getElementById("connect-check") as HTMLButtonElement).click();
+    await settle();
+    const alert = document.querySelector("[role=alert]");
+    expect(alert?.getAttribute("data-error-code")).toBe("no-credentials");
+    expect(alert?.textContent).toContain("What to do: Choose an AWS profile");
+  });
+});
+
+describe("helpers", () => {
+  it("name the endpoint in the banner", () => {
+    expect(endpointBanner(null)).toBeNull();
+    expect(endpointBanner("http://localhost:5000")).toMatch(/^SANDBOX/);
+    expect(endpointBanner("https://kms.internal.example")).toMatch(/^CUSTOM ENDPOINT — requests go to kms.internal.example/);
+  });
+
+  it("mask access key ids to four and four", () => {
+    expect(maskAccessKeyId("AKIAIOSFODNN7EXAMPLE")).toBe("AKIA…MPLE");
+  });
+});

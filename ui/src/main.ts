@@ -1,0 +1,81 @@
+import "./styles.css";
+import { errorPanel, reportOf, type Context } from "./components";
+import { h } from "./dom";
+import { api, type Api } from "./ipc";
+import { accountScreen } from "./screens/account";
+import { applyScreen } from "./screens/apply";
+import { connectScreen } from "./screens/connect";
+import { doneScreen } from "./screens/done";
+import { keyScreen } from "./screens/key";
+import { reviewScreen } from "./screens/review";
+import { endpointBanner, initialWizard, SCREENS, type ScreenName, type Wizard } from "./state";
+
+const RENDER: Record<ScreenName, (ctx: Context) => HTMLElement> = {
+  connect: connectScreen,
+  key: keyScreen,
+  account: accountScreen,
+  review: reviewScreen,
+  apply: applyScreen,
+  done: doneScreen,
+};
+
+function renderStepper(stepper: HTMLElement, current: ScreenName): void {
+  const index = SCREENS.findIndex((s) => s.name === current);
+  stepper.replaceChildren(
+    ...SCREENS.map((screen, i) =>
+      h(
+        "li",
+        {
+          class: i < index ? "step step-done" : i === index ? "step step-current" : "step",
+          "aria-current": i === index ? "step" : null,
+        },
+        h("span", { class: "step-number", "aria-hidden": "true" }, String(i + 1)),
+        screen.title,
+      ),
+    ),
+  );
+}
+
+export async function start(root: Document, ipc: Api): Promise<Context | null> {
+  const screen = root.getElementById("screen");
+  const stepper = root.getElementById("stepper");
+  const banner = root.getElementById("banner");
+  if (!screen || !stepper || !banner) return null;
+  const setBanner = (endpoint: string | null) => {
+    const text = endpointBanner(endpoint);
+    banner.hidden = text === null;
+    banner.textContent = text ?? "";
+  };
+  let wizard: Wizard;
+  try {
+    const info = await ipc.appInfo();
+    wizard = initialWizard(info);
+    setBanner(info.endpoint_override);
+  } catch (error) {
+    screen.replaceChildren(errorPanel(reportOf(error)));
+    return null;
+  }
+  const ctx: Context = {
+    wizard,
+    api: ipc,
+    setBanner,
+    go(name: ScreenName) {
+      if (name === "connect" && wizard.outcome) {
+        // A finished setup starts a fresh one; the connection is kept.
+        wizard.outcome = null;
+        wizard.plan = null;
+      }
+      renderStepper(stepper, name);
+      screen.replaceChildren(RENDER[name](ctx));
+      screen.dataset.screen = name;
+      // Move focus to the new heading so keyboard and screen-reader users start at the top.
+      (screen.querySelector("h1") as HTMLElement | null)?.focus();
+    },
+  };
+  ctx.go("connect");
+  return ctx;
+}
+
+if (!import.meta.env.VITEST) {
+  void start(document, api);
+}

@@ -1,0 +1,99 @@
+import type { Progress, StepId } from "../bindings";
+import { actions, button, errorPanel, reportOf, screenTitle, type Context } from "../components";
+import { h } from "../dom";
+
+type StepState = "pending" | "running" | "done" | "failed" | "rolled-back" | "rollback-failed";
+
+const LABEL: Record<StepState, string> = {
+  pending: "Pending",
+  running: "Running",
+  done: "Done",
+  failed: "Failed",
+  "rolled-back": "Rolled back",
+  "rollback-failed": "Could not roll back",
+};
+
+export function applyScreen(ctx: Context): HTMLElement {
+  const plan = ctx.wizard.plan;
+  const rows = new Map<StepId, { row: HTMLElement; state: HTMLElement; detail: HTMLElement; timer: HTMLElement; started: number }>();
+  const list = h("ol", { class: "progress", id: "progress" });
+  for (const step of plan?.steps ?? []) {
+    const state = h("span", { class: "step-state" });
+    const detail = h("span", { class: "step-detail" });
+    const timer = h("span", { class: "step-time" });
+    const row = h("li", { class: "progress-step", "data-step": step.id }, h("span", { class: "step-action" }, step.summary), state, timer, detail);
+    rows.set(step.id, { row, state, detail, timer, started: 0 });
+    set(step.id, "pending");
+    list.append(row);
+  }
+  function set(id: StepId, state: StepState, detail?: string, elapsedMs?: number) {
+    const entry = rows.get(id);
+    if (!entry) return;
+    entry.row.dataset.state = state;
+    entry.state.textContent = LABEL[state];
+    if (detail !== undefined) entry.detail.textContent = detail;
+    if (elapsedMs !== undefined) entry.timer.textContent = `${(elapsedMs / 1000).toFixed(1)} s`;
+    if (state === "running") entry.started = performance.now();
+  }
+  const ticker = setInterval(() => {
+    for (const entry of rows.values()) {
+      if (entry.row.dataset.state === "running") {
+        entry.timer.textContent = `${((performance.now() - entry.started) / 1000).toFixed(1)} s`;
+      }
+    }
+  }, 200);
+
+  const onProgress = (event: Progress) => {
+    switch (event.event) {
+      case "started":
+        return set(event.step, "running");
+      case "finished":
+        return set(event.step, "done", event.detail, event.elapsed_ms);
+      case "waiting":
+        return set(event.step, "running", event.message);
+      case "failed":
+        return set(event.step, "failed", event.message, event.elapsed_ms);
+      case "rolledBack":
+        return set(event.step, "rolled-back", event.message);
+      case "rollbackFailed":
+        return set(event.step, "rollback-failed", event.message);
+    }
+  };
+
+  const status = h("p", { class: "apply-status", id: "apply-status", role: "status" }, "Working… Keep this window open.");
+  const outcomeArea = h("div");
+  const cancel = button("Cancel and roll back", () => {
+    cancel.disabled = true;
+    status.textContent = "Cancelling: the current step finishes, then everything made so far is removed…";
+    void ctx.api.cancel().catch(() => undefined);
+  }, "secondary", "apply-cancel");
+  const controls = actions(cancel);
+
+  void ctx.api
+    .apply(onProgress)
+    .then((outcome) => {
+      ctx.wizard.outcome = outcome;
+      ctx.go("done");
+    })
+    .catch((error) => {
+      const report = reportOf(error);
+      status.textContent = report.code === "cancelled" ? "Cancelled. Everything made so far was removed." : "The setup failed and was rolled back.";
+      outcomeArea.append(errorPanel(report));
+      controls.replaceChildren(
+        button("Back to review", () => ctx.go("account")),
+        button("Start over", () => ctx.go("connect"), "primary", "apply-start-over"),
+      );
+      (controls.querySelector("button.btn-primary") as HTMLButtonElement | null)?.focus();
+    })
+    .finally(() => clearInterval(ticker));
+
+  return h(
+    "section",
+    { class: "screen-body", "data-screen": "apply" },
+    ...screenTitle("Setting up", "Each step runs in AWS as shown. If any step fails, everything made so far is removed again."),
+    list,
+    status,
+    controls,
+    outcomeArea,
+  );
+}

@@ -1,0 +1,90 @@
+import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
+import { h } from "../dom";
+
+const DEFAULT_CHAIN = "";
+
+export function connectScreen(ctx: Context): HTMLElement {
+  const { wizard } = ctx;
+  const profile = h(
+    "select",
+    { id: "profile" },
+    h("option", { value: DEFAULT_CHAIN }, "Default credentials (environment or default profile)"),
+    ...wizard.info.profiles.map((p) =>
+      h("option", { value: p.name, selected: p.name === wizard.profile }, p.region ? `${p.name} (${p.region})` : p.name),
+    ),
+  );
+  const region = h(
+    "select",
+    { id: "region" },
+    h("option", { value: "" }, "Choose a region…"),
+    ...wizard.info.regions.map((r) => h("option", { value: r, selected: r === wizard.region }, r)),
+  );
+  profile.addEventListener("change", () => {
+    const chosen = wizard.info.profiles.find((p) => p.name === profile.value);
+    if (chosen?.region) region.value = chosen.region;
+  });
+  const result = h("div", { class: "result", "aria-live": "polite" });
+  const next = button("Continue", () => ctx.go("key"), "primary", "connect-continue");
+  next.disabled = wizard.identity === null;
+
+  const showIdentity = () => {
+    const who = wizard.identity;
+    result.replaceChildren();
+    if (!who) return;
+    result.append(
+      h(
+        "section",
+        { class: "panel panel-ok", id: "identity" },
+        h("h2", {}, "Connected"),
+        h(
+          "dl",
+          { class: "facts" },
+          h("dt", {}, "Acting as"),
+          h("dd", { class: "mono" }, who.arn),
+          h("dt", {}, "Account"),
+          h("dd", { class: "mono", id: "account-id" }, who.account_id),
+          h("dt", {}, "Region"),
+          h("dd", {}, who.region),
+        ),
+        h("p", {}, "Nothing has been changed. Continue to choose the master key."),
+      ),
+    );
+  };
+
+  const check = button(
+    "Check connection",
+    () => {
+      wizard.profile = profile.value || null;
+      wizard.region = region.value || null;
+      wizard.identity = null;
+      next.disabled = true;
+      result.replaceChildren();
+      void whileBusy(check, "Checking…", async () => {
+        try {
+          wizard.identity = await ctx.api.connect({ profile: wizard.profile, region: wizard.region });
+          ctx.setBanner(wizard.identity.endpoint_override);
+          showIdentity();
+          next.disabled = false;
+          next.focus();
+        } catch (error) {
+          result.append(errorPanel(reportOf(error)));
+        }
+      });
+    },
+    "primary",
+    "connect-check",
+  );
+  showIdentity();
+  return h(
+    "section",
+    { class: "screen-body", "data-screen": "connect" },
+    ...screenTitle(
+      "Connect to AWS",
+      "Choose the AWS identity that will create the key and the service account, and the region for the key. You need permission to create KMS keys and IAM users. Nothing changes until you confirm the plan.",
+    ),
+    field("AWS profile", profile, "Profiles come from your AWS configuration files. SSO profiles need a current sign-in.").wrapper,
+    field("Region", region, "The region where the KMS key lives. Your MongoDB application will use the key in this region.").wrapper,
+    actions(check, next),
+    result,
+  );
+}

@@ -1,0 +1,114 @@
+// Driver configuration to copy: the master key ({region, key}) and how each driver obtains the
+// credentials. No snippet contains a secret: drivers fetch credentials on demand from the AWS
+// default chain, which reads the keychain through a credential_process profile.
+
+import type { Outcome } from "./bindings";
+
+export interface Snippet {
+  driver: string;
+  language: string;
+  code: string;
+}
+
+export function profileName(outcome: Outcome): string {
+  return `csfle-${outcome.user_name}`;
+}
+
+/** One-time shell setup that points an AWS profile at the keychain item (no plaintext file). */
+export function profileSetup(outcome: Outcome): string {
+  return [
+    `csfle-provisioner-cli aws-profile --user ${outcome.user_name} --profile ${profileName(outcome)}`,
+    `export AWS_PROFILE=${profileName(outcome)}   # in the application's environment`,
+  ].join("\n");
+}
+
+export function snippets(outcome: Outcome): Snippet[] {
+  const region = JSON.stringify(outcome.region);
+  const key = JSON.stringify(outcome.key_arn);
+  return [
+    {
+      driver: "Node.js",
+      language: "javascript",
+      code: `// npm install mongodb mongodb-client-encryption @aws-sdk/credential-providers
+const kmsProviders = { aws: {} }; // credentials on demand from AWS_PROFILE
+const masterKey = { region: ${region}, key: ${key} };
+const encryption = new ClientEncryption(client, {
+  keyVaultNamespace: "encryption.__keyVault",
+  kmsProviders,
+});
+const dataKeyId = await encryption.createDataKey("aws", { masterKey });`,
+    },
+    {
+      driver: "Python",
+      language: "python",
+      code: `# pip install "pymongo[aws,encryption]"
+kms_providers = {"aws": {}}  # credentials on demand from AWS_PROFILE
+master_key = {"region": ${region}, "key": ${key}}
+client_encryption = ClientEncryption(
+    kms_providers, "encryption.__keyVault", client, CodecOptions()
+)
+data_key_id = client_encryption.create_data_key("aws", master_key=master_key)`,
+    },
+    {
+      driver: "Java",
+      language: "java",
+      code: `// Credentials on demand from AWS_PROFILE (AWS SDK for Java v2 on the classpath)
+Map<String, Map<String, Object>> kmsProviders = Map.of("aws", Map.of());
+BsonDocument masterKey = new BsonDocument()
+    .append("region", new BsonString(${region}))
+    .append("key", new BsonString(${key}));
+BsonBinary dataKeyId = clientEncryption.createDataKey("aws",
+    new DataKeyOptions().masterKey(masterKey));`,
+    },
+    {
+      driver: "Go",
+      language: "go",
+      code: `// Credentials on demand from AWS_PROFILE
+kmsProviders := map[string]map[string]interface{}{"aws": {}}
+masterKey := map[string]interface{}{
+	"region": ${region},
+	"key":    ${key},
+}
+dataKeyID, err := clientEncryption.CreateDataKey(ctx, "aws",
+	options.DataKey().SetMasterKey(masterKey))`,
+    },
+    {
+      driver: "C#",
+      language: "csharp",
+      code: `// Credentials on demand from AWS_PROFILE
+var kmsProviders = new Dictionary<string, IReadOnlyDictionary<string, object>>
+{
+    { "aws", new Dictionary<string, object>() }
+};
+var masterKey = new BsonDocument { { "region", ${region} }, { "key", ${key} } };
+var dataKeyId = clientEncryption.CreateDataKey("aws",
+    new DataKeyOptions(masterKey: masterKey), CancellationToken.None);`,
+    },
+    {
+      driver: "Rust",
+      language: "rust",
+      code: `// mongodb with features ["in-use-encryption", "aws-auth"]; credentials on demand from AWS_PROFILE
+let kms_providers = vec![(KmsProvider::aws(), doc! {}, None)];
+let master_key = AwsMasterKey::builder()
+    .region(${region})
+    .key(${key})
+    .build();
+let data_key_id = client_encryption
+    .create_data_key(master_key)
+    .run()
+    .await?;`,
+    },
+    {
+      driver: "mongosh",
+      language: "javascript",
+      code: `// Start mongosh with AWS_PROFILE set; credentials are fetched on demand
+const csfleOptions = {
+  keyVaultNamespace: "encryption.__keyVault",
+  kmsProviders: { aws: {} },
+};
+const encryptedClient = Mongo(connectionString, csfleOptions);
+const keyVault = encryptedClient.getKeyVault();
+keyVault.createKey("aws", { region: ${region}, key: ${key} });`,
+    },
+  ];
+}

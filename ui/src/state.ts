@@ -1,0 +1,66 @@
+// What the admin has chosen so far, carried from screen to screen.
+
+import type { AppInfo, Identity, Outcome, Plan } from "./bindings";
+
+export type ScreenName = "connect" | "key" | "account" | "review" | "apply" | "done";
+
+export const SCREENS: readonly { name: ScreenName; title: string }[] = [
+  { name: "connect", title: "Connect" },
+  { name: "key", title: "Master key" },
+  { name: "account", title: "Service account" },
+  { name: "review", title: "Review" },
+  { name: "apply", title: "Apply" },
+  { name: "done", title: "Done" },
+];
+
+export interface Wizard {
+  info: AppInfo;
+  profile: string | null;
+  region: string | null;
+  identity: Identity | null;
+  keyMode: "new" | "existing";
+  alias: string;
+  description: string;
+  existingKeyArn: string | null;
+  userName: string;
+  policyName: string;
+  plan: Plan | null;
+  outcome: Outcome | null;
+}
+
+export function initialWizard(info: AppInfo): Wizard {
+  return {
+    info,
+    profile: null,
+    region: info.default_region,
+    identity: null,
+    keyMode: "new",
+    alias: "alias/mongodb-csfle",
+    description: "MongoDB CSFLE master key",
+    existingKeyArn: null,
+    userName: "mongodb-csfle-app",
+    policyName: "",
+    plan: null,
+    outcome: null,
+  };
+}
+
+/** The banner text when requests do not go to AWS itself; null for real AWS. */
+export function endpointBanner(endpoint: string | null): string | null {
+  if (!endpoint) return null;
+  let host = endpoint;
+  try {
+    host = new URL(endpoint).host;
+  } catch {
+    // Not a URL: show it as given.
+  }
+  const local = /^(127\.|localhost|\[::1\])/.test(host);
+  return local
+    ? `SANDBOX — local AWS emulator at ${host}. Nothing you do here touches real AWS.`
+    : `CUSTOM ENDPOINT — requests go to ${host}, not to the public AWS endpoints.`;
+}
+
+/** `AKIA…WXYZ`: enough to recognise a key, never the whole id. */
+export function maskAccessKeyId(id: string): string {
+  return id.length <= 8 ? "…" : `${id.slice(0, 4)}…${id.slice(-4)}`;
+}
