@@ -87,6 +87,7 @@ impl PrivateKeyring {
     fn start_daemon(&mut self, password: &str) {
         let mut daemon = Command::new("gnome-keyring-daemon")
             .args(["--foreground", "--unlock", "--components=secrets"])
+            .env_clear()
             .envs(self.env())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -135,6 +136,7 @@ impl PrivateKeyring {
     pub fn env(&self) -> Vec<(String, String)> {
         let home = self.home.path();
         vec![
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.address.clone()),
             ("HOME".into(), home.display().to_string()),
             ("XDG_DATA_HOME".into(), home.join(".local/share").display().to_string()),
@@ -147,6 +149,7 @@ impl PrivateKeyring {
     fn secret_tool(&self, args: &[&str]) -> std::process::Output {
         Command::new("secret-tool")
             .args(args)
+            .env_clear()
             .envs(self.env())
             .output()
             .expect("run secret-tool")

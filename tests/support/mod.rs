@@ -6,6 +6,7 @@ pub mod emulator;
 pub mod keyring;
 pub mod aws;
 pub mod sandbox;
+pub mod webdriver;
 
 pub use emulator::Emulator;
 pub use keyring::PrivateKeyring;

@@ -80,7 +80,6 @@ impl Sandbox {
         let mut env = self.keyring.env();
         let aws = self.aws_dir();
         env.extend([
-            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ("AWS_ENDPOINT_URL".into(), self.emulator.url.clone()),
             ("AWS_ACCESS_KEY_ID".into(), self.admin_key.0.clone()),
             ("AWS_SECRET_ACCESS_KEY".into(), self.admin_key.1.clone()),

@@ -29,11 +29,11 @@ export function applyScreen(ctx: Context): HTMLElement {
   function set(id: StepId, state: StepState, detail?: string, elapsedMs?: number) {
     const entry = rows.get(id);
     if (!entry) return;
+    if (state === "running" && entry.row.dataset.state !== "running") entry.started = performance.now();
     entry.row.dataset.state = state;
     entry.state.textContent = LABEL[state];
     if (detail !== undefined) entry.detail.textContent = detail;
     if (elapsedMs !== undefined) entry.timer.textContent = `${(elapsedMs / 1000).toFixed(1)} s`;
-    if (state === "running") entry.started = performance.now();
   }
   const ticker = setInterval(() => {
     for (const entry of rows.values()) {
@@ -78,12 +78,16 @@ export function applyScreen(ctx: Context): HTMLElement {
     .catch((error) => {
       const report = reportOf(error);
       status.textContent = report.code === "cancelled" ? "Cancelled. Everything made so far was removed." : "The setup failed and was rolled back.";
-      outcomeArea.append(errorPanel(report));
+      const panel = errorPanel(report);
+      panel.tabIndex = -1;
+      outcomeArea.append(panel);
       controls.replaceChildren(
         button("Back to review", () => ctx.go("account")),
         button("Start over", () => ctx.go("connect"), "primary", "apply-start-over"),
       );
-      (controls.querySelector("button.btn-primary") as HTMLButtonElement | null)?.focus();
+      // The explanation comes first: focus it so it is read out and scrolled into view.
+      panel.focus();
+      panel.scrollIntoView({ block: "start" });
     })
     .finally(() => clearInterval(ticker));
 
@@ -93,7 +97,7 @@ export function applyScreen(ctx: Context): HTMLElement {
     ...screenTitle("Setting up", "Each step runs in AWS as shown. If any step fails, everything made so far is removed again."),
     list,
     status,
-    controls,
     outcomeArea,
+    controls,
   );
 }

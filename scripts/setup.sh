@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs everything the app, its sandbox and its tests need on Debian 12 / Ubuntu 22.04+.
+# Safe to run again: each step is skipped when already done.
+#   scripts/setup.sh           build and sandbox dependencies
+#   scripts/setup.sh --tests   also the test-only tools (Xvfb, WebKitWebDriver, tauri-driver)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+with_tests=false
+[[ "${1:-}" == "--tests" ]] && with_tests=true
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+packages=(build-essential curl file pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev dbus dbus-x11 gnome-keyring libsecret-tools
+  libglib2.0-bin python3 python3-venv)
+$with_tests && packages+=(xvfb xauth webkit2gtk-driver)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "Installing system packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  say "Installing Rust (rustup)"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+  # shellcheck disable=SC1091
+  source "$HOME/.cargo/env"
+fi
+
+if ! command -v node >/dev/null; then
+  say "Installing Node.js"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if ((node_major < 20)); then
+  echo "Node.js 20 or newer is needed for the UI build (found $(node --version))." >&2
+  echo "Install it from https://nodejs.org or your distribution's backports, then run this again." >&2
+  exit 1
+fi
+
+if [[ ! -x .venv/bin/python ]] || ! cmp -s tests/emulator/requirements.txt .venv/requirements.txt; then
+  say "Creating the Python environment for the AWS emulator (.venv)"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r tests/emulator/requirements.txt
+  cp tests/emulator/requirements.txt .venv/requirements.txt
+fi
+
+if [[ ! -d ui/node_modules ]] || [[ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]]; then
+  say "Installing the UI's npm packages"
+  npm --prefix ui ci --no-audit --no-fund --loglevel=error
+fi
+
+if $with_tests && [[ ! -x .tools/bin/tauri-driver ]]; then
+  say "Installing tauri-driver (WebDriver bridge for the end-to-end tests)"
+  cargo install tauri-driver --version '^2' --locked --root .tools --quiet
+fi

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: UI checks and unit tests, the engine's unit tests, the integration
+# tests against the AWS emulator and a private keyring, and the end-to-end tests in the real window.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --tests
+
+echo "==> UI: type check, lint, unit tests, build"
+npm --prefix ui run check
+
+echo "==> Rust: build every target once (the tests run the binaries built here)"
+cargo build --workspace --all-targets
+
+echo "==> Rust: unit, integration and end-to-end tests"
+cargo test --workspace -- --test-threads="${CSFLE_TEST_THREADS:-2}"
