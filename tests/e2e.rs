@@ -30,8 +30,17 @@ impl Flow {
         // The window must not depend on the developer's desktop settings.
         env.push(("GDK_BACKEND".into(), "x11".into()));
         env.push(("NO_AT_BRIDGE".into(), "1".into()));
-        let window = Session::launch(std::path::Path::new(env!("CARGO_BIN_EXE_csfle-provisioner")), &env);
-        Flow { name, sandbox, window, shots: 0, page_texts: Vec::new() }
+        let window = Session::launch(
+            std::path::Path::new(env!("CARGO_BIN_EXE_csfle-provisioner")),
+            &env,
+        );
+        Flow {
+            name,
+            sandbox,
+            window,
+            shots: 0,
+            page_texts: Vec::new(),
+        }
     }
 
     /// A screenshot and the page's text, kept to prove later that no secret was ever on screen.
@@ -45,7 +54,10 @@ impl Flow {
     fn connect(&mut self) {
         self.window.wait_for_screen("connect");
         let banner = self.window.text("#banner");
-        assert!(banner.starts_with("SANDBOX — local AWS emulator at 127.0.0.1:"), "{banner}");
+        assert!(
+            banner.starts_with("SANDBOX — local AWS emulator at 127.0.0.1:"),
+            "{banner}"
+        );
         self.shot("connect");
         self.window.select("#region", "us-east-1");
         self.window.click("#connect-check");
@@ -61,7 +73,10 @@ impl Flow {
         self.window.wait_for_screen("account");
         self.window.type_into("#user-name", user);
         self.window.until("the user name check", || {
-            self.window.text("#user-name-status").contains("Available").then_some(())
+            self.window
+                .text("#user-name-status")
+                .contains("Available")
+                .then_some(())
         });
         self.shot("service-account");
         self.window.click("#account-review");
@@ -70,10 +85,16 @@ impl Flow {
 
     fn review_and_apply(&mut self) {
         let plan = self.window.text("#plan-steps");
-        assert!(plan.contains("iam:PutUserPolicy") && plan.contains("iam:CreateAccessKey"), "{plan}");
+        assert!(
+            plan.contains("iam:PutUserPolicy") && plan.contains("iam:CreateAccessKey"),
+            "{plan}"
+        );
         let target = self.window.text("#keychain-target");
         assert!(target.contains("Secret Service keyring"), "{target}");
-        assert!(self.sandbox.aws().users().is_empty(), "nothing is created before the admin confirms");
+        assert!(
+            self.sandbox.aws().users().is_empty(),
+            "nothing is created before the admin confirms"
+        );
         self.shot("review");
         self.window.click("#review-apply");
     }
@@ -83,31 +104,58 @@ impl Flow {
         self.shot("done");
         self.window.click("#done-verify");
         self.window.until("verify again", || {
-            self.window.text("#verify-result").contains("encrypted and decrypted").then_some(())
+            self.window
+                .text("#verify-result")
+                .contains("encrypted and decrypted")
+                .then_some(())
         });
         self.shot("verified");
         let account = self.window.text("#outcome-keychain");
         let account = account.rsplit(" / ").next().unwrap_or_default().to_string();
-        let item = self.sandbox.keyring.lookup(SERVICE, &account).expect("the keychain item exists");
+        let item = self
+            .sandbox
+            .keyring
+            .lookup(SERVICE, &account)
+            .expect("the keychain item exists");
         serde_json::from_str(&item).expect("keychain item JSON")
     }
 
     /// The secret never reached the window: not in any IPC reply, not on any screen.
     fn assert_secret_never_shown(&self, secret: &str) {
         let log = self.window.ipc_log();
-        assert!(log.iter().any(|r| r.contains("\"command\":\"apply\"")), "the IPC log was recorded");
-        assert!(log.iter().all(|reply| !reply.contains(secret)), "the secret crossed IPC");
-        assert!(self.page_texts.iter().all(|text| !text.contains(secret)), "the secret was on screen");
+        assert!(
+            log.iter().any(|r| r.contains("\"command\":\"apply\"")),
+            "the IPC log was recorded"
+        );
+        assert!(
+            log.iter().all(|reply| !reply.contains(secret)),
+            "the secret crossed IPC"
+        );
+        assert!(
+            self.page_texts.iter().all(|text| !text.contains(secret)),
+            "the secret was on screen"
+        );
         assert!(!self.window.page_text().contains(secret));
     }
 }
 
 fn check_stored_credentials(flow: &Flow, item: &Value) -> String {
     let access_key_id = item["AccessKeyId"].as_str().expect("AccessKeyId");
-    let issued = flow.sandbox.emulator.issued_secret(access_key_id).expect("issued secret");
+    let issued = flow
+        .sandbox
+        .emulator
+        .issued_secret(access_key_id)
+        .expect("issued secret");
     assert_eq!(item["SecretAccessKey"], issued.as_str());
     let shown = flow.window.text("#outcome-access-key");
-    assert_eq!(shown, format!("{}…{}", &access_key_id[..4], &access_key_id[access_key_id.len() - 4..]));
+    assert_eq!(
+        shown,
+        format!(
+            "{}…{}",
+            &access_key_id[..4],
+            &access_key_id[access_key_id.len() - 4..]
+        )
+    );
     flow.sandbox
         .aws()
         .as_key(access_key_id, &issued)
@@ -124,23 +172,37 @@ fn create_new_key_flow() {
     let mut flow = Flow::open("new-key", sandbox);
     flow.connect();
     flow.window.type_into("#alias", "alias/e2e-orders");
-    flow.window.until("the alias check", || flow.window.text("#alias-status").contains("Available").then_some(()));
+    flow.window.until("the alias check", || {
+        flow.window
+            .text("#alias-status")
+            .contains("Available")
+            .then_some(())
+    });
     flow.shot("master-key-new");
     flow.window.click("#key-continue");
     flow.service_account("orders-service");
     flow.review_and_apply();
     flow.window.wait_for_screen("apply");
     flow.window.until("verification waiting for IAM", || {
-        flow.window.text("[data-step=verify]").contains("Waiting for AWS to activate").then_some(())
+        flow.window
+            .text("[data-step=verify]")
+            .contains("Waiting for AWS to activate")
+            .then_some(())
     });
     let keychain_row = flow.window.text("[data-step=store-in-keychain]");
     assert!(keychain_row.contains("Done"), "{keychain_row}");
     flow.shot("apply-progress");
     let item = flow.finish();
     let secret = check_stored_credentials(&flow, &item);
-    assert_eq!(flow.window.text("#outcome-key-arn"), item["KeyArn"].as_str().unwrap());
+    assert_eq!(
+        flow.window.text("#outcome-key-arn"),
+        item["KeyArn"].as_str().unwrap()
+    );
     let snippet = flow.window.text("#driver-snippet");
-    assert!(snippet.contains(item["KeyArn"].as_str().unwrap()) && snippet.contains("us-east-1"), "{snippet}");
+    assert!(
+        snippet.contains(item["KeyArn"].as_str().unwrap()) && snippet.contains("us-east-1"),
+        "{snippet}"
+    );
     flow.assert_secret_never_shown(&secret);
 }
 
@@ -151,18 +213,32 @@ fn use_existing_key_flow() {
     use aws_sdk_kms::types::{KeySpec, KeyUsageType};
     let key_arn = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
     let key_id = key_arn.rsplit('/').next().unwrap().to_string();
-    aws.block(aws.kms().create_alias().alias_name("alias/team-key").target_key_id(&key_id).send()).unwrap();
+    aws.block(
+        aws.kms()
+            .create_alias()
+            .alias_name("alias/team-key")
+            .target_key_id(&key_id)
+            .send(),
+    )
+    .unwrap();
     let disabled = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
     let disabled_id = disabled.rsplit('/').next().unwrap().to_string();
-    aws.block(aws.kms().disable_key().key_id(&disabled_id).send()).unwrap();
+    aws.block(aws.kms().disable_key().key_id(&disabled_id).send())
+        .unwrap();
 
     let mut flow = Flow::open("existing-key", sandbox);
     flow.connect();
     flow.window.click("#mode-existing");
     flow.window.find(&format!("#key-{key_id}"));
-    let unusable = flow.window.execute("return document.getElementById(arguments[0]).disabled;", json!([format!("key-{disabled_id}")]));
+    let unusable = flow.window.execute(
+        "return document.getElementById(arguments[0]).disabled;",
+        json!([format!("key-{disabled_id}")]),
+    );
     assert_eq!(unusable, json!(true), "a disabled key cannot be picked");
-    assert!(flow.window.page_text().contains("Cannot be used: it is disabled"));
+    assert!(flow
+        .window
+        .page_text()
+        .contains("Cannot be used: it is disabled"));
     flow.window.click(&format!("#key-{key_id}"));
     flow.shot("master-key-existing");
     flow.window.click("#key-continue");
@@ -180,7 +256,12 @@ fn failure_mid_way_shows_the_rollback() {
     sandbox.emulator.add_fault(json!({"action": "PutUserPolicy", "status": 403, "code": "AccessDenied", "message": "User is not authorized to perform iam:PutUserPolicy"}));
     let mut flow = Flow::open("failure", sandbox);
     flow.connect();
-    flow.window.until("the alias check", || flow.window.text("#alias-status").contains("Available").then_some(()));
+    flow.window.until("the alias check", || {
+        flow.window
+            .text("#alias-status")
+            .contains("Available")
+            .then_some(())
+    });
     flow.window.click("#key-continue");
     flow.service_account("payments-service");
     flow.review_and_apply();
@@ -189,10 +270,16 @@ fn failure_mid_way_shows_the_rollback() {
         text.contains("Something went wrong").then_some(text)
     });
     assert!(alert.contains("iam:PutUserPolicy was denied"), "{alert}");
-    assert!(alert.contains("What to do: Your AWS identity lacks the permission iam:PutUserPolicy"), "{alert}");
+    assert!(
+        alert.contains("What to do: Your AWS identity lacks the permission iam:PutUserPolicy"),
+        "{alert}"
+    );
     assert!(alert.contains("Rolled back"), "{alert}");
     assert!(alert.contains("IAM user payments-service"), "{alert}");
-    let state = flow.window.execute("return document.querySelector('[data-step=create-user]').dataset.state;", json!([]));
+    let state = flow.window.execute(
+        "return document.querySelector('[data-step=create-user]').dataset.state;",
+        json!([]),
+    );
     assert_eq!(state, json!("rolled-back"));
     flow.shot("failed-rolled-back");
     flow.sandbox.aws().assert_nothing_left(&[]);
@@ -205,7 +292,9 @@ fn keyboard_alone_reaches_the_review() {
     flow.window.wait_for_screen("connect");
     const TAB: &str = "\u{E004}";
     const ENTER: &str = "\u{E007}";
-    let focused = || flow.window.execute("return document.activeElement ? (document.activeElement.id || document.activeElement.tagName) : '';", json!([])).as_str().unwrap_or_default().to_string();
+    let focused = || {
+        flow.window.execute("return document.activeElement ? (document.activeElement.id || document.activeElement.tagName) : '';", json!([])).as_str().unwrap_or_default().to_string()
+    };
     // From the heading: profile, region, then the check button.
     flow.window.keys(TAB);
     assert_eq!(focused(), "profile");
@@ -216,14 +305,27 @@ fn keyboard_alone_reaches_the_review() {
     flow.window.keys(ENTER);
     flow.window.find("#identity");
     // Continue takes focus after a successful check.
-    flow.window.until("focus on Continue", || (focused() == "connect-continue").then_some(()));
-    let outline = flow.window.execute("return getComputedStyle(document.activeElement).outlineStyle;", json!([]));
+    flow.window.until("focus on Continue", || {
+        (focused() == "connect-continue").then_some(())
+    });
+    let outline = flow.window.execute(
+        "return getComputedStyle(document.activeElement).outlineStyle;",
+        json!([]),
+    );
     assert_ne!(outline, json!("none"), "focus is visible");
     flow.shot("keyboard-focus");
     flow.window.keys(ENTER);
     flow.window.wait_for_screen("key");
-    flow.window.until("the alias check", || flow.window.text("#alias-status").contains("Available").then_some(()));
-    flow.window.execute("document.getElementById('key-continue').focus();", json!([]));
+    flow.window.until("the alias check", || {
+        flow.window
+            .text("#alias-status")
+            .contains("Available")
+            .then_some(())
+    });
+    flow.window.execute(
+        "document.getElementById('key-continue').focus();",
+        json!([]),
+    );
     flow.window.keys(" ");
     flow.window.wait_for_screen("account");
 }

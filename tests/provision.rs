@@ -10,7 +10,9 @@ use support::Sandbox;
 const SERVICE: &str = "csfle-provisioner";
 
 fn keychain_item(sandbox: &Sandbox, result: &Value) -> Value {
-    let account = result["keychain"]["account"].as_str().expect("keychain account");
+    let account = result["keychain"]["account"]
+        .as_str()
+        .expect("keychain account");
     let item = sandbox
         .keyring
         .lookup(SERVICE, account)
@@ -20,7 +22,10 @@ fn keychain_item(sandbox: &Sandbox, result: &Value) -> Value {
 
 /// No output, no file in the sealed home, carries `secret` in clear.
 fn assert_secret_not_leaked(sandbox: &Sandbox, run: &support::CliRun, secret: &str) {
-    assert!(!run.output().contains(secret), "the secret appeared in the CLI's output");
+    assert!(
+        !run.output().contains(secret),
+        "the secret appeared in the CLI's output"
+    );
     let files = sandbox.files_containing(secret);
     assert!(files.is_empty(), "the secret is in plain text in {files:?}");
 }
@@ -28,15 +33,28 @@ fn assert_secret_not_leaked(sandbox: &Sandbox, run: &support::CliRun, secret: &s
 #[test]
 fn provisions_a_new_key_and_stores_exactly_the_issued_secret() {
     let sandbox = Sandbox::start();
-    let run = sandbox.cli(&["provision", "--user", "app-csfle", "--new-key", "alias/app-csfle", "--json"]);
+    let run = sandbox.cli(&[
+        "provision",
+        "--user",
+        "app-csfle",
+        "--new-key",
+        "alias/app-csfle",
+        "--json",
+    ]);
     run.assert_ok();
     let result = run.json();
     let aws = sandbox.aws();
 
     let key_arn = result["key_arn"].as_str().unwrap();
-    assert!(key_arn.starts_with("arn:aws:kms:us-east-1:123456789012:key/"), "{key_arn}");
+    assert!(
+        key_arn.starts_with("arn:aws:kms:us-east-1:123456789012:key/"),
+        "{key_arn}"
+    );
     assert_eq!(result["key_alias"], "alias/app-csfle");
-    assert_eq!(result["user_arn"], "arn:aws:iam::123456789012:user/app-csfle");
+    assert_eq!(
+        result["user_arn"],
+        "arn:aws:iam::123456789012:user/app-csfle"
+    );
     assert_eq!(result["policy_name"], "csfle-kms-app-csfle");
     assert_eq!(result["verified"], true);
     assert_eq!(result["keychain"]["service"], SERVICE);
@@ -44,8 +62,14 @@ fn provisions_a_new_key_and_stores_exactly_the_issued_secret() {
 
     // The one access key the user has is the one in the keychain, with the secret AWS issued.
     let access_key_id = result["access_key_id"].as_str().unwrap();
-    assert_eq!(aws.access_keys("app-csfle"), vec![access_key_id.to_string()]);
-    let issued = sandbox.emulator.issued_secret(access_key_id).expect("emulator knows the key");
+    assert_eq!(
+        aws.access_keys("app-csfle"),
+        vec![access_key_id.to_string()]
+    );
+    let issued = sandbox
+        .emulator
+        .issued_secret(access_key_id)
+        .expect("emulator knows the key");
     let item = keychain_item(&sandbox, &result);
     assert_eq!(item["AccessKeyId"], access_key_id);
     assert_eq!(item["SecretAccessKey"], issued.as_str());
@@ -60,14 +84,20 @@ fn provisions_a_new_key_and_stores_exactly_the_issued_secret() {
         Some(format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"{key_arn}"}}]}}"#).as_str())
     );
     assert_eq!(aws.user_policies("app-csfle").len(), 1);
-    assert!(aws.user_tags("app-csfle").contains(&("created-by".into(), SERVICE.into())));
+    assert!(aws
+        .user_tags("app-csfle")
+        .contains(&("created-by".into(), SERVICE.into())));
     let key_id = key_arn.rsplit('/').next().unwrap();
-    assert!(aws.key_tags(key_id).contains(&("created-by".into(), SERVICE.into())));
+    assert!(aws
+        .key_tags(key_id)
+        .contains(&("created-by".into(), SERVICE.into())));
     assert_eq!(aws.aliases(), vec!["alias/app-csfle".to_string()]);
 
     // The stored credentials work on their own.
     let as_app = aws.as_key(access_key_id, item["SecretAccessKey"].as_str().unwrap());
-    as_app.round_trip(key_arn).expect("the stored credentials encrypt and decrypt");
+    as_app
+        .round_trip(key_arn)
+        .expect("the stored credentials encrypt and decrypt");
 
     assert_secret_not_leaked(&sandbox, &run, &issued);
 }
@@ -79,20 +109,43 @@ fn uses_an_existing_key_by_arn_or_alias() {
     use aws_sdk_kms::types::{KeySpec, KeyUsageType};
     let key_arn = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
     let key_id = key_arn.rsplit('/').next().unwrap().to_string();
-    aws.block(aws.kms().create_alias().alias_name("alias/shared").target_key_id(&key_id).send())
-        .expect("alias");
+    aws.block(
+        aws.kms()
+            .create_alias()
+            .alias_name("alias/shared")
+            .target_key_id(&key_id)
+            .send(),
+    )
+    .expect("alias");
 
-    let by_arn = sandbox.cli(&["provision", "--user", "svc-a", "--existing-key", &key_arn, "--json"]);
+    let by_arn = sandbox.cli(&[
+        "provision",
+        "--user",
+        "svc-a",
+        "--existing-key",
+        &key_arn,
+        "--json",
+    ]);
     by_arn.assert_ok();
     assert_eq!(by_arn.json()["key_arn"], key_arn.as_str());
-    let by_alias = sandbox.cli(&["provision", "--user", "svc-b", "--existing-key", "alias/shared", "--json"]);
+    let by_alias = sandbox.cli(&[
+        "provision",
+        "--user",
+        "svc-b",
+        "--existing-key",
+        "alias/shared",
+        "--json",
+    ]);
     by_alias.assert_ok();
     let result = by_alias.json();
     assert_eq!(result["key_arn"], key_arn.as_str());
     assert_eq!(result["key_alias"], "alias/shared");
 
     let item = keychain_item(&sandbox, &result);
-    let issued = sandbox.emulator.issued_secret(result["access_key_id"].as_str().unwrap()).unwrap();
+    let issued = sandbox
+        .emulator
+        .issued_secret(result["access_key_id"].as_str().unwrap())
+        .unwrap();
     assert_eq!(item["SecretAccessKey"], issued.as_str());
     aws.as_key(result["access_key_id"].as_str().unwrap(), &issued)
         .round_trip(&key_arn)
@@ -105,21 +158,49 @@ fn uses_an_existing_key_by_arn_or_alias() {
 #[test]
 fn dry_run_shows_the_plan_and_changes_nothing() {
     let sandbox = Sandbox::start();
-    let run = sandbox.cli(&["provision", "--user", "app", "--new-key", "alias/app", "--dry-run", "--json"]);
+    let run = sandbox.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--new-key",
+        "alias/app",
+        "--dry-run",
+        "--json",
+    ]);
     run.assert_ok();
     let plan = run.json();
-    let actions: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
     assert_eq!(
         actions,
-        ["kms:CreateKey", "kms:CreateAlias", "iam:CreateUser", "iam:PutUserPolicy", "iam:CreateAccessKey", "Save to keychain", "sts:GetCallerIdentity, kms:Encrypt, kms:Decrypt"]
+        [
+            "kms:CreateKey",
+            "kms:CreateAlias",
+            "iam:CreateUser",
+            "iam:PutUserPolicy",
+            "iam:CreateAccessKey",
+            "Save to keychain",
+            "sts:GetCallerIdentity, kms:Encrypt, kms:Decrypt"
+        ]
     );
     let document: Value = serde_json::from_str(plan["policy_document"].as_str().unwrap()).unwrap();
-    assert_eq!(document["Statement"][0]["Action"], serde_json::json!(["kms:Decrypt", "kms:Encrypt"]));
+    assert_eq!(
+        document["Statement"][0]["Action"],
+        serde_json::json!(["kms:Decrypt", "kms:Encrypt"])
+    );
     assert_eq!(plan["identity"]["account_id"], "123456789012");
 
     let mut seen = sandbox.emulator.actions();
     seen.sort();
-    assert_eq!(seen, ["DescribeKey", "GetCallerIdentity", "GetUser"], "a dry run only reads");
+    assert_eq!(
+        seen,
+        ["DescribeKey", "GetCallerIdentity", "GetUser"],
+        "a dry run only reads"
+    );
     let aws = sandbox.aws();
     assert!(aws.users().is_empty() && aws.keys().is_empty() && aws.aliases().is_empty());
     assert_eq!(sandbox.keyring.count(SERVICE), 0);
@@ -129,42 +210,108 @@ fn dry_run_shows_the_plan_and_changes_nothing() {
 fn invalid_inputs_name_the_field_and_make_no_call() {
     let sandbox = Sandbox::start();
     let cases: &[(&[&str], &str)] = &[
-        (&["--user", "has space", "--new-key", "alias/a"], "IAM user name"),
+        (
+            &["--user", "has space", "--new-key", "alias/a"],
+            "IAM user name",
+        ),
         (&["--user", &"u".repeat(65), "--new-key", "alias/a"], "1–64"),
         (&["--user", "app", "--new-key", "alias/aws/s3"], "reserved"),
-        (&["--user", "app", "--new-key", "app"], "must start with alias/"),
-        (&["--user", "app", "--existing-key", "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"], "chosen region is us-east-1"),
-        (&["--user", "app", "--existing-key", "arn:aws:kms:us-east-1:123:key/x"], "Existing key"),
-        (&["--user", "app", "--new-key", "alias/a", "--region", "us-moon-1"], "Region"),
-        (&["--user", "app", "--new-key", "alias/a", "--policy-name", "no/slash"], "Policy name"),
+        (
+            &["--user", "app", "--new-key", "app"],
+            "must start with alias/",
+        ),
+        (
+            &[
+                "--user",
+                "app",
+                "--existing-key",
+                "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ],
+            "chosen region is us-east-1",
+        ),
+        (
+            &[
+                "--user",
+                "app",
+                "--existing-key",
+                "arn:aws:kms:us-east-1:123:key/x",
+            ],
+            "Existing key",
+        ),
+        (
+            &[
+                "--user",
+                "app",
+                "--new-key",
+                "alias/a",
+                "--region",
+                "us-moon-1",
+            ],
+            "Region",
+        ),
+        (
+            &[
+                "--user",
+                "app",
+                "--new-key",
+                "alias/a",
+                "--policy-name",
+                "no/slash",
+            ],
+            "Policy name",
+        ),
     ];
     for (args, expected) in cases {
         let mut full = vec!["provision"];
         full.extend_from_slice(args);
         let run = sandbox.cli(&full);
         run.assert_failed();
-        assert!(run.stderr.contains(expected), "for {args:?} expected {expected:?} in:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(expected),
+            "for {args:?} expected {expected:?} in:\n{}",
+            run.stderr
+        );
         assert!(run.stderr.contains("Nothing was changed"), "{}", run.stderr);
     }
-    assert_eq!(sandbox.emulator.actions(), Vec::<String>::new(), "no AWS call for bad input");
+    assert_eq!(
+        sandbox.emulator.actions(),
+        Vec::<String>::new(),
+        "no AWS call for bad input"
+    );
 }
 
 #[test]
 fn an_existing_user_or_alias_stops_the_plan() {
     let sandbox = Sandbox::start();
     let aws = sandbox.aws();
-    aws.block(aws.iam().create_user().user_name("taken").send()).unwrap();
+    aws.block(aws.iam().create_user().user_name("taken").send())
+        .unwrap();
     let run = sandbox.cli(&["provision", "--user", "taken", "--new-key", "alias/fresh"]);
     run.assert_failed();
-    assert!(run.stderr.contains("The IAM user taken already exists"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("The IAM user taken already exists"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("never reuses"), "{}", run.stderr);
 
     use aws_sdk_kms::types::{KeySpec, KeyUsageType};
     let key = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
-    aws.block(aws.kms().create_alias().alias_name("alias/used").target_key_id(&key).send()).unwrap();
+    aws.block(
+        aws.kms()
+            .create_alias()
+            .alias_name("alias/used")
+            .target_key_id(&key)
+            .send(),
+    )
+    .unwrap();
     let run = sandbox.cli(&["provision", "--user", "fresh", "--new-key", "alias/used"]);
     run.assert_failed();
-    assert!(run.stderr.contains("alias/used is already in use"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("alias/used is already in use"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(aws.users(), vec!["taken".to_string()]);
     assert_eq!(aws.keys().len(), 1);
 }
@@ -177,15 +324,32 @@ fn unsuitable_existing_keys_are_refused_with_the_reason() {
     let rsa = aws.create_key(KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt);
     let disabled = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
     let disabled_id = disabled.rsplit('/').next().unwrap();
-    aws.block(aws.kms().disable_key().key_id(disabled_id).send()).unwrap();
+    aws.block(aws.kms().disable_key().key_id(disabled_id).send())
+        .unwrap();
     for (key, reason) in [(rsa.as_str(), "RSA_2048"), (disabled.as_str(), "disabled")] {
         let run = sandbox.cli(&["provision", "--user", "app", "--existing-key", key]);
         run.assert_failed();
-        assert!(run.stderr.contains("cannot be used") && run.stderr.contains(reason), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("cannot be used") && run.stderr.contains(reason),
+            "{}",
+            run.stderr
+        );
     }
-    let missing = sandbox.cli(&["provision", "--user", "app", "--existing-key", "alias/nothing-here"]);
+    let missing = sandbox.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--existing-key",
+        "alias/nothing-here",
+    ]);
     missing.assert_failed();
-    assert!(missing.stderr.contains("No KMS key alias/nothing-here was found"), "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("No KMS key alias/nothing-here was found"),
+        "{}",
+        missing.stderr
+    );
     assert!(aws.users().is_empty());
 }
 

@@ -19,7 +19,11 @@ fn provision(sandbox: &Sandbox, extra: &[&str]) -> support::CliRun {
 
 fn assert_clean(sandbox: &Sandbox) {
     sandbox.aws().assert_nothing_left(&[]);
-    assert_eq!(sandbox.keyring.count(SERVICE), 0, "keychain item left behind");
+    assert_eq!(
+        sandbox.keyring.count(SERVICE),
+        0,
+        "keychain item left behind"
+    );
 }
 
 #[test]
@@ -34,17 +38,39 @@ fn access_denied_at_each_creating_step_rolls_everything_back() {
     let sandbox = Sandbox::start();
     for (service, action, permission) in steps {
         let status = if service == "kms" { 400 } else { 403 };
-        let code = if service == "kms" { "AccessDeniedException" } else { "AccessDenied" };
+        let code = if service == "kms" {
+            "AccessDeniedException"
+        } else {
+            "AccessDenied"
+        };
         sandbox.emulator.add_fault(json!({"action": action, "status": status, "code": code, "message": "not allowed by the test"}));
         let run = provision(&sandbox, &[]);
         run.assert_failed();
-        assert!(run.stderr.contains(&format!("error: {permission} was denied")), "{action}:\n{}", run.stderr);
-        assert!(run.stderr.contains(&format!("lacks the permission {permission}")), "{action}:\n{}", run.stderr);
-        assert!(!run.stderr.contains("LEFT BEHIND"), "{action}:\n{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("error: {permission} was denied")),
+            "{action}:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains(&format!("lacks the permission {permission}")),
+            "{action}:\n{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("LEFT BEHIND"),
+            "{action}:\n{}",
+            run.stderr
+        );
         assert_clean(&sandbox);
         // Each rollback removes what that run made; the previous run's key is already pending deletion.
         if action != "CreateKey" {
-            assert!(run.stderr.contains("rolled back: KMS key"), "{action}:\n{}", run.stderr);
+            assert!(
+                run.stderr.contains("rolled back: KMS key"),
+                "{action}:\n{}",
+                run.stderr
+            );
         }
     }
 }
@@ -54,11 +80,22 @@ fn a_locked_keychain_deletes_the_new_access_key_and_says_to_unlock() {
     let sandbox = Sandbox::with_keyring(KeyringState::Locked);
     let run = provision(&sandbox, &[]);
     run.assert_failed();
-    assert!(run.stderr.contains("The keychain is locked"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("The keychain is locked"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("Unlock your keyring"), "{}", run.stderr);
-    assert!(run.stderr.contains("rolled back: access key AKIA"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rolled back: access key AKIA"),
+        "{}",
+        run.stderr
+    );
     let actions = sandbox.emulator.actions();
-    assert!(actions.contains(&"CreateAccessKey".to_string()) && actions.contains(&"DeleteAccessKey".to_string()));
+    assert!(
+        actions.contains(&"CreateAccessKey".to_string())
+            && actions.contains(&"DeleteAccessKey".to_string())
+    );
     sandbox.aws().assert_nothing_left(&[]);
 }
 
@@ -67,11 +104,19 @@ fn no_secret_service_stops_before_anything_is_created() {
     let sandbox = Sandbox::with_keyring(KeyringState::NoService);
     let run = provision(&sandbox, &[]);
     run.assert_failed();
-    assert!(run.stderr.contains("No keychain service is available"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("No keychain service is available"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("gnome-keyring"), "{}", run.stderr);
     let mut actions = sandbox.emulator.actions();
     actions.sort();
-    assert_eq!(actions, ["DescribeKey", "GetCallerIdentity", "GetUser"], "only reads happened");
+    assert_eq!(
+        actions,
+        ["DescribeKey", "GetCallerIdentity", "GetUser"],
+        "only reads happened"
+    );
     assert_clean(&sandbox);
 }
 
@@ -80,11 +125,23 @@ fn no_session_bus_at_all_is_explained() {
     let sandbox = Sandbox::with_keyring(KeyringState::NoService);
     let run = sandbox.cli_with(
         &["provision", "--user", "app", "--new-key", "alias/app"],
-        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/csfle-test-bus")],
+        &[(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/csfle-test-bus",
+        )],
     );
     run.assert_failed();
-    assert!(run.stderr.contains("No keychain service is available"), "{}", run.stderr);
-    assert!(run.stderr.contains("what to do: Install and start a Secret Service keyring"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("No keychain service is available"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("what to do: Install and start a Secret Service keyring"),
+        "{}",
+        run.stderr
+    );
     assert!(sandbox.aws().users().is_empty());
 }
 
@@ -98,9 +155,28 @@ fn verification_waits_for_a_new_key_to_become_live() {
     let run = provision(&sandbox, &["--json"]);
     run.assert_ok();
     assert_eq!(run.json()["verified"], true);
-    assert_eq!(run.stderr.matches("Waiting for AWS to activate the new access key").count(), 3, "{}", run.stderr);
-    assert_eq!(run.stderr.matches("Waiting for AWS to activate the key permission").count(), 2, "{}", run.stderr);
-    let polls = sandbox.emulator.requests().iter().filter(|r| r["action"] == "GetCallerIdentity" && r["accessKey"] != ADMIN_ACCESS_KEY).count();
+    assert_eq!(
+        run.stderr
+            .matches("Waiting for AWS to activate the new access key")
+            .count(),
+        3,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr
+            .matches("Waiting for AWS to activate the key permission")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    let polls = sandbox
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r["action"] == "GetCallerIdentity" && r["accessKey"] != ADMIN_ACCESS_KEY)
+        .count();
     assert_eq!(polls, 4, "three refusals, then success");
 }
 
@@ -111,9 +187,20 @@ fn verification_gives_up_at_its_limit_and_rolls_back() {
     let started = std::time::Instant::now();
     let run = provision(&sandbox, &["--verify-timeout", "2"]);
     run.assert_failed();
-    assert!(started.elapsed() < std::time::Duration::from_secs(30), "the wait is bounded");
-    assert!(run.stderr.contains("did not become usable within 2 s"), "{}", run.stderr);
-    assert!(run.stderr.contains("rolled back: keychain item"), "{}", run.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the wait is bounded"
+    );
+    assert!(
+        run.stderr.contains("did not become usable within 2 s"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rolled back: keychain item"),
+        "{}",
+        run.stderr
+    );
     assert_clean(&sandbox);
 }
 
@@ -123,7 +210,12 @@ fn a_refused_round_trip_rolls_back() {
     sandbox.emulator.add_fault(json!({"action": "Decrypt", "notAccessKey": ADMIN_ACCESS_KEY, "times": 1, "status": 400, "code": "IncorrectKeyException", "message": "wrong key"}));
     let run = provision(&sandbox, &[]);
     run.assert_failed();
-    assert!(run.stderr.contains("The new credentials could not use the key"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("The new credentials could not use the key"),
+        "{}",
+        run.stderr
+    );
     assert_clean(&sandbox);
 }
 
@@ -145,7 +237,17 @@ fn what_rollback_cannot_undo_is_reported_as_left_behind() {
     sandbox.emulator.add_fault(json!({"action": "DeleteUser", "times": 10, "status": 403, "code": "AccessDenied", "message": "no"}));
     let run = provision(&sandbox, &[]);
     run.assert_failed();
-    assert!(run.stderr.contains("LEFT BEHIND (remove it by hand): IAM user app"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("LEFT BEHIND (remove it by hand): IAM user app"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("iam:DeleteUser"), "{}", run.stderr);
-    assert!(run.stderr.contains("rolled back: inline policy csfle-kms-app of app"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("rolled back: inline policy csfle-kms-app of app"),
+        "{}",
+        run.stderr
+    );
 }

@@ -75,7 +75,13 @@ mod tests {
     #[test]
     fn no_reply_type_has_a_field_that_could_hold_a_secret() {
         let text = typescript().to_ascii_lowercase();
-        for word in ["secret", "password", "session_token", "sessiontoken", "private"] {
+        for word in [
+            "secret",
+            "password",
+            "session_token",
+            "sessiontoken",
+            "private",
+        ] {
             assert!(!text.contains(word), "an IPC type mentions {word:?}");
         }
     }

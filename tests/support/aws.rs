@@ -15,9 +15,11 @@ pub fn config(endpoint: &str, access_key: &str, secret: &str) -> SdkConfig {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(super::sandbox::REGION))
         .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-            Credentials::new(access_key, secret, None, None, "tests"),
-        ))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                access_key, secret, None, None, "tests",
+            )),
+        )
         .build()
 }
 
@@ -47,8 +49,14 @@ impl Aws {
     }
 
     pub fn users(&self) -> Vec<String> {
-        let reply = self.block(self.iam().list_users().send()).expect("ListUsers");
-        reply.users().iter().map(|u| u.user_name().to_string()).collect()
+        let reply = self
+            .block(self.iam().list_users().send())
+            .expect("ListUsers");
+        reply
+            .users()
+            .iter()
+            .map(|u| u.user_name().to_string())
+            .collect()
     }
 
     pub fn access_keys(&self, user: &str) -> Vec<String> {
@@ -72,7 +80,13 @@ impl Aws {
     /// The policy document as IAM stores it, URL-decoded.
     pub fn user_policy(&self, user: &str, name: &str) -> Option<String> {
         let reply = self
-            .block(self.iam().get_user_policy().user_name(user).policy_name(name).send())
+            .block(
+                self.iam()
+                    .get_user_policy()
+                    .user_name(user)
+                    .policy_name(name)
+                    .send(),
+            )
             .ok()?;
         Some(percent_decode(reply.policy_document()))
     }
@@ -81,11 +95,17 @@ impl Aws {
         let reply = self
             .block(self.iam().list_user_tags().user_name(user).send())
             .expect("ListUserTags");
-        reply.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()
+        reply
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()
     }
 
     pub fn aliases(&self) -> Vec<String> {
-        let reply = self.block(self.kms().list_aliases().send()).expect("ListAliases");
+        let reply = self
+            .block(self.kms().list_aliases().send())
+            .expect("ListAliases");
         reply
             .aliases()
             .iter()
@@ -127,11 +147,25 @@ impl Aws {
     }
 
     /// Creates a key as the admin and returns its ARN.
-    pub fn create_key(&self, spec: aws_sdk_kms::types::KeySpec, usage: aws_sdk_kms::types::KeyUsageType) -> String {
+    pub fn create_key(
+        &self,
+        spec: aws_sdk_kms::types::KeySpec,
+        usage: aws_sdk_kms::types::KeyUsageType,
+    ) -> String {
         let reply = self
-            .block(self.kms().create_key().key_spec(spec).key_usage(usage).send())
+            .block(
+                self.kms()
+                    .create_key()
+                    .key_spec(spec)
+                    .key_usage(usage)
+                    .send(),
+            )
             .expect("CreateKey");
-        reply.key_metadata().and_then(|m| m.arn()).expect("key arn").to_string()
+        reply
+            .key_metadata()
+            .and_then(|m| m.arn())
+            .expect("key arn")
+            .to_string()
     }
 
     /// Encrypts and decrypts with this identity; Ok when the value comes back unchanged.
@@ -146,7 +180,10 @@ impl Aws {
                     .send(),
             )
             .map_err(|e| format!("Encrypt: {e:?}"))?;
-        let blob = encrypted.ciphertext_blob().cloned().ok_or("no ciphertext")?;
+        let blob = encrypted
+            .ciphertext_blob()
+            .cloned()
+            .ok_or("no ciphertext")?;
         let decrypted = self
             .block(self.kms().decrypt().ciphertext_blob(blob).send())
             .map_err(|e| format!("Decrypt: {e:?}"))?;
@@ -165,7 +202,10 @@ impl Aws {
             if keep.iter().any(|k| k.ends_with(&id)) {
                 continue;
             }
-            assert_eq!(state, "PendingDeletion", "key {id} was not scheduled for deletion");
+            assert_eq!(
+                state, "PendingDeletion",
+                "key {id} was not scheduled for deletion"
+            );
         }
     }
 }

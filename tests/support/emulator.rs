@@ -66,7 +66,10 @@ impl Emulator {
 
     /// Every AWS call seen so far: `{service, action, accessKey}`.
     pub fn requests(&self) -> Vec<Value> {
-        self.get("/_requests").as_array().cloned().unwrap_or_default()
+        self.get("/_requests")
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn actions(&self) -> Vec<String> {

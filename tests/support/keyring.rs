@@ -56,7 +56,10 @@ impl PrivateKeyring {
             fs::create_dir_all(home.path().join(dir)).expect("xdg dir");
         }
         let mut bus = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", bus_config(home.path()).display()))
+            .arg(format!(
+                "--config-file={}",
+                bus_config(home.path()).display()
+            ))
             .args(["--nofork", "--print-address=1"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -102,15 +105,25 @@ impl PrivateKeyring {
             .expect("send the keyring password");
         // The daemon answers on the bus only after it has read the password and opened the keyring.
         let waited = Command::new("gdbus")
-            .args(["wait", "--session", "--timeout", "20", "org.freedesktop.secrets"])
+            .args([
+                "wait",
+                "--session",
+                "--timeout",
+                "20",
+                "org.freedesktop.secrets",
+            ])
             .envs(self.env())
             .status()
             .expect("run gdbus wait");
-        assert!(waited.success(), "the Secret Service did not appear on the private bus");
+        assert!(
+            waited.success(),
+            "the Secret Service did not appear on the private bus"
+        );
         self.keyring = Some(daemon);
         if password == PASSWORD {
             // A first start creates the login keyring; wait until it is on disk and usable.
-            let ready = self.secret_tool(&["search", "--all", "service", "csfle-provisioner-probe"]);
+            let ready =
+                self.secret_tool(&["search", "--all", "service", "csfle-provisioner-probe"]);
             assert!(ready.status.success() || ready.status.code() == Some(1));
         }
     }
@@ -121,7 +134,17 @@ impl PrivateKeyring {
             let _ = daemon.wait();
         }
         let gone = Command::new("gdbus")
-            .args(["call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.NameHasOwner", "org.freedesktop.secrets"])
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.freedesktop.DBus",
+                "--object-path",
+                "/org/freedesktop/DBus",
+                "--method",
+                "org.freedesktop.DBus.NameHasOwner",
+                "org.freedesktop.secrets",
+            ])
             .envs(self.env())
             .output()
             .expect("ask the bus");
@@ -139,10 +162,22 @@ impl PrivateKeyring {
             ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.address.clone()),
             ("HOME".into(), home.display().to_string()),
-            ("XDG_DATA_HOME".into(), home.join(".local/share").display().to_string()),
-            ("XDG_CONFIG_HOME".into(), home.join(".config").display().to_string()),
-            ("XDG_CACHE_HOME".into(), home.join(".cache").display().to_string()),
-            ("XDG_RUNTIME_DIR".into(), home.join("runtime").display().to_string()),
+            (
+                "XDG_DATA_HOME".into(),
+                home.join(".local/share").display().to_string(),
+            ),
+            (
+                "XDG_CONFIG_HOME".into(),
+                home.join(".config").display().to_string(),
+            ),
+            (
+                "XDG_CACHE_HOME".into(),
+                home.join(".cache").display().to_string(),
+            ),
+            (
+                "XDG_RUNTIME_DIR".into(),
+                home.join("runtime").display().to_string(),
+            ),
         ]
     }
 

@@ -2,9 +2,9 @@
 //! runs of the command-line program in a sealed environment (throw-away HOME, no real ~/.aws).
 #![allow(dead_code, unused_imports)]
 
+pub mod aws;
 pub mod emulator;
 pub mod keyring;
-pub mod aws;
 pub mod sandbox;
 pub mod webdriver;
 

@@ -85,8 +85,14 @@ impl Sandbox {
             ("AWS_SECRET_ACCESS_KEY".into(), self.admin_key.1.clone()),
             ("AWS_REGION".into(), REGION.into()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-            ("AWS_CONFIG_FILE".into(), aws.join("config").display().to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE".into(), aws.join("credentials").display().to_string()),
+            (
+                "AWS_CONFIG_FILE".into(),
+                aws.join("config").display().to_string(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                aws.join("credentials").display().to_string(),
+            ),
         ]);
         env
     }

@@ -19,7 +19,15 @@ impl Display {
     /// A virtual screen; Xvfb picks a free display number and reports it once it accepts clients.
     pub fn start() -> Display {
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -73,7 +81,12 @@ impl Session {
         let port = free_port();
         let native_port = free_port();
         let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("DISPLAY", &display.name)
@@ -169,9 +182,12 @@ impl Session {
     pub fn click(&self, css: &str) {
         let element = self.find(css);
         self.until(&format!("{css} to be enabled"), || {
-            self.execute("return !arguments[0].disabled;", json!([{ELEMENT: element}]))
-                .as_bool()
-                .filter(|enabled| *enabled)
+            self.execute(
+                "return !arguments[0].disabled;",
+                json!([{ELEMENT: element}]),
+            )
+            .as_bool()
+            .filter(|enabled| *enabled)
         });
         self.post(&format!("/element/{element}/click"), json!({}));
     }
@@ -194,9 +210,17 @@ impl Session {
     pub fn keys(&self, keys: &str) {
         let actions: Vec<Value> = keys
             .chars()
-            .flat_map(|c| [json!({"type": "keyDown", "value": c.to_string()}), json!({"type": "keyUp", "value": c.to_string()})])
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
             .collect();
-        self.post("/actions", json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
     }
 
     pub fn text(&self, css: &str) -> String {
@@ -208,29 +232,45 @@ impl Session {
     }
 
     pub fn page_text(&self) -> String {
-        self.execute("return document.body ? document.body.innerText : '';", json!([]))
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.execute(
+            "return document.body ? document.body.innerText : '';",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     pub fn current_screen(&self) -> String {
-        self.execute("return document.getElementById('screen')?.dataset.screen ?? '';", json!([]))
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.execute(
+            "return document.getElementById('screen')?.dataset.screen ?? '';",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     pub fn wait_for_screen(&self, name: &str) {
-        self.until(&format!("the {name} screen"), || (self.current_screen() == name).then_some(()));
+        self.until(&format!("the {name} screen"), || {
+            (self.current_screen() == name).then_some(())
+        });
     }
 
     /// Every IPC reply the window received, as the UI's IPC module logged them.
     pub fn ipc_log(&self) -> Vec<String> {
-        self.execute("return window.__csfleReplyLog ? Array.from(window.__csfleReplyLog()) : [];", json!([]))
-            .as_array()
-            .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-            .unwrap_or_default()
+        self.execute(
+            "return window.__csfleReplyLog ? Array.from(window.__csfleReplyLog()) : [];",
+            json!([]),
+        )
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
     }
 
     /// Saves a PNG of the window after two animation frames, so the picture shows the latest DOM.
@@ -256,7 +296,9 @@ impl Drop for Session {
     fn drop(&mut self) {
         let _ = self.agent.delete(&self.base).call();
         // SIGTERM, never SIGKILL: tauri-driver only stops WebKitWebDriver on a signal it can catch.
-        let _ = Command::new("kill").args(["-TERM", &self.driver.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.driver.id().to_string()])
+            .status();
         let _ = self.driver.wait();
     }
 }

@@ -33,7 +33,10 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), ErrorReport> {
 
 pub fn print_plan(plan: &Plan) {
     let who = &plan.identity;
-    println!("Acting as {} (account {}) in {}", who.arn, who.account_id, who.region);
+    println!(
+        "Acting as {} (account {}) in {}",
+        who.arn, who.account_id, who.region
+    );
     if let Some(endpoint) = &who.endpoint_override {
         println!("Endpoint override: {endpoint} (not the real AWS endpoint)");
     }
@@ -42,7 +45,10 @@ pub fn print_plan(plan: &Plan) {
         println!("  {}. {:<48} {}", n + 1, step.action, step.target);
         println!("     {}", step.summary);
     }
-    println!("\nInline policy {} for {}:\n  {}", plan.policy_name, plan.user_name, plan.policy_document);
+    println!(
+        "\nInline policy {} for {}:\n  {}",
+        plan.policy_name, plan.user_name, plan.policy_document
+    );
 }
 
 fn step_name(step: StepId) -> &'static str {
@@ -60,7 +66,11 @@ fn step_name(step: StepId) -> &'static str {
 pub fn print_progress(event: Progress) {
     match event {
         Progress::Started { step } => eprintln!("… {}", step_name(step)),
-        Progress::Finished { step, detail, elapsed_ms } => {
+        Progress::Finished {
+            step,
+            detail,
+            elapsed_ms,
+        } => {
             eprintln!("✓ {} ({elapsed_ms} ms): {detail}", step_name(step))
         }
         Progress::Waiting { message, .. } => eprintln!("  {message}"),

@@ -22,7 +22,10 @@ pub struct Args {
     #[arg(long, value_name = "KEY")]
     existing_key: Option<String>,
     /// Description of the new key.
-    #[arg(long, default_value = "MongoDB CSFLE master key (created by csfle-provisioner)")]
+    #[arg(
+        long,
+        default_value = "MongoDB CSFLE master key (created by csfle-provisioner)"
+    )]
     description: String,
     /// Name of the inline policy (default: csfle-kms-<user>).
     #[arg(long)]
@@ -63,10 +66,14 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
         region: args.region,
     };
     // Every input is checked before the first AWS call, so a typo costs nothing.
-    let config = connect::load_config(&options).await.map_err(|e| e.report(None))?;
+    let config = connect::load_config(&options)
+        .await
+        .map_err(|e| e.report(None))?;
     let region = connect::region_of(&config).map_err(|e| e.report(None))?;
     plan::validate_request(&request, &region).map_err(|e| ProvisionError::from(e).report(None))?;
-    let connection = connect::establish(config).await.map_err(|e| e.report(None))?;
+    let connection = connect::establish(config)
+        .await
+        .map_err(|e| e.report(None))?;
     let vault: Arc<dyn Vault> = Arc::new(OsVault);
     let plan = plan::plan(&connection, &request, &vault)
         .await
@@ -88,17 +95,33 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
         verify_limit: Duration::from_secs(args.verify_timeout),
     };
     let sink = output::print_progress;
-    let outcome = apply::apply(&connection, &plan, vault, &sink, &Cancel::default(), &apply_options)
-        .await
-        .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
+    let outcome = apply::apply(
+        &connection,
+        &plan,
+        vault,
+        &sink,
+        &Cancel::default(),
+        &apply_options,
+    )
+    .await
+    .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
     if args.json {
         output::print_json(&outcome)
     } else {
-        println!("Done. The credentials are in your {} and work.", outcome.keychain.store);
+        println!(
+            "Done. The credentials are in your {} and work.",
+            outcome.keychain.store
+        );
         println!("  key:        {} ({})", outcome.key_arn, outcome.region);
         println!("  user:       {}", outcome.user_arn);
-        println!("  access key: {}", csfle_core::mask_access_key_id(&outcome.access_key_id));
-        println!("  keychain:   {} / {}", outcome.keychain.service, outcome.keychain.account);
+        println!(
+            "  access key: {}",
+            csfle_core::mask_access_key_id(&outcome.access_key_id)
+        );
+        println!(
+            "  keychain:   {} / {}",
+            outcome.keychain.service, outcome.keychain.account
+        );
         Ok(())
     }
 }

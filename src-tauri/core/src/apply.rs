@@ -73,7 +73,9 @@ async fn run(
     let create_key = async {
         match &plan.key {
             PlannedKey::New { description, .. } => {
-                step(sink, StepId::CreateKey, create_key(&kms, description, user)).await.map(Some)
+                step(sink, StepId::CreateKey, create_key(&kms, description, user))
+                    .await
+                    .map(Some)
             }
             PlannedKey::Existing { .. } => Ok(None),
         }
@@ -105,7 +107,9 @@ async fn run(
     let create_alias = async {
         match (&plan.key, &key) {
             (PlannedKey::New { alias, .. }, Some((key_id, _))) => {
-                step(sink, StepId::CreateAlias, create_alias(&kms, alias, key_id)).await.map(Some)
+                step(sink, StepId::CreateAlias, create_alias(&kms, alias, key_id))
+                    .await
+                    .map(Some)
             }
             _ => Ok(None),
         }
@@ -117,7 +121,8 @@ async fn run(
         put_policy(&iam, user, &plan.policy_name, &document),
     );
     let create_access_key = step(sink, StepId::CreateAccessKey, create_access_key(&iam, user));
-    let (alias_done, policy_done, access_key) = tokio::join!(create_alias, put_policy, create_access_key);
+    let (alias_done, policy_done, access_key) =
+        tokio::join!(create_alias, put_policy, create_access_key);
     if let Ok(Some(alias)) = &alias_done {
         ledger.record(Created::Alias(alias.clone()));
     }
@@ -151,12 +156,17 @@ async fn run(
         policy_name: &plan.policy_name,
     };
     let account = plan.keychain.account.clone();
-    let label = format!("MongoDB CSFLE credentials for {user} ({})", connection.account_id());
+    let label = format!(
+        "MongoDB CSFLE credentials for {user} ({})",
+        connection.account_id()
+    );
     let sealed = payload.seal();
     let store_vault = Arc::clone(vault);
     let store_account = account.clone();
     step(sink, StepId::StoreInKeychain, async move {
-        let saved = tokio::task::spawn_blocking(move || store_vault.save(&store_account, &label, &sealed)).await;
+        let saved =
+            tokio::task::spawn_blocking(move || store_vault.save(&store_account, &label, &sealed))
+                .await;
         match saved {
             Ok(result) => result.map_err(ProvisionError::from),
             Err(_) => Err(crate::keychain::KeychainError::WriteFailed {
@@ -164,7 +174,12 @@ async fn run(
             }
             .into()),
         }
-        .map(|()| format!("Saved in {} as {} / {}", plan.keychain.store, plan.keychain.service, plan.keychain.account))
+        .map(|()| {
+            format!(
+                "Saved in {} as {} / {}",
+                plan.keychain.store, plan.keychain.service, plan.keychain.account
+            )
+        })
     })
     .await?;
     ledger.record(Created::KeychainItem(account));
@@ -179,9 +194,17 @@ async fn run(
         expected_arn: &user_arn,
     };
     step(sink, StepId::Verify, async {
-        verify::verify(&connection.config, &probe, options.verify_limit, sink, cancel)
-            .await
-            .map(|()| "Encrypted and decrypted a random 32-byte value with the new credentials".to_string())
+        verify::verify(
+            &connection.config,
+            &probe,
+            options.verify_limit,
+            sink,
+            cancel,
+        )
+        .await
+        .map(|()| {
+            "Encrypted and decrypted a random 32-byte value with the new credentials".to_string()
+        })
     })
     .await?;
 
@@ -199,7 +222,9 @@ async fn run(
 }
 
 fn unreachable_key() -> Result<String, ProvisionError> {
-    Err(ProvisionError::RoundTrip("the new key was not created".into()))
+    Err(ProvisionError::RoundTrip(
+        "the new key was not created".into(),
+    ))
 }
 
 fn checkpoint(cancel: &Cancel) -> Result<(), ProvisionError> {
@@ -276,10 +301,17 @@ async fn create_key(
     let metadata = reply
         .key_metadata()
         .ok_or_else(|| ProvisionError::RoundTrip("KMS did not describe the new key".into()))?;
-    Ok((metadata.key_id().to_string(), metadata.arn().unwrap_or_default().to_string()))
+    Ok((
+        metadata.key_id().to_string(),
+        metadata.arn().unwrap_or_default().to_string(),
+    ))
 }
 
-async fn create_alias(kms: &aws_sdk_kms::Client, alias: &str, key_id: &str) -> Result<String, ProvisionError> {
+async fn create_alias(
+    kms: &aws_sdk_kms::Client,
+    alias: &str,
+    key_id: &str,
+) -> Result<String, ProvisionError> {
     kms.create_alias()
         .alias_name(alias)
         .target_key_id(key_id)
@@ -305,7 +337,10 @@ async fn create_user(iam: &aws_sdk_iam::Client, user: &str) -> Result<String, Pr
                 failure.into()
             }
         })?;
-    Ok(reply.user().map(|u| u.arn().to_string()).unwrap_or_default())
+    Ok(reply
+        .user()
+        .map(|u| u.arn().to_string())
+        .unwrap_or_default())
 }
 
 async fn put_policy(
@@ -321,11 +356,16 @@ async fn put_policy(
         .send()
         .await
         .map_err(|e| AwsFailure::from_sdk("iam:PutUserPolicy", &e))?;
-    Ok(format!("Policy {name} allows kms:Encrypt and kms:Decrypt on the key"))
+    Ok(format!(
+        "Policy {name} allows kms:Encrypt and kms:Decrypt on the key"
+    ))
 }
 
 /// Returns the access key id and its secret, which moves straight into a [`Sensitive`].
-async fn create_access_key(iam: &aws_sdk_iam::Client, user: &str) -> Result<(String, Sensitive), ProvisionError> {
+async fn create_access_key(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+) -> Result<(String, Sensitive), ProvisionError> {
     let reply = iam
         .create_access_key()
         .user_name(user)
@@ -333,7 +373,9 @@ async fn create_access_key(iam: &aws_sdk_iam::Client, user: &str) -> Result<(Str
         .await
         .map_err(|e| AwsFailure::from_sdk("iam:CreateAccessKey", &e))?;
     let Some(mut key) = reply.access_key else {
-        return Err(ProvisionError::RoundTrip("IAM returned no access key".into()));
+        return Err(ProvisionError::RoundTrip(
+            "IAM returned no access key".into(),
+        ));
     };
     let secret = Sensitive::new(std::mem::take(&mut key.secret_access_key));
     Ok((key.access_key_id, secret))

@@ -90,10 +90,12 @@ impl AwsFailure {
                 "the request could not be built".to_string(),
             ),
             _ => {
-                let code = error
-                    .code()
-                    .map(str::to_string)
-                    .or_else(|| error.raw_response().and_then(|r| r.body().bytes()).and_then(code_in_body));
+                let code = error.code().map(str::to_string).or_else(|| {
+                    error
+                        .raw_response()
+                        .and_then(|r| r.body().bytes())
+                        .and_then(code_in_body)
+                });
                 let message = error.message().unwrap_or_default().to_string();
                 (classify(code.as_deref(), status), code, message)
             }
@@ -120,12 +122,17 @@ fn code_in_body(body: &[u8]) -> Option<String> {
 fn classify(code: Option<&str>, status: Option<u16>) -> AwsFailureKind {
     match code {
         Some(
-            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
+            "AccessDenied"
+            | "AccessDeniedException"
+            | "UnauthorizedOperation"
             | "AuthorizationError",
         ) => AwsFailureKind::AccessDenied,
         Some(
-            "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch"
-            | "IncompleteSignature" | "InvalidSignatureException",
+            "InvalidClientTokenId"
+            | "UnrecognizedClientException"
+            | "SignatureDoesNotMatch"
+            | "IncompleteSignature"
+            | "InvalidSignatureException",
         ) => AwsFailureKind::InvalidCredentials,
         Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired") => {
             AwsFailureKind::ExpiredCredentials
@@ -149,11 +156,23 @@ mod tests {
 
     #[test]
     fn codes_map_to_actionable_kinds() {
-        assert_eq!(classify(Some("AccessDenied"), Some(403)), AwsFailureKind::AccessDenied);
+        assert_eq!(
+            classify(Some("AccessDenied"), Some(403)),
+            AwsFailureKind::AccessDenied
+        );
         assert_eq!(classify(None, Some(403)), AwsFailureKind::AccessDenied);
-        assert_eq!(classify(Some("ThrottlingException"), Some(400)), AwsFailureKind::Throttled);
-        assert_eq!(classify(Some("InvalidClientTokenId"), Some(403)), AwsFailureKind::InvalidCredentials);
-        assert_eq!(classify(Some("InternalFailure"), Some(500)), AwsFailureKind::Other);
+        assert_eq!(
+            classify(Some("ThrottlingException"), Some(400)),
+            AwsFailureKind::Throttled
+        );
+        assert_eq!(
+            classify(Some("InvalidClientTokenId"), Some(403)),
+            AwsFailureKind::InvalidCredentials
+        );
+        assert_eq!(
+            classify(Some("InternalFailure"), Some(500)),
+            AwsFailureKind::Other
+        );
     }
 
     #[test]
@@ -173,6 +192,9 @@ mod tests {
             message: "not allowed".into(),
         };
         assert!(failure.hint().contains("iam:PutUserPolicy"));
-        assert_eq!(failure.to_string(), "iam:PutUserPolicy was denied (not allowed)");
+        assert_eq!(
+            failure.to_string(),
+            "iam:PutUserPolicy was denied (not allowed)"
+        );
     }
 }

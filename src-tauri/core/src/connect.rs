@@ -94,12 +94,13 @@ pub async fn establish(config: SdkConfig) -> Result<Connection, ProvisionError> 
 /// sts:GetCallerIdentity needs no permission, so it tells "wrong credentials" from "not allowed".
 pub async fn whoami(config: &SdkConfig, region: &str) -> Result<Identity, ProvisionError> {
     let sts = aws_sdk_sts::Client::new(config);
-    let reply = sts.get_caller_identity().send().await.map_err(|error| {
-        match credentials_problem(&error) {
-            Some(problem) => ProvisionError::NoCredentials(problem),
-            None => ProvisionError::Aws(AwsFailure::from_sdk("sts:GetCallerIdentity", &error)),
-        }
-    })?;
+    let reply =
+        sts.get_caller_identity().send().await.map_err(|error| {
+            match credentials_problem(&error) {
+                Some(problem) => ProvisionError::NoCredentials(problem),
+                None => ProvisionError::Aws(AwsFailure::from_sdk("sts:GetCallerIdentity", &error)),
+            }
+        })?;
     Ok(Identity {
         account_id: reply.account().unwrap_or_default().to_string(),
         arn: reply.arn().unwrap_or_default().to_string(),

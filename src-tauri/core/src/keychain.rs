@@ -272,7 +272,10 @@ mod tests {
         assert!(!describe(&encoded).contains("wJalr"));
         let malformed = keyring_core::Error::BadDataFormat(secret, "bad".into());
         assert!(!describe(&malformed).contains("wJalr"));
-        assert!(!describe(&malformed).contains("119"), "no byte values either");
+        assert!(
+            !describe(&malformed).contains("119"),
+            "no byte values either"
+        );
     }
 
     #[test]

@@ -31,7 +31,11 @@ pub async fn customer_keys(connection: &Connection) -> Result<Vec<KeySummary>, P
     let mut pages = kms.list_keys().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
-        ids.extend(page.keys().iter().filter_map(|k| k.key_id().map(str::to_string)));
+        ids.extend(
+            page.keys()
+                .iter()
+                .filter_map(|k| k.key_id().map(str::to_string)),
+        );
         if ids.len() >= MAX_KEYS {
             ids.truncate(MAX_KEYS);
             break;
@@ -43,7 +47,10 @@ pub async fn customer_keys(connection: &Connection) -> Result<Vec<KeySummary>, P
         let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
         for alias in page.aliases() {
             if let (Some(name), Some(target)) = (alias.alias_name(), alias.target_key_id()) {
-                aliases.entry(target.to_string()).or_default().push(name.to_string());
+                aliases
+                    .entry(target.to_string())
+                    .or_default()
+                    .push(name.to_string());
             }
         }
     }
@@ -58,7 +65,9 @@ pub async fn customer_keys(connection: &Connection) -> Result<Vec<KeySummary>, P
     let mut keys = Vec::new();
     for result in described {
         let reply = result.map_err(|e| AwsFailure::from_sdk("kms:DescribeKey", &e))?;
-        let Some(m) = reply.key_metadata() else { continue };
+        let Some(m) = reply.key_metadata() else {
+            continue;
+        };
         if m.key_manager() == Some(&KeyManagerType::Aws) {
             continue;
         }
@@ -70,12 +79,17 @@ pub async fn customer_keys(connection: &Connection) -> Result<Vec<KeySummary>, P
             arn: m.arn().unwrap_or_default().to_string(),
             aliases: names,
             description: m.description().unwrap_or_default().to_string(),
-            state: m.key_state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            state: m
+                .key_state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             usable: reason.is_none(),
             reason,
         });
     }
     // Usable keys first, then by name, so the admin sees what can be picked at the top.
-    keys.sort_by(|a, b| (!a.usable, a.aliases.first(), &a.key_id).cmp(&(!b.usable, b.aliases.first(), &b.key_id)));
+    keys.sort_by(|a, b| {
+        (!a.usable, a.aliases.first(), &a.key_id).cmp(&(!b.usable, b.aliases.first(), &b.key_id))
+    });
     Ok(keys)
 }

@@ -36,7 +36,10 @@ pub fn mask_access_key_id(id: &str) -> String {
 mod tests {
     #[test]
     fn masking_keeps_four_and_four() {
-        assert_eq!(super::mask_access_key_id("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
+        assert_eq!(
+            super::mask_access_key_id("AKIAIOSFODNN7EXAMPLE"),
+            "AKIA…MPLE"
+        );
         assert_eq!(super::mask_access_key_id("short"), "…");
         assert_eq!(super::mask_access_key_id(""), "");
     }

@@ -99,13 +99,32 @@ pub struct Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "event", rename_all = "camelCase")]
 pub enum Progress {
-    Started { step: StepId },
-    Finished { step: StepId, detail: String, elapsed_ms: u32 },
+    Started {
+        step: StepId,
+    },
+    Finished {
+        step: StepId,
+        detail: String,
+        elapsed_ms: u32,
+    },
     /// Still working, for example waiting for IAM to make a new key live.
-    Waiting { step: StepId, message: String },
-    Failed { step: StepId, message: String, elapsed_ms: u32 },
-    RolledBack { step: StepId, message: String },
-    RollbackFailed { step: StepId, message: String },
+    Waiting {
+        step: StepId,
+        message: String,
+    },
+    Failed {
+        step: StepId,
+        message: String,
+        elapsed_ms: u32,
+    },
+    RolledBack {
+        step: StepId,
+        message: String,
+    },
+    RollbackFailed {
+        step: StepId,
+        message: String,
+    },
 }
 
 /// Receives progress events; the GUI forwards them over IPC, the CLI prints them.

@@ -26,7 +26,10 @@ pub enum ValidKey {
 }
 
 /// Checks the request against AWS's rules; `region` is the connection's, for key ARNs.
-pub fn validate_request(request: &SetupRequest, region: &str) -> Result<ValidRequest, validate::InputError> {
+pub fn validate_request(
+    request: &SetupRequest,
+    region: &str,
+) -> Result<ValidRequest, validate::InputError> {
     let key = match &request.key {
         KeyChoice::New { alias, description } => ValidKey::New {
             alias: validate::alias(alias.trim())?,
@@ -58,7 +61,11 @@ pub async fn plan(
     let keychain_check = async move {
         tokio::task::spawn_blocking(move || probe.check_reachable())
             .await
-            .unwrap_or_else(|_| Err(crate::keychain::KeychainError::Unavailable { detail: "the keychain check did not finish".into() }))
+            .unwrap_or_else(|_| {
+                Err(crate::keychain::KeychainError::Unavailable {
+                    detail: "the keychain check did not finish".into(),
+                })
+            })
     };
     let (user_check, key_check, keychain_check) = tokio::join!(
         ensure_user_is_new(connection, &valid.user_name),
@@ -68,11 +75,25 @@ pub async fn plan(
     keychain_check?;
     user_check?;
     let planned_key = key_check?;
-    Ok(build_plan(connection, valid, planned_key, &vault.store_name()))
+    Ok(build_plan(
+        connection,
+        valid,
+        planned_key,
+        &vault.store_name(),
+    ))
 }
 
-pub async fn ensure_user_is_new(connection: &Connection, user_name: &str) -> Result<(), ProvisionError> {
-    match connection.iam().get_user().user_name(user_name).send().await {
+pub async fn ensure_user_is_new(
+    connection: &Connection,
+    user_name: &str,
+) -> Result<(), ProvisionError> {
+    match connection
+        .iam()
+        .get_user()
+        .user_name(user_name)
+        .send()
+        .await
+    {
         Ok(_) => Err(ProvisionError::UserExists(user_name.to_string())),
         Err(error) => {
             let failure = AwsFailure::from_sdk("iam:GetUser", &error);
@@ -105,7 +126,10 @@ async fn check_key(connection: &Connection, key: &ValidKey) -> Result<PlannedKey
     }
 }
 
-pub async fn ensure_alias_is_free(connection: &Connection, alias: &str) -> Result<(), ProvisionError> {
+pub async fn ensure_alias_is_free(
+    connection: &Connection,
+    alias: &str,
+) -> Result<(), ProvisionError> {
     match connection.kms().describe_key().key_id(alias).send().await {
         Ok(_) => Err(ProvisionError::AliasExists(alias.to_string())),
         Err(error) => {
@@ -120,7 +144,10 @@ pub async fn ensure_alias_is_free(connection: &Connection, alias: &str) -> Resul
 }
 
 /// The key's ARN when the key can protect CSFLE data keys, or why not.
-pub async fn suitable_key_arn(connection: &Connection, key_ref: &KeyRef) -> Result<String, ProvisionError> {
+pub async fn suitable_key_arn(
+    connection: &Connection,
+    key_ref: &KeyRef,
+) -> Result<String, ProvisionError> {
     let shown = key_ref.as_kms_key_id();
     let reply = connection
         .kms()
@@ -175,13 +202,17 @@ pub fn unsuitability(
         Some(KeyState::Enabled) => {}
         Some(KeyState::Disabled) => return Some("it is disabled".into()),
         Some(KeyState::PendingDeletion) => return Some("it is scheduled for deletion".into()),
-        Some(KeyState::PendingImport) => return Some("its key material has not been imported".into()),
+        Some(KeyState::PendingImport) => {
+            return Some("its key material has not been imported".into())
+        }
         Some(other) => return Some(format!("its state is {}", other.as_str())),
         None => return Some("KMS did not report its state".into()),
     }
     if spec != Some(&KeySpec::SymmetricDefault) {
         let name = spec.map(|s| s.as_str()).unwrap_or("unknown");
-        return Some(format!("it is a {name} key; CSFLE needs a symmetric (SYMMETRIC_DEFAULT) key"));
+        return Some(format!(
+            "it is a {name} key; CSFLE needs a symmetric (SYMMETRIC_DEFAULT) key"
+        ));
     }
     if usage != Some(&KeyUsageType::EncryptDecrypt) {
         return Some("it is not an encryption key (its usage is not ENCRYPT_DECRYPT)".into());
@@ -192,7 +223,12 @@ pub fn unsuitability(
     None
 }
 
-fn build_plan(connection: &Connection, valid: ValidRequest, key: PlannedKey, store_name: &str) -> Plan {
+fn build_plan(
+    connection: &Connection,
+    valid: ValidRequest,
+    key: PlannedKey,
+    store_name: &str,
+) -> Plan {
     let region = connection.region().to_string();
     let user = valid.user_name.clone();
     let key_arn = match &key {
@@ -213,7 +249,8 @@ fn build_plan(connection: &Connection, valid: ValidRequest, key: PlannedKey, sto
             StepId::CreateKey,
             "kms:CreateKey",
             format!("new key in {region}"),
-            "Create a symmetric encryption key (SYMMETRIC_DEFAULT), tagged as made by this app.".into(),
+            "Create a symmetric encryption key (SYMMETRIC_DEFAULT), tagged as made by this app."
+                .into(),
         ));
         steps.push(step(
             StepId::CreateAlias,
@@ -288,9 +325,11 @@ mod tests {
         };
         let valid = validate_request(&request(new_key.clone(), "app", None), "us-east-1").unwrap();
         assert_eq!(valid.policy_name, "csfle-kms-app");
-        let blank = validate_request(&request(new_key.clone(), "app", Some("  ")), "us-east-1").unwrap();
+        let blank =
+            validate_request(&request(new_key.clone(), "app", Some("  ")), "us-east-1").unwrap();
         assert_eq!(blank.policy_name, "csfle-kms-app");
-        let bad = validate_request(&request(new_key, "app", Some("no spaces")), "us-east-1").unwrap_err();
+        let bad =
+            validate_request(&request(new_key, "app", Some("no spaces")), "us-east-1").unwrap_err();
         assert_eq!(bad.field, validate::Field::PolicyName);
     }
 
@@ -303,11 +342,28 @@ mod tests {
             Some(&KeyManagerType::Customer),
         );
         assert_eq!(ok, None);
-        let disabled = unsuitability(Some(&KeyState::Disabled), Some(&KeySpec::SymmetricDefault), Some(&KeyUsageType::EncryptDecrypt), None);
+        let disabled = unsuitability(
+            Some(&KeyState::Disabled),
+            Some(&KeySpec::SymmetricDefault),
+            Some(&KeyUsageType::EncryptDecrypt),
+            None,
+        );
         assert_eq!(disabled.as_deref(), Some("it is disabled"));
-        let rsa = unsuitability(Some(&KeyState::Enabled), Some(&KeySpec::Rsa2048), Some(&KeyUsageType::EncryptDecrypt), None).unwrap();
+        let rsa = unsuitability(
+            Some(&KeyState::Enabled),
+            Some(&KeySpec::Rsa2048),
+            Some(&KeyUsageType::EncryptDecrypt),
+            None,
+        )
+        .unwrap();
         assert!(rsa.contains("RSA_2048"), "{rsa}");
-        let managed = unsuitability(Some(&KeyState::Enabled), Some(&KeySpec::SymmetricDefault), Some(&KeyUsageType::EncryptDecrypt), Some(&KeyManagerType::Aws)).unwrap();
+        let managed = unsuitability(
+            Some(&KeyState::Enabled),
+            Some(&KeySpec::SymmetricDefault),
+            Some(&KeyUsageType::EncryptDecrypt),
+            Some(&KeyManagerType::Aws),
+        )
+        .unwrap();
         assert!(managed.contains("AWS manages"));
     }
 }

@@ -32,7 +32,10 @@ pub fn credentials_path() -> Option<PathBuf> {
 
 /// Every profile the two files define, sorted, `default` first.
 pub fn list() -> Vec<ProfileInfo> {
-    let read = |path: Option<PathBuf>| path.and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    let read = |path: Option<PathBuf>| {
+        path.and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    };
     merge(&read(config_path()), &read(credentials_path()))
 }
 
@@ -86,7 +89,8 @@ mod tests {
     #[test]
     fn both_files_contribute_and_other_sections_are_ignored() {
         let config = "[default]\nregion = eu-west-1\n\n[profile admin-sso]\nsso_session = corp\nregion=us-east-2\n[sso-session corp]\nsso_region = us-east-1\n[services dev]\n";
-        let credentials = "[default]\naws_access_key_id = AKIA\n[legacy]\naws_secret_access_key = s\n";
+        let credentials =
+            "[default]\naws_access_key_id = AKIA\n[legacy]\naws_secret_access_key = s\n";
         let names: Vec<_> = merge(config, credentials)
             .into_iter()
             .map(|p| (p.name, p.region))

@@ -41,11 +41,7 @@ const CHINA: &[&str] = &["cn-north-1", "cn-northwest-1"];
 
 /// Every region the app knows, commercial first, for pickers.
 pub fn all() -> impl Iterator<Item = &'static str> {
-    COMMERCIAL
-        .iter()
-        .chain(GOV_CLOUD)
-        .chain(CHINA)
-        .copied()
+    COMMERCIAL.iter().chain(GOV_CLOUD).chain(CHINA).copied()
 }
 
 /// The ARN partition of a known region, or `None` when the region is unknown.

@@ -93,7 +93,11 @@ impl Ledger {
 }
 
 /// Removes one resource; a resource that is already gone counts as removed.
-pub async fn undo(item: &Created, connection: &Connection, vault: &Arc<dyn Vault>) -> Result<(), String> {
+pub async fn undo(
+    item: &Created,
+    connection: &Connection,
+    vault: &Arc<dyn Vault>,
+) -> Result<(), String> {
     let iam = connection.iam();
     let kms = connection.kms();
     let result = match item {

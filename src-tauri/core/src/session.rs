@@ -39,7 +39,10 @@ pub struct FieldCheck {
 
 impl FieldCheck {
     fn passed() -> Self {
-        FieldCheck { ok: true, message: None }
+        FieldCheck {
+            ok: true,
+            message: None,
+        }
     }
 
     fn failed(message: impl Into<String>) -> Self {
@@ -98,7 +101,12 @@ impl Session {
         let profiles = profiles::list();
         let default_region = env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))
-            .or_else(|| profiles.iter().find(|p| p.name == "default").and_then(|p| p.region.clone()));
+            .or_else(|| {
+                profiles
+                    .iter()
+                    .find(|p| p.name == "default")
+                    .and_then(|p| p.region.clone())
+            });
         AppInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             store_name: self.vault.store_name(),
@@ -110,7 +118,9 @@ impl Session {
     }
 
     pub async fn connect(&self, options: ConnectOptions) -> Result<Identity, ErrorReport> {
-        let connection = connect::connect(&options).await.map_err(|e| e.report(None))?;
+        let connection = connect::connect(&options)
+            .await
+            .map_err(|e| e.report(None))?;
         let identity = connection.identity.clone();
         *self.state.lock().await = State {
             connection: Some(connection),
@@ -120,12 +130,19 @@ impl Session {
     }
 
     async fn connection(&self) -> Result<Connection, ErrorReport> {
-        self.state.lock().await.connection.clone().ok_or_else(not_connected)
+        self.state
+            .lock()
+            .await
+            .connection
+            .clone()
+            .ok_or_else(not_connected)
     }
 
     pub async fn list_keys(&self) -> Result<Vec<KeySummary>, ErrorReport> {
         let connection = self.connection().await?;
-        keys::customer_keys(&connection).await.map_err(|e| e.report(None))
+        keys::customer_keys(&connection)
+            .await
+            .map_err(|e| e.report(None))
     }
 
     /// IAM's naming rules, then whether the user exists already.
@@ -137,7 +154,9 @@ impl Session {
         let connection = self.connection().await?;
         match plan::ensure_user_is_new(&connection, &name).await {
             Ok(()) => Ok(FieldCheck::passed()),
-            Err(error @ ProvisionError::UserExists(_)) => Ok(FieldCheck::failed(format!("{error}. {}", error.hint()))),
+            Err(error @ ProvisionError::UserExists(_)) => {
+                Ok(FieldCheck::failed(format!("{error}. {}", error.hint())))
+            }
             Err(error) => Err(error.report(None)),
         }
     }
@@ -151,7 +170,9 @@ impl Session {
         let connection = self.connection().await?;
         match plan::ensure_alias_is_free(&connection, &alias).await {
             Ok(()) => Ok(FieldCheck::passed()),
-            Err(error @ ProvisionError::AliasExists(_)) => Ok(FieldCheck::failed(error.to_string())),
+            Err(error @ ProvisionError::AliasExists(_)) => {
+                Ok(FieldCheck::failed(error.to_string()))
+            }
             Err(error) => Err(error.report(None)),
         }
     }
@@ -191,7 +212,15 @@ impl Session {
         };
         let cancel = Cancel::default();
         self.set_running(Some(cancel.clone()));
-        let result = apply::apply(&connection, &plan, Arc::clone(&self.vault), sink, &cancel, &self.options).await;
+        let result = apply::apply(
+            &connection,
+            &plan,
+            Arc::clone(&self.vault),
+            sink,
+            &cancel,
+            &self.options,
+        )
+        .await;
         self.set_running(None);
         let outcome = result.map_err(|failure| failure.error.report(Some(failure.rollback)))?;
         self.state.lock().await.outcome = Some(outcome.clone());
@@ -232,7 +261,8 @@ impl Session {
             .await
             .map_err(|_| ProvisionError::Cancelled.report(None))?
             .map_err(|e| ProvisionError::from(e).report(None))?;
-        let stored = LoadedCredentials::parse(&item).map_err(|e| ProvisionError::from(e).report(None))?;
+        let stored =
+            LoadedCredentials::parse(&item).map_err(|e| ProvisionError::from(e).report(None))?;
         let probe = Probe {
             access_key_id: &stored.access_key_id,
             secret: &stored.secret_access_key,
@@ -240,9 +270,15 @@ impl Session {
             key_arn: &stored.key_arn,
             expected_arn: &stored.user_arn,
         };
-        verify::verify(&connection.config, &probe, self.options.verify_limit, &Quiet, &Cancel::default())
-            .await
-            .map_err(|e| e.report(None))?;
+        verify::verify(
+            &connection.config,
+            &probe,
+            self.options.verify_limit,
+            &Quiet,
+            &Cancel::default(),
+        )
+        .await
+        .map_err(|e| e.report(None))?;
         Ok(VerifyReport {
             verified: true,
             message: format!(

@@ -55,7 +55,10 @@ fn is_iam_name_char(c: char) -> bool {
 fn iam_name(field: Field, value: &str, max: usize) -> Result<String, InputError> {
     let len = value.chars().count();
     if len == 0 || len > max {
-        return invalid(field, format!("must be 1–{max} characters long (it is {len})"));
+        return invalid(
+            field,
+            format!("must be 1–{max} characters long (it is {len})"),
+        );
     }
     if let Some(bad) = value.chars().find(|c| !is_iam_name_char(*c)) {
         return invalid(
@@ -89,7 +92,10 @@ pub fn default_policy_name(principal_name: &str) -> String {
 /// KMS alias names: `alias/` followed by 1–250 of `[A-Za-z0-9/_-]`; `alias/aws/` is AWS's own.
 pub fn alias(value: &str) -> Result<String, InputError> {
     let Some(name) = value.strip_prefix("alias/") else {
-        return invalid(Field::KeyAlias, "must start with alias/ (for example alias/app-csfle)");
+        return invalid(
+            Field::KeyAlias,
+            "must start with alias/ (for example alias/app-csfle)",
+        );
     };
     if value.starts_with("alias/aws/") {
         return invalid(
@@ -119,7 +125,10 @@ pub fn alias(value: &str) -> Result<String, InputError> {
 /// KMS key descriptions: up to 8192 characters.
 pub fn description(value: &str) -> Result<String, InputError> {
     if value.chars().count() > 8192 {
-        return invalid(Field::KeyDescription, "must be at most 8192 characters long");
+        return invalid(
+            Field::KeyDescription,
+            "must be at most 8192 characters long",
+        );
     }
     Ok(value.to_string())
 }
@@ -127,7 +136,10 @@ pub fn description(value: &str) -> Result<String, InputError> {
 /// A region this app knows (see [`regions`]).
 pub fn region(value: &str) -> Result<String, InputError> {
     if value.is_empty() {
-        return invalid(Field::Region, "choose the AWS region that holds (or will hold) the key");
+        return invalid(
+            Field::Region,
+            "choose the AWS region that holds (or will hold) the key",
+        );
     }
     match regions::partition_of(value) {
         Some(_) => Ok(value.to_string()),
@@ -203,12 +215,10 @@ const KEY_FORMS: &str = "enter a key ARN (arn:aws:kms:<region>:<account>:key/<id
 pub fn existing_key(value: &str, region: &str) -> Result<KeyRef, InputError> {
     let value = value.trim();
     if value.starts_with("alias/") {
-        return alias(value)
-            .map(KeyRef::Alias)
-            .map_err(|e| InputError {
-                field: Field::ExistingKey,
-                rule: e.rule,
-            });
+        return alias(value).map(KeyRef::Alias).map_err(|e| InputError {
+            field: Field::ExistingKey,
+            rule: e.rule,
+        });
     }
     if is_key_id(value) {
         return Ok(KeyRef::Id(value.to_string()));
@@ -221,15 +231,23 @@ pub fn existing_key(value: &str, region: &str) -> Result<KeyRef, InputError> {
         return invalid(Field::ExistingKey, KEY_FORMS);
     };
     if service != "kms" {
-        return invalid(Field::ExistingKey, format!("this is an ARN for {service}, not for a KMS key"));
+        return invalid(
+            Field::ExistingKey,
+            format!("this is an ARN for {service}, not for a KMS key"),
+        );
     }
     let Some(expected_partition) = regions::partition_of(key_region) else {
-        return invalid(Field::ExistingKey, format!("the ARN names an unknown region {key_region:?}"));
+        return invalid(
+            Field::ExistingKey,
+            format!("the ARN names an unknown region {key_region:?}"),
+        );
     };
     if partition != expected_partition {
         return invalid(
             Field::ExistingKey,
-            format!("region {key_region} belongs to partition {expected_partition}, not {partition}"),
+            format!(
+                "region {key_region} belongs to partition {expected_partition}, not {partition}"
+            ),
         );
     }
     if key_region != region {
@@ -239,7 +257,10 @@ pub fn existing_key(value: &str, region: &str) -> Result<KeyRef, InputError> {
         );
     }
     if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
-        return invalid(Field::ExistingKey, "the account in the ARN must be 12 digits");
+        return invalid(
+            Field::ExistingKey,
+            "the account in the ARN must be 12 digits",
+        );
     }
     match resource.strip_prefix("key/") {
         Some(id) if is_key_id(id) => Ok(KeyRef::Arn {
@@ -248,7 +269,10 @@ pub fn existing_key(value: &str, region: &str) -> Result<KeyRef, InputError> {
             account: account.to_string(),
             key_id: id.to_string(),
         }),
-        Some(_) => invalid(Field::ExistingKey, "the part after key/ is not a KMS key id"),
+        Some(_) => invalid(
+            Field::ExistingKey,
+            "the part after key/ is not a KMS key id",
+        ),
         None if resource.starts_with("alias/") => invalid(
             Field::ExistingKey,
             "this is an alias ARN; enter the alias itself (alias/<name>) or the key ARN",

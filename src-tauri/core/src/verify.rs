@@ -89,7 +89,9 @@ pub async fn verify(
         })
         .await?;
     let Some(ciphertext) = encrypted.ciphertext_blob().cloned() else {
-        return Err(ProvisionError::RoundTrip("KMS returned no ciphertext".into()));
+        return Err(ProvisionError::RoundTrip(
+            "KMS returned no ciphertext".into(),
+        ));
     };
     let decrypted = waiter
         .until_live("kms:Decrypt", "the key permission", || async {
@@ -163,6 +165,8 @@ impl Waiter<'_> {
 fn is_propagation_delay(failure: &AwsFailure) -> bool {
     matches!(
         failure.kind,
-        AwsFailureKind::InvalidCredentials | AwsFailureKind::AccessDenied | AwsFailureKind::Throttled
+        AwsFailureKind::InvalidCredentials
+            | AwsFailureKind::AccessDenied
+            | AwsFailureKind::Throttled
     )
 }

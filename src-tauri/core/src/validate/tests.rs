@@ -11,7 +11,10 @@ fn user_names_follow_iam_rules() {
     assert!(too_long.rule.contains("1–64"), "{}", too_long.rule);
     assert!(user_name("").is_err());
     let spaced = user_name("my app").unwrap_err();
-    assert!(spaced.to_string().starts_with("IAM user name: "), "{spaced}");
+    assert!(
+        spaced.to_string().starts_with("IAM user name: "),
+        "{spaced}"
+    );
     assert!(user_name("naïve").is_err());
     assert!(user_name("a/b").is_err());
 }
@@ -49,17 +52,40 @@ fn existing_keys_accept_the_three_forms() {
 #[test]
 fn key_arns_are_checked_part_by_part() {
     let id = "1234abcd-12ab-34cd-56ef-1234567890ab";
-    let wrong_region = existing_key(&format!("arn:aws:kms:eu-west-1:111122223333:key/{id}"), "us-east-1");
+    let wrong_region = existing_key(
+        &format!("arn:aws:kms:eu-west-1:111122223333:key/{id}"),
+        "us-east-1",
+    );
     assert!(wrong_region.unwrap_err().rule.contains("eu-west-1"));
-    assert!(existing_key(&format!("arn:aws:s3:us-east-1:111122223333:key/{id}"), "us-east-1").is_err());
-    assert!(existing_key(&format!("arn:aws-cn:kms:us-east-1:111122223333:key/{id}"), "us-east-1").is_err());
-    assert!(existing_key(&format!("arn:aws:kms:us-east-1:11112222333:key/{id}"), "us-east-1").is_err());
+    assert!(existing_key(
+        &format!("arn:aws:s3:us-east-1:111122223333:key/{id}"),
+        "us-east-1"
+    )
+    .is_err());
+    assert!(existing_key(
+        &format!("arn:aws-cn:kms:us-east-1:111122223333:key/{id}"),
+        "us-east-1"
+    )
+    .is_err());
+    assert!(existing_key(
+        &format!("arn:aws:kms:us-east-1:11112222333:key/{id}"),
+        "us-east-1"
+    )
+    .is_err());
     assert!(existing_key("arn:aws:kms:us-east-1:111122223333:key/nope", "us-east-1").is_err());
-    assert!(existing_key("arn:aws:kms:us-east-1:111122223333:alias/app", "us-east-1")
-        .unwrap_err()
-        .rule
-        .contains("alias ARN"));
-    assert!(existing_key("arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/".to_string().as_str(), "us-gov-west-1").is_err());
+    assert!(
+        existing_key("arn:aws:kms:us-east-1:111122223333:alias/app", "us-east-1")
+            .unwrap_err()
+            .rule
+            .contains("alias ARN")
+    );
+    assert!(existing_key(
+        "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/"
+            .to_string()
+            .as_str(),
+        "us-gov-west-1"
+    )
+    .is_err());
     assert!(existing_key("not a key", "us-east-1").is_err());
 }
 
