@@ -5,12 +5,17 @@ pub mod bindings;
 mod commands;
 
 use csfle_core::apply::ApplyOptions;
+use csfle_core::journal::Journal;
 use csfle_core::keychain::OsVault;
 use csfle_core::session::Session;
 use std::sync::Arc;
 
 pub fn run() {
-    let session = Session::new(Arc::new(OsVault), ApplyOptions::default());
+    let options = ApplyOptions {
+        journal: Some(Arc::new(Journal::open_default())),
+        ..ApplyOptions::default()
+    };
+    let session = Session::new(Arc::new(OsVault), options);
     let result = tauri::Builder::default()
         .manage(session)
         .invoke_handler(tauri::generate_handler![

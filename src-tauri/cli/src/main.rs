@@ -1,6 +1,7 @@
 //! csfle-provisioner-cli: the same engine as the desktop app, for scripts and servers.
 
 mod output;
+mod profile;
 mod provision;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,10 @@ struct Cli {
 enum Command {
     /// Create (or reuse) a KMS key and a service-account user whose access key goes to the keychain.
     Provision(provision::Args),
+    /// Print a setup's credentials from the keychain in the AWS credential_process format.
+    CredentialProcess(profile::CredentialProcessArgs),
+    /// Add an AWS profile whose credentials come from the keychain (through credential-process).
+    AwsProfile(profile::AwsProfileArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +43,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Provision(args) => provision::run(args).await,
+            Command::CredentialProcess(args) => profile::credential_process(args),
+            Command::AwsProfile(args) => profile::aws_profile(args),
         }
     });
     match result {

@@ -3,6 +3,7 @@ use csfle_core::apply::{self, ApplyOptions};
 use csfle_core::cancel::Cancel;
 use csfle_core::connect::{self, ConnectOptions};
 use csfle_core::error::{ErrorReport, ProvisionError};
+use csfle_core::journal::Journal;
 use csfle_core::keychain::{OsVault, Vault};
 use csfle_core::model::{KeyChoice, SetupRequest};
 use csfle_core::plan;
@@ -93,6 +94,7 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
     }
     let apply_options = ApplyOptions {
         verify_limit: Duration::from_secs(args.verify_timeout),
+        journal: Some(Arc::new(Journal::open_default())),
     };
     let sink = output::print_progress;
     let outcome = apply::apply(

@@ -4,6 +4,7 @@ use crate::aws_error::AwsFailure;
 use crate::cancel::Cancel;
 use crate::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
+use crate::journal::{self, Journal, PrincipalKind, Run, RunState};
 use crate::keychain::Vault;
 use crate::model::{Outcome, Plan, PlannedKey, Progress, ProgressSink, StepId};
 use crate::rollback::{Created, Ledger};
@@ -18,14 +19,27 @@ use std::time::{Duration, Instant};
 pub struct ApplyOptions {
     /// The bound on waiting for IAM to make the new key usable.
     pub verify_limit: Duration,
+    /// Where runs are recorded for crash recovery and the setups view; `None` records nothing.
+    pub journal: Option<Arc<Journal>>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
         ApplyOptions {
             verify_limit: verify::DEFAULT_LIMIT,
+            journal: None,
         }
     }
+}
+
+/// What an interrupted run already made, so resuming does not make it twice.
+#[derive(Debug, Clone, Default)]
+pub struct Existing {
+    pub run_id: Option<String>,
+    pub key: Option<(String, String)>,
+    pub alias: bool,
+    pub user_arn: Option<String>,
+    pub created: Vec<Created>,
 }
 
 /// A failed run: why, and what rollback did about it.
@@ -45,14 +59,105 @@ pub async fn apply(
     cancel: &Cancel,
     options: &ApplyOptions,
 ) -> Result<Outcome, ApplyFailure> {
-    let mut ledger = Ledger::default();
-    let result = run(connection, plan, &vault, sink, cancel, options, &mut ledger).await;
+    apply_resuming(
+        connection,
+        plan,
+        vault,
+        sink,
+        cancel,
+        options,
+        Existing::default(),
+    )
+    .await
+}
+
+/// Like [`apply`], starting from what an interrupted run left (see [`crate::recovery`]).
+pub async fn apply_resuming(
+    connection: &Connection,
+    plan: &Plan,
+    vault: Arc<dyn Vault>,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+    options: &ApplyOptions,
+    existing: Existing,
+) -> Result<Outcome, ApplyFailure> {
+    let run_id = existing
+        .run_id
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", journal::now(), plan.user_name));
+    let mut ledger = match &options.journal {
+        Some(journal) => {
+            if existing.run_id.is_none() {
+                if let Err(error) = journal.start(new_run(&run_id, connection, plan)) {
+                    return Err(ApplyFailure {
+                        error: ProvisionError::Journal(error.to_string()),
+                        rollback: RollbackReport::default(),
+                    });
+                }
+            }
+            Ledger::journaled(Arc::clone(journal), &run_id)
+        }
+        None => Ledger::default(),
+    }
+    .with_items(existing.created.clone());
+    let result = run(
+        connection,
+        plan,
+        &vault,
+        sink,
+        cancel,
+        options,
+        &mut ledger,
+        &run_id,
+        &existing,
+    )
+    .await;
     match result {
-        Ok(outcome) => Ok(outcome),
+        Ok(outcome) => {
+            if let Some(journal) = &options.journal {
+                let _ = journal.update(|runs| {
+                    if let Some(run) = runs.iter_mut().find(|r| r.id == run_id) {
+                        run.key_arn = Some(outcome.key_arn.clone());
+                        run.key_alias = outcome.key_alias.clone();
+                        run.keychain_account = Some(outcome.keychain.account.clone());
+                        run.state = RunState::Complete;
+                    }
+                });
+            }
+            Ok(outcome)
+        }
         Err(error) => {
             let rollback = ledger.roll_back(connection, &vault, sink).await;
+            if let Some(journal) = &options.journal {
+                if rollback.left_behind.is_empty() {
+                    let _ = journal.set_state(&run_id, RunState::RolledBack);
+                }
+            }
             Err(ApplyFailure { error, rollback })
         }
+    }
+}
+
+fn new_run(run_id: &str, connection: &Connection, plan: &Plan) -> Run {
+    let (key_arn, key_alias) = match &plan.key {
+        PlannedKey::New { alias, .. } => (None, Some(alias.clone())),
+        PlannedKey::Existing { arn, alias } => (Some(arn.clone()), alias.clone()),
+    };
+    Run {
+        id: run_id.to_string(),
+        account_id: connection.account_id().to_string(),
+        region: connection.region().to_string(),
+        endpoint: connection.identity.endpoint_override.clone(),
+        principal_kind: PrincipalKind::User,
+        principal_name: plan.user_name.clone(),
+        policy_name: plan.policy_name.clone(),
+        key_arn,
+        key_alias,
+        keychain_account: Some(plan.keychain.account.clone()),
+        state: RunState::InProgress,
+        started_at: journal::now(),
+        created: vec![],
+        aws_profiles: vec![],
     }
 }
 
@@ -64,6 +169,8 @@ async fn run(
     cancel: &Cancel,
     options: &ApplyOptions,
     ledger: &mut Ledger,
+    run_id: &str,
+    existing: &Existing,
 ) -> Result<Outcome, ProvisionError> {
     let iam = connection.iam();
     let kms = connection.kms();
@@ -71,24 +178,36 @@ async fn run(
 
     // Stage 1: the key and the user do not depend on each other.
     let create_key = async {
-        match &plan.key {
-            PlannedKey::New { description, .. } => {
-                step(sink, StepId::CreateKey, create_key(&kms, description, user))
+        match (&plan.key, &existing.key) {
+            (PlannedKey::New { .. }, Some(made)) => {
+                step(sink, StepId::CreateKey, already(made.clone()))
                     .await
                     .map(Some)
             }
-            PlannedKey::Existing { .. } => Ok(None),
+            (PlannedKey::New { description, .. }, None) => step(
+                sink,
+                StepId::CreateKey,
+                create_key(&kms, description, user, run_id),
+            )
+            .await
+            .map(Some),
+            (PlannedKey::Existing { .. }, _) => Ok(None),
         }
     };
-    let create_user = step(sink, StepId::CreateUser, create_user(&iam, user));
+    let create_user = async {
+        match &existing.user_arn {
+            Some(arn) => step(sink, StepId::CreateUser, already(arn.clone())).await,
+            None => step(sink, StepId::CreateUser, create_user(&iam, user, run_id)).await,
+        }
+    };
     let (key, user_arn) = tokio::join!(create_key, create_user);
-    if let Ok(Some((key_id, arn))) = &key {
+    if let (Ok(Some((key_id, arn))), None) = (&key, &existing.key) {
         ledger.record(Created::Key {
             key_id: key_id.clone(),
             arn: arn.clone(),
         });
     }
-    if user_arn.is_ok() {
+    if user_arn.is_ok() && existing.user_arn.is_none() {
         ledger.record(Created::User(user.to_string()));
     }
     let (key, user_arn) = (key?, user_arn?);
@@ -106,6 +225,11 @@ async fn run(
     };
     let create_alias = async {
         match (&plan.key, &key) {
+            (PlannedKey::New { alias, .. }, Some(_)) if existing.alias => {
+                step(sink, StepId::CreateAlias, already(alias.clone()))
+                    .await
+                    .map(|_| None)
+            }
             (PlannedKey::New { alias, .. }, Some((key_id, _))) => {
                 step(sink, StepId::CreateAlias, create_alias(&kms, alias, key_id))
                     .await
@@ -126,7 +250,11 @@ async fn run(
     if let Ok(Some(alias)) = &alias_done {
         ledger.record(Created::Alias(alias.clone()));
     }
-    if policy_done.is_ok() {
+    let policy_recorded = ledger
+        .items()
+        .iter()
+        .any(|c| matches!(c, Created::Policy { .. }));
+    if policy_done.is_ok() && !policy_recorded {
         ledger.record(Created::Policy {
             user: user.to_string(),
             name: plan.policy_name.clone(),
@@ -221,6 +349,11 @@ async fn run(
     })
 }
 
+/// A step that an interrupted run already completed.
+async fn already<T>(value: T) -> Result<T, ProvisionError> {
+    Ok(value)
+}
+
 fn unreachable_key() -> Result<String, ProvisionError> {
     Err(ProvisionError::RoundTrip(
         "the new key was not created".into(),
@@ -288,13 +421,14 @@ async fn create_key(
     kms: &aws_sdk_kms::Client,
     description: &str,
     user: &str,
+    run_id: &str,
 ) -> Result<(String, String), ProvisionError> {
     let reply = kms
         .create_key()
         .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
         .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
         .description(description)
-        .set_tags(Some(tags::kms_tags(user)))
+        .set_tags(Some(tags::kms_tags(user, run_id)))
         .send()
         .await
         .map_err(|e| AwsFailure::from_sdk("kms:CreateKey", &e))?;
@@ -322,11 +456,15 @@ async fn create_alias(
 }
 
 /// Returns the user's ARN.
-async fn create_user(iam: &aws_sdk_iam::Client, user: &str) -> Result<String, ProvisionError> {
+async fn create_user(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    run_id: &str,
+) -> Result<String, ProvisionError> {
     let reply = iam
         .create_user()
         .user_name(user)
-        .set_tags(Some(tags::iam_tags()))
+        .set_tags(Some(tags::iam_tags(run_id)))
         .send()
         .await
         .map_err(|e| {

@@ -77,6 +77,29 @@ impl LoadedCredentials {
     }
 }
 
+/// The AWS `credential_process` answer for these credentials: `{"Version":1,"AccessKeyId",
+/// "SecretAccessKey"}`, built in zeroizing memory.
+pub fn credential_process_output(access_key_id: &str, secret: &Sensitive) -> Sensitive {
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Output<'a> {
+        version: u8,
+        access_key_id: &'a str,
+        #[serde(serialize_with = "expose")]
+        secret_access_key: &'a Sensitive,
+    }
+    let mut buffer = Zeroizing::new(Vec::with_capacity(1024));
+    let output = Output {
+        version: 1,
+        access_key_id,
+        secret_access_key: secret,
+    };
+    if serde_json::to_writer(&mut *buffer, &output).is_err() {
+        buffer.clear();
+    }
+    Sensitive::new(String::from_utf8(std::mem::take(&mut *buffer)).unwrap_or_default())
+}
+
 impl<'de> Deserialize<'de> for Sensitive {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(Sensitive::new)
@@ -110,6 +133,16 @@ mod tests {
         assert_eq!(loaded.secret_access_key.expose(), "s3cr3t/with\"quote");
         assert_eq!(loaded.key_alias.as_deref(), Some("alias/app"));
         assert!(!format!("{loaded:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn credential_process_output_is_what_the_aws_sdks_read() {
+        let secret = Sensitive::new("s3cr3t".into());
+        let output = credential_process_output("AKIAEXAMPLE", &secret);
+        assert_eq!(
+            output.expose(),
+            r#"{"Version":1,"AccessKeyId":"AKIAEXAMPLE","SecretAccessKey":"s3cr3t"}"#
+        );
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub enum ProvisionError {
     RoundTrip(String),
     #[error("Cancelled before it finished")]
     Cancelled,
+    #[error("{0}")]
+    Journal(String),
+    #[error("{0}")]
+    Ambiguous(String),
+    #[error("{0}")]
+    Config(String),
 }
 
 impl ProvisionError {
@@ -57,6 +63,9 @@ impl ProvisionError {
             ProvisionError::NotLive { .. } => "credentials-not-live",
             ProvisionError::RoundTrip(_) => "verify-failed",
             ProvisionError::Cancelled => "cancelled",
+            ProvisionError::Journal(_) => "journal-unwritable",
+            ProvisionError::Ambiguous(_) => "ambiguous",
+            ProvisionError::Config(_) => "aws-config-file",
         }
     }
 
@@ -73,6 +82,9 @@ impl ProvisionError {
             ProvisionError::NotLive { .. } => "IAM can take a while to make new keys usable. Everything was rolled back; try again in a few minutes.".into(),
             ProvisionError::RoundTrip(_) => "Check that the key's policy lets the account's IAM policies grant access (the default key policy does).".into(),
             ProvisionError::Cancelled => "Nothing is left half-made; start again when you are ready.".into(),
+            ProvisionError::Journal(_) => "Check that your home folder has free space and is writable. Nothing was changed in AWS.".into(),
+            ProvisionError::Ambiguous(_) => "Say which one you mean, as the message suggests.".into(),
+            ProvisionError::Config(_) => "Choose another profile name, or check that your AWS config file is writable. It was not changed.".into(),
         }
     }
 

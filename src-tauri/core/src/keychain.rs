@@ -83,6 +83,8 @@ pub trait Vault: Send + Sync {
     fn load(&self, account: &str) -> Result<Sensitive, KeychainError>;
     /// Removing an item that is not there succeeds: the goal state is reached.
     fn remove(&self, account: &str) -> Result<(), KeychainError>;
+    /// The accounts of every item this app stored, where the store can search.
+    fn accounts(&self) -> Result<Vec<String>, KeychainError>;
     /// Fails when the keychain cannot be reached at all, so a setup can stop before it creates
     /// anything. (A locked keychain may only show itself at the first write.)
     fn check_reachable(&self) -> Result<(), KeychainError>;
@@ -147,6 +149,27 @@ impl Vault for OsVault {
                     detail: describe(&e),
                 },
             })
+    }
+
+    fn accounts(&self) -> Result<Vec<String>, KeychainError> {
+        let store = platform_store()?;
+        let spec = HashMap::from([("service", SERVICE)]);
+        let entries = keyring_core::Entry::search_in_store(&store, &spec).map_err(|e| {
+            match classify(&e) {
+                Failure::Locked => KeychainError::Locked,
+                _ => KeychainError::ReadFailed {
+                    detail: describe(&e),
+                },
+            }
+        })?;
+        let mut accounts: Vec<String> = entries
+            .iter()
+            .filter_map(|entry| entry.get_attributes().ok())
+            .filter_map(|attributes| attributes.get("username").cloned())
+            .collect();
+        accounts.sort();
+        accounts.dedup();
+        Ok(accounts)
     }
 
     fn check_reachable(&self) -> Result<(), KeychainError> {

@@ -2,11 +2,15 @@
 //! keychain, with no user interface. The desktop app and the command-line program are thin users.
 
 pub mod apply;
+pub mod atomic_file;
+pub mod aws_config_file;
 pub mod aws_error;
 pub mod cancel;
 pub mod connect;
+pub mod credential_profile;
 pub mod credentials;
 pub mod error;
+pub mod journal;
 pub mod keychain;
 pub mod keys;
 pub mod model;

@@ -4,6 +4,7 @@
 use crate::aws_error::{AwsFailure, AwsFailureKind};
 use crate::connect::Connection;
 use crate::error::RollbackReport;
+use crate::journal::Journal;
 use crate::keychain::Vault;
 use crate::model::{Progress, ProgressSink, StepId};
 use std::sync::Arc;
@@ -11,7 +12,8 @@ use std::sync::Arc;
 /// The shortest waiting period KMS allows before deleting a key: the longest chance to undo.
 pub const KEY_DELETION_DAYS: i32 = 7;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Created {
     Key { key_id: String, arn: String },
     Alias(String),
@@ -45,20 +47,47 @@ impl Created {
     }
 }
 
-#[derive(Debug, Default, Clone)]
-pub struct Ledger(Vec<Created>);
+/// What one run created, in order, mirrored into the journal when there is one.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    items: Vec<Created>,
+    journal: Option<(Arc<Journal>, String)>,
+}
 
 impl Ledger {
+    pub fn journaled(journal: Arc<Journal>, run_id: &str) -> Ledger {
+        Ledger {
+            items: Vec::new(),
+            journal: Some((journal, run_id.to_string())),
+        }
+    }
+
+    /// Resumes a ledger from what an earlier (interrupted) run recorded.
+    pub fn with_items(mut self, items: Vec<Created>) -> Ledger {
+        self.items = items;
+        self
+    }
+
     pub fn record(&mut self, item: Created) {
-        self.0.push(item);
+        if let Some((journal, run_id)) = &self.journal {
+            // A journal that cannot be written only weakens crash recovery; the run itself goes on.
+            let _ = journal.record(run_id, item.clone());
+        }
+        self.items.push(item);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.items.is_empty()
     }
 
     pub fn items(&self) -> &[Created] {
-        &self.0
+        &self.items
+    }
+
+    fn forget(&self, item: &Created) {
+        if let Some((journal, run_id)) = &self.journal {
+            let _ = journal.forget(run_id, item);
+        }
     }
 
     /// Undoes everything, newest first, and reports each result; it never stops at a failure.
@@ -69,10 +98,11 @@ impl Ledger {
         sink: &dyn ProgressSink,
     ) -> RollbackReport {
         let mut report = RollbackReport::default();
-        for item in self.0.into_iter().rev() {
+        for item in self.items.iter().rev() {
             let described = item.describe();
-            match undo(&item, connection, vault).await {
+            match undo(item, connection, vault).await {
                 Ok(()) => {
+                    self.forget(item);
                     sink.emit(Progress::RolledBack {
                         step: item.step(),
                         message: format!("Removed {described}"),

@@ -3,11 +3,14 @@
 pub const CREATED_BY_KEY: &str = "created-by";
 pub const CREATED_BY_VALUE: &str = "csfle-provisioner";
 pub const SERVICE_ACCOUNT_KEY: &str = "csfle-provisioner:service-account";
+/// Ties every resource to the run that made it, so an interrupted run can find what it created.
+pub const RUN_KEY: &str = "csfle-provisioner:run";
 
-pub fn kms_tags(service_account: &str) -> Vec<aws_sdk_kms::types::Tag> {
+pub fn kms_tags(service_account: &str, run_id: &str) -> Vec<aws_sdk_kms::types::Tag> {
     [
         (CREATED_BY_KEY, CREATED_BY_VALUE),
         (SERVICE_ACCOUNT_KEY, service_account),
+        (RUN_KEY, run_id),
     ]
     .into_iter()
     .filter_map(|(k, v)| {
@@ -20,11 +23,27 @@ pub fn kms_tags(service_account: &str) -> Vec<aws_sdk_kms::types::Tag> {
     .collect()
 }
 
-pub fn iam_tags() -> Vec<aws_sdk_iam::types::Tag> {
-    aws_sdk_iam::types::Tag::builder()
-        .key(CREATED_BY_KEY)
-        .value(CREATED_BY_VALUE)
-        .build()
+pub fn iam_tags(run_id: &str) -> Vec<aws_sdk_iam::types::Tag> {
+    [(CREATED_BY_KEY, CREATED_BY_VALUE), (RUN_KEY, run_id)]
         .into_iter()
+        .filter_map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .ok()
+        })
         .collect()
+}
+
+/// True when IAM tags say this app made the resource.
+pub fn iam_is_ours(tags: &[aws_sdk_iam::types::Tag]) -> bool {
+    tags.iter()
+        .any(|t| t.key() == CREATED_BY_KEY && t.value() == CREATED_BY_VALUE)
+}
+
+/// True when KMS tags say this app made the key.
+pub fn kms_is_ours(tags: &[aws_sdk_kms::types::Tag]) -> bool {
+    tags.iter()
+        .any(|t| t.tag_key() == CREATED_BY_KEY && t.tag_value() == CREATED_BY_VALUE)
 }

@@ -1,0 +1,128 @@
+//! Lets applications read the keychain through the AWS SDKs' own `credential_process` setting:
+//! an AWS profile whose credentials come from `csfle-provisioner-cli credential-process`, so no
+//! plaintext credentials file is needed.
+
+use crate::aws_config_file::{self, ConfigEditError};
+use crate::credentials::LoadedCredentials;
+use crate::error::ProvisionError;
+use crate::keychain::{KeychainError, Vault};
+use crate::profiles;
+use std::path::{Path, PathBuf};
+
+/// The keychain account for `user`: `account_id/user`, found by search when no account is given.
+pub fn resolve_account(
+    vault: &dyn Vault,
+    user: &str,
+    account_id: Option<&str>,
+) -> Result<String, ProvisionError> {
+    if let Some(account_id) = account_id {
+        return Ok(crate::keychain::account_for(account_id, user));
+    }
+    let suffix = format!("/{user}");
+    let matches: Vec<String> = vault
+        .accounts()?
+        .into_iter()
+        .filter(|a| a.ends_with(&suffix))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(KeychainError::NotFound {
+            account: format!("<any account>/{user}"),
+        }
+        .into()),
+        several => Err(ProvisionError::Ambiguous(format!(
+            "{user} has credentials for several AWS accounts ({}); pass --account",
+            several.join(", ")
+        ))),
+    }
+}
+
+/// The `credential_process` line: the CLI by absolute path, quoted for the SDKs' shell-like split.
+pub fn command_line(cli: &Path, user: &str, account_id: &str) -> String {
+    format!(
+        "\"{}\" credential-process --user {user} --account {account_id}",
+        cli.display()
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct ProfileWritten {
+    pub profile: String,
+    pub config_file: String,
+    pub backup: Option<String>,
+}
+
+/// Adds (or refreshes) `profile` in the AWS config file for the setup in `account`, keeping a
+/// backup of the previous file and replacing it atomically.
+pub fn write_profile(
+    vault: &dyn Vault,
+    account: &str,
+    profile: &str,
+    cli: &Path,
+) -> Result<ProfileWritten, ProvisionError> {
+    let item = vault.load(account)?;
+    let stored = LoadedCredentials::parse(&item)?;
+    let (account_id, user) = account
+        .split_once('/')
+        .unwrap_or((stored.account_id.as_str(), account));
+    let lines = aws_config_file::section_lines(
+        profile,
+        &stored.region,
+        &command_line(cli, user, account_id),
+    );
+    let path = profiles::config_path().ok_or_else(|| {
+        ProvisionError::Config("the home folder is unknown (HOME is not set)".into())
+    })?;
+    edit_config(&path, |original| {
+        aws_config_file::upsert(original, profile, &lines)
+    })
+    .map(|backup| ProfileWritten {
+        profile: profile.to_string(),
+        config_file: path.display().to_string(),
+        backup: backup.map(|b| b.display().to_string()),
+    })
+}
+
+/// Removes our `profile` section; a profile that is not there is already removed.
+pub fn remove_profile(profile: &str) -> Result<(), ProvisionError> {
+    let Some(path) = profiles::config_path() else {
+        return Ok(());
+    };
+    if !path.exists() {
+        return Ok(());
+    }
+    edit_config(&path, |original| aws_config_file::remove(original, profile)).map(drop)
+}
+
+fn edit_config(
+    path: &Path,
+    edit: impl FnOnce(&str) -> Result<String, ConfigEditError>,
+) -> Result<Option<PathBuf>, ProvisionError> {
+    let io = |e: std::io::Error| ProvisionError::Config(format!("{}: {e}", path.display()));
+    let original = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(e)),
+    };
+    let edited = edit(original.as_deref().unwrap_or_default())
+        .map_err(|e| ProvisionError::Config(e.to_string()))?;
+    if original.as_deref() == Some(edited.as_str()) {
+        return Ok(None);
+    }
+    let backup = match &original {
+        Some(text) => {
+            let backup = path.with_file_name(format!(
+                "{}.csfle-backup-{}",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                crate::journal::now()
+            ));
+            crate::atomic_file::replace(&backup, text.as_bytes()).map_err(io)?;
+            Some(backup)
+        }
+        None => None,
+    };
+    crate::atomic_file::replace(path, edited.as_bytes()).map_err(io)?;
+    Ok(backup)
+}

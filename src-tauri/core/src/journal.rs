@@ -1,0 +1,248 @@
+//! The local journal: every setup this app made or started, and what each run created so far.
+//! It holds names and ARNs only, never a secret. Each change rewrites the file atomically, so a
+//! run killed at any moment leaves a journal that says exactly what exists.
+
+use crate::rollback::Created;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunState {
+    /// Started and not finished: the process may have been killed. Offer to resume or clean up.
+    InProgress,
+    Complete,
+    RolledBack,
+    TornDown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrincipalKind {
+    User,
+    Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: String,
+    pub account_id: String,
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub principal_kind: PrincipalKind,
+    pub principal_name: String,
+    pub policy_name: String,
+    pub key_arn: Option<String>,
+    pub key_alias: Option<String>,
+    pub keychain_account: Option<String>,
+    pub state: RunState,
+    pub started_at: u64,
+    pub created: Vec<Created>,
+    /// AWS profiles this app wrote for the setup, removed again at teardown.
+    #[serde(default)]
+    pub aws_profiles: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Contents {
+    version: u32,
+    runs: Vec<Run>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("The setup journal at {path} could not be {action}: {reason}")]
+pub struct JournalError {
+    pub path: String,
+    pub action: &'static str,
+    pub reason: String,
+}
+
+/// The app's data folder: `CSFLE_PROVISIONER_DATA_DIR`, else the platform's per-user data folder.
+pub fn data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CSFLE_PROVISIONER_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let base = if cfg!(target_os = "macos") {
+        home.join("Library/Application Support")
+    } else if cfg!(target_os = "windows") {
+        std::env::var_os("APPDATA")
+            .map(PathBuf::from)
+            .unwrap_or(home)
+    } else {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".local/share"))
+    };
+    base.join("csfle-provisioner")
+}
+
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The journal file, with a lock so concurrent steps of one run update it one at a time.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    lock: Mutex<()>,
+}
+
+impl Journal {
+    pub fn open_default() -> Journal {
+        Journal::at(data_dir().join("journal.json"))
+    }
+
+    pub fn at(path: PathBuf) -> Journal {
+        Journal {
+            path,
+            lock: Mutex::new(()),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, action: &'static str, reason: impl ToString) -> JournalError {
+        JournalError {
+            path: self.path.display().to_string(),
+            action,
+            reason: reason.to_string(),
+        }
+    }
+
+    fn read(&self) -> Result<Contents, JournalError> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| self.error("read", e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Contents {
+                version: 1,
+                runs: vec![],
+            }),
+            Err(e) => Err(self.error("read", e)),
+        }
+    }
+
+    fn write(&self, contents: &Contents) -> Result<(), JournalError> {
+        let text = serde_json::to_vec_pretty(contents).map_err(|e| self.error("written", e))?;
+        crate::atomic_file::replace(&self.path, &text).map_err(|e| self.error("written", e))
+    }
+
+    pub fn runs(&self) -> Result<Vec<Run>, JournalError> {
+        Ok(self.read()?.runs)
+    }
+
+    /// Reads, changes and writes back under the lock.
+    pub fn update(&self, change: impl FnOnce(&mut Vec<Run>)) -> Result<(), JournalError> {
+        let _guard = self
+            .lock
+            .lock()
+            .map_err(|_| self.error("written", "a previous update panicked"))?;
+        let mut contents = self.read()?;
+        contents.version = 1;
+        change(&mut contents.runs);
+        self.write(&contents)
+    }
+
+    pub fn start(&self, run: Run) -> Result<(), JournalError> {
+        self.update(|runs| runs.push(run))
+    }
+
+    pub fn record(&self, run_id: &str, item: Created) -> Result<(), JournalError> {
+        self.update(|runs| {
+            if let Some(run) = runs.iter_mut().find(|r| r.id == run_id) {
+                if let Created::Key { arn, .. } = &item {
+                    run.key_arn = Some(arn.clone());
+                }
+                run.created.push(item);
+            }
+        })
+    }
+
+    /// Drops one item, for example an access key that rotation replaced.
+    pub fn forget(&self, run_id: &str, item: &Created) -> Result<(), JournalError> {
+        self.update(|runs| {
+            if let Some(run) = runs.iter_mut().find(|r| r.id == run_id) {
+                run.created.retain(|c| c != item);
+            }
+        })
+    }
+
+    pub fn set_state(&self, run_id: &str, state: RunState) -> Result<(), JournalError> {
+        self.update(|runs| {
+            if let Some(run) = runs.iter_mut().find(|r| r.id == run_id) {
+                run.state = state;
+            }
+        })
+    }
+
+    pub fn set_key(
+        &self,
+        run_id: &str,
+        arn: &str,
+        alias: Option<&str>,
+    ) -> Result<(), JournalError> {
+        self.update(|runs| {
+            if let Some(run) = runs.iter_mut().find(|r| r.id == run_id) {
+                run.key_arn = Some(arn.to_string());
+                run.key_alias = alias.map(str::to_string);
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(id: &str) -> Run {
+        Run {
+            id: id.into(),
+            account_id: "111122223333".into(),
+            region: "us-east-1".into(),
+            endpoint: None,
+            principal_kind: PrincipalKind::User,
+            principal_name: "app".into(),
+            policy_name: "csfle-kms-app".into(),
+            key_arn: None,
+            key_alias: None,
+            keychain_account: None,
+            state: RunState::InProgress,
+            started_at: 1,
+            created: vec![],
+            aws_profiles: vec![],
+        }
+    }
+
+    #[test]
+    fn records_survive_a_reopen() {
+        let dir = std::env::temp_dir().join(format!("csfle-journal-{}", std::process::id()));
+        let path = dir.join("journal.json");
+        let journal = Journal::at(path.clone());
+        journal.start(run("a")).unwrap();
+        journal.record("a", Created::User("app".into())).unwrap();
+        journal
+            .record(
+                "a",
+                Created::Key {
+                    key_id: "k".into(),
+                    arn: "arn:k".into(),
+                },
+            )
+            .unwrap();
+        journal.set_state("a", RunState::Complete).unwrap();
+        let reopened = Journal::at(path).runs().unwrap();
+        assert_eq!(reopened.len(), 1);
+        assert_eq!(reopened[0].state, RunState::Complete);
+        assert_eq!(reopened[0].key_arn.as_deref(), Some("arn:k"));
+        assert_eq!(reopened[0].created.len(), 2);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
