@@ -88,7 +88,7 @@ impl Aws {
                     .send(),
             )
             .ok()?;
-        Some(percent_decode(reply.policy_document()))
+        csfle_core::policy::percent_decode(reply.policy_document())
     }
 
     pub fn user_tags(&self, user: &str) -> Vec<(String, String)> {
@@ -208,22 +208,4 @@ impl Aws {
             );
         }
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -128,6 +128,12 @@ impl PrivateKeyring {
         }
     }
 
+    /// Restarts the daemon with the wrong password: the keyring and its items stay, locked.
+    pub fn relock(&mut self) {
+        self.stop_daemon();
+        self.start_daemon("not-the-password");
+    }
+
     fn stop_daemon(&mut self) {
         if let Some(mut daemon) = self.keyring.take() {
             let _ = daemon.kill();

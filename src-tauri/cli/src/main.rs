@@ -1,5 +1,6 @@
 //! csfle-provisioner-cli: the same engine as the desktop app, for scripts and servers.
 
+mod manage;
 mod output;
 mod profile;
 mod provision;
@@ -26,6 +27,12 @@ enum Command {
     CredentialProcess(profile::CredentialProcessArgs),
     /// Add an AWS profile whose credentials come from the keychain (through credential-process).
     AwsProfile(profile::AwsProfileArgs),
+    /// List the setups this app made, with the health of each part.
+    List(manage::ListArgs),
+    /// Replace a setup's access key: create, verify, store, then retire the old key.
+    Rotate(manage::RotateArgs),
+    /// Remove a setup: access keys, keychain item, policy, user, and the key this app made.
+    Teardown(manage::TeardownArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +52,9 @@ fn main() -> ExitCode {
             Command::Provision(args) => provision::run(args).await,
             Command::CredentialProcess(args) => profile::credential_process(args),
             Command::AwsProfile(args) => profile::aws_profile(args),
+            Command::List(args) => manage::list(args).await,
+            Command::Rotate(args) => manage::rotate(args).await,
+            Command::Teardown(args) => manage::teardown(args).await,
         }
     });
     match result {

@@ -500,7 +500,7 @@ async fn put_policy(
 }
 
 /// Returns the access key id and its secret, which moves straight into a [`Sensitive`].
-async fn create_access_key(
+pub(crate) async fn create_access_key(
     iam: &aws_sdk_iam::Client,
     user: &str,
 ) -> Result<(String, Sensitive), ProvisionError> {

@@ -36,6 +36,16 @@ pub enum ProvisionError {
     Ambiguous(String),
     #[error("{0}")]
     Config(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("This app did not create {0}, so it will not change it")]
+    NotOurs(String),
+    #[error("{user} already has two access keys, AWS's limit{detail}")]
+    KeyLimit {
+        user: String,
+        detail: String,
+        inactive: Option<String>,
+    },
 }
 
 impl ProvisionError {
@@ -66,6 +76,9 @@ impl ProvisionError {
             ProvisionError::Journal(_) => "journal-unwritable",
             ProvisionError::Ambiguous(_) => "ambiguous",
             ProvisionError::Config(_) => "aws-config-file",
+            ProvisionError::NotFound(_) => "not-found",
+            ProvisionError::NotOurs(_) => "not-ours",
+            ProvisionError::KeyLimit { .. } => "access-key-limit",
         }
     }
 
@@ -85,6 +98,10 @@ impl ProvisionError {
             ProvisionError::Journal(_) => "Check that your home folder has free space and is writable. Nothing was changed in AWS.".into(),
             ProvisionError::Ambiguous(_) => "Say which one you mean, as the message suggests.".into(),
             ProvisionError::Config(_) => "Choose another profile name, or check that your AWS config file is writable. It was not changed.".into(),
+            ProvisionError::NotFound(_) => "Check the name, the account and the region.".into(),
+            ProvisionError::NotOurs(_) => "Only resources tagged created-by=csfle-provisioner are changed by this app. Manage this one in the AWS console.".into(),
+            ProvisionError::KeyLimit { inactive: Some(_), .. } => "Delete the inactive key first (the app can do it: choose \"Delete the inactive key\", or pass --delete-inactive-key), then rotate.".into(),
+            ProvisionError::KeyLimit { inactive: None, .. } => "Both keys are active and one of them is not the one in the keychain. Find out which application uses it, deactivate it in the AWS console, then rotate again.".into(),
         }
     }
 

@@ -14,14 +14,18 @@ pub mod journal;
 pub mod keychain;
 pub mod keys;
 pub mod model;
+pub mod ownership;
 pub mod plan;
 pub mod policy;
 pub mod profiles;
 pub mod regions;
 pub mod rollback;
+pub mod rotate;
 pub mod secret;
 pub mod session;
+pub mod setups;
 pub mod tags;
+pub mod teardown;
 pub mod validate;
 pub mod verify;
 

@@ -34,6 +34,44 @@ pub fn placeholder_key_arn(partition: &str, region: &str, account: &str) -> Stri
     format!("arn:{partition}:kms:{region}:{account}:key/<id assigned when the key is created>")
 }
 
+/// IAM returns policy documents percent-encoded (RFC 3986); this gives the text back.
+pub fn percent_decode(encoded: &str) -> Option<String> {
+    let bytes = encoded.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+            decoded.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).ok()
+}
+
+/// The JSON of a policy document as IAM returns it.
+pub fn decode_document(encoded: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(&percent_decode(encoded)?).ok()
+}
+
+/// The one resource a single-statement policy names, e.g. the key ARN of our policy.
+pub fn single_resource(document: &serde_json::Value) -> Option<String> {
+    let statement = match document.get("Statement")? {
+        serde_json::Value::Array(items) => items.first()?,
+        single => single,
+    };
+    match statement.get("Resource")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(items) if items.len() == 1 => {
+            items[0].as_str().map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
 /// True when `document` (as IAM returns it, possibly URL-encoded and reformatted) grants exactly
 /// Encrypt and Decrypt on exactly `key_arn`.
 pub fn is_least_privilege(document: &serde_json::Value, key_arn: &str) -> bool {
@@ -99,6 +137,15 @@ mod tests {
         assert!(!is_least_privilege(&wider, ARN));
         let any_key = serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"*"}]});
         assert!(!is_least_privilege(&any_key, ARN));
+    }
+
+    #[test]
+    fn iam_encoded_documents_decode() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%5B%22kms%3ADecrypt%22%5D%2C%22Resource%22%3A%22arn%3Ak%22%7D%5D%7D";
+        let document = decode_document(encoded).unwrap();
+        assert_eq!(single_resource(&document).as_deref(), Some("arn:k"));
+        assert_eq!(percent_decode("a%2"), Some("a%2".into()));
+        assert_eq!(percent_decode("%zz"), None);
     }
 
     proptest::proptest! {

@@ -17,6 +17,7 @@ pub enum Field {
     PolicyName,
     Region,
     Profile,
+    KeyDeletionDays,
 }
 
 impl Field {
@@ -30,6 +31,7 @@ impl Field {
             Field::PolicyName => "Policy name",
             Field::Region => "Region",
             Field::Profile => "AWS profile",
+            Field::KeyDeletionDays => "Key deletion waiting period",
         }
     }
 }

@@ -1,0 +1,47 @@
+//! Whether a resource is this app's to change: only what carries our `created-by` tag is ever
+//! modified or deleted by rotate and teardown.
+
+use crate::aws_error::{AwsFailure, AwsFailureKind};
+use crate::connect::Connection;
+use crate::error::ProvisionError;
+use crate::tags;
+
+/// The user's ARN when it exists and this app made it.
+pub async fn our_user(connection: &Connection, user: &str) -> Result<String, ProvisionError> {
+    let iam = connection.iam();
+    let reply = iam.get_user().user_name(user).send().await.map_err(|e| {
+        let failure = AwsFailure::from_sdk("iam:GetUser", &e);
+        if failure.kind == AwsFailureKind::NotFound {
+            ProvisionError::NotFound(format!("The IAM user {user} does not exist"))
+        } else {
+            failure.into()
+        }
+    })?;
+    let arn = reply
+        .user()
+        .map(|u| u.arn().to_string())
+        .unwrap_or_default();
+    let user_tags = iam
+        .list_user_tags()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
+    if tags::iam_is_ours(user_tags.tags()) {
+        Ok(arn)
+    } else {
+        Err(ProvisionError::NotOurs(format!("the IAM user {user}")))
+    }
+}
+
+/// True when this app made the key (its tags say so).
+pub async fn key_is_ours(connection: &Connection, key: &str) -> Result<bool, ProvisionError> {
+    let reply = connection
+        .kms()
+        .list_resource_tags()
+        .key_id(key)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("kms:ListResourceTags", &e))?;
+    Ok(tags::kms_is_ours(reply.tags()))
+}

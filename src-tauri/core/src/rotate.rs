@@ -1,0 +1,244 @@
+//! Rotating a setup's access key with no moment in which the keychain holds a key that does not
+//! work: create the new key, prove it, replace the keychain item atomically, then retire the old
+//! key. Whatever fails, exactly one working key remains, and it is the one in the keychain.
+
+use crate::aws_error::AwsFailure;
+use crate::cancel::Cancel;
+use crate::connect::Connection;
+use crate::credentials::{LoadedCredentials, StoredCredentials};
+use crate::error::ProvisionError;
+use crate::journal::Journal;
+use crate::keychain::{self, Vault};
+use crate::model::Quiet;
+use crate::ownership;
+use crate::rollback::Created;
+use crate::verify::{self, Probe};
+use aws_sdk_iam::types::StatusType;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RotateReport {
+    pub user_name: String,
+    pub new_access_key_id: String,
+    pub old_access_key_id: String,
+    pub old_key_deleted: bool,
+    pub deleted_inactive_key: Option<String>,
+    pub message: String,
+}
+
+pub struct RotateOptions {
+    pub delete_inactive_key: bool,
+    pub verify_limit: Duration,
+    pub journal: Option<Arc<Journal>>,
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ProvisionError> {
+    tokio::task::spawn_blocking(work).await.map_err(|_| {
+        ProvisionError::Keychain(keychain::KeychainError::ReadFailed {
+            detail: "the keychain call did not finish".into(),
+        })
+    })
+}
+
+pub async fn rotate(
+    connection: &Connection,
+    vault: Arc<dyn Vault>,
+    user: &str,
+    options: &RotateOptions,
+) -> Result<RotateReport, ProvisionError> {
+    crate::validate::user_name(user)?;
+    ownership::our_user(connection, user).await?;
+    let account = keychain::account_for(connection.account_id(), user);
+    let reader = Arc::clone(&vault);
+    let read_account = account.clone();
+    let old_item = blocking(move || reader.load(&read_account)).await??;
+    let old = LoadedCredentials::parse(&old_item)?;
+    let iam = connection.iam();
+
+    let deleted_inactive_key =
+        make_room(&iam, user, &old.access_key_id, options.delete_inactive_key).await?;
+    let (new_id, new_secret) = crate::apply::create_access_key(&iam, user).await?;
+
+    // From here on, any failure removes the new key, and the old one stays in the keychain.
+    let undo_new = |reason: ProvisionError| {
+        let iam = iam.clone();
+        let new_id = new_id.clone();
+        async move {
+            let _ = iam
+                .delete_access_key()
+                .user_name(user)
+                .access_key_id(&new_id)
+                .send()
+                .await;
+            reason
+        }
+    };
+    let probe = Probe {
+        access_key_id: &new_id,
+        secret: &new_secret,
+        session_token: None,
+        key_arn: &old.key_arn,
+        expected_arn: &old.user_arn,
+    };
+    if let Err(error) = verify::verify(
+        &connection.config,
+        &probe,
+        options.verify_limit,
+        &Quiet,
+        &Cancel::default(),
+    )
+    .await
+    {
+        return Err(undo_new(error).await);
+    }
+    let sealed = StoredCredentials {
+        access_key_id: &new_id,
+        secret_access_key: &new_secret,
+        key_arn: &old.key_arn,
+        key_alias: old.key_alias.as_deref(),
+        region: &old.region,
+        account_id: connection.account_id(),
+        principal_arn: &old.user_arn,
+        principal_name: user,
+        policy_name: &old.policy_name,
+    }
+    .seal();
+    let label = format!(
+        "MongoDB CSFLE credentials for {user} ({})",
+        connection.account_id()
+    );
+    let writer = Arc::clone(&vault);
+    let write_account = account.clone();
+    let write_label = label.clone();
+    let saved = blocking(move || writer.save(&write_account, &write_label, &sealed)).await;
+    if let Err(error) = saved.and_then(|r| r.map_err(ProvisionError::from)) {
+        return Err(undo_new(error).await);
+    }
+
+    // The keychain now holds the new key. Retire the old one; if that is refused, put the old
+    // item back so the key in the keychain is still the only working one.
+    let deactivated = iam
+        .update_access_key()
+        .user_name(user)
+        .access_key_id(&old.access_key_id)
+        .status(StatusType::Inactive)
+        .send()
+        .await;
+    if let Err(e) = deactivated {
+        let failure = AwsFailure::from_sdk("iam:UpdateAccessKey", &e);
+        let restore_vault = Arc::clone(&vault);
+        let restore_account = account.clone();
+        let restored =
+            blocking(move || restore_vault.save(&restore_account, &label, &old_item)).await;
+        return match restored {
+            Ok(Ok(())) => Err(undo_new(failure.into()).await),
+            _ => Err(ProvisionError::RoundTrip(format!(
+                "{failure}; the keychain now holds the new key {} and the old key {} is still active: deactivate it in the AWS console",
+                crate::mask_access_key_id(&new_id),
+                crate::mask_access_key_id(&old.access_key_id)
+            ))),
+        };
+    }
+    let old_key_deleted = iam
+        .delete_access_key()
+        .user_name(user)
+        .access_key_id(&old.access_key_id)
+        .send()
+        .await
+        .is_ok();
+    if let Some(journal) = &options.journal {
+        let _ = journal.update(|runs| {
+            for run in runs
+                .iter_mut()
+                .filter(|r| r.keychain_account.as_deref() == Some(account.as_str()))
+            {
+                run.created.retain(
+                    |c| !matches!(c, Created::AccessKey { id, .. } if *id == old.access_key_id),
+                );
+                run.created.push(Created::AccessKey {
+                    user: user.to_string(),
+                    id: new_id.clone(),
+                });
+            }
+        });
+    }
+    let message = if old_key_deleted {
+        format!(
+            "The keychain now holds the new access key {}; the old key {} was deleted.",
+            crate::mask_access_key_id(&new_id),
+            crate::mask_access_key_id(&old.access_key_id)
+        )
+    } else {
+        format!(
+            "The keychain now holds the new access key {}; the old key {} is deactivated but could not be deleted: delete it in the AWS console.",
+            crate::mask_access_key_id(&new_id),
+            crate::mask_access_key_id(&old.access_key_id)
+        )
+    };
+    Ok(RotateReport {
+        user_name: user.to_string(),
+        new_access_key_id: new_id,
+        old_access_key_id: old.access_key_id.clone(),
+        old_key_deleted,
+        deleted_inactive_key,
+        message,
+    })
+}
+
+/// AWS allows two access keys per user. With two, the one not in the keychain must go first:
+/// only an inactive one, and only when the admin said so.
+async fn make_room(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    in_keychain: &str,
+    delete_inactive: bool,
+) -> Result<Option<String>, ProvisionError> {
+    let keys = iam
+        .list_access_keys()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
+    let others: Vec<_> = keys
+        .access_key_metadata()
+        .iter()
+        .filter(|k| k.access_key_id() != Some(in_keychain))
+        .collect();
+    if keys.access_key_metadata().len() < 2 {
+        return Ok(None);
+    }
+    let inactive = others
+        .iter()
+        .find(|k| k.status() == Some(&StatusType::Inactive))
+        .and_then(|k| k.access_key_id())
+        .map(str::to_string);
+    match inactive {
+        Some(id) if delete_inactive => {
+            iam.delete_access_key()
+                .user_name(user)
+                .access_key_id(&id)
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:DeleteAccessKey", &e))?;
+            Ok(Some(id))
+        }
+        Some(id) => Err(ProvisionError::KeyLimit {
+            user: user.to_string(),
+            detail: format!(
+                "; the other key {} is inactive",
+                crate::mask_access_key_id(&id)
+            ),
+            inactive: Some(id),
+        }),
+        None => Err(ProvisionError::KeyLimit {
+            user: user.to_string(),
+            detail: "; both are active".into(),
+            inactive: None,
+        }),
+    }
+}
