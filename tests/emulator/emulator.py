@@ -3,7 +3,7 @@
 moto answers IAM, KMS and STS on one port. In front of it sits a small WSGI layer that:
 - records every AWS action it sees (GET /_requests), so a test can prove that no call was made;
 - fails chosen calls on demand (POST /_faults), the way AWS fails them: throttling, HTTP 500,
-  AccessDenied, a reset connection, or a new access key that is not live yet.
+  AccessDenied, a reset connection, a stalled call, or a new access key that is not live yet.
 Prints "READY <url>" on stdout once it accepts connections.
 """
 
@@ -115,6 +115,11 @@ class FaultLayer:
                     return []
                 if kind == "delay":
                     time.sleep(rule.get("seconds", 1))
+                elif kind == "stall":
+                    # Holds the call without ever passing it on: the client can be killed mid-call
+                    # and the call will not happen later behind the test's back.
+                    time.sleep(rule.get("seconds", 30))
+                    return error_response(service, 503, "ServiceUnavailable", "stalled by the test emulator", start_response)
                 else:
                     return error_response(
                         service,

@@ -97,6 +97,18 @@ impl Sandbox {
         env
     }
 
+    /// Starts the CLI without waiting, its stderr piped, to be killed mid-run.
+    pub fn spawn_cli(&self, args: &[&str]) -> std::process::Child {
+        Command::new(super::workspace_binary("csfle-provisioner-cli"))
+            .args(args)
+            .env_clear()
+            .envs(self.env())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn csfle-provisioner-cli")
+    }
+
     pub fn cli(&self, args: &[&str]) -> CliRun {
         self.cli_with(args, &[])
     }

@@ -4,6 +4,7 @@ mod manage;
 mod output;
 mod profile;
 mod provision;
+mod recover;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
     Rotate(manage::RotateArgs),
     /// Remove a setup: access keys, keychain item, policy, user, and the key this app made.
     Teardown(manage::TeardownArgs),
+    /// Find setups that were interrupted (the program was killed) and resume or clean them up.
+    Recover(recover::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
             Command::List(args) => manage::list(args).await,
             Command::Rotate(args) => manage::rotate(args).await,
             Command::Teardown(args) => manage::teardown(args).await,
+            Command::Recover(args) => recover::run(args).await,
         }
     });
     match result {

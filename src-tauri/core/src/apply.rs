@@ -139,9 +139,11 @@ pub async fn apply_resuming(
 }
 
 fn new_run(run_id: &str, connection: &Connection, plan: &Plan) -> Run {
-    let (key_arn, key_alias) = match &plan.key {
-        PlannedKey::New { alias, .. } => (None, Some(alias.clone())),
-        PlannedKey::Existing { arn, alias } => (Some(arn.clone()), alias.clone()),
+    let (key_arn, key_alias, new_key_description) = match &plan.key {
+        PlannedKey::New { alias, description } => {
+            (None, Some(alias.clone()), Some(description.clone()))
+        }
+        PlannedKey::Existing { arn, alias } => (Some(arn.clone()), alias.clone(), None),
     };
     Run {
         id: run_id.to_string(),
@@ -158,6 +160,7 @@ fn new_run(run_id: &str, connection: &Connection, plan: &Plan) -> Run {
         started_at: journal::now(),
         created: vec![],
         aws_profiles: vec![],
+        new_key_description,
     }
 }
 

@@ -43,6 +43,9 @@ pub struct Run {
     /// AWS profiles this app wrote for the setup, removed again at teardown.
     #[serde(default)]
     pub aws_profiles: Vec<String>,
+    /// Set when the run creates its key (with this description), so it can be resumed.
+    #[serde(default)]
+    pub new_key_description: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -218,6 +221,7 @@ mod tests {
             started_at: 1,
             created: vec![],
             aws_profiles: vec![],
+            new_key_description: None,
         }
     }
 

@@ -18,6 +18,7 @@ pub mod ownership;
 pub mod plan;
 pub mod policy;
 pub mod profiles;
+pub mod recovery;
 pub mod regions;
 pub mod rollback;
 pub mod rotate;

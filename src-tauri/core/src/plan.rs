@@ -223,7 +223,7 @@ pub fn unsuitability(
     None
 }
 
-fn build_plan(
+pub(crate) fn build_plan(
     connection: &Connection,
     valid: ValidRequest,
     key: PlannedKey,

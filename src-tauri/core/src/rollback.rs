@@ -35,7 +35,7 @@ impl Created {
         }
     }
 
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Created::Key { arn, .. } => format!("KMS key {arn} (scheduled for deletion in {KEY_DELETION_DAYS} days; cancellable until then)"),
             Created::Alias(alias) => format!("alias {alias}"),

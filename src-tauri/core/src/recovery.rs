@@ -1,0 +1,302 @@
+//! Runs that were killed part-way (power loss, kill -9) are found in the journal at the next start.
+//! They can be cleaned up (everything the run made is removed) or resumed (what exists is kept,
+//! the rest is made). Either way AWS and the keychain end up consistent. AWS is inspected by name
+//! and by the run's tag, so even a resource the journal missed (killed between AWS's answer and the
+//! journal write) is found.
+
+use crate::apply::{self, ApplyFailure, ApplyOptions, Existing};
+use crate::aws_error::{AwsFailure, AwsFailureKind};
+use crate::cancel::Cancel;
+use crate::connect::Connection;
+use crate::error::{ProvisionError, RollbackReport};
+use crate::journal::{Journal, Run, RunState};
+use crate::keychain::Vault;
+use crate::model::{Outcome, PlannedKey, ProgressSink};
+use crate::plan::{self, ValidKey, ValidRequest};
+use crate::rollback::{self, Created, Ledger};
+use crate::tags;
+use serde::Serialize;
+use std::sync::Arc;
+use ts_rs::TS;
+
+/// Keys are scanned for the run's tag up to this many.
+const MAX_KEYS_SCANNED: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct InterruptedRun {
+    pub run_id: String,
+    pub user_name: String,
+    pub region: String,
+    pub started_at: u64,
+    pub created: Vec<String>,
+}
+
+/// Interrupted runs in `connection`'s account and region.
+pub fn interrupted(journal: &Journal, connection: &Connection) -> Vec<Run> {
+    journal
+        .runs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| {
+            r.state == RunState::InProgress
+                && r.account_id == connection.account_id()
+                && r.region == connection.region()
+        })
+        .collect()
+}
+
+pub fn summary(run: &Run) -> InterruptedRun {
+    InterruptedRun {
+        run_id: run.id.clone(),
+        user_name: run.principal_name.clone(),
+        region: run.region.clone(),
+        started_at: run.started_at,
+        created: run.created.iter().map(Created::describe).collect(),
+    }
+}
+
+/// Everything the run made, as found now in AWS and the keychain (journal entries plus what the
+/// run's tags and names reveal).
+async fn inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, ProvisionError> {
+    let mut found = run.created.clone();
+    let add = |found: &mut Vec<Created>, item: Created| {
+        if !found.contains(&item) {
+            found.push(item);
+        }
+    };
+    let iam = connection.iam();
+    let user = run.principal_name.as_str();
+    let user_is_runs = match iam.list_user_tags().user_name(user).send().await {
+        Ok(reply) => reply
+            .tags()
+            .iter()
+            .any(|t| t.key() == tags::RUN_KEY && t.value() == run.id),
+        Err(e) if AwsFailure::from_sdk("iam:ListUserTags", &e).kind == AwsFailureKind::NotFound => {
+            false
+        }
+        Err(e) => return Err(AwsFailure::from_sdk("iam:ListUserTags", &e).into()),
+    };
+    if user_is_runs {
+        add(&mut found, Created::User(user.to_string()));
+        let policies = iam
+            .list_user_policies()
+            .user_name(user)
+            .send()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
+        if policies
+            .policy_names()
+            .iter()
+            .any(|p| *p == run.policy_name)
+        {
+            add(
+                &mut found,
+                Created::Policy {
+                    user: user.to_string(),
+                    name: run.policy_name.clone(),
+                },
+            );
+        }
+        let keys = iam
+            .list_access_keys()
+            .user_name(user)
+            .send()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
+        for key in keys.access_key_metadata() {
+            if let Some(id) = key.access_key_id() {
+                add(
+                    &mut found,
+                    Created::AccessKey {
+                        user: user.to_string(),
+                        id: id.to_string(),
+                    },
+                );
+            }
+        }
+    }
+    if run.new_key_description.is_some() {
+        if let Some((key_id, arn)) = key_tagged_with(connection, &run.id).await? {
+            if let Some(alias) = &run.key_alias {
+                let aliases = connection.kms().list_aliases().key_id(&key_id).send().await;
+                if aliases
+                    .map(|a| {
+                        a.aliases()
+                            .iter()
+                            .any(|x| x.alias_name() == Some(alias.as_str()))
+                    })
+                    .unwrap_or(false)
+                {
+                    add(&mut found, Created::Alias(alias.clone()));
+                }
+            }
+            add(&mut found, Created::Key { key_id, arn });
+        }
+    }
+    if let Some(account) = &run.keychain_account {
+        add(&mut found, Created::KeychainItem(account.clone()));
+    }
+    // Undo order is the reverse of this: keychain item and access keys first, the key last.
+    found.sort_by_key(|item| match item {
+        Created::Key { .. } => 0,
+        Created::Alias(_) => 1,
+        Created::User(_) => 2,
+        Created::Policy { .. } => 3,
+        Created::AccessKey { .. } => 4,
+        Created::KeychainItem(_) => 5,
+    });
+    Ok(found)
+}
+
+async fn key_tagged_with(
+    connection: &Connection,
+    run_id: &str,
+) -> Result<Option<(String, String)>, ProvisionError> {
+    let kms = connection.kms();
+    let keys = kms
+        .list_keys()
+        .limit(1000)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
+    for key in keys.keys().iter().take(MAX_KEYS_SCANNED) {
+        let Some(id) = key.key_id() else { continue };
+        let Ok(tagged) = kms.list_resource_tags().key_id(id).send().await else {
+            continue;
+        };
+        if tagged
+            .tags()
+            .iter()
+            .any(|t| t.tag_key() == tags::RUN_KEY && t.tag_value() == run_id)
+        {
+            let state = kms.describe_key().key_id(id).send().await.ok();
+            let pending = state
+                .as_ref()
+                .and_then(|d| d.key_metadata())
+                .and_then(|m| m.key_state())
+                .is_some_and(|s| *s == aws_sdk_kms::types::KeyState::PendingDeletion);
+            if !pending {
+                return Ok(Some((
+                    id.to_string(),
+                    key.key_arn().unwrap_or_default().to_string(),
+                )));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Removes everything the interrupted run made.
+pub async fn clean_up(
+    connection: &Connection,
+    vault: &Arc<dyn Vault>,
+    journal: &Arc<Journal>,
+    run: &Run,
+    sink: &dyn ProgressSink,
+) -> Result<RollbackReport, ProvisionError> {
+    let found = inventory(connection, run).await?;
+    let report = Ledger::journaled(Arc::clone(journal), &run.id)
+        .with_items(found)
+        .roll_back(connection, vault, sink)
+        .await;
+    if report.left_behind.is_empty() {
+        let _ = journal.set_state(&run.id, RunState::RolledBack);
+    }
+    Ok(report)
+}
+
+/// Finishes the interrupted run: keeps its key, alias, user and policy; replaces any access key
+/// (its secret died with the process unless the keychain has it) and completes the rest.
+pub async fn resume(
+    connection: &Connection,
+    vault: Arc<dyn Vault>,
+    options: &ApplyOptions,
+    run: &Run,
+    sink: &dyn ProgressSink,
+) -> Result<Outcome, ApplyFailure> {
+    let fail = |error: ProvisionError| ApplyFailure {
+        error,
+        rollback: RollbackReport::default(),
+    };
+    let found = inventory(connection, run).await.map_err(fail)?;
+    // Access keys and the keychain item are made again: a secret not in the keychain is lost.
+    let mut kept = Vec::new();
+    for item in found {
+        match item {
+            Created::AccessKey { .. } | Created::KeychainItem(_) => {
+                rollback::undo(&item, connection, &vault)
+                    .await
+                    .map_err(|reason| fail(ProvisionError::RoundTrip(reason)))?;
+                if let Some(journal) = &options.journal {
+                    let _ = journal.forget(&run.id, &item);
+                }
+            }
+            other => kept.push(other),
+        }
+    }
+    let key = kept.iter().find_map(|c| match c {
+        Created::Key { key_id, arn } => Some((key_id.clone(), arn.clone())),
+        _ => None,
+    });
+    let user_made = kept.iter().any(|c| matches!(c, Created::User(_)));
+    let user_arn = if user_made {
+        let reply = connection
+            .iam()
+            .get_user()
+            .user_name(&run.principal_name)
+            .send()
+            .await;
+        reply
+            .ok()
+            .and_then(|r| r.user().map(|u| u.arn().to_string()))
+    } else {
+        None
+    };
+    let valid = ValidRequest {
+        key: match (&run.new_key_description, &run.key_alias, &run.key_arn) {
+            (Some(description), Some(alias), _) => ValidKey::New {
+                alias: alias.clone(),
+                description: description.clone(),
+            },
+            (_, _, Some(arn)) => ValidKey::Existing(
+                crate::validate::existing_key(arn, connection.region())
+                    .map_err(|e| fail(e.into()))?,
+            ),
+            _ => {
+                return Err(fail(ProvisionError::RoundTrip(
+                    "the journal does not say which key the run used".into(),
+                )))
+            }
+        },
+        user_name: run.principal_name.clone(),
+        policy_name: run.policy_name.clone(),
+    };
+    let planned_key = match &valid.key {
+        ValidKey::New { alias, description } => PlannedKey::New {
+            alias: alias.clone(),
+            description: description.clone(),
+        },
+        ValidKey::Existing(_) => PlannedKey::Existing {
+            arn: run.key_arn.clone().unwrap_or_default(),
+            alias: run.key_alias.clone(),
+        },
+    };
+    let plan = plan::build_plan(connection, valid, planned_key, &vault.store_name());
+    let existing = Existing {
+        run_id: Some(run.id.clone()),
+        alias: kept.iter().any(|c| matches!(c, Created::Alias(_))),
+        key,
+        user_arn,
+        created: kept,
+    };
+    apply::apply_resuming(
+        connection,
+        &plan,
+        vault,
+        sink,
+        &Cancel::default(),
+        options,
+        existing,
+    )
+    .await
+}
