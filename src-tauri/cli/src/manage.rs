@@ -60,10 +60,14 @@ pub struct RotateArgs {
 }
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("principal").required(true).args(["user", "role"])))]
 pub struct TeardownArgs {
     /// The service account (IAM user) whose setup to remove.
     #[arg(long)]
-    user: String,
+    user: Option<String>,
+    /// The IAM role whose setup to remove (instead of a user).
+    #[arg(long)]
+    role: Option<String>,
     /// Days before KMS deletes a key this app created (7–30); it can be cancelled until then.
     #[arg(long, value_name = "DAYS")]
     key_deletion_days: i32,
@@ -162,27 +166,32 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
 
 pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
     teardown::check_days(args.key_deletion_days).map_err(|e| e.report(None))?;
+    let name = args.user.clone().or(args.role.clone()).unwrap_or_default();
     if !args.yes {
         return Err(ErrorReport {
             code: "not-confirmed".into(),
-            message: format!(
-                "Tearing down {} deletes its access keys, keychain item, policy and user",
-                args.user
-            ),
+            message: format!("Tearing down {name} deletes its credentials, policy and principal, and schedules the deletion of a key this app made"),
             hint: "Add --yes to confirm. Nothing was changed.".into(),
             rollback: None,
         });
     }
     let connection = args.target.connect().await?;
     let journal = Journal::open_default();
-    let report = teardown::teardown(
-        &connection,
-        Arc::new(OsVault),
-        Some(&journal),
-        &args.user,
-        args.key_deletion_days,
-    )
-    .await
+    let report = match &args.role {
+        Some(role) => {
+            teardown::teardown_role(&connection, Some(&journal), role, args.key_deletion_days).await
+        }
+        None => {
+            teardown::teardown(
+                &connection,
+                Arc::new(OsVault),
+                Some(&journal),
+                &name,
+                args.key_deletion_days,
+            )
+            .await
+        }
+    }
     .map_err(|e| e.report(None))?;
     if args.json {
         output::print_json(&report)?;

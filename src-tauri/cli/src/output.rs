@@ -51,6 +51,27 @@ pub fn print_plan(plan: &Plan) {
     );
 }
 
+pub fn print_role_plan(plan: &csfle_core::role::RolePlan) {
+    let who = &plan.identity;
+    println!(
+        "Acting as {} (account {}) in {}",
+        who.arn, who.account_id, who.region
+    );
+    println!("\nPlan:");
+    for (n, step) in plan.steps.iter().enumerate() {
+        println!("  {}. {:<48} {}", n + 1, step.action, step.target);
+        println!("     {}", step.summary);
+    }
+    println!(
+        "\nTrust policy of {}:\n  {}",
+        plan.role_name, plan.trust_policy
+    );
+    println!(
+        "\nInline policy {}:\n  {}",
+        plan.policy_name, plan.policy_document
+    );
+}
+
 fn step_name(step: StepId) -> &'static str {
     match step {
         StepId::CreateKey => "create key",
@@ -60,6 +81,9 @@ fn step_name(step: StepId) -> &'static str {
         StepId::CreateAccessKey => "create access key",
         StepId::StoreInKeychain => "store in keychain",
         StepId::Verify => "verify",
+        StepId::CreateRole => "create role",
+        StepId::PutRolePolicy => "attach role policy",
+        StepId::CreateInstanceProfile => "create instance profile",
     }
 }
 

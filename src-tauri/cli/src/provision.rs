@@ -7,15 +7,23 @@ use csfle_core::journal::Journal;
 use csfle_core::keychain::{OsVault, Vault};
 use csfle_core::model::{KeyChoice, SetupRequest};
 use csfle_core::plan;
+use csfle_core::role::{self, RoleRequest};
 use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("key").required(true).args(["new_key", "existing_key"])))]
+#[command(group(clap::ArgGroup::new("principal").required(true).args(["user", "role"])))]
 pub struct Args {
-    /// Name of the new IAM user (the application's service account).
+    /// Name of the new IAM user (the application's service account; its access key goes to the keychain).
     #[arg(long)]
-    user: String,
+    user: Option<String>,
+    /// Name of a new IAM role instead of a user (recommended in production on AWS): no access key.
+    #[arg(long, requires = "trust")]
+    role: Option<String>,
+    /// Who may assume the role: ec2, ecs-tasks, lambda, or a principal ARN / account id.
+    #[arg(long, requires = "role")]
+    trust: Option<String>,
     /// Create a new KMS key with this alias (alias/<name>).
     #[arg(long, value_name = "ALIAS")]
     new_key: Option<String>,
@@ -57,9 +65,26 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
         (None, Some(key)) => KeyChoice::Existing { key },
         (None, None) => unreachable_by_clap(),
     };
+    if let Some(role) = args.role {
+        let request = RoleRequest {
+            key,
+            role_name: role,
+            trust: args.trust.unwrap_or_default(),
+            policy_name: args.policy_name,
+        };
+        return provision_role(
+            request,
+            args.profile,
+            args.region,
+            args.dry_run,
+            args.json,
+            args.verify_timeout,
+        )
+        .await;
+    }
     let request = SetupRequest {
         key,
-        user_name: args.user,
+        user_name: args.user.unwrap_or_default(),
         policy_name: args.policy_name,
     };
     let options = ConnectOptions {
@@ -131,4 +156,69 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
 fn unreachable_by_clap() -> KeyChoice {
     // The argument group makes one of the two required; clap exits before we get here.
     KeyChoice::Existing { key: String::new() }
+}
+
+async fn provision_role(
+    request: RoleRequest,
+    profile: Option<String>,
+    region: Option<String>,
+    dry_run: bool,
+    json: bool,
+    verify_timeout: u64,
+) -> Result<(), ErrorReport> {
+    let options = ConnectOptions { profile, region };
+    let config = connect::load_config(&options)
+        .await
+        .map_err(|e| e.report(None))?;
+    let region = connect::region_of(&config).map_err(|e| e.report(None))?;
+    // The same checks plan_role makes, before the first AWS call.
+    csfle_core::validate::role_name(request.role_name.trim())
+        .map_err(|e| ProvisionError::from(e).report(None))?;
+    role::Trust::parse(&request.trust).map_err(|e| ProvisionError::from(e).report(None))?;
+    let probe = SetupRequest {
+        key: request.key.clone(),
+        user_name: request.role_name.clone(),
+        policy_name: request.policy_name.clone(),
+    };
+    plan::validate_request(&probe, &region).map_err(|e| ProvisionError::from(e).report(None))?;
+    let connection = connect::establish(config)
+        .await
+        .map_err(|e| e.report(None))?;
+    let plan = role::plan_role(&connection, &request)
+        .await
+        .map_err(|e| e.report(None))?;
+    if dry_run {
+        return if json {
+            output::print_json(&plan)
+        } else {
+            output::print_role_plan(&plan);
+            println!("\nDry run: nothing was changed.");
+            Ok(())
+        };
+    }
+    if !json {
+        output::print_role_plan(&plan);
+        println!();
+    }
+    let options = ApplyOptions {
+        verify_limit: Duration::from_secs(verify_timeout),
+        journal: Some(Arc::new(Journal::open_default())),
+    };
+    let sink = output::print_progress;
+    let outcome = role::apply_role(&connection, &plan, &sink, &Cancel::default(), &options)
+        .await
+        .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
+    if json {
+        return output::print_json(&outcome);
+    }
+    println!(
+        "Done. The role {} is ready; it has no access key to store.",
+        outcome.role_arn
+    );
+    println!("  key:      {} ({})", outcome.key_arn, outcome.region);
+    if let Some(profile) = &outcome.instance_profile_arn {
+        println!("  instance profile: {profile} (attach it to your EC2 instances)");
+    }
+    println!("  verified: {}", outcome.verification);
+    Ok(())
 }

@@ -353,7 +353,7 @@ async fn run(
 }
 
 /// A step that an interrupted run already completed.
-async fn already<T>(value: T) -> Result<T, ProvisionError> {
+pub(crate) async fn already<T>(value: T) -> Result<T, ProvisionError> {
     Ok(value)
 }
 
@@ -363,7 +363,7 @@ fn unreachable_key() -> Result<String, ProvisionError> {
     ))
 }
 
-fn checkpoint(cancel: &Cancel) -> Result<(), ProvisionError> {
+pub(crate) fn checkpoint(cancel: &Cancel) -> Result<(), ProvisionError> {
     if cancel.is_cancelled() {
         Err(ProvisionError::Cancelled)
     } else {
@@ -372,7 +372,7 @@ fn checkpoint(cancel: &Cancel) -> Result<(), ProvisionError> {
 }
 
 /// Something that reports what it achieved in one line for the progress view.
-trait Detail {
+pub(crate) trait Detail {
     fn detail(&self) -> String;
 }
 
@@ -395,7 +395,7 @@ impl Detail for (String, Sensitive) {
 }
 
 /// Runs one step with started/finished/failed events and its elapsed time.
-async fn step<T: Detail>(
+pub(crate) async fn step<T: Detail>(
     sink: &dyn ProgressSink,
     id: StepId,
     work: impl Future<Output = Result<T, ProvisionError>>,
@@ -420,7 +420,7 @@ async fn step<T: Detail>(
 }
 
 /// Returns (key id, key ARN).
-async fn create_key(
+pub(crate) async fn create_key(
     kms: &aws_sdk_kms::Client,
     description: &str,
     user: &str,
@@ -444,7 +444,7 @@ async fn create_key(
     ))
 }
 
-async fn create_alias(
+pub(crate) async fn create_alias(
     kms: &aws_sdk_kms::Client,
     alias: &str,
     key_id: &str,

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod profiles;
 pub mod recovery;
 pub mod regions;
+pub mod role;
 pub mod rollback;
 pub mod rotate;
 pub mod secret;

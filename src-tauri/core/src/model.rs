@@ -42,6 +42,9 @@ pub enum StepId {
     CreateAccessKey,
     StoreInKeychain,
     Verify,
+    CreateRole,
+    PutRolePolicy,
+    CreateInstanceProfile,
 }
 
 /// One line of the plan: the AWS action (as IAM names it), what it acts on, and what it means.

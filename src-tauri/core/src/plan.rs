@@ -106,7 +106,10 @@ pub async fn ensure_user_is_new(
     }
 }
 
-async fn check_key(connection: &Connection, key: &ValidKey) -> Result<PlannedKey, ProvisionError> {
+pub(crate) async fn check_key(
+    connection: &Connection,
+    key: &ValidKey,
+) -> Result<PlannedKey, ProvisionError> {
     match key {
         ValidKey::New { alias, description } => {
             ensure_alias_is_free(connection, alias).await?;

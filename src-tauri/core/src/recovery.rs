@@ -144,6 +144,9 @@ async fn inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, P
         Created::Policy { .. } => 3,
         Created::AccessKey { .. } => 4,
         Created::KeychainItem(_) => 5,
+        Created::Role(_) => 2,
+        Created::RolePolicy { .. } => 3,
+        Created::InstanceProfile { .. } => 4,
     });
     Ok(found)
 }

@@ -21,6 +21,9 @@ pub enum Created {
     Policy { user: String, name: String },
     AccessKey { user: String, id: String },
     KeychainItem(String),
+    Role(String),
+    RolePolicy { role: String, name: String },
+    InstanceProfile { name: String, role: Option<String> },
 }
 
 impl Created {
@@ -32,6 +35,9 @@ impl Created {
             Created::Policy { .. } => StepId::PutUserPolicy,
             Created::AccessKey { .. } => StepId::CreateAccessKey,
             Created::KeychainItem(_) => StepId::StoreInKeychain,
+            Created::Role(_) => StepId::CreateRole,
+            Created::RolePolicy { .. } => StepId::PutRolePolicy,
+            Created::InstanceProfile { .. } => StepId::CreateInstanceProfile,
         }
     }
 
@@ -43,6 +49,9 @@ impl Created {
             Created::Policy { user, name } => format!("inline policy {name} of {user}"),
             Created::AccessKey { user, id } => format!("access key {} of {user}", crate::mask_access_key_id(id)),
             Created::KeychainItem(account) => format!("keychain item {} / {account}", crate::keychain::SERVICE),
+            Created::Role(role) => format!("IAM role {role}"),
+            Created::RolePolicy { role, name } => format!("inline policy {name} of role {role}"),
+            Created::InstanceProfile { name, .. } => format!("instance profile {name}"),
         }
     }
 }
@@ -170,6 +179,44 @@ pub async fn undo(
             .await
             .map(drop)
             .map_err(|e| AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e)),
+        Created::Role(role) => iam
+            .delete_role()
+            .role_name(role)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("iam:DeleteRole", &e)),
+        Created::RolePolicy { role, name } => iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("iam:DeleteRolePolicy", &e)),
+        Created::InstanceProfile { name, role } => {
+            if let Some(role) = role {
+                let removed = iam
+                    .remove_role_from_instance_profile()
+                    .instance_profile_name(name)
+                    .role_name(role)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| AwsFailure::from_sdk("iam:RemoveRoleFromInstanceProfile", &e));
+                if let Err(failure) = removed {
+                    if failure.kind != AwsFailureKind::NotFound {
+                        return Err(format!("{failure}. {}", failure.hint()));
+                    }
+                }
+            }
+            iam.delete_instance_profile()
+                .instance_profile_name(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| AwsFailure::from_sdk("iam:DeleteInstanceProfile", &e))
+        }
         Created::KeychainItem(account) => {
             let vault = Arc::clone(vault);
             let account = account.clone();

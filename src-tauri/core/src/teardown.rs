@@ -154,6 +154,112 @@ fn explain(failure: AwsFailure) -> String {
     format!("{failure}. {}", failure.hint())
 }
 
+/// Removes a role setup: its inline policies, its instance profiles, the role, and the key when
+/// this app made it. Only a role carrying our tag is touched.
+pub async fn teardown_role(
+    connection: &Connection,
+    journal: Option<&Journal>,
+    role: &str,
+    key_deletion_days: i32,
+) -> Result<TeardownReport, ProvisionError> {
+    crate::validate::role_name(role)?;
+    let days = check_days(key_deletion_days)?;
+    let iam = connection.iam();
+    let tags = iam
+        .list_role_tags()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| {
+            let failure = AwsFailure::from_sdk("iam:ListRoleTags", &e);
+            if failure.kind == AwsFailureKind::NotFound {
+                ProvisionError::NotFound(format!("The IAM role {role} does not exist"))
+            } else {
+                failure.into()
+            }
+        })?;
+    if !crate::tags::iam_is_ours(tags.tags()) {
+        return Err(ProvisionError::NotOurs(format!("the IAM role {role}")));
+    }
+    let mut report = TeardownReport::default();
+    let profiles = iam
+        .list_instance_profiles_for_role()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:ListInstanceProfilesForRole", &e))?;
+    for profile in profiles.instance_profiles() {
+        let name = profile.instance_profile_name();
+        let item = crate::rollback::Created::InstanceProfile {
+            name: name.to_string(),
+            role: Some(role.to_string()),
+        };
+        let vault: Arc<dyn Vault> = Arc::new(crate::keychain::OsVault);
+        match crate::rollback::undo(&item, connection, &vault).await {
+            Ok(()) => report.removed.push(format!("instance profile {name}")),
+            Err(reason) => report
+                .failed
+                .push(format!("instance profile {name}: {reason}")),
+        }
+    }
+    let mut key_arn = None;
+    let policies = iam
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
+    for name in policies.policy_names() {
+        if key_arn.is_none() {
+            if let Ok(reply) = iam
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send()
+                .await
+            {
+                key_arn = crate::policy::decode_document(reply.policy_document())
+                    .and_then(|d| crate::policy::single_resource(&d));
+            }
+        }
+        match iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+        {
+            Ok(_) => report.removed.push(format!("inline policy {name}")),
+            Err(e) => report.failed.push(format!(
+                "inline policy {name}: {}",
+                explain(AwsFailure::from_sdk("iam:DeleteRolePolicy", &e))
+            )),
+        }
+    }
+    match iam.delete_role().role_name(role).send().await {
+        Ok(_) => report.removed.push(format!("IAM role {role}")),
+        Err(e) => report.failed.push(format!(
+            "IAM role {role}: {}",
+            explain(AwsFailure::from_sdk("iam:DeleteRole", &e))
+        )),
+    }
+    if let Some(arn) = key_arn {
+        retire_key(connection, &arn, days, &mut report).await;
+    }
+    if let Some(journal) = journal {
+        let _ = journal.update(|runs| {
+            for run in runs.iter_mut().filter(|r| {
+                r.principal_kind == crate::journal::PrincipalKind::Role
+                    && r.principal_name == role
+                    && r.account_id == connection.account_id()
+            }) {
+                run.state = RunState::TornDown;
+            }
+        });
+    }
+    Ok(report)
+}
+
 async fn policy_key_arn(iam: &aws_sdk_iam::Client, user: &str, name: &str) -> Option<String> {
     let reply = iam
         .get_user_policy()

@@ -18,6 +18,7 @@ pub enum Field {
     Region,
     Profile,
     KeyDeletionDays,
+    Trust,
 }
 
 impl Field {
@@ -32,6 +33,7 @@ impl Field {
             Field::Region => "Region",
             Field::Profile => "AWS profile",
             Field::KeyDeletionDays => "Key deletion waiting period",
+            Field::Trust => "Who may assume the role",
         }
     }
 }

@@ -69,7 +69,9 @@ pub async fn verify(
         })
         .await?;
     let arn = who.arn().unwrap_or_default();
-    if arn != probe.expected_arn {
+    // A role's sessions are "<assumed-role ARN>/<session name>".
+    let expected_session = format!("{}/", probe.expected_arn);
+    if arn != probe.expected_arn && !arn.starts_with(&expected_session) {
         return Err(ProvisionError::RoundTrip(format!(
             "the access key belongs to {arn}, not {}",
             probe.expected_arn

@@ -1,0 +1,218 @@
+//! The production path: an IAM role with a trust policy, the same least-privilege KMS policy, and
+//! no access key at all.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::Sandbox;
+
+fn role_json(aws: &support::aws::Aws, role: &str) -> Option<Value> {
+    let reply = aws
+        .block(aws.iam().get_role().role_name(role).send())
+        .ok()?;
+    let document = reply.role()?.assume_role_policy_document()?.to_string();
+    serde_json::from_str(&csfle_core::policy::percent_decode(&document)?).ok()
+}
+
+#[test]
+fn an_ec2_role_gets_a_trust_policy_an_instance_profile_and_no_access_key() {
+    let sandbox = Sandbox::start();
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "orders-app",
+        "--trust",
+        "ec2",
+        "--new-key",
+        "alias/orders",
+        "--json",
+    ]);
+    run.assert_ok();
+    let outcome = run.json();
+    assert_eq!(
+        outcome["role_arn"],
+        "arn:aws:iam::123456789012:role/orders-app"
+    );
+    assert_eq!(
+        outcome["trust"],
+        json!({"kind": "service", "service": "ec2.amazonaws.com"})
+    );
+    assert_eq!(
+        outcome["verified"], false,
+        "a service role cannot be assumed from here"
+    );
+    assert!(outcome["verification"]
+        .as_str()
+        .unwrap()
+        .contains("least-privilege"));
+    assert!(outcome.get("access_key_id").is_none());
+
+    let aws = sandbox.aws();
+    let trust = role_json(&aws, "orders-app").unwrap();
+    assert_eq!(
+        trust["Statement"][0]["Principal"],
+        json!({"Service": "ec2.amazonaws.com"})
+    );
+    assert_eq!(trust["Statement"][0]["Action"], "sts:AssumeRole");
+    let policy = aws
+        .block(
+            aws.iam()
+                .get_role_policy()
+                .role_name("orders-app")
+                .policy_name("csfle-kms-orders-app")
+                .send(),
+        )
+        .unwrap();
+    let key_arn = outcome["key_arn"].as_str().unwrap();
+    assert_eq!(
+        csfle_core::policy::percent_decode(policy.policy_document()).unwrap(),
+        csfle_core::policy::kms_policy_document(key_arn)
+    );
+    let profile = aws
+        .block(
+            aws.iam()
+                .get_instance_profile()
+                .instance_profile_name("orders-app")
+                .send(),
+        )
+        .unwrap();
+    let roles: Vec<_> = profile
+        .instance_profile()
+        .unwrap()
+        .roles()
+        .iter()
+        .map(|r| r.role_name().to_string())
+        .collect();
+    assert_eq!(roles, vec!["orders-app".to_string()]);
+    assert_eq!(
+        outcome["instance_profile_arn"],
+        profile.instance_profile().unwrap().arn()
+    );
+    assert!(aws.users().is_empty(), "no user, so no access key");
+    assert_eq!(
+        sandbox.keyring.count("csfle-provisioner"),
+        0,
+        "nothing to store"
+    );
+}
+
+#[test]
+fn a_role_the_admin_may_assume_is_proven_with_its_own_temporary_credentials() {
+    let sandbox = Sandbox::start();
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "batch-app",
+        "--trust",
+        "123456789012",
+        "--new-key",
+        "alias/batch",
+        "--json",
+    ]);
+    run.assert_ok();
+    let outcome = run.json();
+    assert_eq!(outcome["verified"], true, "{outcome}");
+    assert!(outcome["instance_profile_arn"].is_null());
+    let actions = sandbox.emulator.requests();
+    let assumed = actions.iter().any(|r| r["action"] == "AssumeRole");
+    let encrypted_by_session = actions.iter().any(|r| {
+        r["action"] == "Encrypt"
+            && r["accessKey"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("ASIA")
+    });
+    assert!(
+        assumed && encrypted_by_session,
+        "the round trip used the role's session credentials"
+    );
+}
+
+#[test]
+fn a_failing_role_step_rolls_back_role_profile_and_key() {
+    let sandbox = Sandbox::start();
+    sandbox.emulator.add_fault(json!({"action": "AddRoleToInstanceProfile", "status": 403, "code": "AccessDenied", "message": "no"}));
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "web-app",
+        "--trust",
+        "ec2",
+        "--new-key",
+        "alias/web",
+    ]);
+    run.assert_failed();
+    assert!(
+        run.stderr
+            .contains("iam:AddRoleToInstanceProfile was denied"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rolled back: instance profile web-app"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rolled back: IAM role web-app"),
+        "{}",
+        run.stderr
+    );
+    let aws = sandbox.aws();
+    assert!(role_json(&aws, "web-app").is_none());
+    assert!(aws
+        .block(
+            aws.iam()
+                .get_instance_profile()
+                .instance_profile_name("web-app")
+                .send()
+        )
+        .is_err());
+    aws.assert_nothing_left(&[]);
+}
+
+#[test]
+fn bad_trust_is_refused_before_any_call_and_role_setups_tear_down() {
+    let sandbox = Sandbox::start();
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "x",
+        "--trust",
+        "someone",
+        "--new-key",
+        "alias/x",
+    ]);
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("Who may assume the role"),
+        "{}",
+        run.stderr
+    );
+    assert!(sandbox.emulator.actions().is_empty());
+
+    sandbox
+        .cli(&[
+            "provision",
+            "--role",
+            "jobs",
+            "--trust",
+            "ecs-tasks",
+            "--new-key",
+            "alias/jobs",
+        ])
+        .assert_ok();
+    let run = sandbox.cli(&[
+        "teardown",
+        "--role",
+        "jobs",
+        "--key-deletion-days",
+        "7",
+        "--yes",
+        "--json",
+    ]);
+    run.assert_ok();
+    let aws = sandbox.aws();
+    assert!(role_json(&aws, "jobs").is_none());
+    aws.assert_nothing_left(&[]);
+}
