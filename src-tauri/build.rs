@@ -14,6 +14,16 @@ fn main() {
             "apply",
             "cancel",
             "verify_again",
+            "list_setups",
+            "verify_setup",
+            "rotate",
+            "teardown",
+            "plan_role",
+            "apply_role",
+            "add_aws_profile",
+            "interrupted_runs",
+            "resume_run",
+            "clean_up_run",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build step failed: {error:#}");

@@ -3,14 +3,21 @@
 
 use csfle_core::aws_error::AwsFailureKind;
 use csfle_core::connect::ConnectOptions;
+use csfle_core::credential_profile::ProfileWritten;
 use csfle_core::error::{ErrorReport, RollbackReport};
+use csfle_core::journal::RunState;
 use csfle_core::keys::KeySummary;
 use csfle_core::model::{
     Identity, KeyChoice, KeychainRef, Outcome, Plan, PlanStep, PlannedKey, Progress, SetupRequest,
     StepId,
 };
 use csfle_core::profiles::ProfileInfo;
+use csfle_core::recovery::InterruptedRun;
+use csfle_core::role::{RoleOutcome, RolePlan, RoleRequest, Trust};
+use csfle_core::rotate::RotateReport;
 use csfle_core::session::{AppInfo, FieldCheck, VerifyReport};
+use csfle_core::setups::{AccessKeyInfo, PolicyHealth, SetupSummary};
+use csfle_core::teardown::TeardownReport;
 use csfle_core::validate::Field;
 use ts_rs::{Config, TS};
 
@@ -48,6 +55,18 @@ pub fn typescript() -> String {
     declare::<RollbackReport>(&cfg, &mut out);
     declare::<Field>(&cfg, &mut out);
     declare::<AwsFailureKind>(&cfg, &mut out);
+    declare::<SetupSummary>(&cfg, &mut out);
+    declare::<AccessKeyInfo>(&cfg, &mut out);
+    declare::<PolicyHealth>(&cfg, &mut out);
+    declare::<RunState>(&cfg, &mut out);
+    declare::<RotateReport>(&cfg, &mut out);
+    declare::<TeardownReport>(&cfg, &mut out);
+    declare::<RoleRequest>(&cfg, &mut out);
+    declare::<RolePlan>(&cfg, &mut out);
+    declare::<RoleOutcome>(&cfg, &mut out);
+    declare::<Trust>(&cfg, &mut out);
+    declare::<ProfileWritten>(&cfg, &mut out);
+    declare::<InterruptedRun>(&cfg, &mut out);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

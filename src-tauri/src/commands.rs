@@ -1,10 +1,17 @@
 //! The IPC surface. Every reply type is generated into ui/src/bindings.ts; none can hold a secret.
 
 use csfle_core::connect::ConnectOptions;
+use csfle_core::credential_profile::ProfileWritten;
 use csfle_core::error::ErrorReport;
+use csfle_core::error::RollbackReport;
 use csfle_core::keys::KeySummary;
 use csfle_core::model::{Identity, Outcome, Plan, Progress, ProgressSink, SetupRequest};
+use csfle_core::recovery::InterruptedRun;
+use csfle_core::role::{RoleOutcome, RolePlan, RoleRequest};
+use csfle_core::rotate::RotateReport;
 use csfle_core::session::{AppInfo, FieldCheck, Session, VerifyReport};
+use csfle_core::setups::SetupSummary;
+use csfle_core::teardown::TeardownReport;
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -68,4 +75,83 @@ pub fn cancel(session: State<'_, Session>) {
 #[tauri::command]
 pub async fn verify_again(session: State<'_, Session>) -> Reply<VerifyReport> {
     session.verify_again().await
+}
+
+#[tauri::command]
+pub async fn list_setups(session: State<'_, Session>) -> Reply<Vec<SetupSummary>> {
+    session.list_setups().await
+}
+
+#[tauri::command]
+pub async fn verify_setup(session: State<'_, Session>, user: String) -> Reply<VerifyReport> {
+    session.verify_setup(user).await
+}
+
+#[tauri::command]
+pub async fn rotate(
+    session: State<'_, Session>,
+    user: String,
+    delete_inactive_key: bool,
+) -> Reply<RotateReport> {
+    session.rotate(user, delete_inactive_key).await
+}
+
+#[tauri::command]
+pub async fn teardown(
+    session: State<'_, Session>,
+    name: String,
+    role: bool,
+    key_deletion_days: i32,
+    confirmation: String,
+) -> Reply<TeardownReport> {
+    session
+        .teardown(name, role, key_deletion_days, confirmation)
+        .await
+}
+
+#[tauri::command]
+pub async fn plan_role(session: State<'_, Session>, request: RoleRequest) -> Reply<RolePlan> {
+    session.plan_role(request).await
+}
+
+#[tauri::command]
+pub async fn apply_role(
+    session: State<'_, Session>,
+    on_progress: Channel<Progress>,
+) -> Reply<RoleOutcome> {
+    session.apply_role(&ChannelSink(on_progress)).await
+}
+
+#[tauri::command]
+pub async fn add_aws_profile(
+    session: State<'_, Session>,
+    user: String,
+    profile: String,
+) -> Reply<ProfileWritten> {
+    session.add_aws_profile(user, profile).await
+}
+
+#[tauri::command]
+pub async fn interrupted_runs(session: State<'_, Session>) -> Reply<Vec<InterruptedRun>> {
+    session.interrupted_runs().await
+}
+
+#[tauri::command]
+pub async fn resume_run(
+    session: State<'_, Session>,
+    run_id: String,
+    on_progress: Channel<Progress>,
+) -> Reply<Outcome> {
+    session.resume_run(run_id, &ChannelSink(on_progress)).await
+}
+
+#[tauri::command]
+pub async fn clean_up_run(
+    session: State<'_, Session>,
+    run_id: String,
+    on_progress: Channel<Progress>,
+) -> Reply<RollbackReport> {
+    session
+        .clean_up_run(run_id, &ChannelSink(on_progress))
+        .await
 }

@@ -29,6 +29,16 @@ pub fn run() {
             commands::apply,
             commands::cancel,
             commands::verify_again,
+            commands::list_setups,
+            commands::verify_setup,
+            commands::rotate,
+            commands::teardown,
+            commands::plan_role,
+            commands::apply_role,
+            commands::add_aws_profile,
+            commands::interrupted_runs,
+            commands::resume_run,
+            commands::clean_up_run,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod emulator;
+pub mod flow;
 pub mod keyring;
 pub mod sandbox;
 pub mod webdriver;

@@ -49,7 +49,7 @@ export type PlannedKey = { "kind": "new", alias: string, description: string, } 
 
 export type KeychainRef = { service: string, account: string, store: string, };
 
-export type StepId = "create-key" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify";
+export type StepId = "create-key" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile";
 
 export type Progress = { "event": "started", step: StepId, } | { "event": "finished", step: StepId, detail: string, elapsed_ms: number, } | { "event": "waiting", step: StepId, message: string, } | { "event": "failed", step: StepId, message: string, elapsed_ms: number, } | { "event": "rolledBack", step: StepId, message: string, } | { "event": "rollbackFailed", step: StepId, message: string, };
 
@@ -61,6 +61,50 @@ export type ErrorReport = { code: string, message: string, hint: string, rollbac
 
 export type RollbackReport = { undone: Array<string>, left_behind: Array<string>, };
 
-export type Field = "userName" | "roleName" | "keyAlias" | "keyDescription" | "existingKey" | "policyName" | "region" | "profile";
+export type Field = "userName" | "roleName" | "keyAlias" | "keyDescription" | "existingKey" | "policyName" | "region" | "profile" | "keyDeletionDays" | "trust";
 
 export type AwsFailureKind = "access-denied" | "invalid-credentials" | "expired-credentials" | "throttled" | "unreachable" | "not-found" | "already-exists" | "limit-exceeded" | "other";
+
+export type SetupSummary = { user_name: string, user_arn: string | null, key_arn: string | null, key_aliases: Array<string>, key_state: string | null, key_created_by_app: boolean, policy_name: string | null, policy: PolicyHealth, access_keys: Array<AccessKeyInfo>, keychain_account: string, keychain_present: boolean, journal_state: RunState | null, };
+
+export type AccessKeyInfo = { access_key_id: string, status: string, age_days: number | null, last_used: string | null, in_keychain: boolean, };
+
+export type PolicyHealth = "least-privilege" | "drifted" | "missing";
+
+export type RunState = "in-progress" | "complete" | "rolled-back" | "torn-down";
+
+export type RotateReport = { user_name: string, new_access_key_id: string, old_access_key_id: string, old_key_deleted: boolean, deleted_inactive_key: string | null, message: string, };
+
+export type TeardownReport = { removed: Array<string>, 
+/**
+ * Things deliberately not touched (a key this app did not create) and why.
+ */
+kept: Array<string>, failed: Array<string>, 
+/**
+ * When KMS will delete the key; it can be cancelled until then.
+ */
+key_deletion_date: string | null, };
+
+export type RoleRequest = { key: KeyChoice, role_name: string, 
+/**
+ * `ec2`, `ecs-tasks`, `lambda`, or a principal ARN (or 12-digit account id).
+ */
+trust: string, policy_name: string | null, };
+
+export type RolePlan = { identity: Identity, key: PlannedKey, role_name: string, trust: Trust, trust_policy: string, policy_name: string, policy_document: string, instance_profile: string | null, steps: Array<PlanStep>, };
+
+export type RoleOutcome = { key_arn: string, key_alias: string | null, region: string, role_arn: string, role_name: string, policy_name: string, instance_profile_arn: string | null, trust: Trust, 
+/**
+ * True when the role was assumed and its credentials encrypted and decrypted a value.
+ */
+verified: boolean, verification: string, };
+
+export type Trust = { "kind": "service", service: string, } | { "kind": "principal", arn: string, };
+
+export type ProfileWritten = { profile: string, config_file: string, backup: string | null, };
+
+export type InterruptedRun = { run_id: string, user_name: string, region: string, 
+/**
+ * Unix seconds; exact as a JavaScript number until the year 285 million.
+ */
+started_at: number, created: Array<string>, };

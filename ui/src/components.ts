@@ -79,7 +79,7 @@ export function actions(...buttons: HTMLElement[]): HTMLElement {
   return h("div", { class: "actions" }, ...buttons);
 }
 
-export function button(label: string, onClick: () => void, kind: "primary" | "secondary" = "secondary", id?: string): HTMLButtonElement {
+export function button(label: string, onClick: () => void, kind: "primary" | "secondary" | "danger" = "secondary", id?: string): HTMLButtonElement {
   return h("button", { type: "button", class: `btn btn-${kind}`, id: id ?? null, onclick: onClick }, label);
 }
 

@@ -11,9 +11,18 @@ import type {
   Identity,
   KeySummary,
   Outcome,
+  InterruptedRun,
   Plan,
+  ProfileWritten,
   Progress,
+  RoleOutcome,
+  RolePlan,
+  RoleRequest,
+  RollbackReport,
+  RotateReport,
   SetupRequest,
+  SetupSummary,
+  TeardownReport,
   VerifyReport,
 } from "./bindings";
 
@@ -76,16 +85,31 @@ export const api = {
   checkAlias: (alias: string) => call<FieldCheck>("check_alias", { alias }),
   checkPolicyName: (name: string) => call<FieldCheck>("check_policy_name", { name }),
   plan: (request: SetupRequest) => call<Plan>("plan", { request }),
-  apply: (onProgress: (event: Progress) => void) => {
-    const channel = new Channel<Progress>();
-    channel.onmessage = (event) => {
-      record("progress", event);
-      onProgress(event);
-    };
-    return call<Outcome>("apply", { onProgress: channel });
-  },
+  apply: (onProgress: (event: Progress) => void) => call<Outcome>("apply", { onProgress: progressChannel(onProgress) }),
   cancel: () => call<void>("cancel"),
   verifyAgain: () => call<VerifyReport>("verify_again"),
+  listSetups: () => call<SetupSummary[]>("list_setups"),
+  verifySetup: (user: string) => call<VerifyReport>("verify_setup", { user }),
+  rotate: (user: string, deleteInactiveKey: boolean) => call<RotateReport>("rotate", { user, deleteInactiveKey }),
+  teardown: (name: string, role: boolean, keyDeletionDays: number, confirmation: string) =>
+    call<TeardownReport>("teardown", { name, role, keyDeletionDays, confirmation }),
+  planRole: (request: RoleRequest) => call<RolePlan>("plan_role", { request }),
+  applyRole: (onProgress: (event: Progress) => void) => call<RoleOutcome>("apply_role", { onProgress: progressChannel(onProgress) }),
+  addAwsProfile: (user: string, profile: string) => call<ProfileWritten>("add_aws_profile", { user, profile }),
+  interruptedRuns: () => call<InterruptedRun[]>("interrupted_runs"),
+  resumeRun: (runId: string, onProgress: (event: Progress) => void) =>
+    call<Outcome>("resume_run", { runId, onProgress: progressChannel(onProgress) }),
+  cleanUpRun: (runId: string, onProgress: (event: Progress) => void) =>
+    call<RollbackReport>("clean_up_run", { runId, onProgress: progressChannel(onProgress) }),
 };
+
+function progressChannel(onProgress: (event: Progress) => void): Channel<Progress> {
+  const channel = new Channel<Progress>();
+  channel.onmessage = (event) => {
+    record("progress", event);
+    onProgress(event);
+  };
+  return channel;
+}
 
 export type Api = typeof api;

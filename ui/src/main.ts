@@ -8,6 +8,7 @@ import { connectScreen } from "./screens/connect";
 import { doneScreen } from "./screens/done";
 import { keyScreen } from "./screens/key";
 import { reviewScreen } from "./screens/review";
+import { setupsScreen } from "./screens/setups";
 import { endpointBanner, initialWizard, SCREENS, type ScreenName, type Wizard } from "./state";
 
 const RENDER: Record<ScreenName, (ctx: Context) => HTMLElement> = {
@@ -17,6 +18,7 @@ const RENDER: Record<ScreenName, (ctx: Context) => HTMLElement> = {
   review: reviewScreen,
   apply: applyScreen,
   done: doneScreen,
+  setups: setupsScreen,
 };
 
 function renderStepper(stepper: HTMLElement, current: ScreenName): void {
@@ -60,10 +62,12 @@ export async function start(root: Document, ipc: Api): Promise<Context | null> {
     api: ipc,
     setBanner,
     go(name: ScreenName) {
-      if (name === "connect" && wizard.outcome) {
+      if ((name === "connect" || name === "key") && (wizard.outcome || wizard.roleOutcome)) {
         // A finished setup starts a fresh one; the connection is kept.
         wizard.outcome = null;
+        wizard.roleOutcome = null;
         wizard.plan = null;
+        wizard.rolePlan = null;
       }
       renderStepper(stepper, name);
       screen.replaceChildren(RENDER[name](ctx));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Outcome } from "./bindings";
-import { profileSetup, snippets } from "./snippets";
+import { FROM_ROLE, profileSetup, snippets } from "./snippets";
 
 const outcome: Outcome = {
   key_arn: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -31,6 +31,13 @@ describe("driver snippets", () => {
     const all = snippets(outcome).map((s) => s.code).join("\n") + profileSetup(outcome);
     expect(all).not.toContain(outcome.access_key_id);
     expect(all.toLowerCase()).not.toMatch(/secretaccesskey|secret_access_key|accesskeyid/);
+  });
+
+  it("name the role as the credential source for role setups", () => {
+    for (const snippet of snippets(outcome, FROM_ROLE)) {
+      expect(snippet.code).toContain("instance profile");
+      expect(snippet.code).not.toContain("AWS_PROFILE");
+    }
   });
 
   it("set up a profile named after the user", () => {

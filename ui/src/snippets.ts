@@ -22,15 +22,19 @@ export function profileSetup(outcome: Outcome): string {
   ].join("\n");
 }
 
-export function snippets(outcome: Outcome): Snippet[] {
-  const region = JSON.stringify(outcome.region);
-  const key = JSON.stringify(outcome.key_arn);
+/** Where the drivers' automatic AWS credentials come from, in the snippets' comments. */
+export const FROM_PROFILE = "AWS_PROFILE";
+export const FROM_ROLE = "the role (instance profile, task role or execution role)";
+
+export function snippets(master: { region: string; key_arn: string }, source: string = FROM_PROFILE): Snippet[] {
+  const region = JSON.stringify(master.region);
+  const key = JSON.stringify(master.key_arn);
   return [
     {
       driver: "Node.js",
       language: "javascript",
       code: `// npm install mongodb mongodb-client-encryption @aws-sdk/credential-providers
-const kmsProviders = { aws: {} }; // credentials on demand from AWS_PROFILE
+const kmsProviders = { aws: {} }; // credentials on demand from ${source}
 const masterKey = { region: ${region}, key: ${key} };
 const encryption = new ClientEncryption(client, {
   keyVaultNamespace: "encryption.__keyVault",
@@ -42,7 +46,7 @@ const dataKeyId = await encryption.createDataKey("aws", { masterKey });`,
       driver: "Python",
       language: "python",
       code: `# pip install "pymongo[aws,encryption]"
-kms_providers = {"aws": {}}  # credentials on demand from AWS_PROFILE
+kms_providers = {"aws": {}}  # credentials on demand from ${source}
 master_key = {"region": ${region}, "key": ${key}}
 client_encryption = ClientEncryption(
     kms_providers, "encryption.__keyVault", client, CodecOptions()
@@ -52,7 +56,7 @@ data_key_id = client_encryption.create_data_key("aws", master_key=master_key)`,
     {
       driver: "Java",
       language: "java",
-      code: `// Credentials on demand from AWS_PROFILE (AWS SDK for Java v2 on the classpath)
+      code: `// Credentials on demand from ${source} (AWS SDK for Java v2 on the classpath)
 Map<String, Map<String, Object>> kmsProviders = Map.of("aws", Map.of());
 BsonDocument masterKey = new BsonDocument()
     .append("region", new BsonString(${region}))
@@ -63,7 +67,7 @@ BsonBinary dataKeyId = clientEncryption.createDataKey("aws",
     {
       driver: "Go",
       language: "go",
-      code: `// Credentials on demand from AWS_PROFILE
+      code: `// Credentials on demand from ${source}
 kmsProviders := map[string]map[string]interface{}{"aws": {}}
 masterKey := map[string]interface{}{
 	"region": ${region},
@@ -75,7 +79,7 @@ dataKeyID, err := clientEncryption.CreateDataKey(ctx, "aws",
     {
       driver: "C#",
       language: "csharp",
-      code: `// Credentials on demand from AWS_PROFILE
+      code: `// Credentials on demand from ${source}
 var kmsProviders = new Dictionary<string, IReadOnlyDictionary<string, object>>
 {
     { "aws", new Dictionary<string, object>() }
@@ -87,7 +91,7 @@ var dataKeyId = clientEncryption.CreateDataKey("aws",
     {
       driver: "Rust",
       language: "rust",
-      code: `// mongodb with features ["in-use-encryption", "aws-auth"]; credentials on demand from AWS_PROFILE
+      code: `// mongodb with features ["in-use-encryption", "aws-auth"]; credentials on demand from ${source}
 let kms_providers = vec![(KmsProvider::aws(), doc! {}, None)];
 let master_key = AwsMasterKey::builder()
     .region(${region})
@@ -101,7 +105,7 @@ let data_key_id = client_encryption
     {
       driver: "mongosh",
       language: "javascript",
-      code: `// Start mongosh with AWS_PROFILE set; credentials are fetched on demand
+      code: `// Credentials on demand from ${source}
 const csfleOptions = {
   keyVaultNamespace: "encryption.__keyVault",
   kmsProviders: { aws: {} },

@@ -1,8 +1,11 @@
 // What the admin has chosen so far, carried from screen to screen.
 
-import type { AppInfo, Identity, Outcome, Plan } from "./bindings";
+import type { AppInfo, Identity, Outcome, Plan, RoleOutcome, RolePlan } from "./bindings";
 
-export type ScreenName = "connect" | "key" | "account" | "review" | "apply" | "done";
+export type ScreenName = "connect" | "key" | "account" | "review" | "apply" | "done" | "setups";
+
+/** What the Apply screen runs: the reviewed plan, or the resumption of an interrupted run. */
+export type Job = { kind: "user" } | { kind: "role" } | { kind: "resume"; runId: string };
 
 export const SCREENS: readonly { name: ScreenName; title: string }[] = [
   { name: "connect", title: "Connect" },
@@ -26,6 +29,13 @@ export interface Wizard {
   policyName: string;
   plan: Plan | null;
   outcome: Outcome | null;
+  principal: "user" | "role";
+  roleName: string;
+  trust: string;
+  trustArn: string;
+  rolePlan: RolePlan | null;
+  roleOutcome: RoleOutcome | null;
+  job: Job;
 }
 
 export function initialWizard(info: AppInfo): Wizard {
@@ -42,6 +52,13 @@ export function initialWizard(info: AppInfo): Wizard {
     policyName: "",
     plan: null,
     outcome: null,
+    principal: "user",
+    roleName: "mongodb-csfle-role",
+    trust: "ec2",
+    trustArn: "",
+    rolePlan: null,
+    roleOutcome: null,
+    job: { kind: "user" },
   };
 }
 

@@ -27,6 +27,8 @@ pub struct InterruptedRun {
     pub run_id: String,
     pub user_name: String,
     pub region: String,
+    /// Unix seconds; exact as a JavaScript number until the year 285 million.
+    #[ts(type = "number")]
     pub started_at: u64,
     pub created: Vec<String>,
 }

@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex as StdMutex};
 use tokio::sync::Mutex;
 use ts_rs::TS;
 
+mod manage;
+
 /// What the first screen needs before any AWS call.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AppInfo {
@@ -68,6 +70,7 @@ struct State {
     connection: Option<Connection>,
     plan: Option<Plan>,
     outcome: Option<Outcome>,
+    role_plan: Option<crate::role::RolePlan>,
 }
 
 pub struct Session {
@@ -255,8 +258,18 @@ impl Session {
             })?;
             (connection, outcome)
         };
+        self.verify_stored(&connection, &outcome.keychain.account)
+            .await
+    }
+
+    /// The round trip with the credentials the keychain holds for `account` right now.
+    async fn verify_stored(
+        &self,
+        connection: &Connection,
+        account: &str,
+    ) -> Result<VerifyReport, ErrorReport> {
         let vault = Arc::clone(&self.vault);
-        let account = outcome.keychain.account.clone();
+        let account = account.to_string();
         let item = tokio::task::spawn_blocking(move || vault.load(&account))
             .await
             .map_err(|_| ProvisionError::Cancelled.report(None))?
@@ -283,7 +296,8 @@ impl Session {
             verified: true,
             message: format!(
                 "The credentials in your {} encrypted and decrypted a test value with {}.",
-                outcome.keychain.store, outcome.key_arn
+                self.vault.store_name(),
+                stored.key_arn
             ),
         })
     }

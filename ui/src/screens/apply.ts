@@ -2,6 +2,19 @@ import type { Progress, StepId } from "../bindings";
 import { actions, button, errorPanel, reportOf, screenTitle, type Context } from "../components";
 import { h } from "../dom";
 
+/** A resumed run shows the whole user setup; steps already made report "already created". */
+const RESUME_STEPS = (
+  [
+    ["create-key", "Create the symmetric encryption key (if the setup makes one)."],
+    ["create-alias", "Give the key its alias."],
+    ["create-user", "Create the IAM user."],
+    ["put-user-policy", "Allow the user kms:Encrypt and kms:Decrypt on the key only."],
+    ["create-access-key", "Create a fresh access key (a key made before the interruption is deleted: its secret was lost)."],
+    ["store-in-keychain", "Store the access key in your keychain."],
+    ["verify", "Prove it works with the new credentials."],
+  ] as const
+).map(([id, summary]) => ({ id, action: id, target: "", summary }));
+
 type StepState = "pending" | "running" | "done" | "failed" | "rolled-back" | "rollback-failed";
 
 const LABEL: Record<StepState, string> = {
@@ -14,10 +27,12 @@ const LABEL: Record<StepState, string> = {
 };
 
 export function applyScreen(ctx: Context): HTMLElement {
-  const plan = ctx.wizard.plan;
+  const { wizard } = ctx;
+  const job = wizard.job;
+  const steps = job.kind === "role" ? (wizard.rolePlan?.steps ?? []) : job.kind === "user" ? (wizard.plan?.steps ?? []) : RESUME_STEPS;
   const rows = new Map<StepId, { row: HTMLElement; state: HTMLElement; detail: HTMLElement; timer: HTMLElement; started: number }>();
   const list = h("ol", { class: "progress", id: "progress" });
-  for (const step of plan?.steps ?? []) {
+  for (const step of steps) {
     const state = h("span", { class: "step-state" });
     const detail = h("span", { class: "step-detail" });
     const timer = h("span", { class: "step-time" });
@@ -69,12 +84,18 @@ export function applyScreen(ctx: Context): HTMLElement {
   }, "secondary", "apply-cancel");
   const controls = actions(cancel);
 
-  void ctx.api
-    .apply(onProgress)
-    .then((outcome) => {
-      ctx.wizard.outcome = outcome;
-      ctx.go("done");
-    })
+  const run: Promise<unknown> =
+    job.kind === "role"
+      ? ctx.api.applyRole(onProgress).then((outcome) => {
+          wizard.roleOutcome = outcome;
+          wizard.outcome = null;
+        })
+      : (job.kind === "user" ? ctx.api.apply(onProgress) : ctx.api.resumeRun(job.runId, onProgress)).then((outcome) => {
+          wizard.outcome = outcome;
+          wizard.roleOutcome = null;
+        });
+  void run
+    .then(() => ctx.go("done"))
     .catch((error) => {
       const report = reportOf(error);
       status.textContent = report.code === "cancelled" ? "Cancelled. Everything made so far was removed." : "The setup failed and was rolled back.";

@@ -26,6 +26,8 @@ export function connectScreen(ctx: Context): HTMLElement {
   const result = h("div", { class: "result", "aria-live": "polite" });
   const next = button("Continue", () => ctx.go("key"), "primary", "connect-continue");
   next.disabled = wizard.identity === null;
+  const manage = button("Manage existing setups", () => ctx.go("setups"), "secondary", "connect-setups");
+  manage.disabled = wizard.identity === null;
 
   const showIdentity = () => {
     const who = wizard.identity;
@@ -58,6 +60,7 @@ export function connectScreen(ctx: Context): HTMLElement {
       wizard.region = region.value || null;
       wizard.identity = null;
       next.disabled = true;
+      manage.disabled = true;
       result.replaceChildren();
       void whileBusy(check, "Checking…", async () => {
         try {
@@ -65,7 +68,19 @@ export function connectScreen(ctx: Context): HTMLElement {
           ctx.setBanner(wizard.identity.endpoint_override);
           showIdentity();
           next.disabled = false;
+          manage.disabled = false;
           next.focus();
+          const interrupted = await ctx.api.interruptedRuns().catch(() => []);
+          if (interrupted.length > 0) {
+            result.append(
+              h(
+                "section",
+                { class: "panel panel-note", id: "interrupted-notice", role: "status" },
+                h("h2", {}, "An earlier setup was interrupted"),
+                h("p", {}, `The setup of ${interrupted.map((r) => r.user_name).join(", ")} did not finish. Open "Manage existing setups" to resume it or clean it up.`),
+              ),
+            );
+          }
         } catch (error) {
           result.append(errorPanel(reportOf(error)));
         }
@@ -84,7 +99,7 @@ export function connectScreen(ctx: Context): HTMLElement {
     ),
     field("AWS profile", profile, "Profiles come from your AWS configuration files. SSO profiles need a current sign-in.").wrapper,
     field("Region", region, "The region where the KMS key lives. Your MongoDB application will use the key in this region.").wrapper,
-    actions(check, next),
+    actions(check, next, manage),
     result,
   );
 }

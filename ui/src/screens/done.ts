@@ -1,6 +1,7 @@
-import { actions, button, errorPanel, reportOf, screenTitle, whileBusy, type Context } from "../components";
+import type { Outcome, RoleOutcome } from "../bindings";
+import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
-import { profileSetup, snippets } from "../snippets";
+import { FROM_ROLE, profileName, profileSetup, snippets } from "../snippets";
 import { maskAccessKeyId } from "../state";
 
 async function copy(text: string, control: HTMLButtonElement): Promise<void> {
@@ -25,11 +26,22 @@ function copyButton(text: string, label: string): HTMLButtonElement {
   return control;
 }
 
-export function doneScreen(ctx: Context): HTMLElement {
-  const outcome = ctx.wizard.outcome;
-  if (!outcome) {
-    return h("section", { class: "screen-body" }, ...screenTitle("Done", "No setup has finished yet."), actions(button("Start", () => ctx.go("connect"))));
-  }
+function facts(rows: [string, string, string?][]): HTMLElement {
+  return h("dl", { class: "facts", id: "outcome" }, ...rows.flatMap(([label, value, id]) => [h("dt", {}, label), h("dd", { class: "mono", id: id ?? null }, value)]));
+}
+
+function driverSection(master: { region: string; key_arn: string }, source?: string): HTMLElement[] {
+  const drivers = snippets(master, source);
+  const select = h("select", { id: "driver" }, ...drivers.map((s, i) => h("option", { value: String(i) }, s.driver)));
+  const code = h("pre", { class: "code", id: "driver-snippet", tabindex: "0", "aria-label": "Driver configuration" });
+  const copySnippet: HTMLButtonElement = button("Copy driver code", () => void copy(code.textContent ?? "", copySnippet));
+  const show = () => (code.textContent = drivers[Number(select.value)]?.code ?? "");
+  select.addEventListener("change", show);
+  show();
+  return [h("div", { class: "field" }, h("label", { for: "driver" }, "Driver"), select), code, actions(copySnippet)];
+}
+
+function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
   const masterKey = JSON.stringify({ region: outcome.region, key: outcome.key_arn }, null, 2);
   const verifyResult = h("div", { "aria-live": "polite", id: "verify-result" });
   const verify: HTMLButtonElement = button("Verify again", () => {
@@ -44,42 +56,83 @@ export function doneScreen(ctx: Context): HTMLElement {
     });
   }, "secondary", "done-verify");
 
-  const drivers = snippets(outcome);
-  const select = h("select", { id: "driver" }, ...drivers.map((s, i) => h("option", { value: String(i) }, s.driver)));
-  const code = h("pre", { class: "code", id: "driver-snippet", tabindex: "0", "aria-label": "Driver configuration" });
-  const copySnippet: HTMLButtonElement = button("Copy driver code", () => void copy(code.textContent ?? "", copySnippet));
-  const show = () => (code.textContent = drivers[Number(select.value)]?.code ?? "");
-  select.addEventListener("change", show);
-  show();
+  const profile = h("input", { id: "profile-name", type: "text", value: profileName(outcome), autocomplete: "off", spellcheck: "false" });
+  const profileResult = h("div", { "aria-live": "polite", id: "profile-result" });
+  const addProfile: HTMLButtonElement = button("Add AWS profile", () => {
+    profileResult.replaceChildren();
+    void whileBusy(addProfile, "Adding…", async () => {
+      try {
+        const written = await ctx.api.addAwsProfile(outcome.user_name, profile.value.trim());
+        profileResult.append(
+          h(
+            "p",
+            { class: "panel panel-ok" },
+            `✓ Profile ${written.profile} added to ${written.config_file}${written.backup ? ` (previous file kept as ${written.backup})` : ""}. Set AWS_PROFILE=${written.profile} for your application.`,
+          ),
+        );
+      } catch (error) {
+        profileResult.append(errorPanel(reportOf(error)));
+      }
+    });
+  }, "secondary", "done-add-profile");
 
+  return [
+    ...screenTitle("Done: credentials stored and proven", "The new credentials encrypted and decrypted a test value with the master key. The secret access key is only in your keychain."),
+    facts([
+      ["Key ARN", outcome.key_arn, "outcome-key-arn"],
+      ["Key alias", outcome.key_alias ?? "(none)"],
+      ["Region", outcome.region],
+      ["IAM user", outcome.user_arn, "outcome-user-arn"],
+      ["Access key ID", maskAccessKeyId(outcome.access_key_id), "outcome-access-key"],
+      ["Keychain item", `${outcome.keychain.store}: ${outcome.keychain.service} / ${outcome.keychain.account}`, "outcome-keychain"],
+    ]),
+    actions(verify, copyButton(masterKey, "Copy masterKey")),
+    verifyResult,
+    h("h2", {}, "Give your application the credentials"),
+    h("p", {}, "Drivers fetch credentials on demand from the AWS default chain. An AWS profile can read them from the keychain (no plaintext file); set AWS_PROFILE for the application:"),
+    field("Profile name", profile).wrapper,
+    actions(addProfile),
+    profileResult,
+    h("p", {}, "Or from a terminal:"),
+    h("pre", { class: "code", id: "profile-setup", tabindex: "0" }, profileSetup(outcome)),
+    h("h2", {}, "Configure your MongoDB driver"),
+    ...driverSection(outcome),
+  ];
+}
+
+function roleDone(outcome: RoleOutcome): HTMLElement[] {
+  const where = outcome.instance_profile_arn
+    ? `Attach the instance profile ${outcome.instance_profile_arn} to the EC2 instances that run your application.`
+    : outcome.trust.kind === "service"
+      ? `Use ${outcome.role_arn} as the role of your ${outcome.trust.service.replace(".amazonaws.com", "")} workload.`
+      : `${outcome.trust.arn} can now assume ${outcome.role_arn}.`;
+  return [
+    ...screenTitle("Done: the role is ready", "The role has exactly kms:Encrypt and kms:Decrypt on the master key, and no access key to store or rotate."),
+    facts([
+      ["Key ARN", outcome.key_arn, "outcome-key-arn"],
+      ["Key alias", outcome.key_alias ?? "(none)"],
+      ["Region", outcome.region],
+      ["IAM role", outcome.role_arn, "outcome-role-arn"],
+      ["Instance profile", outcome.instance_profile_arn ?? "(none)"],
+    ]),
+    h("p", { class: outcome.verified ? "panel panel-ok" : "panel panel-note", id: "role-verification" }, `${outcome.verified ? "✓ " : ""}${outcome.verification}`),
+    h("h2", {}, "Give your application the role"),
+    h("p", {}, where),
+    h("h2", {}, "Configure your MongoDB driver"),
+    ...driverSection(outcome, FROM_ROLE),
+  ];
+}
+
+export function doneScreen(ctx: Context): HTMLElement {
+  const { wizard } = ctx;
+  const body = wizard.outcome ? userDone(ctx, wizard.outcome) : wizard.roleOutcome ? roleDone(wizard.roleOutcome) : null;
+  if (!body) {
+    return h("section", { class: "screen-body" }, ...screenTitle("Done", "No setup has finished yet."), actions(button("Start", () => ctx.go("connect"))));
+  }
   return h(
     "section",
     { class: "screen-body", "data-screen": "done" },
-    ...screenTitle("Done: credentials stored and proven", "The new credentials encrypted and decrypted a test value with the master key. The secret access key is only in your keychain."),
-    h(
-      "dl",
-      { class: "facts", id: "outcome" },
-      h("dt", {}, "Key ARN"),
-      h("dd", { class: "mono", id: "outcome-key-arn" }, outcome.key_arn),
-      h("dt", {}, "Key alias"),
-      h("dd", { class: "mono" }, outcome.key_alias ?? "(none)"),
-      h("dt", {}, "Region"),
-      h("dd", {}, outcome.region),
-      h("dt", {}, "IAM user"),
-      h("dd", { class: "mono", id: "outcome-user-arn" }, outcome.user_arn),
-      h("dt", {}, "Access key ID"),
-      h("dd", { class: "mono", id: "outcome-access-key" }, maskAccessKeyId(outcome.access_key_id)),
-      h("dt", {}, "Keychain item"),
-      h("dd", { id: "outcome-keychain" }, `${outcome.keychain.store}: ${outcome.keychain.service} / ${outcome.keychain.account}`),
-    ),
-    actions(verify, copyButton(masterKey, "Copy masterKey")),
-    verifyResult,
-    h("h2", {}, "Configure your MongoDB driver"),
-    h("p", {}, "The driver needs the master key and fetches credentials on demand. Point an AWS profile at the keychain once (no plaintext file), then set AWS_PROFILE for the application:"),
-    h("pre", { class: "code", id: "profile-setup", tabindex: "0" }, profileSetup(outcome)),
-    actions(copyButton(profileSetup(outcome), "Copy profile setup")),
-    h("div", { class: "field" }, h("label", { for: "driver" }, "Driver"), select),
-    code,
-    actions(copySnippet, button("Set up another", () => ctx.go("connect"), "primary", "done-again")),
+    ...body,
+    actions(button("See all setups", () => ctx.go("setups"), "secondary", "done-setups"), button("Set up another", () => ctx.go("connect"), "primary", "done-again")),
   );
 }

@@ -1,0 +1,239 @@
+//! The session's commands beyond first setup: setups view, verify, rotate, tear down, roles,
+//! AWS profiles and crash recovery.
+
+use super::{not_connected, Session, VerifyReport};
+use crate::apply::ApplyFailure;
+use crate::cancel::Cancel;
+use crate::credential_profile::{self, ProfileWritten};
+use crate::error::{ErrorReport, ProvisionError, RollbackReport};
+use crate::journal::Journal;
+use crate::model::{Outcome, ProgressSink};
+use crate::recovery::{self, InterruptedRun};
+use crate::role::{self, RoleOutcome, RolePlan, RoleRequest};
+use crate::rotate::{self, RotateOptions, RotateReport};
+use crate::setups::{self, SetupSummary};
+use crate::teardown::{self, TeardownReport};
+use crate::{keychain, validate};
+use std::sync::Arc;
+
+fn report(error: ProvisionError) -> ErrorReport {
+    error.report(None)
+}
+
+fn failed(failure: ApplyFailure) -> ErrorReport {
+    failure.error.report(Some(failure.rollback))
+}
+
+impl Session {
+    fn journal(&self) -> Option<&Journal> {
+        self.options.journal.as_deref()
+    }
+
+    pub async fn list_setups(&self) -> Result<Vec<SetupSummary>, ErrorReport> {
+        let connection = self.connection().await?;
+        setups::list(&connection, Arc::clone(&self.vault), self.journal())
+            .await
+            .map_err(report)
+    }
+
+    pub async fn verify_setup(&self, user: String) -> Result<VerifyReport, ErrorReport> {
+        validate::user_name(&user).map_err(|e| report(e.into()))?;
+        let connection = self.connection().await?;
+        let account = keychain::account_for(connection.account_id(), &user);
+        self.verify_stored(&connection, &account).await
+    }
+
+    pub async fn rotate(
+        &self,
+        user: String,
+        delete_inactive_key: bool,
+    ) -> Result<RotateReport, ErrorReport> {
+        let connection = self.connection().await?;
+        let options = RotateOptions {
+            delete_inactive_key,
+            verify_limit: self.options.verify_limit,
+            journal: self.options.journal.clone(),
+        };
+        rotate::rotate(&connection, Arc::clone(&self.vault), &user, &options)
+            .await
+            .map_err(report)
+    }
+
+    /// `confirmation` must repeat the principal's name: the typed confirmation of the GUI.
+    pub async fn teardown(
+        &self,
+        name: String,
+        role: bool,
+        key_deletion_days: i32,
+        confirmation: String,
+    ) -> Result<TeardownReport, ErrorReport> {
+        if confirmation.trim() != name {
+            return Err(ErrorReport {
+                code: "not-confirmed".into(),
+                message: "The confirmation does not match the name".into(),
+                hint: format!("Type {name} exactly to confirm. Nothing was changed."),
+                rollback: None,
+            });
+        }
+        let connection = self.connection().await?;
+        let result = if role {
+            teardown::teardown_role(&connection, self.journal(), &name, key_deletion_days).await
+        } else {
+            teardown::teardown(
+                &connection,
+                Arc::clone(&self.vault),
+                self.journal(),
+                &name,
+                key_deletion_days,
+            )
+            .await
+        };
+        result.map_err(report)
+    }
+
+    pub async fn plan_role(&self, request: RoleRequest) -> Result<RolePlan, ErrorReport> {
+        let connection = self.connection().await?;
+        let plan = role::plan_role(&connection, &request)
+            .await
+            .map_err(report)?;
+        self.state.lock().await.role_plan = Some(plan.clone());
+        Ok(plan)
+    }
+
+    pub async fn apply_role(&self, sink: &dyn ProgressSink) -> Result<RoleOutcome, ErrorReport> {
+        let (connection, plan) = {
+            let mut state = self.state.lock().await;
+            let connection = state.connection.clone().ok_or_else(not_connected)?;
+            let plan = state.role_plan.take().ok_or_else(|| ErrorReport {
+                code: "no-plan".into(),
+                message: "There is no reviewed plan to apply".into(),
+                hint: "Go back to Review and confirm the plan again.".into(),
+                rollback: None,
+            })?;
+            (connection, plan)
+        };
+        let cancel = Cancel::default();
+        self.set_running(Some(cancel.clone()));
+        let result = role::apply_role(&connection, &plan, sink, &cancel, &self.options).await;
+        self.set_running(None);
+        result.map_err(failed)
+    }
+
+    /// Adds an AWS profile that reads `user`'s keychain item through the command-line program
+    /// installed next to the app.
+    pub async fn add_aws_profile(
+        &self,
+        user: String,
+        profile: String,
+    ) -> Result<ProfileWritten, ErrorReport> {
+        validate::user_name(&user).map_err(|e| report(e.into()))?;
+        validate::profile(&profile).map_err(|e| report(e.into()))?;
+        let connection = self.connection().await?;
+        let cli = companion_cli().ok_or_else(|| ErrorReport {
+            code: "cli-missing".into(),
+            message: "csfle-provisioner-cli is not installed next to the app".into(),
+            hint: "Install the command-line program with the app, then try again.".into(),
+            rollback: None,
+        })?;
+        let account = keychain::account_for(connection.account_id(), &user);
+        let vault = Arc::clone(&self.vault);
+        let written_account = account.clone();
+        let profile_name = profile.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            credential_profile::write_profile(vault.as_ref(), &written_account, &profile_name, &cli)
+        })
+        .await
+        .map_err(|_| report(ProvisionError::Cancelled))?
+        .map_err(report)?;
+        if let Some(journal) = self.journal() {
+            let _ = journal.update(|runs| {
+                for run in runs
+                    .iter_mut()
+                    .filter(|r| r.keychain_account.as_deref() == Some(account.as_str()))
+                {
+                    if !run.aws_profiles.contains(&profile) {
+                        run.aws_profiles.push(profile.clone());
+                    }
+                }
+            });
+        }
+        Ok(written)
+    }
+
+    pub async fn interrupted_runs(&self) -> Result<Vec<InterruptedRun>, ErrorReport> {
+        let connection = self.connection().await?;
+        Ok(self
+            .journal()
+            .map(|j| {
+                recovery::interrupted(j, &connection)
+                    .iter()
+                    .map(recovery::summary)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub async fn resume_run(
+        &self,
+        run_id: String,
+        sink: &dyn ProgressSink,
+    ) -> Result<Outcome, ErrorReport> {
+        let connection = self.connection().await?;
+        let run = self.interrupted(&connection, &run_id)?;
+        recovery::resume(
+            &connection,
+            Arc::clone(&self.vault),
+            &self.options,
+            &run,
+            sink,
+        )
+        .await
+        .map_err(failed)
+    }
+
+    pub async fn clean_up_run(
+        &self,
+        run_id: String,
+        sink: &dyn ProgressSink,
+    ) -> Result<RollbackReport, ErrorReport> {
+        let connection = self.connection().await?;
+        let run = self.interrupted(&connection, &run_id)?;
+        let journal = self
+            .options
+            .journal
+            .clone()
+            .ok_or_else(|| report(ProvisionError::Journal("no journal".into())))?;
+        recovery::clean_up(&connection, &self.vault, &journal, &run, sink)
+            .await
+            .map_err(report)
+    }
+
+    fn interrupted(
+        &self,
+        connection: &crate::connect::Connection,
+        run_id: &str,
+    ) -> Result<crate::journal::Run, ErrorReport> {
+        self.journal()
+            .map(|j| recovery::interrupted(j, connection))
+            .unwrap_or_default()
+            .into_iter()
+            .find(|r| r.id == run_id)
+            .ok_or_else(|| ErrorReport {
+                code: "not-found".into(),
+                message: "That interrupted setup is no longer waiting".into(),
+                hint: "Reload the list of setups.".into(),
+                rollback: None,
+            })
+    }
+}
+
+/// The command-line program shipped beside the app's own binary.
+fn companion_cli() -> Option<std::path::PathBuf> {
+    let name = if cfg!(windows) {
+        "csfle-provisioner-cli.exe"
+    } else {
+        "csfle-provisioner-cli"
+    };
+    let beside = std::env::current_exe().ok()?.parent()?.join(name);
+    beside.exists().then_some(beside)
+}

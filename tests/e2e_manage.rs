@@ -1,0 +1,218 @@
+//! The screens beyond first setup, in the real window: a role setup, the setups view with verify,
+//! rotate and typed-confirmation teardown, an AWS profile added from Done, and an interrupted run
+//! resumed from the GUI.
+
+mod support;
+
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use support::flow::{Flow, SERVICE};
+use support::sandbox::ADMIN_ACCESS_KEY;
+use support::Sandbox;
+
+fn text_contains(flow: &Flow, css: &str, needle: &str) {
+    flow.window.until(&format!("{css} to say {needle:?}"), || {
+        flow.window.text(css).contains(needle).then_some(())
+    });
+}
+
+#[test]
+fn role_flow() {
+    let mut flow = Flow::open("role", Sandbox::start());
+    flow.connect();
+    flow.window.type_into("#alias", "alias/e2e-role-key");
+    text_contains(&flow, "#alias-status", "Available");
+    flow.window.click("#key-continue");
+    flow.window.wait_for_screen("account");
+    flow.window.click("#principal-role");
+    flow.window.type_into("#role-name", "reports-task");
+    flow.window.select("#trust", "ecs-tasks");
+    flow.shot("service-account-role");
+    flow.window.click("#account-review");
+    flow.window.wait_for_screen("review");
+    let trust = flow.window.text("#trust-policy");
+    assert!(
+        trust.contains("ecs-tasks.amazonaws.com") && trust.contains("sts:AssumeRole"),
+        "{trust}"
+    );
+    assert!(flow
+        .window
+        .text("#keychain-target")
+        .contains("nothing is stored"));
+    flow.shot("review-role");
+    flow.window.click("#review-apply");
+    flow.window.wait_for_screen("done");
+    assert_eq!(
+        flow.window.text("#outcome-role-arn"),
+        "arn:aws:iam::123456789012:role/reports-task"
+    );
+    let snippet = flow.window.text("#driver-snippet");
+    assert!(
+        snippet.contains("the role") && !snippet.contains("AWS_PROFILE"),
+        "{snippet}"
+    );
+    flow.shot("done-role");
+    let aws = flow.sandbox.aws();
+    assert!(
+        aws.users().is_empty(),
+        "a role setup makes no user and no access key"
+    );
+    assert_eq!(flow.sandbox.keyring.count(SERVICE), 0);
+}
+
+#[test]
+fn setups_view_verifies_rotates_and_tears_down() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .cli(&[
+            "provision",
+            "--user",
+            "inventory-app",
+            "--new-key",
+            "alias/inventory",
+        ])
+        .assert_ok();
+    let before: serde_json::Value = serde_json::from_str(
+        &sandbox
+            .keyring
+            .lookup(SERVICE, "123456789012/inventory-app")
+            .unwrap(),
+    )
+    .unwrap();
+    let mut flow = Flow::open("setups", sandbox);
+    flow.connect_only();
+    flow.window.click("#connect-setups");
+    flow.window.wait_for_screen("setups");
+    let card = "[data-setup=inventory-app]";
+    text_contains(&flow, card, "Least privilege");
+    assert!(flow.window.text(card).contains("in keychain"));
+    flow.window.click("#verify-inventory-app");
+    text_contains(&flow, card, "encrypted and decrypted");
+    flow.shot("setups-verified");
+
+    flow.window.click("#rotate-inventory-app");
+    text_contains(&flow, card, "The keychain now holds the new access key");
+    let after: serde_json::Value = serde_json::from_str(
+        &flow
+            .sandbox
+            .keyring
+            .lookup(SERVICE, "123456789012/inventory-app")
+            .unwrap(),
+    )
+    .unwrap();
+    assert_ne!(after["AccessKeyId"], before["AccessKeyId"]);
+    let new_id = after["AccessKeyId"].as_str().unwrap();
+    let new_secret = flow.sandbox.emulator.issued_secret(new_id).unwrap();
+    assert_eq!(after["SecretAccessKey"], new_secret.as_str());
+    assert_eq!(
+        flow.sandbox.aws().access_keys("inventory-app"),
+        vec![new_id.to_string()]
+    );
+    flow.shot("setups-rotated");
+
+    flow.window.click("#teardown-inventory-app-open");
+    flow.window.find("#confirm-inventory-app");
+    let go = "#teardown-go-inventory-app";
+    let disabled = flow.window.execute(
+        "return document.querySelector(arguments[0]).disabled;",
+        json!([go]),
+    );
+    assert_eq!(
+        disabled,
+        json!(true),
+        "nothing happens before the name is typed"
+    );
+    flow.window
+        .type_into("#confirm-inventory-app", "inventory-app");
+    flow.shot("teardown-confirm");
+    flow.window.click(go);
+    text_contains(&flow, "#teardown-result", "Torn down");
+    assert!(flow
+        .window
+        .text("#teardown-result")
+        .contains("cancel the deletion"));
+    flow.shot("torn-down");
+    flow.sandbox.aws().assert_nothing_left(&[]);
+    assert_eq!(flow.sandbox.keyring.count(SERVICE), 0);
+    flow.assert_no_secret_in_replies(&[before["SecretAccessKey"].as_str().unwrap(), &new_secret]);
+}
+
+#[test]
+fn an_aws_profile_is_added_from_the_done_screen() {
+    let mut flow = Flow::open("profile", Sandbox::start());
+    flow.connect();
+    text_contains(&flow, "#alias-status", "Available");
+    flow.window.click("#key-continue");
+    flow.service_account("search-app");
+    flow.review_and_apply();
+    flow.window.wait_for_screen("done");
+    flow.window.type_into("#profile-name", "csfle-search");
+    flow.window.click("#done-add-profile");
+    text_contains(&flow, "#profile-result", "Profile csfle-search added");
+    flow.shot("profile-added");
+    let config = std::fs::read_to_string(flow.sandbox.aws_dir().join("config")).unwrap();
+    assert!(
+        config.contains("[profile csfle-search]")
+            && config.contains("credential-process --user search-app"),
+        "{config}"
+    );
+}
+
+#[test]
+fn an_interrupted_setup_is_resumed_from_the_gui() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .emulator
+        .add_fault(json!({"action": "CreateAlias", "kind": "stall", "seconds": 60}));
+    let mut child = sandbox.spawn_cli(&[
+        "provision",
+        "--user",
+        "ledger-app",
+        "--new-key",
+        "alias/ledger",
+    ]);
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    for line in stderr.lines() {
+        seen.push(line.unwrap());
+        if seen.iter().any(|l| l.starts_with("✓ create access key"))
+            && seen.iter().any(|l| l.starts_with("✓ attach policy"))
+        {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    sandbox.emulator.clear_faults();
+
+    let mut flow = Flow::open("recovery", sandbox);
+    flow.connect_only();
+    text_contains(&flow, "#interrupted-notice", "ledger-app");
+    flow.shot("interrupted-notice");
+    flow.window.click("#connect-setups");
+    flow.window.wait_for_screen("setups");
+    flow.window.find("#resume-ledger-app");
+    flow.shot("interrupted-setups");
+    flow.window.click("#resume-ledger-app");
+    flow.window.wait_for_screen("done");
+    flow.shot("resumed");
+    let item: serde_json::Value = serde_json::from_str(
+        &flow
+            .sandbox
+            .keyring
+            .lookup(SERVICE, "123456789012/ledger-app")
+            .unwrap(),
+    )
+    .unwrap();
+    let id = item["AccessKeyId"].as_str().unwrap();
+    assert_eq!(
+        flow.sandbox.aws().access_keys("ledger-app"),
+        vec![id.to_string()],
+        "the orphaned key was replaced"
+    );
+    assert_eq!(
+        item["SecretAccessKey"],
+        flow.sandbox.emulator.issued_secret(id).unwrap().as_str()
+    );
+    let _ = ADMIN_ACCESS_KEY;
+}

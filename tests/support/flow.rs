@@ -1,0 +1,159 @@
+//! One admin session in the real app window: screenshots and page text of every screen.
+
+use super::sandbox::Sandbox;
+use super::webdriver::Session;
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub const SERVICE: &str = "csfle-provisioner";
+
+pub struct Flow {
+    pub name: &'static str,
+    pub sandbox: Sandbox,
+    pub window: Session,
+    shots: usize,
+    page_texts: Vec<String>,
+}
+
+pub fn artifacts() -> PathBuf {
+    super::repo_root().join("test-artifacts/screenshots")
+}
+
+impl Flow {
+    pub fn open(name: &'static str, sandbox: Sandbox) -> Flow {
+        let mut env = sandbox.env();
+        // The window must not depend on the developer's desktop settings.
+        env.push(("GDK_BACKEND".into(), "x11".into()));
+        env.push(("NO_AT_BRIDGE".into(), "1".into()));
+        let window = Session::launch(
+            std::path::Path::new(env!("CARGO_BIN_EXE_csfle-provisioner")),
+            &env,
+        );
+        Flow {
+            name,
+            sandbox,
+            window,
+            shots: 0,
+            page_texts: Vec::new(),
+        }
+    }
+
+    /// A screenshot and the page's text, kept to prove later that no secret was ever on screen.
+    pub fn shot(&mut self, label: &str) {
+        self.shots += 1;
+        let path = artifacts().join(format!("{}-{:02}-{label}.png", self.name, self.shots));
+        self.window.screenshot(&path);
+        self.page_texts.push(self.window.page_text());
+    }
+
+    /// Connects and stays on the Connect screen.
+    pub fn connect_only(&mut self) {
+        self.window.wait_for_screen("connect");
+        self.window.select("#region", "us-east-1");
+        self.window.click("#connect-check");
+        self.window.find("#identity");
+    }
+
+    pub fn connect(&mut self) {
+        self.window.wait_for_screen("connect");
+        let banner = self.window.text("#banner");
+        assert!(
+            banner.starts_with("SANDBOX — local AWS emulator at 127.0.0.1:"),
+            "{banner}"
+        );
+        self.shot("connect");
+        self.window.select("#region", "us-east-1");
+        self.window.click("#connect-check");
+        self.window.find("#identity");
+        let who = self.window.text("#identity");
+        assert!(who.contains("123456789012"), "{who}");
+        self.shot("connected");
+        self.window.click("#connect-continue");
+        self.window.wait_for_screen("key");
+    }
+
+    pub fn service_account(&mut self, user: &str) {
+        self.window.wait_for_screen("account");
+        self.window.type_into("#user-name", user);
+        self.window.until("the user name check", || {
+            self.window
+                .text("#user-name-status")
+                .contains("Available")
+                .then_some(())
+        });
+        self.shot("service-account");
+        self.window.click("#account-review");
+        self.window.wait_for_screen("review");
+    }
+
+    pub fn review_and_apply(&mut self) {
+        let plan = self.window.text("#plan-steps");
+        assert!(
+            plan.contains("iam:PutUserPolicy") && plan.contains("iam:CreateAccessKey"),
+            "{plan}"
+        );
+        let target = self.window.text("#keychain-target");
+        assert!(target.contains("Secret Service keyring"), "{target}");
+        assert!(
+            self.sandbox.aws().users().is_empty(),
+            "nothing is created before the admin confirms"
+        );
+        self.shot("review");
+        self.window.click("#review-apply");
+    }
+
+    pub fn finish(&mut self) -> Value {
+        self.window.wait_for_screen("done");
+        self.shot("done");
+        self.window.click("#done-verify");
+        self.window.until("verify again", || {
+            self.window
+                .text("#verify-result")
+                .contains("encrypted and decrypted")
+                .then_some(())
+        });
+        self.shot("verified");
+        let account = self.window.text("#outcome-keychain");
+        let account = account.rsplit(" / ").next().unwrap_or_default().to_string();
+        let item = self
+            .sandbox
+            .keyring
+            .lookup(SERVICE, &account)
+            .expect("the keychain item exists");
+        serde_json::from_str(&item).expect("keychain item JSON")
+    }
+
+    /// None of `secrets` crossed IPC or appeared on a screen pictured so far.
+    pub fn assert_no_secret_in_replies(&self, secrets: &[&str]) {
+        let log = self.window.ipc_log();
+        assert!(!log.is_empty(), "the IPC log was recorded");
+        for secret in secrets {
+            assert!(
+                log.iter().all(|reply| !reply.contains(secret)),
+                "a secret crossed IPC"
+            );
+            assert!(
+                self.page_texts.iter().all(|text| !text.contains(secret)),
+                "a secret was on screen"
+            );
+        }
+    }
+
+    /// The secret never reached the window: not in any IPC reply, not on any screen.
+    pub fn assert_secret_never_shown(&self, secret: &str) {
+        let log = self.window.ipc_log();
+        assert!(
+            log.iter().any(|r| r.contains("\"command\":\"apply\"")),
+            "the IPC log was recorded"
+        );
+        assert!(
+            log.iter().all(|reply| !reply.contains(secret)),
+            "the secret crossed IPC"
+        );
+        assert!(
+            self.page_texts.iter().all(|text| !text.contains(secret)),
+            "the secret was on screen"
+        );
+        assert!(!self.window.page_text().contains(secret));
+    }
+}

@@ -1,0 +1,163 @@
+import type { InterruptedRun, SetupSummary } from "../bindings";
+import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
+import { h } from "../dom";
+import { maskAccessKeyId } from "../state";
+
+const POLICY_LABEL = { "least-privilege": "✓ Least privilege", drifted: "⚠ Drifted from least privilege", missing: "⚠ Missing" } as const;
+
+function result(area: HTMLElement, text: string, ok = true): void {
+  area.replaceChildren(h("p", { class: ok ? "panel panel-ok" : "panel panel-note" }, text));
+}
+
+function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: () => void): HTMLElement {
+  const confirmation = h("input", { id: `confirm-${setup.user_name}`, type: "text", autocomplete: "off", spellcheck: "false" });
+  const days = h("select", { id: `days-${setup.user_name}` }, ...[7, 14, 30].map((d) => h("option", { value: String(d), selected: d === 30 }, `${d} days`)));
+  const go: HTMLButtonElement = button("Tear down", () => {
+    void whileBusy(go, "Tearing down…", async () => {
+      try {
+        const report = await ctx.api.teardown(setup.user_name, false, Number(days.value), confirmation.value);
+        area.replaceChildren(
+          h(
+            "section",
+            { class: report.failed.length ? "panel panel-error" : "panel panel-ok", id: "teardown-result" },
+            h("h3", {}, report.failed.length ? "Torn down, with problems" : "Torn down"),
+            h("ul", {}, ...report.removed.map((line) => h("li", {}, `Removed ${line}`)), ...report.kept.map((line) => h("li", {}, `Kept ${line}`)), ...report.failed.map((line) => h("li", {}, `Could not remove ${line}`))),
+            h("p", {}, report.key_deletion_date ? `KMS deletes the key on ${report.key_deletion_date}. Until then you can cancel the deletion in the AWS console (KMS → Customer managed keys → Cancel key deletion).` : ""),
+            button("Reload setups", reload),
+          ),
+        );
+      } catch (error) {
+        area.replaceChildren(errorPanel(reportOf(error)));
+      }
+    });
+  }, "danger", `teardown-go-${setup.user_name}`);
+  go.disabled = true;
+  confirmation.addEventListener("input", () => (go.disabled = confirmation.value.trim() !== setup.user_name));
+  return h(
+    "section",
+    { class: "panel panel-error", id: `teardown-${setup.user_name}` },
+    h("h3", {}, `Tear down ${setup.user_name}?`),
+    h("p", {}, "This deletes the access keys (applications using them stop working), the keychain item, the policy and the user. A key this app created is scheduled for deletion after the waiting period; a key it did not create is kept."),
+    field(`Type ${setup.user_name} to confirm`, confirmation).wrapper,
+    field("Waiting period before the key is deleted", days).wrapper,
+    actions(go),
+  );
+}
+
+function setupCard(ctx: Context, setup: SetupSummary, reload: () => void): HTMLElement {
+  const area = h("div", { "aria-live": "polite" });
+  const name = setup.user_name;
+  const verify: HTMLButtonElement = button("Verify", () => {
+    void whileBusy(verify, "Verifying…", async () => {
+      try {
+        result(area, `✓ ${(await ctx.api.verifySetup(name)).message}`);
+      } catch (error) {
+        area.replaceChildren(errorPanel(reportOf(error)));
+      }
+    });
+  }, "secondary", `verify-${name}`);
+  const rotate = (deleteInactive: boolean): void => {
+    void whileBusy(rotateButton, "Rotating…", async () => {
+      try {
+        const report = await ctx.api.rotate(name, deleteInactive);
+        result(area, `✓ ${report.message}`);
+        reload();
+      } catch (error) {
+        const report = reportOf(error);
+        area.replaceChildren(errorPanel(report));
+        if (report.code === "access-key-limit" && report.hint.includes("inactive")) {
+          area.append(actions(button("Delete the inactive key and rotate", () => rotate(true), "primary", `rotate-delete-inactive-${name}`)));
+        }
+      }
+    });
+  };
+  const rotateButton: HTMLButtonElement = button("Rotate access key", () => rotate(false), "secondary", `rotate-${name}`);
+  const teardown = button("Tear down…", () => area.replaceChildren(teardownPanel(ctx, setup, area, reload)), "secondary", `teardown-${name}-open`);
+  const keys = setup.access_keys.map((key) =>
+    h(
+      "li",
+      {},
+      `${maskAccessKeyId(key.access_key_id)} · ${key.status} · ${key.age_days ?? "?"} days old · last used ${key.last_used ?? "never"}${key.in_keychain ? " · in keychain" : ""}`,
+    ),
+  );
+  return h(
+    "article",
+    { class: "setup", "data-setup": name },
+    h("h2", {}, name),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "User"),
+      h("dd", { class: "mono" }, setup.user_arn ?? "missing in AWS"),
+      h("dt", {}, "Key"),
+      h("dd", { class: "mono" }, `${setup.key_aliases.join(", ") || setup.key_arn || "unknown"} · ${setup.key_state ?? "?"}${setup.key_created_by_app ? "" : " · not created by this app"}`),
+      h("dt", {}, "Policy"),
+      h("dd", { class: `policy-${setup.policy}` }, `${setup.policy_name ?? "-"}: ${POLICY_LABEL[setup.policy]}`),
+      h("dt", {}, "Access keys"),
+      h("dd", {}, keys.length ? h("ul", { class: "plain" }, ...keys) : "none"),
+      h("dt", {}, "Keychain"),
+      h("dd", {}, setup.keychain_present ? "✓ Present" : "⚠ Missing: rotate to store a fresh key"),
+    ),
+    actions(verify, rotateButton, teardown),
+    area,
+  );
+}
+
+function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: () => void): HTMLElement | null {
+  if (runs.length === 0) return null;
+  return h(
+    "section",
+    { class: "panel panel-note", id: "interrupted" },
+    h("h2", {}, "Interrupted setups"),
+    h("p", {}, "The app was closed or killed while these setups ran. Finish them, or remove what they made."),
+    ...runs.map((run) => {
+      const area = h("div", { "aria-live": "polite" });
+      const cleanUp: HTMLButtonElement = button("Clean up", () => {
+        void whileBusy(cleanUp, "Cleaning up…", async () => {
+          try {
+            const report = await ctx.api.cleanUpRun(run.run_id, () => undefined);
+            result(area, `✓ Removed: ${report.undone.join("; ") || "nothing was left"}`);
+            reload();
+          } catch (error) {
+            area.replaceChildren(errorPanel(reportOf(error)));
+          }
+        });
+      }, "secondary", `clean-up-${run.user_name}`);
+      const resume = button("Resume", () => {
+        ctx.wizard.job = { kind: "resume", runId: run.run_id };
+        ctx.go("apply");
+      }, "primary", `resume-${run.user_name}`);
+      return h(
+        "div",
+        { class: "interrupted-run" },
+        h("p", {}, h("strong", {}, run.user_name), ` (started ${new Date(run.started_at * 1000).toLocaleString()}) had made: ${run.created.join("; ") || "nothing yet"}`),
+        actions(resume, cleanUp),
+        area,
+      );
+    }),
+  );
+}
+
+export function setupsScreen(ctx: Context): HTMLElement {
+  const list = h("div", { id: "setups", "aria-live": "polite" }, h("p", {}, "Loading setups…"));
+  const load = async () => {
+    try {
+      const [runs, setups] = await Promise.all([ctx.api.interruptedRuns(), ctx.api.listSetups()]);
+      const reload = () => void load();
+      list.replaceChildren(
+        ...[interruptedPanel(ctx, runs, reload)].filter((x): x is HTMLElement => x !== null),
+        ...(setups.length ? setups.map((s) => setupCard(ctx, s, reload)) : [h("p", { class: "empty" }, "No setups made by this app in this account and region yet.")]),
+      );
+    } catch (error) {
+      list.replaceChildren(errorPanel(reportOf(error)));
+    }
+  };
+  void load();
+  return h(
+    "section",
+    { class: "screen-body", "data-screen": "setups" },
+    ...screenTitle("Setups", "Everything this app made in this account: the key, the service account, its policy, its access keys and the keychain item, with what needs attention."),
+    list,
+    actions(button("New setup", () => ctx.go("key"), "primary", "setups-new"), button("Back to connection", () => ctx.go("connect"))),
+  );
+}
