@@ -100,6 +100,34 @@ fn provisions_a_new_key_and_stores_exactly_the_issued_secret() {
         .expect("the stored credentials encrypt and decrypt");
 
     assert_secret_not_leaked(&sandbox, &run, &issued);
+
+    // The journal lists everything the run made, by name, and nothing secret.
+    let journal = sandbox
+        .keyring
+        .home()
+        .join(".local/share/csfle-provisioner/journal.json");
+    let journal: Value = serde_json::from_str(&std::fs::read_to_string(journal).unwrap()).unwrap();
+    let made: Vec<&str> = journal["runs"][0]["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    let mut sorted = made.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            "access-key",
+            "alias",
+            "key",
+            "keychain-item",
+            "policy",
+            "user"
+        ],
+        "{made:?}"
+    );
+    assert_eq!(journal["runs"][0]["state"], "complete");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub const KEY_DELETION_DAYS: i32 = 7;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(tag = "kind", content = "detail", rename_all = "kebab-case")]
 pub enum Created {
     Key { key_id: String, arn: String },
     Alias(String),
