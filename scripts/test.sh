@@ -13,3 +13,7 @@ cargo build --workspace --all-targets
 
 echo "==> Rust: unit, integration and end-to-end tests"
 cargo test --workspace -- --test-threads="${CSFLE_TEST_THREADS:-2}"
+
+echo "==> Reliability matrix (every AWS call × fault, and keychain faults)"
+cat test-artifacts/reliability-matrix-provision.md test-artifacts/reliability-matrix-rotate.md \
+  test-artifacts/reliability-matrix-teardown.md test-artifacts/reliability-matrix-keychain.md

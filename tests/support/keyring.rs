@@ -128,6 +128,12 @@ impl PrivateKeyring {
         }
     }
 
+    /// Restarts the daemon with the right password: the same items, unlocked again.
+    pub fn unlock(&mut self) {
+        self.stop_daemon();
+        self.start_daemon(PASSWORD);
+    }
+
     /// Restarts the daemon with the wrong password: the keyring and its items stay, locked.
     pub fn relock(&mut self) {
         self.stop_daemon();

@@ -43,88 +43,28 @@ pub async fn teardown(
 ) -> Result<TeardownReport, ProvisionError> {
     crate::validate::user_name(user)?;
     let days = check_days(key_deletion_days)?;
-    ownership::our_user(connection, user).await?;
-    let iam = connection.iam();
-    let mut report = TeardownReport::default();
-    let mut outcome = |what: String, result: Result<(), String>| match result {
-        Ok(()) => report.removed.push(what),
-        Err(reason) => report.failed.push(format!("{what}: {reason}")),
-    };
-
-    // Credentials stop working first, so nothing can use them while the rest is removed.
-    let keys = iam
-        .list_access_keys()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
-    for key in keys.access_key_metadata() {
-        let id = key.access_key_id().unwrap_or_default();
-        let result = iam
-            .delete_access_key()
-            .user_name(user)
-            .access_key_id(id)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("iam:DeleteAccessKey", &e))
-            .map_err(explain);
-        outcome(
-            format!("access key {}", crate::mask_access_key_id(id)),
-            result,
-        );
-    }
-
     let account = keychain::account_for(connection.account_id(), user);
-    let keychain_vault = Arc::clone(&vault);
-    let keychain_account = account.clone();
-    let removed = tokio::task::spawn_blocking(move || keychain_vault.remove(&keychain_account))
-        .await
-        .map_err(|_| "the keychain call did not finish".to_string())
-        .and_then(|r| r.map_err(|e| format!("{e}. {}", e.hint())));
-    outcome(
-        format!("keychain item {} / {account}", keychain::SERVICE),
-        removed,
-    );
-
-    // The key the setup used: from its policy, which names exactly one key ARN.
-    let mut key_arn = None;
-    let policies = iam
-        .list_user_policies()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
-    for name in policies.policy_names() {
-        if key_arn.is_none() {
-            key_arn = policy_key_arn(&iam, user, name).await;
-        }
-        let result = iam
-            .delete_user_policy()
-            .user_name(user)
-            .policy_name(name)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("iam:DeleteUserPolicy", &e))
-            .map_err(explain);
-        outcome(format!("inline policy {name}"), result);
-    }
-    let result = iam
-        .delete_user()
-        .user_name(user)
-        .send()
-        .await
-        .map(drop)
-        .map_err(|e| AwsFailure::from_sdk("iam:DeleteUser", &e))
-        .map_err(explain);
-    outcome(format!("IAM user {user}"), result);
-
     let runs = journal.and_then(|j| j.runs().ok()).unwrap_or_default();
     let ours: Vec<_> = runs
         .iter()
-        .filter(|r| r.keychain_account.as_deref() == Some(account.as_str()))
+        .filter(|r| {
+            r.keychain_account.as_deref() == Some(account.as_str()) && r.state != RunState::TornDown
+        })
         .collect();
+    // A user that is already gone (an earlier teardown got that far) still leaves its key, alias,
+    // keychain item and profiles to finish, known from the journal.
+    let user_exists = match ownership::our_user(connection, user).await {
+        Ok(_) => true,
+        Err(ProvisionError::NotFound(_)) if !ours.is_empty() => false,
+        Err(error) => return Err(error),
+    };
+    let mut report = TeardownReport::default();
+    let mut key_arn = None;
+    if user_exists {
+        key_arn = remove_user(connection, &vault, user, &account, &mut report).await?;
+    } else {
+        remove_keychain_item(&vault, &account, &mut report).await;
+    }
     if key_arn.is_none() {
         key_arn = ours.iter().find_map(|r| r.key_arn.clone());
     }
@@ -137,7 +77,8 @@ pub async fn teardown(
             Err(e) => report.failed.push(format!("AWS profile {profile}: {e}")),
         }
     }
-    if let Some(journal) = journal {
+    // A partial teardown stays visible in the setups view until a later run finishes it.
+    if let (Some(journal), true) = (journal, report.failed.is_empty()) {
         let _ = journal.update(|runs| {
             for run in runs
                 .iter_mut()
@@ -150,8 +91,87 @@ pub async fn teardown(
     Ok(report)
 }
 
-fn explain(failure: AwsFailure) -> String {
-    format!("{failure}. {}", failure.hint())
+async fn remove_keychain_item(vault: &Arc<dyn Vault>, account: &str, report: &mut TeardownReport) {
+    let keychain_vault = Arc::clone(vault);
+    let keychain_account = account.to_string();
+    let removed = tokio::task::spawn_blocking(move || keychain_vault.remove(&keychain_account))
+        .await
+        .map_err(|_| "the keychain call did not finish".to_string())
+        .and_then(|r| r.map_err(|e| format!("{e}. {}", e.hint())));
+    let what = format!("keychain item {} / {account}", keychain::SERVICE);
+    match removed {
+        Ok(()) => report.removed.push(what),
+        Err(reason) => report.failed.push(format!("{what}: {reason}")),
+    }
+}
+
+/// Access keys (first, so nothing can use them meanwhile), keychain item, inline policies, user.
+/// Returns the key ARN the user's policy named.
+async fn remove_user(
+    connection: &Connection,
+    vault: &Arc<dyn Vault>,
+    user: &str,
+    account: &str,
+    report: &mut TeardownReport,
+) -> Result<Option<String>, ProvisionError> {
+    let iam = connection.iam();
+    let keys = iam
+        .list_access_keys()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
+    for key in keys.access_key_metadata() {
+        let id = key.access_key_id().unwrap_or_default();
+        let what = format!("access key {}", crate::mask_access_key_id(id));
+        match iam
+            .delete_access_key()
+            .user_name(user)
+            .access_key_id(id)
+            .send()
+            .await
+        {
+            Ok(_) => report.removed.push(what),
+            Err(e) => report.failed.push(format!(
+                "{what}: {}",
+                explain(AwsFailure::from_sdk("iam:DeleteAccessKey", &e))
+            )),
+        }
+    }
+    remove_keychain_item(vault, account, report).await;
+    let mut key_arn = None;
+    let policies = iam
+        .list_user_policies()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
+    for name in policies.policy_names() {
+        if key_arn.is_none() {
+            key_arn = policy_key_arn(&iam, user, name).await;
+        }
+        match iam
+            .delete_user_policy()
+            .user_name(user)
+            .policy_name(name)
+            .send()
+            .await
+        {
+            Ok(_) => report.removed.push(format!("inline policy {name}")),
+            Err(e) => report.failed.push(format!(
+                "inline policy {name}: {}",
+                explain(AwsFailure::from_sdk("iam:DeleteUserPolicy", &e))
+            )),
+        }
+    }
+    match iam.delete_user().user_name(user).send().await {
+        Ok(_) => report.removed.push(format!("IAM user {user}")),
+        Err(e) => report.failed.push(format!(
+            "IAM user {user}: {}",
+            explain(AwsFailure::from_sdk("iam:DeleteUser", &e))
+        )),
+    }
+    Ok(key_arn)
 }
 
 /// Removes a role setup: its inline policies, its instance profiles, the role, and the key when
@@ -246,7 +266,7 @@ pub async fn teardown_role(
     if let Some(arn) = key_arn {
         retire_key(connection, &arn, days, &mut report).await;
     }
-    if let Some(journal) = journal {
+    if let (Some(journal), true) = (journal, report.failed.is_empty()) {
         let _ = journal.update(|runs| {
             for run in runs.iter_mut().filter(|r| {
                 r.principal_kind == crate::journal::PrincipalKind::Role
@@ -258,6 +278,10 @@ pub async fn teardown_role(
         });
     }
     Ok(report)
+}
+
+fn explain(failure: AwsFailure) -> String {
+    format!("{failure}. {}", failure.hint())
 }
 
 async fn policy_key_arn(iam: &aws_sdk_iam::Client, user: &str, name: &str) -> Option<String> {
@@ -289,16 +313,46 @@ async fn retire_key(connection: &Connection, arn: &str, days: i32, report: &mut 
         }
     }
     let key_id = arn.rsplit('/').next().unwrap_or(arn);
-    if let Ok(aliases) = kms.list_aliases().key_id(key_id).send().await {
-        for alias in aliases.aliases().iter().filter_map(|a| a.alias_name()) {
-            match kms.delete_alias().alias_name(alias).send().await {
-                Ok(_) => report.removed.push(format!("alias {alias}")),
-                Err(e) => report.failed.push(format!(
+    // The aliases go first: a key scheduled for deletion with a name still pointing at it would
+    // look usable. If they cannot be listed, the key is left for the next teardown run.
+    let aliases = match kms.list_aliases().key_id(key_id).send().await {
+        Ok(reply) => reply,
+        Err(e) => {
+            let failure = AwsFailure::from_sdk("kms:ListAliases", &e);
+            report
+                .failed
+                .push(format!("aliases of KMS key {arn}: {}", explain(failure)));
+            return;
+        }
+    };
+    let mut aliases_left = false;
+    for alias in aliases.aliases().iter().filter_map(|a| a.alias_name()) {
+        match kms.delete_alias().alias_name(alias).send().await {
+            Ok(_) => report.removed.push(format!("alias {alias}")),
+            Err(e) => {
+                aliases_left = true;
+                report.failed.push(format!(
                     "alias {alias}: {}",
-                    AwsFailure::from_sdk("kms:DeleteAlias", &e)
-                )),
+                    explain(AwsFailure::from_sdk("kms:DeleteAlias", &e))
+                ));
             }
         }
+    }
+    if aliases_left {
+        return;
+    }
+    let pending = kms
+        .describe_key()
+        .key_id(key_id)
+        .send()
+        .await
+        .ok()
+        .and_then(|d| d.key_metadata().and_then(|m| m.key_state()).cloned());
+    if pending == Some(aws_sdk_kms::types::KeyState::PendingDeletion) {
+        report
+            .removed
+            .push(format!("KMS key {arn} (deletion was already scheduled)"));
+        return;
     }
     // The bare key id: AWS takes either form, some emulators only this one.
     match kms
