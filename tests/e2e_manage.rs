@@ -216,3 +216,64 @@ fn an_interrupted_setup_is_resumed_from_the_gui() {
     );
     let _ = ADMIN_ACCESS_KEY;
 }
+
+/// Provision, verify, rotate and tear down in the window, then look everywhere a secret could
+/// have leaked: every file under the sealed home (app data, journal, ~/.aws, caches, the driver's
+/// and app's captured output), every IPC reply, every screen's text.
+#[test]
+fn a_full_lifecycle_leaves_no_secret_anywhere() {
+    let mut flow = Flow::open("sweep", Sandbox::start());
+    flow.connect();
+    text_contains(&flow, "#alias-status", "Available");
+    flow.window.click("#key-continue");
+    flow.service_account("sweep-app");
+    flow.review_and_apply();
+    let first = flow.finish();
+    let first_secret = first["SecretAccessKey"].as_str().unwrap().to_string();
+    flow.window.click("#done-setups");
+    flow.window.wait_for_screen("setups");
+    flow.window.click("#verify-sweep-app");
+    text_contains(&flow, "[data-setup=sweep-app]", "encrypted and decrypted");
+    flow.window.click("#rotate-sweep-app");
+    text_contains(
+        &flow,
+        "[data-setup=sweep-app]",
+        "The keychain now holds the new access key",
+    );
+    let second: serde_json::Value = serde_json::from_str(
+        &flow
+            .sandbox
+            .keyring
+            .lookup(SERVICE, "123456789012/sweep-app")
+            .unwrap(),
+    )
+    .unwrap();
+    let second_secret = second["SecretAccessKey"].as_str().unwrap().to_string();
+    assert_ne!(first_secret, second_secret);
+    flow.shot("sweep-rotated");
+    flow.window.click("#teardown-sweep-app-open");
+    flow.window.type_into("#confirm-sweep-app", "sweep-app");
+    flow.window.click("#teardown-go-sweep-app");
+    text_contains(&flow, "#teardown-result", "Torn down");
+    flow.shot("sweep-torn-down");
+
+    // The search itself finds a planted copy, so an empty result below means something.
+    let planted = flow.sandbox.keyring.home().join(".cache/planted");
+    std::fs::write(&planted, format!("x{second_secret}x")).unwrap();
+    assert_eq!(
+        flow.sandbox.files_containing(&second_secret),
+        vec![planted.clone()]
+    );
+    std::fs::remove_file(planted).unwrap();
+    for secret in [&first_secret, &second_secret] {
+        let files = flow.sandbox.files_containing(secret);
+        assert!(files.is_empty(), "a secret is in plain text in {files:?}");
+    }
+    let logs = flow.sandbox.keyring.home().join("logs");
+    assert!(
+        logs.join("driver-stderr.log").exists(),
+        "the app's output was captured"
+    );
+    flow.assert_no_secret_in_replies(&[&first_secret, &second_secret]);
+    flow.sandbox.aws().assert_nothing_left(&[]);
+}

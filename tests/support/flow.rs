@@ -25,9 +25,11 @@ impl Flow {
         // The window must not depend on the developer's desktop settings.
         env.push(("GDK_BACKEND".into(), "x11".into()));
         env.push(("NO_AT_BRIDGE".into(), "1".into()));
+        let logs = sandbox.keyring.home().join("logs");
         let window = Session::launch(
             std::path::Path::new(env!("CARGO_BIN_EXE_csfle-provisioner")),
             &env,
+            &logs,
         );
         Flow {
             name,

@@ -50,6 +50,13 @@ impl Drop for Display {
     }
 }
 
+fn log_file(dir: &Path, name: &str) -> Stdio {
+    std::fs::create_dir_all(dir).expect("log dir");
+    std::fs::File::create(dir.join(name))
+        .map(Stdio::from)
+        .expect("log file")
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -76,7 +83,7 @@ pub struct Session {
 impl Session {
     /// Starts tauri-driver with exactly `env` (plus DISPLAY), so the app it launches sees only the
     /// test's emulator and keyring, then opens the app.
-    pub fn launch(app: &Path, env: &[(String, String)]) -> Session {
+    pub fn launch(app: &Path, env: &[(String, String)], log_dir: &Path) -> Session {
         let display = Display::start();
         let port = free_port();
         let native_port = free_port();
@@ -90,8 +97,9 @@ impl Session {
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("DISPLAY", &display.name)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // Everything the driver and the app print is kept, so tests can search it for secrets.
+            .stdout(log_file(log_dir, "driver-stdout.log"))
+            .stderr(log_file(log_dir, "driver-stderr.log"))
             .spawn()
             .expect("start tauri-driver");
         let agent: ureq::Agent = ureq::Agent::config_builder()
