@@ -199,3 +199,69 @@ fn keyboard_alone_reaches_the_review() {
     flow.window.keys(" ");
     flow.window.wait_for_screen("account");
 }
+
+#[test]
+fn cancel_stops_and_rolls_back() {
+    let sandbox = Sandbox::start();
+    // Slow the access key down so there is time to press Cancel mid-run.
+    sandbox
+        .emulator
+        .add_fault(json!({"action": "CreateAccessKey", "kind": "delay", "seconds": 3}));
+    let mut flow = Flow::open("cancel", sandbox);
+    flow.connect();
+    flow.window.until("the alias check", || {
+        flow.window
+            .text("#alias-status")
+            .contains("Available")
+            .then_some(())
+    });
+    flow.window.click("#key-continue");
+    flow.service_account("cancelled-app");
+    flow.review_and_apply();
+    flow.window.until("the access key step to run", || {
+        flow.window
+            .text("[data-step=create-access-key]")
+            .contains("Running")
+            .then_some(())
+    });
+    flow.window.click("#apply-cancel");
+    flow.window.until("the cancellation", || {
+        flow.window
+            .text("#apply-status")
+            .contains("Cancelled. Everything made so far was removed.")
+            .then_some(())
+    });
+    flow.shot("cancelled");
+    flow.sandbox.aws().assert_nothing_left(&[]);
+    assert_eq!(flow.sandbox.keyring.count(SERVICE), 0);
+}
+
+#[test]
+fn a_locked_keychain_is_explained_in_the_window() {
+    let mut flow = Flow::open(
+        "locked",
+        Sandbox::with_keyring(support::keyring::KeyringState::Locked),
+    );
+    flow.connect();
+    flow.window.until("the alias check", || {
+        flow.window
+            .text("#alias-status")
+            .contains("Available")
+            .then_some(())
+    });
+    flow.window.click("#key-continue");
+    flow.service_account("locked-app");
+    flow.review_and_apply();
+    let alert = flow.window.until("the error panel", || {
+        let text = flow.window.page_text();
+        text.contains("Something went wrong").then_some(text)
+    });
+    assert!(alert.contains("The keychain is locked"), "{alert}");
+    assert!(alert.contains("Unlock your keyring"), "{alert}");
+    assert!(
+        alert.contains("access key"),
+        "the deleted access key is listed: {alert}"
+    );
+    flow.shot("keychain-locked");
+    flow.sandbox.aws().assert_nothing_left(&[]);
+}

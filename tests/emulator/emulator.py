@@ -34,8 +34,10 @@ class Faults:
         self.requests = []
 
     def record(self, service, action, access_key):
+        entry = {"service": service, "action": action, "accessKey": access_key, "start": time.perf_counter(), "end": None}
         with self.lock:
-            self.requests.append({"service": service, "action": action, "accessKey": access_key})
+            self.requests.append(entry)
+        return entry
 
     def take(self, service, action, access_key):
         """Returns the first rule matching this call and uses up one of its times."""
@@ -105,8 +107,9 @@ class FaultLayer:
         else:
             form = dict(p.split("=", 1) for p in body.decode("utf-8", "replace").split("&") if "=" in p)
             action = form.get("Action", "")
+        entry = None
         if action:
-            self.faults.record(service, action, access_key)
+            entry = self.faults.record(service, action, access_key)
             rule = self.faults.take(service, action, access_key)
             if rule is not None:
                 kind = rule.get("kind", "error")
@@ -128,7 +131,11 @@ class FaultLayer:
                         rule.get("message", "Injected by the test emulator"),
                         start_response,
                     )
-        return self.app(environ, start_response)
+        response = self.app(environ, start_response)
+        if entry is not None:
+            # moto answers with a finished body: this is the emulator's own time for the call.
+            entry["end"] = time.perf_counter()
+        return response
 
     def control(self, environ, start_response):
         method = environ["REQUEST_METHOD"]

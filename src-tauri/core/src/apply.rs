@@ -5,7 +5,7 @@ use crate::cancel::Cancel;
 use crate::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
 use crate::journal::{self, Journal, PrincipalKind, Run, RunState};
-use crate::keychain::Vault;
+use crate::keychain::{self, Vault};
 use crate::model::{Outcome, Plan, PlannedKey, Progress, ProgressSink, StepId};
 use crate::rollback::{Created, Ledger};
 use crate::secret::Sensitive;
@@ -295,16 +295,11 @@ async fn run(
     let store_vault = Arc::clone(vault);
     let store_account = account.clone();
     step(sink, StepId::StoreInKeychain, async move {
-        let saved =
-            tokio::task::spawn_blocking(move || store_vault.save(&store_account, &label, &sealed))
-                .await;
-        match saved {
-            Ok(result) => result.map_err(ProvisionError::from),
-            Err(_) => Err(crate::keychain::KeychainError::WriteFailed {
-                detail: "the keychain call did not finish".into(),
-            }
-            .into()),
-        }
+        keychain::off_thread(&store_vault, move |vault| {
+            vault.save(&store_account, &label, &sealed)
+        })
+        .await
+        .map_err(ProvisionError::from)
         .map(|()| {
             format!(
                 "Saved in {} as {} / {}",

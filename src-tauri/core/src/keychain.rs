@@ -75,6 +75,26 @@ pub fn native_store_name() -> &'static str {
     }
 }
 
+/// Runs `call` on the blocking pool: keychain stores answer synchronously (D-Bus, OS calls), and
+/// the async threads must not wait on them.
+pub async fn off_thread<T, F>(
+    vault: &std::sync::Arc<dyn Vault>,
+    call: F,
+) -> Result<T, KeychainError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Vault) -> Result<T, KeychainError> + Send + 'static,
+{
+    let vault = std::sync::Arc::clone(vault);
+    tokio::task::spawn_blocking(move || call(vault.as_ref()))
+        .await
+        .unwrap_or_else(|_| {
+            Err(KeychainError::ReadFailed {
+                detail: "the keychain call did not finish".into(),
+            })
+        })
+}
+
 /// A credential store. The engine takes it as a parameter so tests can make it fail on cue.
 pub trait Vault: Send + Sync {
     fn store_name(&self) -> String;

@@ -57,16 +57,7 @@ pub async fn plan(
     vault: &Arc<dyn Vault>,
 ) -> Result<Plan, ProvisionError> {
     let valid = validate_request(request, connection.region())?;
-    let probe = Arc::clone(vault);
-    let keychain_check = async move {
-        tokio::task::spawn_blocking(move || probe.check_reachable())
-            .await
-            .unwrap_or_else(|_| {
-                Err(crate::keychain::KeychainError::Unavailable {
-                    detail: "the keychain check did not finish".into(),
-                })
-            })
-    };
+    let keychain_check = keychain::off_thread(vault, |vault| vault.check_reachable());
     let (user_check, key_check, keychain_check) = tokio::join!(
         ensure_user_is_new(connection, &valid.user_name),
         check_key(connection, &valid.key),

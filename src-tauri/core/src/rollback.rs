@@ -218,13 +218,10 @@ pub async fn undo(
                 .map_err(|e| AwsFailure::from_sdk("iam:DeleteInstanceProfile", &e))
         }
         Created::KeychainItem(account) => {
-            let vault = Arc::clone(vault);
             let account = account.clone();
-            return match tokio::task::spawn_blocking(move || vault.remove(&account)).await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(format!("{e}. {}", e.hint())),
-                Err(_) => Err("the keychain call did not finish".into()),
-            };
+            return crate::keychain::off_thread(vault, move |vault| vault.remove(&account))
+                .await
+                .map_err(|e| format!("{e}. {}", e.hint()));
         }
     };
     match result {

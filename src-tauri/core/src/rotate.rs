@@ -35,16 +35,6 @@ pub struct RotateOptions {
     pub journal: Option<Arc<Journal>>,
 }
 
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ProvisionError> {
-    tokio::task::spawn_blocking(work).await.map_err(|_| {
-        ProvisionError::Keychain(keychain::KeychainError::ReadFailed {
-            detail: "the keychain call did not finish".into(),
-        })
-    })
-}
-
 pub async fn rotate(
     connection: &Connection,
     vault: Arc<dyn Vault>,
@@ -54,9 +44,8 @@ pub async fn rotate(
     crate::validate::user_name(user)?;
     ownership::our_user(connection, user).await?;
     let account = keychain::account_for(connection.account_id(), user);
-    let reader = Arc::clone(&vault);
     let read_account = account.clone();
-    let old_item = blocking(move || reader.load(&read_account)).await??;
+    let old_item = keychain::off_thread(&vault, move |vault| vault.load(&read_account)).await?;
     let old = LoadedCredentials::parse(&old_item)?;
     let iam = connection.iam();
 
@@ -112,12 +101,14 @@ pub async fn rotate(
         "MongoDB CSFLE credentials for {user} ({})",
         connection.account_id()
     );
-    let writer = Arc::clone(&vault);
     let write_account = account.clone();
     let write_label = label.clone();
-    let saved = blocking(move || writer.save(&write_account, &write_label, &sealed)).await;
-    if let Err(error) = saved.and_then(|r| r.map_err(ProvisionError::from)) {
-        return Err(undo_new(error).await);
+    let saved = keychain::off_thread(&vault, move |vault| {
+        vault.save(&write_account, &write_label, &sealed)
+    })
+    .await;
+    if let Err(error) = saved {
+        return Err(undo_new(error.into()).await);
     }
 
     // The keychain now holds the new key. Retire the old one; if that is refused, put the old
@@ -131,12 +122,13 @@ pub async fn rotate(
         .await;
     if let Err(e) = deactivated {
         let failure = AwsFailure::from_sdk("iam:UpdateAccessKey", &e);
-        let restore_vault = Arc::clone(&vault);
         let restore_account = account.clone();
-        let restored =
-            blocking(move || restore_vault.save(&restore_account, &label, &old_item)).await;
+        let restored = keychain::off_thread(&vault, move |vault| {
+            vault.save(&restore_account, &label, &old_item)
+        })
+        .await;
         return match restored {
-            Ok(Ok(())) => Err(undo_new(failure.into()).await),
+            Ok(()) => Err(undo_new(failure.into()).await),
             _ => Err(ProvisionError::RoundTrip(format!(
                 "{failure}; the keychain now holds the new key {} and the old key {} is still active: deactivate it in the AWS console",
                 crate::mask_access_key_id(&new_id),

@@ -6,7 +6,7 @@ use crate::cancel::Cancel;
 use crate::connect::{self, ConnectOptions, Connection};
 use crate::credentials::LoadedCredentials;
 use crate::error::{ErrorReport, ProvisionError};
-use crate::keychain::Vault;
+use crate::keychain::{self, Vault};
 use crate::keys::{self, KeySummary};
 use crate::model::{Identity, Outcome, Plan, ProgressSink, Quiet, SetupRequest};
 use crate::profiles::{self, ProfileInfo};
@@ -268,11 +268,9 @@ impl Session {
         connection: &Connection,
         account: &str,
     ) -> Result<VerifyReport, ErrorReport> {
-        let vault = Arc::clone(&self.vault);
         let account = account.to_string();
-        let item = tokio::task::spawn_blocking(move || vault.load(&account))
+        let item = keychain::off_thread(&self.vault, move |vault| vault.load(&account))
             .await
-            .map_err(|_| ProvisionError::Cancelled.report(None))?
             .map_err(|e| ProvisionError::from(e).report(None))?;
         let stored =
             LoadedCredentials::parse(&item).map_err(|e| ProvisionError::from(e).report(None))?;

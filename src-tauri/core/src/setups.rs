@@ -5,7 +5,7 @@ use crate::aws_error::AwsFailure;
 use crate::connect::Connection;
 use crate::error::ProvisionError;
 use crate::journal::{Journal, RunState};
-use crate::keychain::{self, KeychainError, Vault};
+use crate::keychain::{self, Vault};
 use crate::{policy, tags};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -112,16 +112,13 @@ async fn describe(
     let iam = connection.iam();
     let account = keychain::account_for(connection.account_id(), user);
     let reader_account = account.clone();
-    let stored_key = tokio::task::spawn_blocking(move || match vault.load(&reader_account) {
-        // Only the key id and ARN are kept: the item's secret is dropped (and zeroized) here.
-        Ok(item) => crate::credentials::LoadedCredentials::parse(&item)
-            .map(|c| Some((c.access_key_id, c.key_arn)))
-            .unwrap_or(None),
-        Err(KeychainError::NotFound { .. }) => None,
-        Err(_) => None,
+    // Only the key id and ARN are kept: the item's secret is dropped (and zeroized) right here.
+    let stored_key = keychain::off_thread(&vault, move |vault| {
+        let item = vault.load(&reader_account)?;
+        crate::credentials::LoadedCredentials::parse(&item).map(|c| (c.access_key_id, c.key_arn))
     })
     .await
-    .unwrap_or(None);
+    .ok();
     let mut summary = SetupSummary {
         user_name: user.to_string(),
         user_arn: None,

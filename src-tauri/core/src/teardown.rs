@@ -92,12 +92,10 @@ pub async fn teardown(
 }
 
 async fn remove_keychain_item(vault: &Arc<dyn Vault>, account: &str, report: &mut TeardownReport) {
-    let keychain_vault = Arc::clone(vault);
     let keychain_account = account.to_string();
-    let removed = tokio::task::spawn_blocking(move || keychain_vault.remove(&keychain_account))
+    let removed = keychain::off_thread(vault, move |vault| vault.remove(&keychain_account))
         .await
-        .map_err(|_| "the keychain call did not finish".to_string())
-        .and_then(|r| r.map_err(|e| format!("{e}. {}", e.hint())));
+        .map_err(|e| format!("{e}. {}", e.hint()));
     let what = format!("keychain item {} / {account}", keychain::SERVICE);
     match removed {
         Ok(()) => report.removed.push(what),

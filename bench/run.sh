@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Regenerates BENCHMARKS.md: sets up, builds the release app, the CLI and the hello-world baseline,
+# installs the AWS CLI for the baseline script, then measures everything in one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --tests
+if [[ ! -x .venv-bench/bin/aws ]]; then
+  python3 -m venv .venv-bench
+  .venv-bench/bin/pip install -q --disable-pip-version-check 'awscli==1.*'
+fi
+npm --prefix ui run build --silent
+cargo build --release -p csfle-provisioner -p csfle-provisioner-cli
+# The baseline shares the app's lockfile and target folder, so it is built from the same crates.
+cp Cargo.lock bench/hello-tauri/Cargo.lock
+CARGO_TARGET_DIR="$PWD/target" cargo build --release --manifest-path bench/hello-tauri/Cargo.toml
+.venv/bin/python bench/bench.py
