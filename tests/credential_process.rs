@@ -167,3 +167,21 @@ fn a_profile_the_app_did_not_write_is_never_overwritten() {
         .count();
     assert_eq!(backups, 0, "nothing was written");
 }
+
+#[test]
+fn credential_process_refuses_to_print_to_a_terminal() {
+    let (sandbox, result) = provisioned();
+    let secret = sandbox.emulator.issued_secret(result["access_key_id"].as_str().unwrap()).unwrap();
+    let cli = support::workspace_binary("csfle-provisioner-cli");
+    // `script` runs the command on a pseudo-terminal, as a person typing it would.
+    let output = Command::new("script")
+        .args(["-qec", &format!("{} credential-process --user app", cli.display()), "/dev/null"])
+        .env_clear()
+        .envs(sandbox.env())
+        .output()
+        .expect("run script");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success());
+    assert!(text.contains("does not write to a terminal"), "{text}");
+    assert!(!text.contains(&secret));
+}

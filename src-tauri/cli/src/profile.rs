@@ -7,7 +7,7 @@ use csfle_core::error::{ErrorReport, ProvisionError};
 use csfle_core::journal::{Journal, RunState};
 use csfle_core::keychain::{OsVault, Vault};
 use csfle_core::validate;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 #[derive(clap::Args)]
 pub struct CredentialProcessArgs {
@@ -53,6 +53,15 @@ fn check_account(account: Option<&str>) -> Result<(), ErrorReport> {
 
 /// Prints `{"Version":1,"AccessKeyId","SecretAccessKey"}` for the AWS SDKs, and nothing else.
 pub fn credential_process(args: CredentialProcessArgs) -> Result<(), ErrorReport> {
+    // The answer holds the secret: it is for an AWS SDK's pipe, never for a person's screen.
+    if std::io::stdout().is_terminal() {
+        return Err(ErrorReport {
+            code: "terminal-refused".into(),
+            message: "credential-process prints the secret access key, so it does not write to a terminal".into(),
+            hint: "Use it through an AWS profile (csfle-provisioner-cli aws-profile), where the AWS SDK reads it.".into(),
+            rollback: None,
+        });
+    }
     validate::user_name(&args.user).map_err(report)?;
     check_account(args.account.as_deref())?;
     let vault = OsVault;
