@@ -171,11 +171,18 @@ fn a_profile_the_app_did_not_write_is_never_overwritten() {
 #[test]
 fn credential_process_refuses_to_print_to_a_terminal() {
     let (sandbox, result) = provisioned();
-    let secret = sandbox.emulator.issued_secret(result["access_key_id"].as_str().unwrap()).unwrap();
+    let secret = sandbox
+        .emulator
+        .issued_secret(result["access_key_id"].as_str().unwrap())
+        .unwrap();
     let cli = support::workspace_binary("csfle-provisioner-cli");
     // `script` runs the command on a pseudo-terminal, as a person typing it would.
     let output = Command::new("script")
-        .args(["-qec", &format!("{} credential-process --user app", cli.display()), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("{} credential-process --user app", cli.display()),
+            "/dev/null",
+        ])
         .env_clear()
         .envs(sandbox.env())
         .output()

@@ -406,16 +406,60 @@ fn named_profiles_work_including_credential_process_ones() {
         "[profile static-admin]\nregion = us-east-1\n\n[profile process-admin]\nregion = us-east-1\ncredential_process = printf '{\"Version\":1,\"AccessKeyId\":\"AKIAPROCESSPROFILE01\",\"SecretAccessKey\":\"x\"}'\n",
     )
     .unwrap();
-    let no_env_keys = [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", ""), ("AWS_REGION", "")];
-    for (profile, key) in [("static-admin", "AKIASTATICPROFILE001"), ("process-admin", "AKIAPROCESSPROFILE01")] {
+    let no_env_keys = [
+        ("AWS_ACCESS_KEY_ID", ""),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+        ("AWS_REGION", ""),
+    ];
+    for (profile, key) in [
+        ("static-admin", "AKIASTATICPROFILE001"),
+        ("process-admin", "AKIAPROCESSPROFILE01"),
+    ] {
         sandbox.emulator.clear_requests();
-        let run = sandbox.cli_with(&["provision", "--user", "app", "--new-key", "alias/app", "--profile", profile, "--dry-run", "--json"], &no_env_keys);
+        let run = sandbox.cli_with(
+            &[
+                "provision",
+                "--user",
+                "app",
+                "--new-key",
+                "alias/app",
+                "--profile",
+                profile,
+                "--dry-run",
+                "--json",
+            ],
+            &no_env_keys,
+        );
         run.assert_ok();
-        assert_eq!(run.json()["identity"]["region"], "us-east-1", "the region came from the profile");
-        let keys: Vec<_> = sandbox.emulator.requests().iter().map(|r| r["accessKey"].as_str().unwrap_or_default().to_string()).collect();
-        assert!(!keys.is_empty() && keys.iter().all(|k| k == key), "{profile}: signed with {keys:?}");
+        assert_eq!(
+            run.json()["identity"]["region"],
+            "us-east-1",
+            "the region came from the profile"
+        );
+        let keys: Vec<_> = sandbox
+            .emulator
+            .requests()
+            .iter()
+            .map(|r| r["accessKey"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(
+            !keys.is_empty() && keys.iter().all(|k| k == key),
+            "{profile}: signed with {keys:?}"
+        );
     }
-    let missing = sandbox.cli_with(&["provision", "--user", "app", "--new-key", "alias/app", "--profile", "nope", "--dry-run"], &no_env_keys);
+    let missing = sandbox.cli_with(
+        &[
+            "provision",
+            "--user",
+            "app",
+            "--new-key",
+            "alias/app",
+            "--profile",
+            "nope",
+            "--dry-run",
+        ],
+        &no_env_keys,
+    );
     missing.assert_failed();
     assert!(missing.stderr.contains("error:"), "{}", missing.stderr);
 }

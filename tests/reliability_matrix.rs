@@ -456,7 +456,7 @@ fn provision_in_process(
     runtime: &tokio::runtime::Runtime,
     connection: &csfle_core::connect::Connection,
     vault: std::sync::Arc<dyn csfle_core::keychain::Vault>,
-) -> Result<csfle_core::model::Outcome, csfle_core::apply::ApplyFailure> {
+) -> Result<csfle_core::model::Outcome, Box<csfle_core::apply::ApplyFailure>> {
     use csfle_core::model::{KeyChoice, Quiet, SetupRequest};
     let request = SetupRequest {
         key: KeyChoice::New {
@@ -473,14 +473,16 @@ fn provision_in_process(
         verify_limit: std::time::Duration::from_secs(3),
         journal: None,
     };
-    runtime.block_on(csfle_core::apply::apply(
-        connection,
-        &plan,
-        vault,
-        &Quiet,
-        &csfle_core::cancel::Cancel::default(),
-        &options,
-    ))
+    runtime
+        .block_on(csfle_core::apply::apply(
+            connection,
+            &plan,
+            vault,
+            &Quiet,
+            &csfle_core::cancel::Cancel::default(),
+            &options,
+        ))
+        .map_err(Box::new)
 }
 
 #[test]

@@ -100,18 +100,17 @@ pub async fn apply_resuming(
         None => Ledger::default(),
     }
     .with_items(existing.created.clone());
-    let result = run(
+    let job = Job {
         connection,
         plan,
-        &vault,
+        vault: &vault,
         sink,
         cancel,
         options,
-        &mut ledger,
-        &run_id,
-        &existing,
-    )
-    .await;
+        run_id: &run_id,
+        existing: &existing,
+    };
+    let result = run(&job, &mut ledger).await;
     match result {
         Ok(outcome) => {
             if let Some(journal) = &options.journal {
@@ -164,17 +163,29 @@ fn new_run(run_id: &str, connection: &Connection, plan: &Plan) -> Run {
     }
 }
 
-async fn run(
-    connection: &Connection,
-    plan: &Plan,
-    vault: &Arc<dyn Vault>,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
-    options: &ApplyOptions,
-    ledger: &mut Ledger,
-    run_id: &str,
-    existing: &Existing,
-) -> Result<Outcome, ProvisionError> {
+/// Everything one run works with; only the ledger changes as it goes.
+struct Job<'a> {
+    connection: &'a Connection,
+    plan: &'a Plan,
+    vault: &'a Arc<dyn Vault>,
+    sink: &'a dyn ProgressSink,
+    cancel: &'a Cancel,
+    options: &'a ApplyOptions,
+    run_id: &'a str,
+    existing: &'a Existing,
+}
+
+async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionError> {
+    let Job {
+        connection,
+        plan,
+        vault,
+        sink,
+        cancel,
+        options,
+        run_id,
+        existing,
+    } = *job;
     let iam = connection.iam();
     let kms = connection.kms();
     let user = plan.user_name.as_str();

@@ -86,11 +86,7 @@ async fn inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, P
             .send()
             .await
             .map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
-        if policies
-            .policy_names()
-            .iter()
-            .any(|p| *p == run.policy_name)
-        {
+        if policies.policy_names().contains(&run.policy_name) {
             add(
                 &mut found,
                 Created::Policy {
