@@ -76,9 +76,8 @@ export AWS_CONFIG_FILE="$root/aws/config" AWS_SHARED_CREDENTIALS_FILE="$root/aws
 cat <<INFO
 ==> SANDBOX is running
     AWS emulator:  $url (state: $url/moto-api/)
-    Keyring:       private, in .sandbox/keyring (inspect with the line below)
-    DBUS_SESSION_BUS_ADDRESS='$bus_address' secret-tool search --all service csfle-provisioner
-    CLI:           run it in another terminal with the environment printed in .sandbox/env
+    Keyring:       private, in .sandbox/keyring
+    CLI:           in another terminal: source .sandbox/env, then target/debug/csfle-provisioner-cli …
 INFO
 env | grep -E '^(AWS_|DBUS_SESSION_BUS_ADDRESS)' | sed 's/^/export /' >"$root/env"
 target/debug/csfle-provisioner
