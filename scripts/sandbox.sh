@@ -22,9 +22,11 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 echo "==> Starting the AWS emulator"
-coproc EMULATOR { exec .venv/bin/python tests/emulator/emulator.py; }
-pids+=("$EMULATOR_PID")
-read -r ready url <&"${EMULATOR[0]}"
+# Each service announces readiness on a pipe; reading it waits exactly as long as needed.
+mkfifo "$root/emulator.ready" "$root/bus.ready"
+.venv/bin/python tests/emulator/emulator.py >"$root/emulator.ready" &
+pids+=("$!")
+read -r ready url <"$root/emulator.ready"
 [[ "$ready" == READY ]] || { echo "the emulator did not start" >&2; exit 1; }
 .venv/bin/python tests/emulator/seed.py "$url"
 
@@ -35,9 +37,9 @@ cat >"$root/keyring/bus.conf" <<CONF
 <busconfig><type>session</type><listen>unix:path=$root/keyring/bus</listen>
 <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>
 CONF
-coproc BUS { exec dbus-daemon --config-file="$root/keyring/bus.conf" --nofork --print-address=1; }
-pids+=("$BUS_PID")
-read -r bus_address <&"${BUS[0]}"
+dbus-daemon --config-file="$root/keyring/bus.conf" --nofork --print-address=1 >"$root/bus.ready" 2>/dev/null &
+pids+=("$!")
+read -r bus_address <"$root/bus.ready"
 export DBUS_SESSION_BUS_ADDRESS="$bus_address"
 # Its own data and runtime folders: it must never see (or unlock) the desktop's own keyring daemon.
 printf %s sandbox | env XDG_DATA_HOME="$root/keyring/data" XDG_RUNTIME_DIR="$root/keyring/runtime" \
@@ -72,6 +74,8 @@ CONF
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
 export AWS_ENDPOINT_URL="$url" AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE="$root/aws/config" AWS_SHARED_CREDENTIALS_FILE="$root/aws/credentials"
+# The sandbox's journal of setups stays in the sandbox too.
+export CSFLE_PROVISIONER_DATA_DIR="$root/data"
 
 cat <<INFO
 ==> SANDBOX is running
@@ -79,5 +83,5 @@ cat <<INFO
     Keyring:       private, in .sandbox/keyring
     CLI:           in another terminal: source .sandbox/env, then target/debug/csfle-provisioner-cli …
 INFO
-env | grep -E '^(AWS_|DBUS_SESSION_BUS_ADDRESS)' | sed 's/^/export /' >"$root/env"
+env | grep -E '^(AWS_[A-Z_]+|DBUS_SESSION_BUS_ADDRESS|CSFLE_PROVISIONER_DATA_DIR)=' | sed -E "s/^([^=]+)=(.*)$/export \1='\2'/" >"$root/env"
 target/debug/csfle-provisioner
