@@ -8,6 +8,8 @@ use crate::error::ProvisionError;
 use crate::journal::{Journal, RunState};
 use crate::keychain::{self, Vault};
 use crate::ownership;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde::Serialize;
 use std::sync::Arc;
 use ts_rs::TS;
@@ -20,6 +22,26 @@ pub struct TeardownReport {
     pub failed: Vec<String>,
     /// When KMS will delete the key; it can be cancelled until then.
     pub key_deletion_date: Option<String>,
+}
+
+impl TeardownReport {
+    /// Files one AWS call's result under removed or failed (with what to do about it).
+    fn record<T, E>(
+        &mut self,
+        what: String,
+        action: &'static str,
+        result: Result<T, SdkError<E, HttpResponse>>,
+    ) where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match result {
+            Ok(_) => self.removed.push(what),
+            Err(e) => self.failed.push(format!(
+                "{what}: {}",
+                explain(AwsFailure::from_sdk(action, &e))
+            )),
+        }
+    }
 }
 
 /// KMS's allowed waiting period for key deletion.
@@ -121,20 +143,15 @@ async fn remove_user(
         .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
     for key in keys.access_key_metadata() {
         let id = key.access_key_id().unwrap_or_default();
-        let what = format!("access key {}", crate::mask_access_key_id(id));
-        match iam
-            .delete_access_key()
-            .user_name(user)
-            .access_key_id(id)
-            .send()
-            .await
-        {
-            Ok(_) => report.removed.push(what),
-            Err(e) => report.failed.push(format!(
-                "{what}: {}",
-                explain(AwsFailure::from_sdk("iam:DeleteAccessKey", &e))
-            )),
-        }
+        report.record(
+            format!("access key {}", crate::mask_access_key_id(id)),
+            "iam:DeleteAccessKey",
+            iam.delete_access_key()
+                .user_name(user)
+                .access_key_id(id)
+                .send()
+                .await,
+        );
     }
     remove_keychain_item(vault, account, report).await;
     let mut key_arn = None;
@@ -148,27 +165,21 @@ async fn remove_user(
         if key_arn.is_none() {
             key_arn = policy_key_arn(&iam, user, name).await;
         }
-        match iam
-            .delete_user_policy()
-            .user_name(user)
-            .policy_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => report.removed.push(format!("inline policy {name}")),
-            Err(e) => report.failed.push(format!(
-                "inline policy {name}: {}",
-                explain(AwsFailure::from_sdk("iam:DeleteUserPolicy", &e))
-            )),
-        }
+        report.record(
+            format!("inline policy {name}"),
+            "iam:DeleteUserPolicy",
+            iam.delete_user_policy()
+                .user_name(user)
+                .policy_name(name)
+                .send()
+                .await,
+        );
     }
-    match iam.delete_user().user_name(user).send().await {
-        Ok(_) => report.removed.push(format!("IAM user {user}")),
-        Err(e) => report.failed.push(format!(
-            "IAM user {user}: {}",
-            explain(AwsFailure::from_sdk("iam:DeleteUser", &e))
-        )),
-    }
+    report.record(
+        format!("IAM user {user}"),
+        "iam:DeleteUser",
+        iam.delete_user().user_name(user).send().await,
+    );
     Ok(key_arn)
 }
 
@@ -240,27 +251,21 @@ pub async fn teardown_role(
                     .and_then(|d| crate::policy::single_resource(&d));
             }
         }
-        match iam
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => report.removed.push(format!("inline policy {name}")),
-            Err(e) => report.failed.push(format!(
-                "inline policy {name}: {}",
-                explain(AwsFailure::from_sdk("iam:DeleteRolePolicy", &e))
-            )),
-        }
+        report.record(
+            format!("inline policy {name}"),
+            "iam:DeleteRolePolicy",
+            iam.delete_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send()
+                .await,
+        );
     }
-    match iam.delete_role().role_name(role).send().await {
-        Ok(_) => report.removed.push(format!("IAM role {role}")),
-        Err(e) => report.failed.push(format!(
-            "IAM role {role}: {}",
-            explain(AwsFailure::from_sdk("iam:DeleteRole", &e))
-        )),
-    }
+    report.record(
+        format!("IAM role {role}"),
+        "iam:DeleteRole",
+        iam.delete_role().role_name(role).send().await,
+    );
     if let Some(arn) = key_arn {
         retire_key(connection, &arn, days, &mut report).await;
     }
