@@ -202,32 +202,51 @@ impl Session {
 
     /// Applies the plan the admin reviewed: the front end cannot substitute another.
     pub async fn apply(&self, sink: &dyn ProgressSink) -> Result<Outcome, ErrorReport> {
-        let (connection, plan) = {
-            let mut state = self.state.lock().await;
-            let connection = state.connection.clone().ok_or_else(not_connected)?;
-            let plan = state.plan.take().ok_or_else(|| ErrorReport {
-                code: "no-plan".into(),
-                message: "There is no reviewed plan to apply".into(),
-                hint: "Go back to Review and confirm the plan again.".into(),
-                rollback: None,
-            })?;
-            (connection, plan)
-        };
-        let cancel = Cancel::default();
-        self.set_running(Some(cancel.clone()));
-        let result = apply::apply(
-            &connection,
-            &plan,
-            Arc::clone(&self.vault),
-            sink,
-            &cancel,
-            &self.options,
-        )
-        .await;
-        self.set_running(None);
-        let outcome = result.map_err(|failure| failure.error.report(Some(failure.rollback)))?;
+        let (connection, plan) = self.reviewed(|state| state.plan.take()).await?;
+        let outcome = self
+            .cancellable(|cancel| async move {
+                apply::apply(
+                    &connection,
+                    &plan,
+                    Arc::clone(&self.vault),
+                    sink,
+                    &cancel,
+                    &self.options,
+                )
+                .await
+            })
+            .await
+            .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
         self.state.lock().await.outcome = Some(outcome.clone());
         Ok(outcome)
+    }
+
+    /// The connection and the plan `take` removes from the state (each plan is applied once).
+    async fn reviewed<P>(
+        &self,
+        take: impl FnOnce(&mut State) -> Option<P>,
+    ) -> Result<(Connection, P), ErrorReport> {
+        let mut state = self.state.lock().await;
+        let connection = state.connection.clone().ok_or_else(not_connected)?;
+        let plan = take(&mut state).ok_or_else(|| ErrorReport {
+            code: "no-plan".into(),
+            message: "There is no reviewed plan to apply".into(),
+            hint: "Go back to Review and confirm the plan again.".into(),
+            rollback: None,
+        })?;
+        Ok((connection, plan))
+    }
+
+    /// Runs `work` with a cancel switch that [`Session::cancel`] can flip meanwhile.
+    async fn cancellable<T, F: std::future::Future<Output = T>>(
+        &self,
+        work: impl FnOnce(Cancel) -> F,
+    ) -> T {
+        let cancel = Cancel::default();
+        self.set_running(Some(cancel.clone()));
+        let result = work(cancel).await;
+        self.set_running(None);
+        result
     }
 
     fn set_running(&self, cancel: Option<Cancel>) {

@@ -1,9 +1,8 @@
 //! The session's commands beyond first setup: setups view, verify, rotate, tear down, roles,
 //! AWS profiles and crash recovery.
 
-use super::{not_connected, Session, VerifyReport};
+use super::{Session, VerifyReport};
 use crate::apply::ApplyFailure;
-use crate::cancel::Cancel;
 use crate::credential_profile::{self, ProfileWritten};
 use crate::error::{ErrorReport, ProvisionError, RollbackReport};
 use crate::journal::Journal;
@@ -101,22 +100,12 @@ impl Session {
     }
 
     pub async fn apply_role(&self, sink: &dyn ProgressSink) -> Result<RoleOutcome, ErrorReport> {
-        let (connection, plan) = {
-            let mut state = self.state.lock().await;
-            let connection = state.connection.clone().ok_or_else(not_connected)?;
-            let plan = state.role_plan.take().ok_or_else(|| ErrorReport {
-                code: "no-plan".into(),
-                message: "There is no reviewed plan to apply".into(),
-                hint: "Go back to Review and confirm the plan again.".into(),
-                rollback: None,
-            })?;
-            (connection, plan)
-        };
-        let cancel = Cancel::default();
-        self.set_running(Some(cancel.clone()));
-        let result = role::apply_role(&connection, &plan, sink, &cancel, &self.options).await;
-        self.set_running(None);
-        result.map_err(failed)
+        let (connection, plan) = self.reviewed(|state| state.role_plan.take()).await?;
+        self.cancellable(|cancel| async move {
+            role::apply_role(&connection, &plan, sink, &cancel, &self.options).await
+        })
+        .await
+        .map_err(failed)
     }
 
     /// Adds an AWS profile that reads `user`'s keychain item through the command-line program
