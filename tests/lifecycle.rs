@@ -34,7 +34,8 @@ fn list_reports_health_and_notices_drift() {
     let setups = run.json();
     assert_eq!(setups.as_array().unwrap().len(), 1, "{setups}");
     let setup = &setups[0];
-    assert_eq!(setup["user_name"], "app");
+    assert_eq!(setup["name"], "app");
+    assert_eq!(setup["kind"], "user");
     assert_eq!(setup["key_arn"], result["key_arn"]);
     assert_eq!(setup["key_aliases"], json!(["alias/app"]));
     assert_eq!(setup["key_state"], "Enabled");

@@ -216,3 +216,83 @@ fn bad_trust_is_refused_before_any_call_and_role_setups_tear_down() {
     assert!(role_json(&aws, "jobs").is_none());
     aws.assert_nothing_left(&[]);
 }
+
+#[test]
+fn role_setups_are_listed_and_an_interrupted_one_is_cleaned_up() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .cli(&[
+            "provision",
+            "--role",
+            "listed-role",
+            "--trust",
+            "lambda",
+            "--new-key",
+            "alias/listed",
+        ])
+        .assert_ok();
+    let listed = sandbox.cli(&["list", "--json"]);
+    listed.assert_ok();
+    let setups = listed.json();
+    let role = setups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "listed-role")
+        .expect("the role is listed");
+    assert_eq!(role["kind"], "role");
+    assert_eq!(role["policy"], "least-privilege");
+    assert_eq!(role["key_aliases"], json!(["alias/listed"]));
+    assert_eq!(
+        role["principal_arn"],
+        "arn:aws:iam::123456789012:role/listed-role"
+    );
+
+    // Killed after the key and the role exist: resume is refused with a way out, clean-up works.
+    sandbox
+        .emulator
+        .add_fault(json!({"action": "PutRolePolicy", "kind": "stall", "seconds": 60}));
+    sandbox
+        .emulator
+        .add_fault(json!({"action": "CreateAlias", "kind": "stall", "seconds": 60}));
+    let mut child = sandbox.spawn_cli(&[
+        "provision",
+        "--role",
+        "killed-role",
+        "--trust",
+        "lambda",
+        "--new-key",
+        "alias/killed",
+    ]);
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    for line in std::io::BufRead::lines(stderr) {
+        seen.push(line.unwrap());
+        if seen.iter().any(|l| l.starts_with("✓ create role"))
+            && seen.iter().any(|l| l.starts_with("✓ create key"))
+        {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    sandbox.emulator.clear_faults();
+    let resume = sandbox.cli(&["recover", "--resume"]);
+    resume.assert_failed();
+    assert!(
+        resume.stderr.contains("not supported") && resume.stderr.contains("Clean it up"),
+        "{}",
+        resume.stderr
+    );
+    sandbox.cli(&["recover", "--clean-up"]).assert_ok();
+    let aws = sandbox.aws();
+    assert!(
+        role_json(&aws, "killed-role").is_none(),
+        "the interrupted role was removed"
+    );
+    assert!(
+        role_json(&aws, "listed-role").is_some(),
+        "the finished setup was not touched"
+    );
+    assert_eq!(aws.aliases(), vec!["alias/listed".to_string()]);
+}

@@ -5,7 +5,7 @@ use csfle_core::aws_error::AwsFailureKind;
 use csfle_core::connect::ConnectOptions;
 use csfle_core::credential_profile::ProfileWritten;
 use csfle_core::error::{ErrorReport, RollbackReport};
-use csfle_core::journal::RunState;
+use csfle_core::journal::{PrincipalKind, RunState};
 use csfle_core::keys::KeySummary;
 use csfle_core::model::{
     Identity, KeyChoice, KeychainRef, Outcome, Plan, PlanStep, PlannedKey, Progress, SetupRequest,
@@ -59,6 +59,7 @@ pub fn typescript() -> String {
     declare::<AccessKeyInfo>(&cfg, &mut out);
     declare::<PolicyHealth>(&cfg, &mut out);
     declare::<RunState>(&cfg, &mut out);
+    declare::<PrincipalKind>(&cfg, &mut out);
     declare::<RotateReport>(&cfg, &mut out);
     declare::<TeardownReport>(&cfg, &mut out);
     declare::<RoleRequest>(&cfg, &mut out);

@@ -65,13 +65,23 @@ export type Field = "userName" | "roleName" | "keyAlias" | "keyDescription" | "e
 
 export type AwsFailureKind = "access-denied" | "invalid-credentials" | "expired-credentials" | "throttled" | "unreachable" | "not-found" | "already-exists" | "limit-exceeded" | "other";
 
-export type SetupSummary = { user_name: string, user_arn: string | null, key_arn: string | null, key_aliases: Array<string>, key_state: string | null, key_created_by_app: boolean, policy_name: string | null, policy: PolicyHealth, access_keys: Array<AccessKeyInfo>, keychain_account: string, keychain_present: boolean, journal_state: RunState | null, };
+export type SetupSummary = { kind: PrincipalKind, 
+/**
+ * The IAM user or role name.
+ */
+name: string, principal_arn: string | null, key_arn: string | null, key_aliases: Array<string>, key_state: string | null, key_created_by_app: boolean, policy_name: string | null, policy: PolicyHealth, access_keys: Array<AccessKeyInfo>, 
+/**
+ * Empty for a role: it has no access key to store.
+ */
+keychain_account: string, keychain_present: boolean, journal_state: RunState | null, };
 
 export type AccessKeyInfo = { access_key_id: string, status: string, age_days: number | null, last_used: string | null, in_keychain: boolean, };
 
 export type PolicyHealth = "least-privilege" | "drifted" | "missing";
 
 export type RunState = "in-progress" | "complete" | "rolled-back" | "torn-down";
+
+export type PrincipalKind = "user" | "role";
 
 export type RotateReport = { user_name: string, new_access_key_id: string, old_access_key_id: string, old_key_deleted: boolean, deleted_inactive_key: string | null, message: string, };
 
@@ -103,7 +113,7 @@ export type Trust = { "kind": "service", service: string, } | { "kind": "princip
 
 export type ProfileWritten = { profile: string, config_file: string, backup: string | null, };
 
-export type InterruptedRun = { run_id: string, user_name: string, region: string, 
+export type InterruptedRun = { run_id: string, kind: PrincipalKind, user_name: string, region: string, 
 /**
  * Unix seconds; exact as a JavaScript number until the year 285 million.
  */

@@ -99,8 +99,8 @@ pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
     for setup in &setups {
         println!(
             "{}  ({})",
-            setup.user_name,
-            setup.user_arn.as_deref().unwrap_or("user missing")
+            setup.name,
+            setup.principal_arn.as_deref().unwrap_or("missing in AWS")
         );
         println!(
             "  key:      {} [{}] {}",
@@ -130,6 +130,10 @@ pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
                     ""
                 }
             );
+        }
+        if setup.keychain_account.is_empty() {
+            println!("  role: no access key, nothing in the keychain");
+            continue;
         }
         println!(
             "  keychain: {} / {} ({})",

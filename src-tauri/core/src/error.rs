@@ -40,6 +40,8 @@ pub enum ProvisionError {
     NotFound(String),
     #[error("This app did not create {0}, so it will not change it")]
     NotOurs(String),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("{user} already has two access keys, AWS's limit{detail}")]
     KeyLimit {
         user: String,
@@ -79,6 +81,7 @@ impl ProvisionError {
             ProvisionError::NotFound(_) => "not-found",
             ProvisionError::NotOurs(_) => "not-ours",
             ProvisionError::KeyLimit { .. } => "access-key-limit",
+            ProvisionError::Unsupported(_) => "unsupported",
         }
     }
 
@@ -100,6 +103,7 @@ impl ProvisionError {
             ProvisionError::Config(_) => "Choose another profile name, or check that your AWS config file is writable. It was not changed.".into(),
             ProvisionError::NotFound(_) => "Check the name, the account and the region.".into(),
             ProvisionError::NotOurs(_) => "Only resources tagged created-by=csfle-provisioner are changed by this app. Manage this one in the AWS console.".into(),
+            ProvisionError::Unsupported(_) => "Clean it up instead (nothing it made is kept), then start the setup again.".into(),
             ProvisionError::KeyLimit { inactive: Some(_), .. } => "Delete the inactive key first (the app can do it: choose \"Delete the inactive key\", or pass --delete-inactive-key), then rotate.".into(),
             ProvisionError::KeyLimit { inactive: None, .. } => "Both keys are active and one of them is not the one in the keychain. Find out which application uses it, deactivate it in the AWS console, then rotate again.".into(),
         }

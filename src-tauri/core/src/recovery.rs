@@ -25,6 +25,7 @@ const MAX_KEYS_SCANNED: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct InterruptedRun {
     pub run_id: String,
+    pub kind: crate::journal::PrincipalKind,
     pub user_name: String,
     pub region: String,
     /// Unix seconds; exact as a JavaScript number until the year 285 million.
@@ -50,6 +51,7 @@ pub fn interrupted(journal: &Journal, connection: &Connection) -> Vec<Run> {
 pub fn summary(run: &Run) -> InterruptedRun {
     InterruptedRun {
         run_id: run.id.clone(),
+        kind: run.principal_kind,
         user_name: run.principal_name.clone(),
         region: run.region.clone(),
         started_at: run.started_at,
@@ -113,6 +115,11 @@ async fn inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, P
             }
         }
     }
+    if run.principal_kind == crate::journal::PrincipalKind::Role {
+        for item in role_inventory(connection, run).await? {
+            add(&mut found, item);
+        }
+    }
     if run.new_key_description.is_some() {
         if let Some((key_id, arn)) = key_tagged_with(connection, &run.id).await? {
             if let Some(alias) = &run.key_alias {
@@ -146,6 +153,75 @@ async fn inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, P
         Created::RolePolicy { .. } => 3,
         Created::InstanceProfile { .. } => 4,
     });
+    Ok(found)
+}
+
+/// The role a run made (found by its run tag), its inline policy and its instance profile.
+async fn role_inventory(
+    connection: &Connection,
+    run: &Run,
+) -> Result<Vec<Created>, ProvisionError> {
+    let iam = connection.iam();
+    let role = run.principal_name.as_str();
+    let tagged = match iam.list_role_tags().role_name(role).send().await {
+        Ok(reply) => reply
+            .tags()
+            .iter()
+            .any(|t| t.key() == tags::RUN_KEY && t.value() == run.id),
+        Err(e) if AwsFailure::from_sdk("iam:ListRoleTags", &e).kind == AwsFailureKind::NotFound => {
+            false
+        }
+        Err(e) => return Err(AwsFailure::from_sdk("iam:ListRoleTags", &e).into()),
+    };
+    if !tagged {
+        return Ok(vec![]);
+    }
+    let mut found = vec![Created::Role(role.to_string())];
+    let policies = iam
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
+    if policies.policy_names().contains(&run.policy_name) {
+        found.push(Created::RolePolicy {
+            role: role.to_string(),
+            name: run.policy_name.clone(),
+        });
+    }
+    let profiles = iam
+        .list_instance_profiles_for_role()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:ListInstanceProfilesForRole", &e))?;
+    for profile in profiles.instance_profiles() {
+        found.push(Created::InstanceProfile {
+            name: profile.instance_profile_name().to_string(),
+            role: Some(role.to_string()),
+        });
+    }
+    // A profile made but not yet holding the role: same name as the role, and this run's tag.
+    if let Ok(reply) = iam
+        .get_instance_profile()
+        .instance_profile_name(role)
+        .send()
+        .await
+    {
+        if let Some(profile) = reply.instance_profile() {
+            let runs = profile
+                .tags()
+                .iter()
+                .any(|t| t.key() == tags::RUN_KEY && t.value() == run.id);
+            let holds_role = profile.roles().iter().any(|r| r.role_name() == role);
+            if runs && !holds_role {
+                found.push(Created::InstanceProfile {
+                    name: role.to_string(),
+                    role: None,
+                });
+            }
+        }
+    }
     Ok(found)
 }
 
@@ -215,6 +291,14 @@ pub async fn resume(
     run: &Run,
     sink: &dyn ProgressSink,
 ) -> Result<Outcome, ApplyFailure> {
+    if run.principal_kind == crate::journal::PrincipalKind::Role {
+        return Err(ApplyFailure {
+            error: ProvisionError::Unsupported(
+                "Resuming an interrupted role setup is not supported".into(),
+            ),
+            rollback: RollbackReport::default(),
+        });
+    }
     let fail = |error: ProvisionError| ApplyFailure {
         error,
         rollback: RollbackReport::default(),

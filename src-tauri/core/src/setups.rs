@@ -4,7 +4,7 @@
 use crate::aws_error::AwsFailure;
 use crate::connect::Connection;
 use crate::error::ProvisionError;
-use crate::journal::{Journal, RunState};
+use crate::journal::{Journal, PrincipalKind, RunState};
 use crate::keychain::{self, Vault};
 use crate::{policy, tags};
 use futures_util::StreamExt;
@@ -35,8 +35,10 @@ pub struct AccessKeyInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct SetupSummary {
-    pub user_name: String,
-    pub user_arn: Option<String>,
+    pub kind: PrincipalKind,
+    /// The IAM user or role name.
+    pub name: String,
+    pub principal_arn: Option<String>,
     pub key_arn: Option<String>,
     pub key_aliases: Vec<String>,
     pub key_state: Option<String>,
@@ -44,6 +46,7 @@ pub struct SetupSummary {
     pub policy_name: Option<String>,
     pub policy: PolicyHealth,
     pub access_keys: Vec<AccessKeyInfo>,
+    /// Empty for a role: it has no access key to store.
     pub keychain_account: String,
     pub keychain_present: bool,
     pub journal_state: Option<RunState>,
@@ -64,16 +67,30 @@ pub async fn list(
                 && r.state != RunState::TornDown
         })
         .collect();
-    let mut names: BTreeSet<String> = runs.iter().map(|r| r.principal_name.clone()).collect();
-    names.extend(tagged_users(connection).await?);
-    let mut setups = Vec::new();
-    for name in names {
-        let journal_state = runs
-            .iter()
+    let named = |kind: PrincipalKind| -> BTreeSet<String> {
+        runs.iter()
+            .filter(|r| r.principal_kind == kind)
+            .map(|r| r.principal_name.clone())
+            .collect()
+    };
+    let mut users = named(PrincipalKind::User);
+    users.extend(tagged_users(connection).await?);
+    let mut roles = named(PrincipalKind::Role);
+    roles.extend(tagged_roles(connection).await?);
+    let state_of = |kind: PrincipalKind, name: &str| {
+        runs.iter()
             .rev()
-            .find(|r| r.principal_name == name)
-            .map(|r| r.state);
-        setups.push(describe(connection, Arc::clone(&vault), &name, journal_state).await?);
+            .find(|r| r.principal_kind == kind && r.principal_name == name)
+            .map(|r| r.state)
+    };
+    let mut setups = Vec::new();
+    for name in users {
+        let state = state_of(PrincipalKind::User, &name);
+        setups.push(describe(connection, Arc::clone(&vault), &name, state).await?);
+    }
+    for name in roles {
+        let state = state_of(PrincipalKind::Role, &name);
+        setups.push(describe_role(connection, &name, state).await);
     }
     Ok(setups)
 }
@@ -103,6 +120,102 @@ async fn tagged_users(connection: &Connection) -> Result<Vec<String>, ProvisionE
     Ok(checked.into_iter().flatten().collect())
 }
 
+async fn tagged_roles(connection: &Connection) -> Result<Vec<String>, ProvisionError> {
+    let iam = connection.iam();
+    let mut roles = Vec::new();
+    let mut pages = iam.list_roles().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRoles", &e))?;
+        roles.extend(page.roles().iter().map(|r| r.role_name().to_string()));
+        if roles.len() >= MAX_USERS_SCANNED {
+            roles.truncate(MAX_USERS_SCANNED);
+            break;
+        }
+    }
+    let checked: Vec<Option<String>> = futures_util::stream::iter(roles.into_iter().map(|role| {
+        let iam = iam.clone();
+        async move {
+            let reply = iam.list_role_tags().role_name(&role).send().await.ok()?;
+            tags::iam_is_ours(reply.tags()).then_some(role)
+        }
+    }))
+    .buffered(10)
+    .collect()
+    .await;
+    Ok(checked.into_iter().flatten().collect())
+}
+
+fn empty(
+    kind: PrincipalKind,
+    name: &str,
+    keychain_account: String,
+    journal_state: Option<RunState>,
+) -> SetupSummary {
+    SetupSummary {
+        kind,
+        name: name.to_string(),
+        principal_arn: None,
+        key_arn: None,
+        key_aliases: vec![],
+        key_state: None,
+        key_created_by_app: false,
+        policy_name: None,
+        policy: PolicyHealth::Missing,
+        access_keys: vec![],
+        keychain_account,
+        keychain_present: false,
+        journal_state,
+    }
+}
+
+/// Judges an inline policy document against the least-privilege one for the key it names.
+fn judge_policy(summary: &mut SetupSummary, name: &str, encoded: &str) -> bool {
+    let Some(document) = policy::decode_document(encoded) else {
+        return false;
+    };
+    let key_arn = summary
+        .key_arn
+        .clone()
+        .or_else(|| policy::single_resource(&document));
+    summary.policy_name = Some(name.to_string());
+    summary.policy = match &key_arn {
+        Some(arn) if policy::is_least_privilege(&document, arn) => PolicyHealth::LeastPrivilege,
+        _ => PolicyHealth::Drifted,
+    };
+    summary.key_arn = key_arn;
+    true
+}
+
+async fn describe_role(
+    connection: &Connection,
+    role: &str,
+    journal_state: Option<RunState>,
+) -> SetupSummary {
+    let iam = connection.iam();
+    let mut summary = empty(PrincipalKind::Role, role, String::new(), journal_state);
+    let Ok(found) = iam.get_role().role_name(role).send().await else {
+        return summary;
+    };
+    summary.principal_arn = found.role().map(|r| r.arn().to_string());
+    if let Ok(policies) = iam.list_role_policies().role_name(role).send().await {
+        for name in policies.policy_names() {
+            if let Ok(reply) = iam
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send()
+                .await
+            {
+                if judge_policy(&mut summary, name, reply.policy_document()) {
+                    break;
+                }
+            }
+        }
+    }
+    describe_key(connection, &mut summary).await;
+    summary
+}
+
 async fn describe(
     connection: &Connection,
     vault: Arc<dyn Vault>,
@@ -119,50 +232,27 @@ async fn describe(
     })
     .await
     .ok();
-    let mut summary = SetupSummary {
-        user_name: user.to_string(),
-        user_arn: None,
-        key_arn: stored_key.as_ref().map(|(_, arn)| arn.clone()),
-        key_aliases: vec![],
-        key_state: None,
-        key_created_by_app: false,
-        policy_name: None,
-        policy: PolicyHealth::Missing,
-        access_keys: vec![],
-        keychain_account: account,
-        keychain_present: stored_key.is_some(),
-        journal_state,
-    };
+    let mut summary = empty(PrincipalKind::User, user, account, journal_state);
+    summary.key_arn = stored_key.as_ref().map(|(_, arn)| arn.clone());
+    summary.keychain_present = stored_key.is_some();
     let Ok(found) = iam.get_user().user_name(user).send().await else {
         return Ok(summary);
     };
-    summary.user_arn = found.user().map(|u| u.arn().to_string());
+    summary.principal_arn = found.user().map(|u| u.arn().to_string());
 
     if let Ok(policies) = iam.list_user_policies().user_name(user).send().await {
         for name in policies.policy_names() {
-            let Ok(reply) = iam
+            if let Ok(reply) = iam
                 .get_user_policy()
                 .user_name(user)
                 .policy_name(name)
                 .send()
                 .await
-            else {
-                continue;
-            };
-            let Some(document) = policy::decode_document(reply.policy_document()) else {
-                continue;
-            };
-            let resource = policy::single_resource(&document);
-            let key_arn = summary.key_arn.clone().or(resource);
-            summary.policy_name = Some(name.clone());
-            summary.policy = match &key_arn {
-                Some(arn) if policy::is_least_privilege(&document, arn) => {
-                    PolicyHealth::LeastPrivilege
+            {
+                if judge_policy(&mut summary, name, reply.policy_document()) {
+                    break;
                 }
-                _ => PolicyHealth::Drifted,
-            };
-            summary.key_arn = key_arn;
-            break;
+            }
         }
     }
     let in_keychain = stored_key.as_ref().map(|(id, _)| id.clone());
@@ -195,27 +285,33 @@ async fn describe(
             });
         }
     }
-    if let Some(arn) = &summary.key_arn {
-        let kms = connection.kms();
-        if let Ok(described) = kms.describe_key().key_id(arn).send().await {
-            summary.key_state = described
-                .key_metadata()
-                .and_then(|m| m.key_state())
-                .map(|s| s.as_str().to_string());
-        } else {
-            summary.key_state = Some("Missing".into());
-        }
-        summary.key_created_by_app = crate::ownership::key_is_ours(connection, arn)
-            .await
-            .unwrap_or(false);
-        let key_id = arn.rsplit('/').next().unwrap_or(arn);
-        if let Ok(aliases) = kms.list_aliases().key_id(key_id).send().await {
-            summary.key_aliases = aliases
-                .aliases()
-                .iter()
-                .filter_map(|a| a.alias_name().map(str::to_string))
-                .collect();
-        }
-    }
+    describe_key(connection, &mut summary).await;
     Ok(summary)
+}
+
+/// The key's state, aliases and whether this app made it.
+async fn describe_key(connection: &Connection, summary: &mut SetupSummary) {
+    let Some(arn) = summary.key_arn.clone() else {
+        return;
+    };
+    let kms = connection.kms();
+    if let Ok(described) = kms.describe_key().key_id(&arn).send().await {
+        summary.key_state = described
+            .key_metadata()
+            .and_then(|m| m.key_state())
+            .map(|s| s.as_str().to_string());
+    } else {
+        summary.key_state = Some("Missing".into());
+    }
+    summary.key_created_by_app = crate::ownership::key_is_ours(connection, &arn)
+        .await
+        .unwrap_or(false);
+    let key_id = arn.rsplit('/').next().unwrap_or(&arn);
+    if let Ok(aliases) = kms.list_aliases().key_id(key_id).send().await {
+        summary.key_aliases = aliases
+            .aliases()
+            .iter()
+            .filter_map(|a| a.alias_name().map(str::to_string))
+            .collect();
+    }
 }

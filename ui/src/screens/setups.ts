@@ -10,12 +10,12 @@ function result(area: HTMLElement, text: string, ok = true): void {
 }
 
 function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: () => void): HTMLElement {
-  const confirmation = h("input", { id: `confirm-${setup.user_name}`, type: "text", autocomplete: "off", spellcheck: "false" });
-  const days = h("select", { id: `days-${setup.user_name}` }, ...[7, 14, 30].map((d) => h("option", { value: String(d), selected: d === 30 }, `${d} days`)));
+  const confirmation = h("input", { id: `confirm-${setup.name}`, type: "text", autocomplete: "off", spellcheck: "false" });
+  const days = h("select", { id: `days-${setup.name}` }, ...[7, 14, 30].map((d) => h("option", { value: String(d), selected: d === 30 }, `${d} days`)));
   const go: HTMLButtonElement = button("Tear down", () => {
     void whileBusy(go, "Tearing down…", async () => {
       try {
-        const report = await ctx.api.teardown(setup.user_name, false, Number(days.value), confirmation.value);
+        const report = await ctx.api.teardown(setup.name, setup.kind === "role", Number(days.value), confirmation.value);
         area.replaceChildren(
           h(
             "section",
@@ -30,15 +30,21 @@ function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, rel
         area.replaceChildren(errorPanel(reportOf(error)));
       }
     });
-  }, "danger", `teardown-go-${setup.user_name}`);
+  }, "danger", `teardown-go-${setup.name}`);
   go.disabled = true;
-  confirmation.addEventListener("input", () => (go.disabled = confirmation.value.trim() !== setup.user_name));
+  confirmation.addEventListener("input", () => (go.disabled = confirmation.value.trim() !== setup.name));
   return h(
     "section",
-    { class: "panel panel-error", id: `teardown-${setup.user_name}` },
-    h("h3", {}, `Tear down ${setup.user_name}?`),
-    h("p", {}, "This deletes the access keys (applications using them stop working), the keychain item, the policy and the user. A key this app created is scheduled for deletion after the waiting period; a key it did not create is kept."),
-    field(`Type ${setup.user_name} to confirm`, confirmation).wrapper,
+    { class: "panel panel-error", id: `teardown-${setup.name}` },
+    h("h3", {}, `Tear down ${setup.name}?`),
+    h(
+      "p",
+      {},
+      setup.kind === "role"
+        ? "This deletes the role's policy, its instance profile and the role (applications using it lose access). A key this app created is scheduled for deletion after the waiting period; a key it did not create is kept."
+        : "This deletes the access keys (applications using them stop working), the keychain item, the policy and the user. A key this app created is scheduled for deletion after the waiting period; a key it did not create is kept.",
+    ),
+    field(`Type ${setup.name} to confirm`, confirmation).wrapper,
     field("Waiting period before the key is deleted", days).wrapper,
     actions(go),
   );
@@ -46,7 +52,7 @@ function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, rel
 
 function setupCard(ctx: Context, setup: SetupSummary, reload: () => void): HTMLElement {
   const area = h("div", { "aria-live": "polite" });
-  const name = setup.user_name;
+  const name = setup.name;
   const verify: HTMLButtonElement = button("Verify", () => {
     void whileBusy(verify, "Verifying…", async () => {
       try {
@@ -73,6 +79,7 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: () => void): HTMLE
   };
   const rotateButton: HTMLButtonElement = button("Rotate access key", () => rotate(false), "secondary", `rotate-${name}`);
   const teardown = button("Tear down…", () => area.replaceChildren(teardownPanel(ctx, setup, area, reload)), "secondary", `teardown-${name}-open`);
+  const isRole = setup.kind === "role";
   const keys = setup.access_keys.map((key) =>
     h(
       "li",
@@ -87,18 +94,22 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: () => void): HTMLE
     h(
       "dl",
       { class: "facts" },
-      h("dt", {}, "User"),
-      h("dd", { class: "mono" }, setup.user_arn ?? "missing in AWS"),
+      h("dt", {}, isRole ? "Role" : "User"),
+      h("dd", { class: "mono" }, setup.principal_arn ?? "missing in AWS"),
       h("dt", {}, "Key"),
       h("dd", { class: "mono" }, `${setup.key_aliases.join(", ") || setup.key_arn || "unknown"} · ${setup.key_state ?? "?"}${setup.key_created_by_app ? "" : " · not created by this app"}`),
       h("dt", {}, "Policy"),
       h("dd", { class: `policy-${setup.policy}` }, `${setup.policy_name ?? "-"}: ${POLICY_LABEL[setup.policy]}`),
-      h("dt", {}, "Access keys"),
-      h("dd", {}, keys.length ? h("ul", { class: "plain" }, ...keys) : "none"),
-      h("dt", {}, "Keychain"),
-      h("dd", {}, setup.keychain_present ? "✓ Present" : "⚠ Missing: rotate to store a fresh key"),
+      ...(isRole
+        ? [h("dt", {}, "Credentials"), h("dd", {}, "Temporary, from the role: nothing to store or rotate")]
+        : [
+            h("dt", {}, "Access keys"),
+            h("dd", {}, keys.length ? h("ul", { class: "plain" }, ...keys) : "none"),
+            h("dt", {}, "Keychain"),
+            h("dd", {}, setup.keychain_present ? "✓ Present" : "⚠ Missing: rotate to store a fresh key"),
+          ]),
     ),
-    actions(verify, rotateButton, teardown),
+    isRole ? actions(teardown) : actions(verify, rotateButton, teardown),
     area,
   );
 }
@@ -123,7 +134,7 @@ function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: () => vo
           }
         });
       }, "secondary", `clean-up-${run.user_name}`);
-      const resume = button("Resume", () => {
+      const resume: HTMLButtonElement = button("Resume", () => {
         ctx.wizard.job = { kind: "resume", runId: run.run_id };
         ctx.go("apply");
       }, "primary", `resume-${run.user_name}`);
@@ -131,7 +142,7 @@ function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: () => vo
         "div",
         { class: "interrupted-run" },
         h("p", {}, h("strong", {}, run.user_name), ` (started ${new Date(run.started_at * 1000).toLocaleString()}) had made: ${run.created.join("; ") || "nothing yet"}`),
-        actions(resume, cleanUp),
+        run.kind === "role" ? actions(cleanUp) : actions(resume, cleanUp),
         area,
       );
     }),
