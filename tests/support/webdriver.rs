@@ -188,14 +188,16 @@ impl Session {
     }
 
     pub fn click(&self, css: &str) {
-        let element = self.find(css);
-        self.until(&format!("{css} to be enabled"), || {
+        // Found afresh on every poll: the page may re-render and replace the element meanwhile.
+        let element = self.until(&format!("{css} to be enabled"), || {
+            let element = self.try_find(css)?;
             self.execute(
                 "return !arguments[0].disabled;",
                 json!([{ELEMENT: element}]),
             )
             .as_bool()
             .filter(|enabled| *enabled)
+            .map(|_| element)
         });
         self.post(&format!("/element/{element}/click"), json!({}));
     }

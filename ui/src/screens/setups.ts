@@ -9,7 +9,7 @@ function result(area: HTMLElement, text: string, ok = true): void {
   area.replaceChildren(h("p", { class: ok ? "panel panel-ok" : "panel panel-note" }, text));
 }
 
-function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: () => void): HTMLElement {
+function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload): HTMLElement {
   const confirmation = h("input", { id: `confirm-${setup.name}`, type: "text", autocomplete: "off", spellcheck: "false" });
   const days = h("select", { id: `days-${setup.name}` }, ...[7, 14, 30].map((d) => h("option", { value: String(d), selected: d === 30 }, `${d} days`)));
   const go: HTMLButtonElement = button("Tear down", () => {
@@ -23,7 +23,7 @@ function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, rel
             h("h3", {}, report.failed.length ? "Torn down, with problems" : "Torn down"),
             h("ul", {}, ...report.removed.map((line) => h("li", {}, `Removed ${line}`)), ...report.kept.map((line) => h("li", {}, `Kept ${line}`)), ...report.failed.map((line) => h("li", {}, `Could not remove ${line}`))),
             h("p", {}, report.key_deletion_date ? `KMS deletes the key on ${report.key_deletion_date}. Until then you can cancel the deletion in the AWS console (KMS → Customer managed keys → Cancel key deletion).` : ""),
-            button("Reload setups", reload),
+            button("Reload setups", () => reload()),
           ),
         );
       } catch (error) {
@@ -50,8 +50,12 @@ function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, rel
   );
 }
 
-function setupCard(ctx: Context, setup: SetupSummary, reload: () => void): HTMLElement {
+/** Reloads the list; `note` is shown on that setup's fresh card, so the result stays visible. */
+type Reload = (note?: { name: string; text: string }) => void;
+
+function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: string): HTMLElement {
   const area = h("div", { "aria-live": "polite" });
+  if (note) result(area, note);
   const name = setup.name;
   const verify: HTMLButtonElement = button("Verify", () => {
     void whileBusy(verify, "Verifying…", async () => {
@@ -66,8 +70,7 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: () => void): HTMLE
     void whileBusy(rotateButton, "Rotating…", async () => {
       try {
         const report = await ctx.api.rotate(name, deleteInactive);
-        result(area, `✓ ${report.message}`);
-        reload();
+        reload({ name, text: `✓ ${report.message}` });
       } catch (error) {
         const report = reportOf(error);
         area.replaceChildren(errorPanel(report));
@@ -114,7 +117,7 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: () => void): HTMLE
   );
 }
 
-function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: () => void): HTMLElement | null {
+function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: Reload): HTMLElement | null {
   if (runs.length === 0) return null;
   return h(
     "section",
@@ -151,13 +154,13 @@ function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: () => vo
 
 export function setupsScreen(ctx: Context): HTMLElement {
   const list = h("div", { id: "setups", "aria-live": "polite" }, h("p", {}, "Loading setups…"));
-  const load = async () => {
+  const load = async (note?: { name: string; text: string }) => {
     try {
       const [runs, setups] = await Promise.all([ctx.api.interruptedRuns(), ctx.api.listSetups()]);
-      const reload = () => void load();
+      const reload: Reload = (next) => void load(next);
       list.replaceChildren(
         ...[interruptedPanel(ctx, runs, reload)].filter((x): x is HTMLElement => x !== null),
-        ...(setups.length ? setups.map((s) => setupCard(ctx, s, reload)) : [h("p", { class: "empty" }, "No setups made by this app in this account and region yet.")]),
+        ...(setups.length ? setups.map((s) => setupCard(ctx, s, reload, note?.name === s.name ? note.text : undefined)) : [h("p", { class: "empty" }, "No setups made by this app in this account and region yet.")]),
       );
     } catch (error) {
       list.replaceChildren(errorPanel(reportOf(error)));
