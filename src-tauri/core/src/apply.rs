@@ -138,29 +138,15 @@ pub async fn apply_resuming(
 }
 
 fn new_run(run_id: &str, connection: &Connection, plan: &Plan) -> Run {
-    let (key_arn, key_alias, new_key_description) = match &plan.key {
-        PlannedKey::New { alias, description } => {
-            (None, Some(alias.clone()), Some(description.clone()))
-        }
-        PlannedKey::Existing { arn, alias } => (Some(arn.clone()), alias.clone(), None),
-    };
-    Run {
-        id: run_id.to_string(),
-        account_id: connection.account_id().to_string(),
-        region: connection.region().to_string(),
-        endpoint: connection.identity.endpoint_override.clone(),
-        principal_kind: PrincipalKind::User,
-        principal_name: plan.user_name.clone(),
-        policy_name: plan.policy_name.clone(),
-        key_arn,
-        key_alias,
-        keychain_account: Some(plan.keychain.account.clone()),
-        state: RunState::InProgress,
-        started_at: journal::now(),
-        created: vec![],
-        aws_profiles: vec![],
-        new_key_description,
-    }
+    Run::started(
+        run_id,
+        connection,
+        PrincipalKind::User,
+        &plan.user_name,
+        &plan.policy_name,
+        &plan.key,
+        Some(plan.keychain.account.clone()),
+    )
 }
 
 /// Everything one run works with; only the ledger changes as it goes.

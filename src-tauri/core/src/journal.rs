@@ -48,6 +48,44 @@ pub struct Run {
     pub new_key_description: Option<String>,
 }
 
+impl Run {
+    /// A run about to make its first change.
+    pub fn started(
+        id: &str,
+        connection: &crate::connect::Connection,
+        principal_kind: PrincipalKind,
+        principal_name: &str,
+        policy_name: &str,
+        key: &crate::model::PlannedKey,
+        keychain_account: Option<String>,
+    ) -> Run {
+        use crate::model::PlannedKey;
+        let (key_arn, key_alias, new_key_description) = match key {
+            PlannedKey::New { alias, description } => {
+                (None, Some(alias.clone()), Some(description.clone()))
+            }
+            PlannedKey::Existing { arn, alias } => (Some(arn.clone()), alias.clone(), None),
+        };
+        Run {
+            id: id.to_string(),
+            account_id: connection.account_id().to_string(),
+            region: connection.region().to_string(),
+            endpoint: connection.identity.endpoint_override.clone(),
+            principal_kind,
+            principal_name: principal_name.to_string(),
+            policy_name: policy_name.to_string(),
+            key_arn,
+            key_alias,
+            keychain_account,
+            state: RunState::InProgress,
+            started_at: now(),
+            created: vec![],
+            aws_profiles: vec![],
+            new_key_description,
+        }
+    }
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Contents {
     version: u32,

@@ -217,6 +217,29 @@ pub fn unsuitability(
     None
 }
 
+/// The plan lines for a new key (none for an existing one): shared by user and role setups.
+pub(crate) fn key_steps(key: &PlannedKey, region: &str) -> Vec<PlanStep> {
+    let PlannedKey::New { alias, .. } = key else {
+        return vec![];
+    };
+    vec![
+        PlanStep {
+            id: StepId::CreateKey,
+            action: "kms:CreateKey".into(),
+            target: format!("new key in {region}"),
+            summary:
+                "Create a symmetric encryption key (SYMMETRIC_DEFAULT), tagged as made by this app."
+                    .into(),
+        },
+        PlanStep {
+            id: StepId::CreateAlias,
+            action: "kms:CreateAlias".into(),
+            target: alias.clone(),
+            summary: format!("Give the key the name {alias}."),
+        },
+    ]
+}
+
 pub(crate) fn build_plan(
     connection: &Connection,
     valid: ValidRequest,
@@ -237,22 +260,7 @@ pub(crate) fn build_plan(
         target,
         summary,
     };
-    let mut steps = Vec::new();
-    if let PlannedKey::New { alias, .. } = &key {
-        steps.push(step(
-            StepId::CreateKey,
-            "kms:CreateKey",
-            format!("new key in {region}"),
-            "Create a symmetric encryption key (SYMMETRIC_DEFAULT), tagged as made by this app."
-                .into(),
-        ));
-        steps.push(step(
-            StepId::CreateAlias,
-            "kms:CreateAlias",
-            alias.clone(),
-            format!("Give the key the name {alias}."),
-        ));
-    }
+    let mut steps = key_steps(&key, &region);
     steps.push(step(
         StepId::CreateUser,
         "iam:CreateUser",

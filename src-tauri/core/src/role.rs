@@ -186,28 +186,13 @@ pub async fn plan_role(
         ),
     };
     let instance_profile = trust.is_ec2().then(|| role_name.clone());
-    let mut steps = Vec::new();
+    let mut steps = plan::key_steps(&key, connection.region());
     let step = |id, action: &str, target: String, summary: String| PlanStep {
         id,
         action: action.into(),
         target,
         summary,
     };
-    if let PlannedKey::New { alias, .. } = &key {
-        steps.push(step(
-            StepId::CreateKey,
-            "kms:CreateKey",
-            format!("new key in {}", connection.region()),
-            "Create a symmetric encryption key (SYMMETRIC_DEFAULT), tagged as made by this app."
-                .into(),
-        ));
-        steps.push(step(
-            StepId::CreateAlias,
-            "kms:CreateAlias",
-            alias.clone(),
-            format!("Give the key the name {alias}."),
-        ));
-    }
     steps.push(step(
         StepId::CreateRole,
         "iam:CreateRole",
@@ -297,29 +282,15 @@ pub async fn apply_role(
     let run_id = format!("{}-{}", journal::now(), plan.role_name);
     let mut ledger = match &options.journal {
         Some(journal) => {
-            let (key_arn, key_alias, new_key_description) = match &plan.key {
-                PlannedKey::New { alias, description } => {
-                    (None, Some(alias.clone()), Some(description.clone()))
-                }
-                PlannedKey::Existing { arn, alias } => (Some(arn.clone()), alias.clone(), None),
-            };
-            let run = Run {
-                id: run_id.clone(),
-                account_id: connection.account_id().into(),
-                region: connection.region().into(),
-                endpoint: connection.identity.endpoint_override.clone(),
-                principal_kind: PrincipalKind::Role,
-                principal_name: plan.role_name.clone(),
-                policy_name: plan.policy_name.clone(),
-                key_arn,
-                key_alias,
-                keychain_account: None,
-                state: RunState::InProgress,
-                started_at: journal::now(),
-                created: vec![],
-                aws_profiles: vec![],
-                new_key_description,
-            };
+            let run = Run::started(
+                &run_id,
+                connection,
+                PrincipalKind::Role,
+                &plan.role_name,
+                &plan.policy_name,
+                &plan.key,
+                None,
+            );
             if let Err(e) = journal.start(run) {
                 return Err(ApplyFailure {
                     error: ProvisionError::Journal(e.to_string()),
