@@ -45,3 +45,22 @@ pub async fn key_is_ours(connection: &Connection, key: &str) -> Result<bool, Pro
         .map_err(|e| AwsFailure::from_sdk("kms:ListResourceTags", &e))?;
     Ok(tags::kms_is_ours(reply.tags()))
 }
+
+/// The ids of every access key of `user`, active or not.
+pub async fn access_key_ids(
+    connection: &Connection,
+    user: &str,
+) -> Result<Vec<String>, ProvisionError> {
+    let keys = connection
+        .iam()
+        .list_access_keys()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
+    Ok(keys
+        .access_key_metadata()
+        .iter()
+        .filter_map(|k| k.access_key_id().map(str::to_string))
+        .collect())
+}

@@ -97,22 +97,14 @@ async fn inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, P
                 },
             );
         }
-        let keys = iam
-            .list_access_keys()
-            .user_name(user)
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
-        for key in keys.access_key_metadata() {
-            if let Some(id) = key.access_key_id() {
-                add(
-                    &mut found,
-                    Created::AccessKey {
-                        user: user.to_string(),
-                        id: id.to_string(),
-                    },
-                );
-            }
+        for id in crate::ownership::access_key_ids(connection, user).await? {
+            add(
+                &mut found,
+                Created::AccessKey {
+                    user: user.to_string(),
+                    id,
+                },
+            );
         }
     }
     if run.principal_kind == crate::journal::PrincipalKind::Role {

@@ -135,20 +135,13 @@ async fn remove_user(
     report: &mut TeardownReport,
 ) -> Result<Option<String>, ProvisionError> {
     let iam = connection.iam();
-    let keys = iam
-        .list_access_keys()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
-    for key in keys.access_key_metadata() {
-        let id = key.access_key_id().unwrap_or_default();
+    for id in ownership::access_key_ids(connection, user).await? {
         report.record(
-            format!("access key {}", crate::mask_access_key_id(id)),
+            format!("access key {}", crate::mask_access_key_id(&id)),
             "iam:DeleteAccessKey",
             iam.delete_access_key()
                 .user_name(user)
-                .access_key_id(id)
+                .access_key_id(&id)
                 .send()
                 .await,
         );
