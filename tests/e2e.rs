@@ -42,23 +42,13 @@ fn create_new_key_flow() {
     let mut flow = Flow::open("new-key", sandbox);
     flow.connect();
     flow.window.type_into("#alias", "alias/e2e-orders");
-    flow.window.until("the alias check", || {
-        flow.window
-            .text("#alias-status")
-            .contains("Available")
-            .then_some(())
-    });
+    flow.wait_text("#alias-status", "Available");
     flow.shot("master-key-new");
     flow.window.click("#key-continue");
     flow.service_account("orders-service");
     flow.review_and_apply();
     flow.window.wait_for_screen("apply");
-    flow.window.until("verification waiting for IAM", || {
-        flow.window
-            .text("[data-step=verify]")
-            .contains("Waiting for AWS to activate")
-            .then_some(())
-    });
+    flow.wait_text("[data-step=verify]", "Waiting for AWS to activate");
     let keychain_row = flow.window.text("[data-step=store-in-keychain]");
     assert!(keychain_row.contains("Done"), "{keychain_row}");
     flow.shot("apply-progress");
@@ -126,19 +116,11 @@ fn failure_mid_way_shows_the_rollback() {
     sandbox.emulator.add_fault(json!({"action": "PutUserPolicy", "status": 403, "code": "AccessDenied", "message": "User is not authorized to perform iam:PutUserPolicy"}));
     let mut flow = Flow::open("failure", sandbox);
     flow.connect();
-    flow.window.until("the alias check", || {
-        flow.window
-            .text("#alias-status")
-            .contains("Available")
-            .then_some(())
-    });
+    flow.wait_text("#alias-status", "Available");
     flow.window.click("#key-continue");
     flow.service_account("payments-service");
     flow.review_and_apply();
-    let alert = flow.window.until("the error panel", || {
-        let text = flow.window.page_text();
-        text.contains("Something went wrong").then_some(text)
-    });
+    let alert = flow.error_panel();
     assert!(alert.contains("iam:PutUserPolicy was denied"), "{alert}");
     assert!(
         alert.contains("What to do: Your AWS identity lacks the permission iam:PutUserPolicy"),
@@ -186,12 +168,7 @@ fn keyboard_alone_reaches_the_review() {
     flow.shot("keyboard-focus");
     flow.window.keys(ENTER);
     flow.window.wait_for_screen("key");
-    flow.window.until("the alias check", || {
-        flow.window
-            .text("#alias-status")
-            .contains("Available")
-            .then_some(())
-    });
+    flow.wait_text("#alias-status", "Available");
     flow.window.execute(
         "document.getElementById('key-continue').focus();",
         json!([]),
@@ -209,28 +186,16 @@ fn cancel_stops_and_rolls_back() {
         .add_fault(json!({"action": "CreateAccessKey", "kind": "delay", "seconds": 3}));
     let mut flow = Flow::open("cancel", sandbox);
     flow.connect();
-    flow.window.until("the alias check", || {
-        flow.window
-            .text("#alias-status")
-            .contains("Available")
-            .then_some(())
-    });
+    flow.wait_text("#alias-status", "Available");
     flow.window.click("#key-continue");
     flow.service_account("cancelled-app");
     flow.review_and_apply();
-    flow.window.until("the access key step to run", || {
-        flow.window
-            .text("[data-step=create-access-key]")
-            .contains("Running")
-            .then_some(())
-    });
+    flow.wait_text("[data-step=create-access-key]", "Running");
     flow.window.click("#apply-cancel");
-    flow.window.until("the cancellation", || {
-        flow.window
-            .text("#apply-status")
-            .contains("Cancelled. Everything made so far was removed.")
-            .then_some(())
-    });
+    flow.wait_text(
+        "#apply-status",
+        "Cancelled. Everything made so far was removed.",
+    );
     flow.shot("cancelled");
     flow.sandbox.aws().assert_nothing_left(&[]);
     assert_eq!(flow.sandbox.keyring.count(SERVICE), 0);
@@ -243,19 +208,11 @@ fn a_locked_keychain_is_explained_in_the_window() {
         Sandbox::with_keyring(support::keyring::KeyringState::Locked),
     );
     flow.connect();
-    flow.window.until("the alias check", || {
-        flow.window
-            .text("#alias-status")
-            .contains("Available")
-            .then_some(())
-    });
+    flow.wait_text("#alias-status", "Available");
     flow.window.click("#key-continue");
     flow.service_account("locked-app");
     flow.review_and_apply();
-    let alert = flow.window.until("the error panel", || {
-        let text = flow.window.page_text();
-        text.contains("Something went wrong").then_some(text)
-    });
+    let alert = flow.error_panel();
     assert!(alert.contains("The keychain is locked"), "{alert}");
     assert!(alert.contains("Unlock your keyring"), "{alert}");
     assert!(

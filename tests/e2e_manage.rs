@@ -10,18 +10,12 @@ use support::flow::{Flow, SERVICE};
 use support::sandbox::ADMIN_ACCESS_KEY;
 use support::Sandbox;
 
-fn text_contains(flow: &Flow, css: &str, needle: &str) {
-    flow.window.until(&format!("{css} to say {needle:?}"), || {
-        flow.window.text(css).contains(needle).then_some(())
-    });
-}
-
 #[test]
 fn role_flow() {
     let mut flow = Flow::open("role", Sandbox::start());
     flow.connect();
     flow.window.type_into("#alias", "alias/e2e-role-key");
-    text_contains(&flow, "#alias-status", "Available");
+    flow.wait_text("#alias-status", "Available");
     flow.window.click("#key-continue");
     flow.window.wait_for_screen("account");
     flow.window.click("#principal-role");
@@ -84,14 +78,14 @@ fn setups_view_verifies_rotates_and_tears_down() {
     flow.window.click("#connect-setups");
     flow.window.wait_for_screen("setups");
     let card = "[data-setup=inventory-app]";
-    text_contains(&flow, card, "Least privilege");
+    flow.wait_text(card, "Least privilege");
     assert!(flow.window.text(card).contains("in keychain"));
     flow.window.click("#verify-inventory-app");
-    text_contains(&flow, card, "encrypted and decrypted");
+    flow.wait_text(card, "encrypted and decrypted");
     flow.shot("setups-verified");
 
     flow.window.click("#rotate-inventory-app");
-    text_contains(&flow, card, "The keychain now holds the new access key");
+    flow.wait_text(card, "The keychain now holds the new access key");
     let after: serde_json::Value = serde_json::from_str(
         &flow
             .sandbox
@@ -126,7 +120,7 @@ fn setups_view_verifies_rotates_and_tears_down() {
         .type_into("#confirm-inventory-app", "inventory-app");
     flow.shot("teardown-confirm");
     flow.window.click(go);
-    text_contains(&flow, "#teardown-result", "Torn down");
+    flow.wait_text("#teardown-result", "Torn down");
     assert!(flow
         .window
         .text("#teardown-result")
@@ -141,14 +135,14 @@ fn setups_view_verifies_rotates_and_tears_down() {
 fn an_aws_profile_is_added_from_the_done_screen() {
     let mut flow = Flow::open("profile", Sandbox::start());
     flow.connect();
-    text_contains(&flow, "#alias-status", "Available");
+    flow.wait_text("#alias-status", "Available");
     flow.window.click("#key-continue");
     flow.service_account("search-app");
     flow.review_and_apply();
     flow.window.wait_for_screen("done");
     flow.window.type_into("#profile-name", "csfle-search");
     flow.window.click("#done-add-profile");
-    text_contains(&flow, "#profile-result", "Profile csfle-search added");
+    flow.wait_text("#profile-result", "Profile csfle-search added");
     flow.shot("profile-added");
     let config = std::fs::read_to_string(flow.sandbox.aws_dir().join("config")).unwrap();
     assert!(
@@ -187,7 +181,7 @@ fn an_interrupted_setup_is_resumed_from_the_gui() {
 
     let mut flow = Flow::open("recovery", sandbox);
     flow.connect_only();
-    text_contains(&flow, "#interrupted-notice", "ledger-app");
+    flow.wait_text("#interrupted-notice", "ledger-app");
     flow.shot("interrupted-notice");
     flow.window.click("#connect-setups");
     flow.window.wait_for_screen("setups");
@@ -224,7 +218,7 @@ fn an_interrupted_setup_is_resumed_from_the_gui() {
 fn a_full_lifecycle_leaves_no_secret_anywhere() {
     let mut flow = Flow::open("sweep", Sandbox::start());
     flow.connect();
-    text_contains(&flow, "#alias-status", "Available");
+    flow.wait_text("#alias-status", "Available");
     flow.window.click("#key-continue");
     flow.service_account("sweep-app");
     flow.review_and_apply();
@@ -233,10 +227,9 @@ fn a_full_lifecycle_leaves_no_secret_anywhere() {
     flow.window.click("#done-setups");
     flow.window.wait_for_screen("setups");
     flow.window.click("#verify-sweep-app");
-    text_contains(&flow, "[data-setup=sweep-app]", "encrypted and decrypted");
+    flow.wait_text("[data-setup=sweep-app]", "encrypted and decrypted");
     flow.window.click("#rotate-sweep-app");
-    text_contains(
-        &flow,
+    flow.wait_text(
         "[data-setup=sweep-app]",
         "The keychain now holds the new access key",
     );
@@ -254,7 +247,7 @@ fn a_full_lifecycle_leaves_no_secret_anywhere() {
     flow.window.click("#teardown-sweep-app-open");
     flow.window.type_into("#confirm-sweep-app", "sweep-app");
     flow.window.click("#teardown-go-sweep-app");
-    text_contains(&flow, "#teardown-result", "Torn down");
+    flow.wait_text("#teardown-result", "Torn down");
     flow.shot("sweep-torn-down");
 
     // The search itself finds a planted copy, so an empty result below means something.

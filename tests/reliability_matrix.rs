@@ -625,41 +625,31 @@ fn keychain_matrix() {
         "7",
         "--yes",
     ];
-    reset(&sandbox);
-    provision(&sandbox).assert_ok();
-    sandbox.keyring.relock();
-    let run = sandbox.cli(&teardown_args);
-    sandbox.keyring.unlock();
-    let reported = !run.status.success() && run.stderr.contains("keychain item");
-    let again = sandbox.cli(&teardown_args);
-    let locked_cell = check(
-        "teardown/locked",
-        match (reported, again.status.success(), nothing_left(&sandbox)) {
+    // A keychain fault during teardown: AWS is cleaned, the item is reported, a rerun removes it.
+    let reported_then_finished = |run: support::CliRun, sandbox: &Sandbox| {
+        let reported = !run.status.success() && run.stderr.contains("keychain item");
+        let again = sandbox.cli(&teardown_args);
+        match (reported, again.status.success(), nothing_left(sandbox)) {
             (true, true, Ok(())) => {
                 Ok("AWS cleaned; keychain item reported, removed when run again")
             }
             (_, _, Err(problem)) => Err(problem),
             _ => Err(format!("{}\n{}", run.stderr, again.stderr)),
-        },
-    );
+        }
+    };
+    reset(&sandbox);
+    provision(&sandbox).assert_ok();
+    sandbox.keyring.relock();
+    let run = sandbox.cli(&teardown_args);
+    sandbox.keyring.unlock();
+    let locked_cell = check("teardown/locked", reported_then_finished(run, &sandbox));
     reset(&sandbox);
     provision(&sandbox).assert_ok();
     let run = sandbox.cli_with(
         &teardown_args,
         &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
     );
-    let reported = !run.status.success() && run.stderr.contains("keychain item");
-    let again = sandbox.cli(&teardown_args);
-    let absent_cell = check(
-        "teardown/absent",
-        match (reported, again.status.success(), nothing_left(&sandbox)) {
-            (true, true, Ok(())) => {
-                Ok("AWS cleaned; keychain item reported, removed when run again")
-            }
-            (_, _, Err(problem)) => Err(problem),
-            _ => Err(format!("{}\n{}", run.stderr, again.stderr)),
-        },
-    );
+    let absent_cell = check("teardown/absent", reported_then_finished(run, &sandbox));
     reset(&sandbox);
     let (runtime, connection) = in_process(&sandbox);
     let vault = std::sync::Arc::new(FailingVault {

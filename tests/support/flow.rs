@@ -48,6 +48,21 @@ impl Flow {
         self.page_texts.push(self.window.page_text());
     }
 
+    /// Waits until the element matching `css` says `needle`.
+    pub fn wait_text(&self, css: &str, needle: &str) {
+        self.window.until(&format!("{css} to say {needle:?}"), || {
+            self.window.text(css).contains(needle).then_some(())
+        });
+    }
+
+    /// Waits for the error panel and returns the whole page's text.
+    pub fn error_panel(&self) -> String {
+        self.window.until("the error panel", || {
+            let text = self.window.page_text();
+            text.contains("Something went wrong").then_some(text)
+        })
+    }
+
     /// Connects and stays on the Connect screen.
     pub fn connect_only(&mut self) {
         self.window.wait_for_screen("connect");
@@ -77,12 +92,7 @@ impl Flow {
     pub fn service_account(&mut self, user: &str) {
         self.window.wait_for_screen("account");
         self.window.type_into("#user-name", user);
-        self.window.until("the user name check", || {
-            self.window
-                .text("#user-name-status")
-                .contains("Available")
-                .then_some(())
-        });
+        self.wait_text("#user-name-status", "Available");
         self.shot("service-account");
         self.window.click("#account-review");
         self.window.wait_for_screen("review");
@@ -108,12 +118,7 @@ impl Flow {
         self.window.wait_for_screen("done");
         self.shot("done");
         self.window.click("#done-verify");
-        self.window.until("verify again", || {
-            self.window
-                .text("#verify-result")
-                .contains("encrypted and decrypted")
-                .then_some(())
-        });
+        self.wait_text("#verify-result", "encrypted and decrypted");
         self.shot("verified");
         let account = self.window.text("#outcome-keychain");
         let account = account.rsplit(" / ").next().unwrap_or_default().to_string();
