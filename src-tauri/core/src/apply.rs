@@ -459,6 +459,7 @@ async fn create_user(
     let reply = iam
         .create_user()
         .user_name(user)
+        .path(tags::IAM_PATH)
         .set_tags(Some(tags::iam_tags(run_id)))
         .send()
         .await

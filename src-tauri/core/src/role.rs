@@ -359,6 +359,7 @@ async fn run(
         let reply = iam
             .create_role()
             .role_name(role)
+            .path(tags::IAM_PATH)
             .assume_role_policy_document(&plan.trust_policy)
             .description(
                 "MongoDB CSFLE: kms:Encrypt and kms:Decrypt on one key (csfle-provisioner)",
@@ -428,6 +429,7 @@ async fn run(
             let reply = iam
                 .create_instance_profile()
                 .instance_profile_name(name)
+                .path(tags::IAM_PATH)
                 .set_tags(Some(tags::iam_tags(run_id)))
                 .send()
                 .await
@@ -578,10 +580,13 @@ async fn verify_role(
     };
     let secret = Sensitive::new(std::mem::take(&mut credentials.secret_access_key));
     let token = Sensitive::new(std::mem::take(&mut credentials.session_token));
-    let session_arn =
-        role_arn
-            .replacen(":iam::", ":sts::", 1)
-            .replacen(":role/", ":assumed-role/", 1);
+    // An assumed-role ARN drops the role's path: arn:<partition>:sts::<account>:assumed-role/<name>.
+    let partition = role_arn.split(':').nth(1).unwrap_or("aws");
+    let session_arn = format!(
+        "arn:{partition}:sts::{}:assumed-role/{}",
+        connection.account_id(),
+        plan.role_name
+    );
     let probe = Probe {
         access_key_id: &credentials.access_key_id,
         secret: &secret,

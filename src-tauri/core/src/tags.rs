@@ -5,6 +5,9 @@ pub const CREATED_BY_VALUE: &str = "csfle-provisioner";
 pub const SERVICE_ACCOUNT_KEY: &str = "csfle-provisioner:service-account";
 /// Ties every resource to the run that made it, so an interrupted run can find what it created.
 pub const RUN_KEY: &str = "csfle-provisioner:run";
+/// The IAM path of every user and role this app creates, so listing ours (`PathPrefix`) costs the
+/// same in an account of three users or thirty thousand.
+pub const IAM_PATH: &str = "/csfle-provisioner/";
 
 pub fn kms_tags(service_account: &str, run_id: &str) -> Vec<aws_sdk_kms::types::Tag> {
     [
