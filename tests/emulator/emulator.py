@@ -4,6 +4,11 @@ moto answers IAM, KMS and STS on one port. In front of it sits a small WSGI laye
 - records every AWS action it sees (GET /_requests), so a test can prove that no call was made;
 - fails chosen calls on demand (POST /_faults), the way AWS fails them: throttling, HTTP 500,
   AccessDenied, a reset connection, a stalled call, or a new access key that is not live yet.
+- Standing rules (they stay until DELETE /_faults) for what moto does not do:
+  kind "propagation" refuses every call signed with an access key (or role session) this emulator
+  issued less than `seconds` ago, like IAM's eventual consistency; kind "paginate" pages ListKeys,
+  ListAliases and ListUsers with AWS's default and maximum page sizes, which moto returns whole.
+- seeds a big account in-process (POST /_seed), far faster than thousands of API calls.
 Prints "READY <url>" on stdout once it accepts connections.
 """
 
@@ -16,6 +21,7 @@ import struct
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
@@ -32,6 +38,8 @@ class Faults:
         self.lock = threading.Lock()
         self.rules = []
         self.requests = []
+        # Access key id -> when this emulator issued it (CreateAccessKey, AssumeRole).
+        self.issued = {}
 
     def record(self, service, action, access_key):
         entry = {"service": service, "action": action, "accessKey": access_key, "start": time.perf_counter(), "end": None}
@@ -39,10 +47,14 @@ class Faults:
             self.requests.append(entry)
         return entry
 
-    def take(self, service, action, access_key):
+    def take(self, service, action, access_key, body=b""):
         """Returns the first rule matching this call and uses up one of its times."""
         with self.lock:
             for rule in self.rules:
+                if rule.get("kind") in STANDING:
+                    continue
+                if "bodyContains" in rule and rule["bodyContains"].encode() not in body:
+                    continue
                 if rule.get("action") not in (None, action):
                     continue
                 if rule.get("service") not in (None, service):
@@ -59,6 +71,111 @@ class Faults:
                     self.rules.remove(rule)
                 return dict(rule)
         return None
+
+    def propagating(self, service, action, access_key):
+        """The standing "propagation" rule that refuses this call, if the key is still too new."""
+        with self.lock:
+            issued = self.issued.get(access_key)
+            if issued is None:
+                return None
+            for rule in self.rules:
+                if rule.get("kind") != "propagation":
+                    continue
+                if rule.get("action") not in (None, action) or rule.get("service") not in (None, service):
+                    continue
+                if time.perf_counter() - issued < rule.get("seconds", 5):
+                    return dict(rule)
+        return None
+
+    def page_size(self, action):
+        """(default, maximum) page size when a standing "paginate" rule covers `action`."""
+        with self.lock:
+            for rule in self.rules:
+                if rule.get("kind") == "paginate" and rule.get("action") in (None, action) and action in PAGED:
+                    return PAGED[action][1:]
+        return None
+
+
+# Rules that describe the account's behaviour rather than one call: never used up by `take`.
+STANDING = ("propagation", "paginate")
+# List calls moto answers in one piece: (list field, AWS's default page size, AWS's maximum).
+PAGED = {"ListKeys": ("Keys", 100, 1000), "ListAliases": ("Aliases", 50, 100), "ListUsers": ("Users", 100, 1000)}
+ISSUED_KEY = re.compile(rb"<AccessKeyId>([A-Z0-9]+)</AccessKeyId>")
+
+
+def call_app(app, environ):
+    """moto's whole answer as (status, headers, body), so the layer can look at or page it."""
+    captured = {}
+
+    def start(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    result = app(environ, start)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return captured["status"], captured["headers"], body
+
+
+def page(action, request, body, sizes):
+    """One page of a list moto returned whole, with AWS's Marker/Limit/MaxItems semantics."""
+    field, (default, maximum) = PAGED[action][0], sizes
+    if action == "ListUsers":
+        form = dict(p.split("=", 1) for p in request.decode("utf-8", "replace").split("&") if "=" in p)
+        start, size = int(form.get("Marker") or 0), min(int(form.get("MaxItems") or default), maximum)
+        ns = QUERY_XMLNS["iam"]
+        ET.register_namespace("", ns)
+        root = ET.fromstring(body)
+        result = root.find(f"{{{ns}}}ListUsersResult")
+        users = result.find(f"{{{ns}}}Users")
+        members = list(users)
+        for member in members[:start] + members[start + size:]:
+            users.remove(member)
+        more = start + size < len(members)
+        truncated = result.find(f"{{{ns}}}IsTruncated")
+        if truncated is None:
+            truncated = ET.SubElement(result, f"{{{ns}}}IsTruncated")
+        truncated.text = "true" if more else "false"
+        if more:
+            ET.SubElement(result, f"{{{ns}}}Marker").text = str(start + size)
+        return ET.tostring(root)
+    asked = json.loads(request or b"{}")
+    start, size = int(asked.get("Marker") or 0), min(int(asked.get("Limit") or default), maximum)
+    reply = json.loads(body)
+    items = reply.get(field, [])
+    reply[field] = items[start:start + size]
+    more = start + size < len(items)
+    reply["Truncated"] = more
+    reply.pop("NextMarker", None)
+    if more:
+        reply["NextMarker"] = str(start + size)
+    return json.dumps(reply).encode()
+
+
+def seed(spec):
+    """Fills the account in-process: `users` plain users (path "/", optional `userTags`), `keys`
+    symmetric keys each with an alias, and `movePaths` {user: path} for setups made before the app
+    had its own IAM path."""
+    from moto.iam.models import iam_backends
+    from moto.kms.models import kms_backends
+
+    account, region = spec.get("account", "123456789012"), spec.get("region", "us-east-1")
+    iam = iam_backends[account]["aws"]
+    tags = [{"Key": k, "Value": v} for k, v in spec.get("userTags", {}).items()]
+    prefix = spec.get("userPrefix", "other-user-")
+    for i in range(spec.get("users", 0)):
+        iam.create_user(region, f"{prefix}{i:05d}", "/", list(tags))
+    kms = kms_backends[account][region]
+    prefix = spec.get("keyPrefix", "other-key-")
+    for i in range(spec.get("keys", 0)):
+        key = kms.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", f"seeded key {i}", None)
+        kms.create_alias(key.id, f"alias/{prefix}{i:05d}")
+    for name, path in spec.get("movePaths", {}).items():
+        iam.get_user(name).path = path
+    return {"users": len(iam.users), "keys": len(kms.keys)}
 
 
 def error_response(service, status, code, message, start_response):
@@ -94,6 +211,11 @@ class FaultLayer:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_faults") or path.startswith("/_requests"):
             return self.control(environ, start_response)
+        if path.startswith("/_seed"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.dumps(seed(json.loads(environ["wsgi.input"].read(length) or b"{}"))).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
@@ -110,7 +232,10 @@ class FaultLayer:
         entry = None
         if action:
             entry = self.faults.record(service, action, access_key)
-            rule = self.faults.take(service, action, access_key)
+            standing = self.faults.propagating(service, action, access_key)
+            if standing is not None:
+                return error_response(service, standing.get("status", 403), standing.get("code", "AccessDenied"), standing.get("message", "not live yet (emulated propagation)"), start_response)
+            rule = self.faults.take(service, action, access_key, body)
             if rule is not None:
                 kind = rule.get("kind", "error")
                 if kind == "reset":
@@ -131,7 +256,21 @@ class FaultLayer:
                         rule.get("message", "Injected by the test emulator"),
                         start_response,
                     )
-        response = self.app(environ, start_response)
+        sizes = self.faults.page_size(action) if action else None
+        if action in ("CreateAccessKey", "AssumeRole") or sizes is not None:
+            status, headers, reply = call_app(self.app, environ)
+            if action in ("CreateAccessKey", "AssumeRole") and status.startswith("200"):
+                issued = ISSUED_KEY.search(reply)
+                if issued:
+                    with self.faults.lock:
+                        self.faults.issued[issued.group(1).decode()] = time.perf_counter()
+            if sizes is not None and status.startswith("200"):
+                reply = page(action, body, reply, sizes)
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            start_response(status, headers + [("Content-Length", str(len(reply)))])
+            response = [reply]
+        else:
+            response = self.app(environ, start_response)
         if entry is not None:
             # moto answers with a finished body: this is the emulator's own time for the call.
             entry["end"] = time.perf_counter()
