@@ -17,7 +17,8 @@ use csfle_core::role::{RoleOutcome, RolePlan, RoleRequest, Trust};
 use csfle_core::rotate::RotateReport;
 use csfle_core::session::{AppInfo, FieldCheck, VerifyReport};
 use csfle_core::setups::{AccessKeyInfo, PolicyHealth, SetupSummary};
-use csfle_core::teardown::TeardownReport;
+use csfle_core::key_usage::KeyVerdict;
+use csfle_core::teardown::{TeardownPreview, TeardownReport};
 use csfle_core::validate::Field;
 use ts_rs::{Config, TS};
 
@@ -57,11 +58,18 @@ pub fn typescript() -> String {
     declare::<AwsFailureKind>(&cfg, &mut out);
     declare::<SetupSummary>(&cfg, &mut out);
     declare::<AccessKeyInfo>(&cfg, &mut out);
+    declare::<csfle_core::findings::Finding>(&cfg, &mut out);
+    declare::<csfle_core::findings::FindingStatus>(&cfg, &mut out);
+    declare::<csfle_core::findings::FindingAction>(&cfg, &mut out);
+    declare::<csfle_core::findings::KeyAge>(&cfg, &mut out);
+    declare::<csfle_core::key_rotation::RotationReport>(&cfg, &mut out);
     declare::<PolicyHealth>(&cfg, &mut out);
     declare::<RunState>(&cfg, &mut out);
     declare::<PrincipalKind>(&cfg, &mut out);
     declare::<RotateReport>(&cfg, &mut out);
     declare::<TeardownReport>(&cfg, &mut out);
+    declare::<KeyVerdict>(&cfg, &mut out);
+    declare::<TeardownPreview>(&cfg, &mut out);
     declare::<RoleRequest>(&cfg, &mut out);
     declare::<RolePlan>(&cfg, &mut out);
     declare::<RoleOutcome>(&cfg, &mut out);

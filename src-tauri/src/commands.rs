@@ -11,7 +11,7 @@ use csfle_core::role::{RoleOutcome, RolePlan, RoleRequest};
 use csfle_core::rotate::RotateReport;
 use csfle_core::session::{AppInfo, FieldCheck, Session, VerifyReport};
 use csfle_core::setups::SetupSummary;
-use csfle_core::teardown::TeardownReport;
+use csfle_core::teardown::{TeardownPreview, TeardownReport};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -40,6 +40,11 @@ pub async fn connect(session: State<'_, Session>, options: ConnectOptions) -> Re
 #[tauri::command]
 pub async fn list_keys(session: State<'_, Session>) -> Reply<Vec<KeySummary>> {
     session.list_keys().await
+}
+
+#[tauri::command]
+pub async fn describe_keys(session: State<'_, Session>, refs: Vec<String>) -> Reply<Vec<KeySummary>> {
+    session.describe_keys(refs).await
 }
 
 #[tauri::command]
@@ -97,16 +102,33 @@ pub async fn rotate(
 }
 
 #[tauri::command]
+pub async fn enable_key_rotation(
+    session: State<'_, Session>,
+    key: String,
+) -> Reply<csfle_core::key_rotation::RotationReport> {
+    session.enable_key_rotation(key).await
+}
+
+#[tauri::command]
 pub async fn teardown(
     session: State<'_, Session>,
     name: String,
     role: bool,
-    key_deletion_days: i32,
+    delete_key_days: Option<i32>,
     confirmation: String,
 ) -> Reply<TeardownReport> {
     session
-        .teardown(name, role, key_deletion_days, confirmation)
+        .teardown(name, role, delete_key_days, confirmation)
         .await
+}
+
+#[tauri::command]
+pub async fn teardown_preview(
+    session: State<'_, Session>,
+    name: String,
+    role: bool,
+) -> Reply<TeardownPreview> {
+    session.teardown_preview(name, role).await
 }
 
 #[tauri::command]

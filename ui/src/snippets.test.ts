@@ -10,8 +10,9 @@ const outcome: Outcome = {
   user_name: "app",
   policy_name: "csfle-kms-app",
   access_key_id: "AKIAIOSFODNN7EXAMPLE",
-  keychain: { service: "csfle-provisioner", account: "111122223333/app", store: "Secret Service keyring" },
+  keychain: { service: "csfle-provisioner", account: "111122223333/app", store: "Secret Service keyring", note: "stored on this computer only" },
   verified: true,
+  warnings: [],
 };
 
 describe("driver snippets", () => {

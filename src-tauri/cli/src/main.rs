@@ -5,6 +5,7 @@ mod output;
 mod profile;
 mod provision;
 mod recover;
+mod signals;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ enum Command {
     AwsProfile(profile::AwsProfileArgs),
     /// List the setups this app made, with the health of each part.
     List(manage::ListArgs),
+    /// Turn on automatic yearly rotation of a setup's KMS key (Security Hub KMS.4).
+    EnableRotation(manage::EnableRotationArgs),
     /// Replace a setup's access key: create, verify, store, then retire the old key.
     Rotate(manage::RotateArgs),
     /// Remove a setup: access keys, keychain item, policy, user, and the key this app made.
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
             Command::AwsProfile(args) => profile::aws_profile(args),
             Command::List(args) => manage::list(args).await,
             Command::Rotate(args) => manage::rotate(args).await,
+            Command::EnableRotation(args) => manage::enable_rotation(args).await,
             Command::Teardown(args) => manage::teardown(args).await,
             Command::Recover(args) => recover::run(args).await,
         }

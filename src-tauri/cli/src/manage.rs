@@ -3,7 +3,9 @@
 use crate::output;
 use csfle_core::connect::{self, ConnectOptions, Connection};
 use csfle_core::error::ErrorReport;
-use csfle_core::journal::Journal;
+use csfle_core::findings::{Finding, FindingAction, FindingStatus};
+use csfle_core::key_rotation;
+use csfle_core::journal::{Journal, PrincipalKind};
 use csfle_core::keychain::{OsVault, Vault};
 use csfle_core::rotate::{self, RotateOptions};
 use csfle_core::setups::{self, PolicyHealth};
@@ -39,6 +41,10 @@ pub struct ListArgs {
     /// Print one JSON array on stdout.
     #[arg(long)]
     json: bool,
+    /// Look again, by tag among every user and role, for setups made before this app used its
+    /// own IAM path (done once per account and then remembered).
+    #[arg(long)]
+    rescan: bool,
 }
 
 #[derive(clap::Args)]
@@ -68,10 +74,15 @@ pub struct TeardownArgs {
     /// The IAM role whose setup to remove (instead of a user).
     #[arg(long)]
     role: Option<String>,
-    /// Days before KMS deletes a key this app created (7–30); it can be cancelled until then.
-    #[arg(long, value_name = "DAYS")]
-    key_deletion_days: i32,
-    /// Confirm: without it nothing is removed.
+    /// Also schedule the deletion of the master key. Data encrypted with it can never be read
+    /// again once KMS deletes it. Refused (and nothing changed) unless this app created the key
+    /// for this setup and no other setup or unfinished run uses it. Without it the key is kept.
+    #[arg(long)]
+    delete_key: bool,
+    /// Days before KMS deletes the key (7–30, default 30); it can be cancelled until then.
+    #[arg(long, value_name = "DAYS", requires = "delete_key")]
+    key_deletion_days: Option<i32>,
+    /// Confirm: without it nothing is removed, and what would be removed is printed.
     #[arg(long)]
     yes: bool,
     #[command(flatten)]
@@ -84,9 +95,16 @@ pub struct TeardownArgs {
 pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
     let connection = args.target.connect().await?;
     let journal = Journal::open_default();
+    let data_dir = csfle_core::journal::data_dir();
+    if args.rescan {
+        csfle_core::discovery::forget(&data_dir, connection.account_id());
+    }
     let setups = setups::list(&connection, Arc::new(OsVault), Some(&journal))
         .await
         .map_err(|e| e.report(None))?;
+    if let Some(scan) = csfle_core::discovery::remembered(&data_dir, connection.account_id()) {
+        eprintln!("{}", scan.describe());
+    }
     if args.json {
         return output::print_json(&setups);
     }
@@ -118,19 +136,29 @@ pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
             setup.policy_name.as_deref().unwrap_or("-")
         );
         for key in &setup.access_keys {
+            let age = setup
+                .key_ages
+                .iter()
+                .find(|a| a.access_key_id == key.access_key_id);
             println!(
-                "  key {}  {}  {} days old, last used {}{}",
+                "  key {}  {}  made {}, last used {}{}{}",
                 csfle_core::mask_access_key_id(&key.access_key_id),
                 key.status,
-                key.age_days.map_or("?".into(), |d| d.to_string()),
-                key.last_used.as_deref().unwrap_or("never"),
+                age.map_or("?", |a| a.created.as_str()),
+                age.map_or("?", |a| a.last_used.as_str()),
                 if key.in_keychain {
                     "  (in keychain)"
                 } else {
                     ""
+                },
+                match age {
+                    Some(a) if a.too_old => "  ROTATE NOW: older than 90 days",
+                    Some(a) if a.unused => "  UNUSED for 45 days or more: remove it",
+                    _ => "",
                 }
             );
         }
+        print_findings(&setup.findings);
         if setup.keychain_account.is_empty() {
             println!("  role: no access key, nothing in the keychain");
             continue;
@@ -147,6 +175,54 @@ pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
         );
     }
     Ok(())
+}
+
+/// Passed controls on one line; every other one with what AWS says and what fixes it.
+fn print_findings(findings: &[Finding]) {
+    let passed: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Passed)
+        .map(|f| f.control.as_str())
+        .collect();
+    if !passed.is_empty() {
+        println!("  Security Hub passes: {}", passed.join(", "));
+    }
+    for finding in findings.iter().filter(|f| f.status != FindingStatus::Passed) {
+        let status = match finding.status {
+            FindingStatus::Failed => "FAILS",
+            _ => "could not check",
+        };
+        println!("  Security Hub {status} {}: {}", finding.control, finding.message);
+        if finding.action == Some(FindingAction::EnableRotation) {
+            println!("    fix: csfle-provisioner-cli enable-rotation --key KEY_ARN");
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct EnableRotationArgs {
+    /// The setup's KMS key (ARN, id or alias/NAME).
+    #[arg(long)]
+    key: String,
+    #[command(flatten)]
+    target: Target,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Turns on automatic yearly rotation of a key's material (Security Hub KMS.4).
+pub async fn enable_rotation(args: EnableRotationArgs) -> Result<(), ErrorReport> {
+    let connection = args.target.connect().await?;
+    let report = key_rotation::enable(&connection, &args.key)
+        .await
+        .map_err(|e| e.report(None))?;
+    if args.json {
+        output::print_json(&report)
+    } else {
+        println!("{}", report.message);
+        Ok(())
+    }
 }
 
 pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
@@ -169,31 +245,53 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
 }
 
 pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
-    teardown::check_days(args.key_deletion_days).map_err(|e| e.report(None))?;
-    let name = args.user.clone().or(args.role.clone()).unwrap_or_default();
+    let delete_key_days = args
+        .delete_key
+        .then(|| args.key_deletion_days.unwrap_or(teardown::DEFAULT_KEY_DELETION_DAYS));
+    if let Some(days) = delete_key_days {
+        teardown::check_days(days).map_err(|e| e.report(None))?;
+    }
+    let (kind, name) = match (&args.user, &args.role) {
+        (Some(user), None) => (PrincipalKind::User, user.clone()),
+        (None, Some(role)) => (PrincipalKind::Role, role.clone()),
+        _ => {
+            return Err(ErrorReport {
+                code: "invalid-input".into(),
+                message: "Name exactly one setup: --user NAME or --role NAME".into(),
+                hint: "csfle-provisioner-cli list shows the setups. Nothing was changed.".into(),
+                rollback: None,
+            })
+        }
+    };
+    let connection = args.target.connect().await?;
+    let journal = Journal::open_default();
+    let vault: Arc<dyn Vault> = Arc::new(OsVault);
     if !args.yes {
+        let preview = teardown::preview(
+            &connection,
+            Arc::clone(&vault),
+            Some(&journal),
+            kind,
+            &name,
+            args.delete_key,
+        )
+        .await
+        .map_err(|e| e.report(None))?;
+        print_preview(&preview, args.delete_key);
         return Err(ErrorReport {
             code: "not-confirmed".into(),
-            message: format!("Tearing down {name} deletes its credentials, policy and principal, and schedules the deletion of a key this app made"),
+            message: format!("Tearing down {name} deletes its credentials, policy and principal"),
             hint: "Add --yes to confirm. Nothing was changed.".into(),
             rollback: None,
         });
     }
-    let connection = args.target.connect().await?;
-    let journal = Journal::open_default();
-    let report = match &args.role {
-        Some(role) => {
-            teardown::teardown_role(&connection, Some(&journal), role, args.key_deletion_days).await
+    let report = match kind {
+        PrincipalKind::Role => {
+            teardown::teardown_role(&connection, vault, Some(&journal), &name, delete_key_days)
+                .await
         }
-        None => {
-            teardown::teardown(
-                &connection,
-                Arc::new(OsVault),
-                Some(&journal),
-                &name,
-                args.key_deletion_days,
-            )
-            .await
+        PrincipalKind::User => {
+            teardown::teardown(&connection, vault, Some(&journal), &name, delete_key_days).await
         }
     }
     .map_err(|e| e.report(None))?;
@@ -219,5 +317,25 @@ pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
             hint: "See the lines marked FAILED; fix the cause (often a missing permission) and run teardown again.".into(),
             rollback: None,
         })
+    }
+}
+
+/// What teardown would do, on stderr (stdout stays free for --json).
+fn print_preview(preview: &teardown::TeardownPreview, delete_key: bool) {
+    eprintln!("Tearing down {} would:", preview.name);
+    if preview.principal_exists {
+        eprintln!("  delete its access keys, keychain item, inline policies and the principal");
+    }
+    for change in &preview.outside_changes {
+        eprintln!("  {change} (added outside this app)");
+    }
+    if let Some(arn) = &preview.key_arn {
+        match (&preview.key, delete_key) {
+            (Some(verdict), true) if verdict.deletable => {
+                eprintln!("  schedule the deletion of KMS key {arn}: {}", verdict.reason)
+            }
+            (Some(verdict), _) => eprintln!("  keep KMS key {arn}: {}", verdict.reason),
+            (None, _) => eprintln!("  keep KMS key {arn} (add --delete-key to schedule its deletion)"),
+        }
     }
 }

@@ -75,6 +75,7 @@ pub fn print_role_plan(plan: &csfle_core::role::RolePlan) {
 fn step_name(step: StepId) -> &'static str {
     match step {
         StepId::CreateKey => "create key",
+        StepId::EnableKeyRotation => "enable key rotation",
         StepId::CreateAlias => "create alias",
         StepId::CreateUser => "create user",
         StepId::PutUserPolicy => "attach policy",

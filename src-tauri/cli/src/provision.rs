@@ -1,6 +1,5 @@
 use crate::output;
 use csfle_core::apply::{self, ApplyOptions};
-use csfle_core::cancel::Cancel;
 use csfle_core::connect::{self, ConnectOptions};
 use csfle_core::error::{ErrorReport, ProvisionError};
 use csfle_core::journal::Journal;
@@ -127,7 +126,7 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
         &plan,
         vault,
         &sink,
-        &Cancel::default(),
+        &crate::signals::cancel_on_interrupt(),
         &apply_options,
     )
     .await
@@ -205,7 +204,13 @@ async fn provision_role(
         journal: Some(Arc::new(Journal::open_default())),
     };
     let sink = output::print_progress;
-    let outcome = role::apply_role(&connection, &plan, &sink, &Cancel::default(), &options)
+    let outcome = role::apply_role(
+        &connection,
+        &plan,
+        &sink,
+        &crate::signals::cancel_on_interrupt(),
+        &options,
+    )
         .await
         .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
     if json {
@@ -220,5 +225,6 @@ async fn provision_role(
         println!("  instance profile: {profile} (attach it to your EC2 instances)");
     }
     println!("  verified: {}", outcome.verification);
+    println!("  credentials: {}", csfle_core::session_credentials::role_credential_source(&outcome.trust, &outcome.role_arn, outcome.instance_profile_arn.as_deref()));
     Ok(())
 }

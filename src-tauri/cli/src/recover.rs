@@ -80,6 +80,7 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
                 &options,
                 run,
                 &output::print_progress,
+                &crate::signals::cancel_on_interrupt(),
             )
             .await
             .map_err(|failure| failure.error.report(Some(failure.rollback)))?;

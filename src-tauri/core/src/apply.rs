@@ -1,6 +1,7 @@
 //! Applying a plan: create, store, prove; and on any failure, undo everything this run made.
 
 use crate::aws_error::AwsFailure;
+use crate::careful::{self, Found};
 use crate::cancel::Cancel;
 use crate::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
@@ -112,9 +113,12 @@ pub async fn apply_resuming(
     };
     let result = run(&job, &mut ledger).await;
     match result {
-        Ok(outcome) => {
+        Ok(mut outcome) => {
+            if let Some(trouble) = ledger.journal_trouble() {
+                outcome.warnings.push(journal_warning(trouble));
+            }
             if let Some(journal) = &options.journal {
-                let _ = journal.update(|runs| {
+                let completed = journal.update(|runs| {
                     if let Some(run) = runs.iter_mut().find(|r| r.id == run_id) {
                         run.key_arn = Some(outcome.key_arn.clone());
                         run.key_alias = outcome.key_alias.clone();
@@ -122,6 +126,9 @@ pub async fn apply_resuming(
                         run.state = RunState::Complete;
                     }
                 });
+                if let Err(error) = completed {
+                    outcome.warnings.push(journal_warning(&error.to_string()));
+                }
             }
             Ok(outcome)
         }
@@ -135,6 +142,12 @@ pub async fn apply_resuming(
             Err(ApplyFailure { error, rollback })
         }
     }
+}
+
+fn journal_warning(trouble: &str) -> String {
+    format!(
+        "The setup works, but the local journal could not record it ({trouble}). The setups view still finds it by its AWS tags; check that the app's data folder is writable."
+    )
 }
 
 fn new_run(run_id: &str, connection: &Connection, plan: &Plan) -> Run {
@@ -187,7 +200,7 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
             (PlannedKey::New { description, .. }, None) => step(
                 sink,
                 StepId::CreateKey,
-                create_key(&kms, description, user, run_id),
+                create_key(connection, description, user, run_id),
             )
             .await
             .map(Some),
@@ -244,9 +257,21 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
         StepId::PutUserPolicy,
         put_policy(&iam, user, &plan.policy_name, &document),
     );
-    let create_access_key = step(sink, StepId::CreateAccessKey, create_access_key(&iam, user));
-    let (alias_done, policy_done, access_key) =
-        tokio::join!(create_alias, put_policy, create_access_key);
+    let create_access_key = step(
+        sink,
+        StepId::CreateAccessKey,
+        create_access_key(&iam, user, &[]),
+    );
+    let rotation = async {
+        match &key {
+            Some((key_id, _)) => step(sink, StepId::EnableKeyRotation, enable_rotation(&kms, key_id))
+                .await
+                .map(drop),
+            None => Ok(()),
+        }
+    };
+    let (alias_done, policy_done, access_key, rotation_done) =
+        tokio::join!(create_alias, put_policy, create_access_key, rotation);
     if let Ok(Some(alias)) = &alias_done {
         ledger.record(Created::Alias(alias.clone()));
     }
@@ -268,6 +293,7 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
     }
     alias_done?;
     policy_done?;
+    rotation_done?;
     let (access_key_id, secret) = access_key?;
     checkpoint(cancel)?;
 
@@ -318,7 +344,7 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
     };
     step(sink, StepId::Verify, async {
         verify::verify(
-            &connection.config,
+            &connection.config_for_key(&key_arn),
             &probe,
             options.verify_limit,
             sink,
@@ -341,6 +367,7 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
         access_key_id,
         keychain: plan.keychain.clone(),
         verified: true,
+        warnings: vec![],
     })
 }
 
@@ -411,29 +438,62 @@ pub(crate) async fn step<T: Detail>(
     result
 }
 
-/// Returns (key id, key ARN).
+/// Returns (key id, key ARN). After a lost reply the key is looked for by the run's tag, so a
+/// key AWS did make is adopted (and later rolled back) instead of orphaned.
 pub(crate) async fn create_key(
-    kms: &aws_sdk_kms::Client,
+    connection: &Connection,
     description: &str,
-    user: &str,
+    principal: &str,
     run_id: &str,
 ) -> Result<(String, String), ProvisionError> {
-    let reply = kms
-        .create_key()
-        .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
-        .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
-        .description(description)
-        .set_tags(Some(tags::kms_tags(user, run_id)))
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("kms:CreateKey", &e))?;
-    let metadata = reply
-        .key_metadata()
-        .ok_or_else(|| ProvisionError::RoundTrip("KMS did not describe the new key".into()))?;
-    Ok((
-        metadata.key_id().to_string(),
-        metadata.arn().unwrap_or_default().to_string(),
-    ))
+    let kms = connection.kms();
+    careful::create(
+        || async {
+            let reply = kms
+                .create_key()
+                .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
+                .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
+                .description(description)
+                .set_tags(Some(tags::kms_tags(principal, run_id)))
+                .customize()
+                .config_override(careful::kms_no_retry())
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("kms:CreateKey", &e))?;
+            let metadata = reply.key_metadata();
+            Ok((
+                metadata.map(|m| m.key_id().to_string()).unwrap_or_default(),
+                metadata
+                    .and_then(|m| m.arn())
+                    .unwrap_or_default()
+                    .to_string(),
+            ))
+        },
+        || async {
+            Ok(match crate::recovery::key_tagged_with(connection, run_id).await? {
+                Some(key) => Found::Ours(key),
+                None => Found::Nothing,
+            })
+        },
+    )
+    .await
+}
+
+/// Turns on KMS's yearly automatic rotation of the key material (Security Hub KMS.4). Rotation
+/// is invisible to MongoDB: KMS keeps every older key material, so no data key needs rewrapping.
+pub(crate) async fn enable_rotation(
+    kms: &aws_sdk_kms::Client,
+    key_id: &str,
+) -> Result<String, ProvisionError> {
+    careful::through_lag(|| async {
+        kms.enable_key_rotation()
+            .key_id(key_id)
+            .send()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("kms:EnableKeyRotation", &e))
+    })
+    .await?;
+    Ok("Automatic yearly rotation of the key material is on".into())
 }
 
 pub(crate) async fn create_alias(
@@ -441,40 +501,96 @@ pub(crate) async fn create_alias(
     alias: &str,
     key_id: &str,
 ) -> Result<String, ProvisionError> {
-    kms.create_alias()
-        .alias_name(alias)
-        .target_key_id(key_id)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("kms:CreateAlias", &e))?;
+    careful::create(
+        || async {
+            careful::through_lag(|| async {
+                kms.create_alias()
+                    .alias_name(alias)
+                    .target_key_id(key_id)
+                    .customize()
+                    .config_override(careful::kms_no_retry())
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| AwsFailure::from_sdk("kms:CreateAlias", &e))
+            })
+            .await
+        },
+        || async {
+            let found = kms
+                .describe_key()
+                .key_id(alias)
+                .send()
+                .await
+                .map(|d| d.key_metadata().map(|m| m.key_id().to_string()));
+            Ok(match found {
+                Ok(Some(target)) if target == key_id => Found::Ours(()),
+                Ok(_) => Found::Conflict(ProvisionError::AliasExists(alias.to_string())),
+                Err(e) if AwsFailure::from_sdk("kms:DescribeKey", &e).kind
+                    == crate::aws_error::AwsFailureKind::NotFound =>
+                {
+                    Found::Nothing
+                }
+                Err(e) => return Err(AwsFailure::from_sdk("kms:DescribeKey", &e).into()),
+            })
+        },
+    )
+    .await?;
     Ok(alias.to_string())
 }
 
-/// Returns the user's ARN.
+/// Returns the user's ARN. A lost reply or "already exists" is settled by the user's run tag:
+/// the run's own user is adopted, anybody else's is a conflict.
 async fn create_user(
     iam: &aws_sdk_iam::Client,
     user: &str,
     run_id: &str,
 ) -> Result<String, ProvisionError> {
-    let reply = iam
-        .create_user()
-        .user_name(user)
-        .path(tags::IAM_PATH)
-        .set_tags(Some(tags::iam_tags(run_id)))
-        .send()
-        .await
-        .map_err(|e| {
-            let failure = AwsFailure::from_sdk("iam:CreateUser", &e);
-            if failure.kind == crate::aws_error::AwsFailureKind::AlreadyExists {
-                ProvisionError::UserExists(user.to_string())
-            } else {
-                failure.into()
-            }
-        })?;
-    Ok(reply
-        .user()
-        .map(|u| u.arn().to_string())
-        .unwrap_or_default())
+    careful::create(
+        || async {
+            let reply = iam
+                .create_user()
+                .user_name(user)
+                .path(tags::IAM_PATH)
+                .set_tags(Some(tags::iam_tags(run_id)))
+                .customize()
+                .config_override(careful::iam_no_retry())
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:CreateUser", &e))?;
+            Ok(reply
+                .user()
+                .map(|u| u.arn().to_string())
+                .unwrap_or_default())
+        },
+        || async {
+            let found = match iam.get_user().user_name(user).send().await {
+                Ok(found) => found,
+                Err(e) => {
+                    let failure = AwsFailure::from_sdk("iam:GetUser", &e);
+                    return match failure.kind {
+                        crate::aws_error::AwsFailureKind::NotFound => Ok(Found::Nothing),
+                        _ => Err(failure.into()),
+                    };
+                }
+            };
+            let tagged = iam
+                .list_user_tags()
+                .user_name(user)
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
+            let ours = tagged
+                .tags()
+                .iter()
+                .any(|t| t.key() == tags::RUN_KEY && t.value() == run_id);
+            Ok(match (ours, found.user()) {
+                (true, Some(made)) => Found::Ours(made.arn().to_string()),
+                _ => Found::Conflict(ProvisionError::UserExists(user.to_string())),
+            })
+        },
+    )
+    .await
 }
 
 async fn put_policy(
@@ -483,34 +599,87 @@ async fn put_policy(
     name: &str,
     document: &str,
 ) -> Result<String, ProvisionError> {
-    iam.put_user_policy()
-        .user_name(user)
-        .policy_name(name)
-        .policy_document(document)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:PutUserPolicy", &e))?;
+    careful::through_lag(|| async {
+        iam.put_user_policy()
+            .user_name(user)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("iam:PutUserPolicy", &e))
+    })
+    .await?;
     Ok(format!(
         "Policy {name} allows kms:Encrypt and kms:Decrypt on the key"
     ))
 }
 
 /// Returns the access key id and its secret, which moves straight into a [`Sensitive`].
+/// `existing` are the user's keys before this call. It is never sent twice blindly: after a lost
+/// reply, every key of the user that is not in `existing` (whose secret nobody can have) is
+/// deleted first.
 pub(crate) async fn create_access_key(
     iam: &aws_sdk_iam::Client,
     user: &str,
+    existing: &[String],
 ) -> Result<(String, Sensitive), ProvisionError> {
-    let reply = iam
-        .create_access_key()
+    careful::create(
+        || async {
+            let reply = careful::through_lag(|| async {
+                iam.create_access_key()
+                    .user_name(user)
+                    .customize()
+                    .config_override(careful::iam_no_retry())
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("iam:CreateAccessKey", &e))
+            })
+            .await?;
+            let Some(mut key) = reply.access_key else {
+                return Err(AwsFailure {
+                    action: "iam:CreateAccessKey",
+                    kind: crate::aws_error::AwsFailureKind::Other,
+                    code: None,
+                    message: "IAM returned no access key".into(),
+                    status: None,
+                });
+            };
+            let secret = Sensitive::new(std::mem::take(&mut key.secret_access_key));
+            Ok((std::mem::take(&mut key.access_key_id), secret))
+        },
+        || async {
+            delete_keys_without_secret(iam, user, existing).await?;
+            Ok(Found::Nothing)
+        },
+    )
+    .await
+}
+
+/// Deletes every access key of `user` that is not in `keep`: after a lost CreateAccessKey reply
+/// these are keys whose secret exists nowhere.
+pub(crate) async fn delete_keys_without_secret(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    keep: &[String],
+) -> Result<(), ProvisionError> {
+    let listed = iam
+        .list_access_keys()
         .user_name(user)
         .send()
         .await
-        .map_err(|e| AwsFailure::from_sdk("iam:CreateAccessKey", &e))?;
-    let Some(mut key) = reply.access_key else {
-        return Err(ProvisionError::RoundTrip(
-            "IAM returned no access key".into(),
-        ));
-    };
-    let secret = Sensitive::new(std::mem::take(&mut key.secret_access_key));
-    Ok((key.access_key_id, secret))
+        .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
+    for id in listed
+        .access_key_metadata()
+        .iter()
+        .filter_map(|k| k.access_key_id())
+        .filter(|id| !keep.iter().any(|k| k == id))
+    {
+        iam.delete_access_key()
+            .user_name(user)
+            .access_key_id(id)
+            .send()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("iam:DeleteAccessKey", &e))?;
+    }
+    Ok(())
 }

@@ -28,6 +28,8 @@ pub struct AwsFailure {
     pub kind: AwsFailureKind,
     pub code: Option<String>,
     pub message: String,
+    /// The HTTP status when AWS answered at all: a 5xx may still have done the work.
+    pub status: Option<u16>,
 }
 
 impl std::fmt::Display for AwsFailure {
@@ -54,6 +56,14 @@ impl std::fmt::Display for AwsFailure {
 impl std::error::Error for AwsFailure {}
 
 impl AwsFailure {
+    /// True when AWS may have done what was asked even though no success came back: the reply
+    /// was lost (reset, timeout) or the service failed after acting (5xx). Looking is the only
+    /// way to know; sending the request again could do it twice.
+    pub fn outcome_unknown(&self) -> bool {
+        self.kind == AwsFailureKind::Unreachable
+            || (self.kind == AwsFailureKind::Other && self.status.is_none_or(|s| s >= 500))
+    }
+
     pub fn hint(&self) -> String {
         match self.kind {
             AwsFailureKind::AccessDenied => format!(
@@ -105,6 +115,7 @@ impl AwsFailure {
             kind,
             code,
             message,
+            status,
         }
     }
 }
@@ -190,6 +201,7 @@ mod tests {
             kind: AwsFailureKind::AccessDenied,
             code: Some("AccessDenied".into()),
             message: "not allowed".into(),
+            status: Some(403),
         };
         assert!(failure.hint().contains("iam:PutUserPolicy"));
         assert_eq!(

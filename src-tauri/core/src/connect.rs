@@ -43,8 +43,49 @@ impl Connection {
         &self.identity.account_id
     }
 
-    pub fn partition(&self) -> &'static str {
-        crate::regions::partition_of(self.region()).unwrap_or("aws")
+    /// The caller's own partition (aws, aws-cn, aws-us-gov) as its ARN names it; the region's
+    /// partition only when the ARN is unusual.
+    pub fn partition(&self) -> &str {
+        match self.identity.arn.split(':').nth(1) {
+            Some(partition) if partition.starts_with("aws") => partition,
+            _ => crate::regions::partition_of(self.region()).unwrap_or("aws"),
+        }
+    }
+
+    /// A KMS client for the region the key lives in (read from its ARN), so a setup whose key is
+    /// in another region than the session is checked, verified and rotated against the right one.
+    pub fn kms_for_key(&self, key: &str) -> aws_sdk_kms::Client {
+        match key_region(key) {
+            Some(region) if region != self.region() => {
+                let config = aws_sdk_kms::config::Builder::from(&self.config)
+                    .region(Region::new(region.to_string()))
+                    .build();
+                aws_sdk_kms::Client::from_conf(config)
+            }
+            _ => self.kms(),
+        }
+    }
+
+    /// The SDK configuration for work done in the key's region (verification with new credentials).
+    pub fn config_for_key(&self, key: &str) -> SdkConfig {
+        match key_region(key) {
+            Some(region) if region != self.region() => self
+                .config
+                .to_builder()
+                .region(Region::new(region.to_string()))
+                .build(),
+            _ => self.config.clone(),
+        }
+    }
+}
+
+/// The region of a key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`); `None` for a bare
+/// id or an alias name, which live in the session's region.
+pub fn key_region(key: &str) -> Option<&str> {
+    let mut parts = key.split(':');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("arn"), Some(_), Some("kms"), Some(region)) if !region.is_empty() => Some(region),
+        _ => None,
     }
 }
 
@@ -127,6 +168,23 @@ pub fn credentials_problem(error: &(dyn std::error::Error + 'static)) -> Option<
         cause = current.source();
     }
     None
+}
+
+#[cfg(test)]
+mod key_region_tests {
+    #[test]
+    fn regions_come_from_key_arns_only() {
+        assert_eq!(
+            super::key_region("arn:aws:kms:eu-west-1:111122223333:key/abc"),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            super::key_region("arn:aws-cn:kms:cn-north-1:111122223333:alias/x"),
+            Some("cn-north-1")
+        );
+        assert_eq!(super::key_region("1234abcd-12ab"), None);
+        assert_eq!(super::key_region("alias/app"), None);
+    }
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

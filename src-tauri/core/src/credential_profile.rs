@@ -9,7 +9,9 @@ use crate::keychain::{KeychainError, Vault};
 use crate::profiles;
 use std::path::{Path, PathBuf};
 
-/// The keychain account for `user`: `account_id/user`, found by search when no account is given.
+/// The keychain account for `user`: `account_id/user`. Without an account id, the candidates are
+/// the accounts of this machine's setups of `user` in the journal, each probed in the keychain
+/// (stores cannot all be searched the same way, and an item the admin deleted must not count).
 pub fn resolve_account(
     vault: &dyn Vault,
     user: &str,
@@ -18,13 +20,19 @@ pub fn resolve_account(
     if let Some(account_id) = account_id {
         return Ok(crate::keychain::account_for(account_id, user));
     }
-    let suffix = format!("/{user}");
-    let matches: Vec<String> = vault
-        .accounts()?
-        .into_iter()
-        .filter(|a| a.ends_with(&suffix))
-        .collect();
-    match matches.as_slice() {
+    let runs = crate::journal::Journal::open_default()
+        .runs()
+        .map_err(|e| ProvisionError::Journal(e.to_string()))?;
+    let mut candidates = journal_accounts(&runs, user);
+    let mut present = Vec::new();
+    for account in candidates.drain(..) {
+        match vault.load(&account) {
+            Ok(_) => present.push(account),
+            Err(KeychainError::NotFound { .. }) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    match present.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(KeychainError::NotFound {
             account: format!("<any account>/{user}"),
@@ -35,6 +43,21 @@ pub fn resolve_account(
             several.join(", ")
         ))),
     }
+}
+
+/// The keychain accounts the journal names for `user`'s setups that were not torn down.
+fn journal_accounts(runs: &[crate::journal::Run], user: &str) -> Vec<String> {
+    use crate::journal::RunState;
+    let mut accounts: Vec<String> = runs
+        .iter()
+        .filter(|run| run.principal_name == user)
+        .filter(|run| matches!(run.state, RunState::Complete | RunState::InProgress))
+        .filter_map(|run| run.keychain_account.clone())
+        .filter(|account| account.split_once('/').map(|(_, u)| u) == Some(user))
+        .collect();
+    accounts.sort();
+    accounts.dedup();
+    accounts
 }
 
 /// The `credential_process` line: the CLI by absolute path, quoted for the SDKs' shell-like split.
@@ -111,18 +134,62 @@ fn edit_config(
     }
     let backup = match &original {
         Some(text) => {
+            // One backup, replaced each time: a folder of dated copies would grow without bound
+            // and spread the file's contents around. It is private whatever the original's mode.
             let backup = path.with_file_name(format!(
-                "{}.csfle-backup-{}",
+                "{}.csfle-backup",
                 path.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default(),
-                crate::journal::now()
             ));
-            crate::atomic_file::replace(&backup, text.as_bytes()).map_err(io)?;
+            crate::atomic_file::replace_private(&backup, text.as_bytes()).map_err(io)?;
             Some(backup)
         }
         None => None,
     };
     crate::atomic_file::replace(path, edited.as_bytes()).map_err(io)?;
     Ok(backup)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{PrincipalKind, Run, RunState};
+
+    fn run(account: &str, user: &str, state: RunState) -> Run {
+        Run {
+            id: format!("{account}-{user}-{state:?}"),
+            account_id: account.into(),
+            region: "us-east-1".into(),
+            endpoint: None,
+            principal_kind: PrincipalKind::User,
+            principal_name: user.into(),
+            policy_name: format!("csfle-kms-{user}"),
+            key_arn: None,
+            key_alias: None,
+            keychain_account: Some(crate::keychain::account_for(account, user)),
+            state,
+            started_at: 1,
+            created: vec![],
+            aws_profiles: vec![],
+            new_key_description: None,
+        }
+    }
+
+    #[test]
+    fn candidates_are_the_live_setups_of_that_user_once_each() {
+        let runs = vec![
+            run("111122223333", "app", RunState::Complete),
+            run("111122223333", "app", RunState::Complete),
+            run("444455556666", "app", RunState::TornDown),
+            run("777788889999", "app", RunState::RolledBack),
+            run("111122223333", "app2", RunState::Complete),
+            run("999988887777", "app", RunState::InProgress),
+        ];
+        assert_eq!(
+            journal_accounts(&runs, "app"),
+            vec!["111122223333/app", "999988887777/app"]
+        );
+        assert!(journal_accounts(&runs, "nobody").is_empty());
+    }
 }

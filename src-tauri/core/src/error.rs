@@ -42,6 +42,8 @@ pub enum ProvisionError {
     NotOurs(String),
     #[error("{0}")]
     Unsupported(String),
+    #[error("The master key {key} is kept: {reason}")]
+    KeyKept { key: String, reason: String },
     #[error("{user} already has two access keys, AWS's limit{detail}")]
     KeyLimit {
         user: String,
@@ -81,6 +83,7 @@ impl ProvisionError {
             ProvisionError::NotFound(_) => "not-found",
             ProvisionError::NotOurs(_) => "not-ours",
             ProvisionError::KeyLimit { .. } => "access-key-limit",
+            ProvisionError::KeyKept { .. } => "key-deletion-refused",
             ProvisionError::Unsupported(_) => "unsupported",
         }
     }
@@ -104,6 +107,7 @@ impl ProvisionError {
             ProvisionError::NotFound(_) => "Check the name, the account and the region.".into(),
             ProvisionError::NotOurs(_) => "Only resources tagged created-by=csfle-provisioner are changed by this app. Manage this one in the AWS console.".into(),
             ProvisionError::Unsupported(_) => "Clean it up instead (nothing it made is kept), then start the setup again.".into(),
+            ProvisionError::KeyKept { .. } => "Nothing was changed. Tear the setup down without deleting the key (the key costs little and keeps your data readable), or first tear down the other setups that use it.".into(),
             ProvisionError::KeyLimit { inactive: Some(_), .. } => "Delete the inactive key first (the app can do it: choose \"Delete the inactive key\", or pass --delete-inactive-key), then rotate.".into(),
             ProvisionError::KeyLimit { inactive: None, .. } => "Both keys are active and one of them is not the one in the keychain. Find out which application uses it, deactivate it in the AWS console, then rotate again.".into(),
         }

@@ -160,6 +160,21 @@ impl Journal {
         }
     }
 
+    /// Holds `journal.json.lock` exclusively until dropped.
+    fn lock_file(&self) -> Result<std::fs::File, JournalError> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        crate::atomic_file::create_private_dir(dir).map_err(|e| self.error("written", e))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
+            .open(self.path.with_extension("json.lock"))
+            .map_err(|e| self.error("written", e))?;
+        file.lock().map_err(|e| self.error("written", e))?;
+        Ok(file)
+    }
+
     fn read(&self) -> Result<Contents, JournalError> {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| self.error("read", e)),
@@ -173,19 +188,22 @@ impl Journal {
 
     fn write(&self, contents: &Contents) -> Result<(), JournalError> {
         let text = serde_json::to_vec_pretty(contents).map_err(|e| self.error("written", e))?;
-        crate::atomic_file::replace(&self.path, &text).map_err(|e| self.error("written", e))
+        crate::atomic_file::replace_private(&self.path, &text).map_err(|e| self.error("written", e))
     }
 
     pub fn runs(&self) -> Result<Vec<Run>, JournalError> {
         Ok(self.read()?.runs)
     }
 
-    /// Reads, changes and writes back under the lock.
+    /// Reads, changes and writes back under two locks: the mutex orders this process's
+    /// threads, the file lock orders processes (the app and the CLI may run at once), so no
+    /// update is lost. The OS drops the file lock if the process dies.
     pub fn update(&self, change: impl FnOnce(&mut Vec<Run>)) -> Result<(), JournalError> {
         let _guard = self
             .lock
             .lock()
             .map_err(|_| self.error("written", "a previous update panicked"))?;
+        let _file_lock = self.lock_file()?;
         let mut contents = self.read()?;
         contents.version = 1;
         change(&mut contents.runs);
@@ -261,6 +279,35 @@ mod tests {
             aws_profiles: vec![],
             new_key_description: None,
         }
+    }
+
+    #[test]
+    fn concurrent_writers_through_separate_handles_lose_nothing() {
+        // Two handles have two mutexes, as two processes would: only the file lock orders them.
+        let dir = std::env::temp_dir().join(format!("csfle-journal-lock-{}", std::process::id()));
+        let path = dir.join("journal.json");
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let journal = Journal::at(path);
+                    for i in 0..25 {
+                        journal.start(run(&format!("{w}-{i}"))).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        assert_eq!(Journal::at(path.clone()).runs().unwrap().len(), 100);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "the journal is private");
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub struct SetupRequest {
 #[serde(rename_all = "kebab-case")]
 pub enum StepId {
     CreateKey,
+    EnableKeyRotation,
     CreateAlias,
     CreateUser,
     PutUserPolicy,
@@ -69,6 +70,8 @@ pub struct KeychainRef {
     pub service: String,
     pub account: String,
     pub store: String,
+    /// Where the item is kept and whether it leaves this machine (e.g. Windows: Local persistence).
+    pub note: String,
 }
 
 /// Everything that will happen, shown before anything happens.
@@ -82,6 +85,8 @@ pub struct Plan {
     pub policy_document: String,
     pub steps: Vec<PlanStep>,
     pub keychain: KeychainRef,
+    /// The Security Hub findings the setup will have the moment it exists.
+    pub findings: Vec<crate::findings::Finding>,
 }
 
 /// What a finished setup produced.
@@ -96,6 +101,9 @@ pub struct Outcome {
     pub access_key_id: String,
     pub keychain: KeychainRef,
     pub verified: bool,
+    /// Things the admin should know although the setup works, e.g. that the local journal could
+    /// not be written (the setups view and crash recovery then miss this run).
+    pub warnings: Vec<String>,
 }
 
 /// Streamed while a plan is applied.

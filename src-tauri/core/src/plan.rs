@@ -66,12 +66,11 @@ pub async fn plan(
     keychain_check?;
     user_check?;
     let planned_key = key_check?;
-    Ok(build_plan(
-        connection,
-        valid,
-        planned_key,
-        &vault.store_name(),
-    ))
+    let findings = crate::findings::predicted(connection, crate::journal::PrincipalKind::User, &planned_key).await;
+    Ok(Plan {
+        findings,
+        ..build_plan(connection, valid, planned_key, &vault.store_name())
+    })
 }
 
 pub async fn ensure_user_is_new(
@@ -232,6 +231,12 @@ pub(crate) fn key_steps(key: &PlannedKey, region: &str) -> Vec<PlanStep> {
                     .into(),
         },
         PlanStep {
+            id: StepId::EnableKeyRotation,
+            action: "kms:EnableKeyRotation".into(),
+            target: "the new key".into(),
+            summary: "Turn on automatic yearly rotation of the key material (Security Hub KMS.4). MongoDB notices nothing: KMS keeps the older material to decrypt existing data keys.".into(),
+        },
+        PlanStep {
             id: StepId::CreateAlias,
             action: "kms:CreateAlias".into(),
             target: alias.clone(),
@@ -303,7 +308,9 @@ pub(crate) fn build_plan(
             service: keychain::SERVICE.to_string(),
             account,
             store: store_name.to_string(),
+            note: keychain::storage_note().to_string(),
         },
+        findings: vec![],
     }
 }
 

@@ -19,9 +19,6 @@ use serde::Serialize;
 use std::sync::Arc;
 use ts_rs::TS;
 
-/// Keys are scanned for the run's tag up to this many.
-const MAX_KEYS_SCANNED: usize = 500;
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct InterruptedRun {
     pub run_id: String,
@@ -217,42 +214,51 @@ async fn role_inventory(
     Ok(found)
 }
 
-async fn key_tagged_with(
+/// The key whose run tag is `run_id`, looked for through every key of the region. A key whose
+/// tags cannot be read makes the answer unknown, which is an error, never a silent "none".
+pub(crate) async fn key_tagged_with(
     connection: &Connection,
     run_id: &str,
 ) -> Result<Option<(String, String)>, ProvisionError> {
     let kms = connection.kms();
-    let keys = kms
-        .list_keys()
-        .limit(1000)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
-    for key in keys.keys().iter().take(MAX_KEYS_SCANNED) {
-        let Some(id) = key.key_id() else { continue };
-        let Ok(tagged) = kms.list_resource_tags().key_id(id).send().await else {
-            continue;
-        };
-        if tagged
-            .tags()
-            .iter()
-            .any(|t| t.tag_key() == tags::RUN_KEY && t.tag_value() == run_id)
-        {
-            let state = kms.describe_key().key_id(id).send().await.ok();
-            let pending = state
-                .as_ref()
-                .and_then(|d| d.key_metadata())
-                .and_then(|m| m.key_state())
-                .is_some_and(|s| *s == aws_sdk_kms::types::KeyState::PendingDeletion);
-            if !pending {
-                return Ok(Some((
-                    id.to_string(),
-                    key.key_arn().unwrap_or_default().to_string(),
-                )));
+    let mut unreadable = None;
+    let mut pages = kms.list_keys().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
+        for key in page.keys() {
+            let Some(id) = key.key_id() else { continue };
+            let tagged = match kms.list_resource_tags().key_id(id).send().await {
+                Ok(tagged) => tagged,
+                Err(e) => {
+                    unreadable = Some(AwsFailure::from_sdk("kms:ListResourceTags", &e));
+                    continue;
+                }
+            };
+            if tagged
+                .tags()
+                .iter()
+                .any(|t| t.tag_key() == tags::RUN_KEY && t.tag_value() == run_id)
+            {
+                // A key already scheduled for deletion was undone earlier; nothing left to do.
+                let state = kms.describe_key().key_id(id).send().await.ok();
+                let pending = state
+                    .as_ref()
+                    .and_then(|d| d.key_metadata())
+                    .and_then(|m| m.key_state())
+                    .is_some_and(|s| *s == aws_sdk_kms::types::KeyState::PendingDeletion);
+                if !pending {
+                    return Ok(Some((
+                        id.to_string(),
+                        key.key_arn().unwrap_or_default().to_string(),
+                    )));
+                }
             }
         }
     }
-    Ok(None)
+    match unreadable {
+        Some(failure) => Err(failure.into()),
+        None => Ok(None),
+    }
 }
 
 /// Removes everything the interrupted run made.
@@ -282,6 +288,7 @@ pub async fn resume(
     options: &ApplyOptions,
     run: &Run,
     sink: &dyn ProgressSink,
+    cancel: &Cancel,
 ) -> Result<Outcome, ApplyFailure> {
     if run.principal_kind == crate::journal::PrincipalKind::Role {
         return Err(ApplyFailure {
@@ -371,7 +378,7 @@ pub async fn resume(
         &plan,
         vault,
         sink,
-        &Cancel::default(),
+        cancel,
         options,
         existing,
     )

@@ -135,6 +135,8 @@ pub struct RolePlan {
     pub policy_document: String,
     pub instance_profile: Option<String>,
     pub steps: Vec<PlanStep>,
+    /// The Security Hub findings the setup will have the moment it exists.
+    pub findings: Vec<crate::findings::Finding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -218,6 +220,7 @@ pub async fn plan_role(
     }
     steps.push(step(StepId::Verify, "sts:AssumeRole, kms:Encrypt, kms:Decrypt", key_arn.clone(), "Prove it works where possible: assume the role and encrypt and decrypt a random test value.".into()));
     Ok(RolePlan {
+        findings: crate::findings::predicted(connection, PrincipalKind::Role, &key).await,
         identity: connection.identity.clone(),
         key,
         trust_policy: trust_policy(&trust),
@@ -348,7 +351,7 @@ async fn run(
             PlannedKey::New { description, .. } => step(
                 sink,
                 StepId::CreateKey,
-                apply::create_key(&kms, description, role, run_id),
+                apply::create_key(connection, description, role, run_id),
             )
             .await
             .map(Some),
@@ -450,8 +453,20 @@ async fn run(
         .await;
         (made, added, result.map(Some))
     };
-    let (alias_done, policy_done, (profile_made, role_added, profile_arn)) =
-        tokio::join!(create_alias, put_policy, instance_profile);
+    let rotation = async {
+        match &key {
+            Some((key_id, _)) => step(
+                sink,
+                StepId::EnableKeyRotation,
+                apply::enable_rotation(&kms, key_id),
+            )
+            .await
+            .map(drop),
+            None => Ok(()),
+        }
+    };
+    let (alias_done, policy_done, (profile_made, role_added, profile_arn), rotation_done) =
+        tokio::join!(create_alias, put_policy, instance_profile, rotation);
     if let Ok(Some(alias)) = &alias_done {
         ledger.record(Created::Alias(alias.clone()));
     }
@@ -469,6 +484,7 @@ async fn run(
     }
     alias_done?;
     policy_done?;
+    rotation_done?;
     let instance_profile_arn = profile_arn?;
     checkpoint(cancel)?;
 

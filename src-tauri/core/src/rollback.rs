@@ -61,6 +61,8 @@ impl Created {
 pub struct Ledger {
     items: Vec<Created>,
     journal: Option<(Arc<Journal>, String)>,
+    /// The first journal write that failed: the run goes on, but the admin is told.
+    journal_trouble: Option<String>,
 }
 
 impl Ledger {
@@ -68,6 +70,7 @@ impl Ledger {
         Ledger {
             items: Vec::new(),
             journal: Some((journal, run_id.to_string())),
+            journal_trouble: None,
         }
     }
 
@@ -79,10 +82,18 @@ impl Ledger {
 
     pub fn record(&mut self, item: Created) {
         if let Some((journal, run_id)) = &self.journal {
-            // A journal that cannot be written only weakens crash recovery; the run itself goes on.
-            let _ = journal.record(run_id, item.clone());
+            // A journal that cannot be written weakens crash recovery; the run itself goes on,
+            // and the admin hears about it at the end.
+            if let Err(error) = journal.record(run_id, item.clone()) {
+                self.journal_trouble.get_or_insert(error.to_string());
+            }
         }
         self.items.push(item);
+    }
+
+    /// Why the journal could not follow this run, if it could not.
+    pub fn journal_trouble(&self) -> Option<&str> {
+        self.journal_trouble.as_deref()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -156,13 +167,18 @@ pub async fn undo(
             .await
             .map(drop)
             .map_err(|e| AwsFailure::from_sdk("iam:DeleteUserPolicy", &e)),
-        Created::User(user) => iam
+        // The run's own user: any access key on it is the run's too (one whose reply was lost
+        // included), and IAM refuses to delete a user that still has keys.
+        Created::User(user) => match crate::apply::delete_keys_without_secret(&iam, user, &[]).await {
+            Err(error) => return Err(format!("{error}. {}", error.hint())),
+            Ok(()) => iam
             .delete_user()
             .user_name(user)
             .send()
             .await
             .map(drop)
             .map_err(|e| AwsFailure::from_sdk("iam:DeleteUser", &e)),
+        },
         Created::Alias(alias) => kms
             .delete_alias()
             .alias_name(alias)

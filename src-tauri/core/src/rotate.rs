@@ -49,9 +49,9 @@ pub async fn rotate(
     let old = LoadedCredentials::parse(&old_item)?;
     let iam = connection.iam();
 
-    let deleted_inactive_key =
+    let (deleted_inactive_key, remaining) =
         make_room(&iam, user, &old.access_key_id, options.delete_inactive_key).await?;
-    let (new_id, new_secret) = crate::apply::create_access_key(&iam, user).await?;
+    let (new_id, new_secret) = crate::apply::create_access_key(&iam, user, &remaining).await?;
 
     // From here on, any failure removes the new key, and the old one stays in the keychain.
     let undo_new = |reason: ProvisionError| {
@@ -75,7 +75,7 @@ pub async fn rotate(
         expected_arn: &old.user_arn,
     };
     if let Err(error) = verify::verify(
-        &connection.config,
+        &connection.config_for_key(&old.key_arn),
         &probe,
         options.verify_limit,
         &Quiet,
@@ -110,6 +110,8 @@ pub async fn rotate(
     if let Err(error) = saved {
         return Err(undo_new(error.into()).await);
     }
+    // Session credentials cached from the old key must not be handed out again.
+    let _ = crate::session_credentials::forget_off_thread(&vault, &account).await;
 
     // The keychain now holds the new key. Retire the old one; if that is refused, put the old
     // item back so the key in the keychain is still the only working one.
@@ -183,13 +185,14 @@ pub async fn rotate(
 }
 
 /// AWS allows two access keys per user. With two, the one not in the keychain must go first:
-/// only an inactive one, and only when the admin said so.
+/// only an inactive one, and only when the admin said so. Returns the deleted key and the ids
+/// that remain.
 async fn make_room(
     iam: &aws_sdk_iam::Client,
     user: &str,
     in_keychain: &str,
     delete_inactive: bool,
-) -> Result<Option<String>, ProvisionError> {
+) -> Result<(Option<String>, Vec<String>), ProvisionError> {
     let keys = iam
         .list_access_keys()
         .user_name(user)
@@ -201,8 +204,13 @@ async fn make_room(
         .iter()
         .filter(|k| k.access_key_id() != Some(in_keychain))
         .collect();
-    if keys.access_key_metadata().len() < 2 {
-        return Ok(None);
+    let ids: Vec<String> = keys
+        .access_key_metadata()
+        .iter()
+        .filter_map(|k| k.access_key_id().map(str::to_string))
+        .collect();
+    if ids.len() < 2 {
+        return Ok((None, ids));
     }
     let inactive = others
         .iter()
@@ -217,7 +225,8 @@ async fn make_room(
                 .send()
                 .await
                 .map_err(|e| AwsFailure::from_sdk("iam:DeleteAccessKey", &e))?;
-            Ok(Some(id))
+            let remaining = ids.into_iter().filter(|k| *k != id).collect();
+            Ok((Some(id), remaining))
         }
         Some(id) => Err(ProvisionError::KeyLimit {
             user: user.to_string(),

@@ -6,15 +6,11 @@ use crate::connect::Connection;
 use crate::error::ProvisionError;
 use crate::journal::{Journal, PrincipalKind, RunState};
 use crate::keychain::{self, Vault};
-use crate::{policy, tags};
-use futures_util::StreamExt;
+use crate::policy;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use ts_rs::TS;
-
-/// Users are checked for our tag up to this many; larger accounts still list journal entries.
-const MAX_USERS_SCANNED: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -45,11 +41,19 @@ pub struct SetupSummary {
     pub key_created_by_app: bool,
     pub policy_name: Option<String>,
     pub policy: PolicyHealth,
+    /// Permissions and sign-in material added outside this app (managed policies, groups, other
+    /// inline policies, a console password, a permissions boundary, …), in words. Any of them
+    /// means the setup is no longer least privilege.
+    pub outside_changes: Vec<String>,
     pub access_keys: Vec<AccessKeyInfo>,
     /// Empty for a role: it has no access key to store.
     pub keychain_account: String,
     pub keychain_present: bool,
     pub journal_state: Option<RunState>,
+    /// Security Hub controls judged from what AWS says now.
+    pub findings: Vec<crate::findings::Finding>,
+    /// Each access key's age and last use in human terms.
+    pub key_ages: Vec<crate::findings::KeyAge>,
 }
 
 pub async fn list(
@@ -73,10 +77,16 @@ pub async fn list(
             .map(|r| r.principal_name.clone())
             .collect()
     };
+    // Every page of our IAM path, plus setups older than the path (scanned for once, remembered
+    // beside the journal): no cap, and no cost that grows with the rest of the account.
+    let dir = journal
+        .and_then(|j| j.path().parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(crate::journal::data_dir);
+    let found = crate::discovery::principals(connection, Some(&dir)).await?;
     let mut users = named(PrincipalKind::User);
-    users.extend(tagged_users(connection).await?);
+    users.extend(found.users);
     let mut roles = named(PrincipalKind::Role);
-    roles.extend(tagged_roles(connection).await?);
+    roles.extend(found.roles);
     let state_of = |kind: PrincipalKind, name: &str| {
         runs.iter()
             .rev()
@@ -92,57 +102,8 @@ pub async fn list(
         let state = state_of(PrincipalKind::Role, &name);
         setups.push(describe_role(connection, &name, state).await);
     }
+    futures_util::future::join_all(setups.iter_mut().map(|s| crate::findings::attach(connection, s))).await;
     Ok(setups)
-}
-
-async fn tagged_users(connection: &Connection) -> Result<Vec<String>, ProvisionError> {
-    let iam = connection.iam();
-    let mut users = Vec::new();
-    let mut pages = iam.list_users().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUsers", &e))?;
-        users.extend(page.users().iter().map(|u| u.user_name().to_string()));
-        if users.len() >= MAX_USERS_SCANNED {
-            users.truncate(MAX_USERS_SCANNED);
-            break;
-        }
-    }
-    let checked: Vec<Option<String>> = futures_util::stream::iter(users.into_iter().map(|user| {
-        let iam = iam.clone();
-        async move {
-            let reply = iam.list_user_tags().user_name(&user).send().await.ok()?;
-            tags::iam_is_ours(reply.tags()).then_some(user)
-        }
-    }))
-    .buffered(10)
-    .collect()
-    .await;
-    Ok(checked.into_iter().flatten().collect())
-}
-
-async fn tagged_roles(connection: &Connection) -> Result<Vec<String>, ProvisionError> {
-    let iam = connection.iam();
-    let mut roles = Vec::new();
-    let mut pages = iam.list_roles().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRoles", &e))?;
-        roles.extend(page.roles().iter().map(|r| r.role_name().to_string()));
-        if roles.len() >= MAX_USERS_SCANNED {
-            roles.truncate(MAX_USERS_SCANNED);
-            break;
-        }
-    }
-    let checked: Vec<Option<String>> = futures_util::stream::iter(roles.into_iter().map(|role| {
-        let iam = iam.clone();
-        async move {
-            let reply = iam.list_role_tags().role_name(&role).send().await.ok()?;
-            tags::iam_is_ours(reply.tags()).then_some(role)
-        }
-    }))
-    .buffered(10)
-    .collect()
-    .await;
-    Ok(checked.into_iter().flatten().collect())
 }
 
 fn empty(
@@ -161,10 +122,13 @@ fn empty(
         key_created_by_app: false,
         policy_name: None,
         policy: PolicyHealth::Missing,
+        outside_changes: vec![],
         access_keys: vec![],
         keychain_account,
         keychain_present: false,
         journal_state,
+        findings: vec![],
+        key_ages: vec![],
     }
 }
 
@@ -212,6 +176,10 @@ async fn describe_role(
             }
         }
     }
+    note_outside_changes(
+        &mut summary,
+        crate::outside_changes::of_role(&iam, role, None).await,
+    );
     describe_key(connection, &mut summary).await;
     summary
 }
@@ -255,6 +223,10 @@ async fn describe(
             }
         }
     }
+    note_outside_changes(
+        &mut summary,
+        crate::outside_changes::of_user(&iam, user, None).await,
+    );
     let in_keychain = stored_key.as_ref().map(|(id, _)| id.clone());
     if let Ok(keys) = iam.list_access_keys().user_name(user).send().await {
         for key in keys.access_key_metadata() {
@@ -287,6 +259,31 @@ async fn describe(
     }
     describe_key(connection, &mut summary).await;
     Ok(summary)
+}
+
+/// Names what was added outside this app; anything that widens permissions means drift.
+fn note_outside_changes(
+    summary: &mut SetupSummary,
+    found: Result<Vec<crate::outside_changes::Extra>, AwsFailure>,
+) {
+    let ours = summary.policy_name.clone();
+    match found {
+        Ok(extras) => {
+            let extras: Vec<_> = extras
+                .into_iter()
+                .filter(|e| !matches!(e, crate::outside_changes::Extra::InlinePolicy(name) if Some(name) == ours.as_ref()))
+                .collect();
+            if extras.iter().any(|e| e.widens_permissions())
+                && summary.policy == PolicyHealth::LeastPrivilege
+            {
+                summary.policy = PolicyHealth::Drifted;
+            }
+            summary.outside_changes = extras.iter().map(|e| e.describe()).collect();
+        }
+        Err(failure) => summary
+            .outside_changes
+            .push(format!("could not be checked: {failure}")),
+    }
 }
 
 /// The key's state, aliases and whether this app made it.

@@ -1,12 +1,15 @@
-//! Retiring a setup: the access keys, the keychain item, the policy, the user, and (when this app
-//! made it) the alias and the key, whose deletion is scheduled so it can still be cancelled.
+//! Retiring a setup: the access keys, the keychain item, what other admins attached, the policy
+//! and the user (or role). The master key and its alias are kept unless the admin asks for the key
+//! to go too, and even then only a key this app made for this setup and nothing else uses.
 
 use crate::aws_error::{AwsFailure, AwsFailureKind};
 use crate::connect::Connection;
 use crate::credential_profile;
 use crate::error::ProvisionError;
-use crate::journal::{Journal, RunState};
+use crate::journal::{Journal, PrincipalKind, RunState};
+use crate::key_usage::{self, KeyVerdict};
 use crate::keychain::{self, Vault};
+use crate::outside_changes::{self, Extra};
 use crate::ownership;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -56,64 +59,206 @@ pub fn check_days(days: i32) -> Result<i32, ProvisionError> {
     }
 }
 
+/// The longest waiting period KMS allows: the most time to notice a mistake and cancel.
+pub const DEFAULT_KEY_DELETION_DAYS: i32 = 30;
+
+/// What a teardown will do, shown before the admin confirms it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct TeardownPreview {
+    pub kind: PrincipalKind,
+    pub name: String,
+    /// False when an earlier teardown already removed the principal.
+    pub principal_exists: bool,
+    /// Permissions and sign-in material someone added outside this app, each with what teardown
+    /// does about it (detach, leave, delete), so that IAM lets the principal be deleted.
+    pub outside_changes: Vec<String>,
+    /// The master key the setup uses, if one could be found.
+    pub key_arn: Option<String>,
+    pub key_aliases: Vec<String>,
+    /// Whether the master key may also be scheduled for deletion, and why (not). Only worked out
+    /// when asked for: it reads every setup in the account.
+    pub key: Option<KeyVerdict>,
+}
+
+/// Reads what tearing down `(kind, name)` involves, and with `judge_key` whether its key could
+/// be deleted too. Changes nothing.
+pub async fn preview(
+    connection: &Connection,
+    vault: Arc<dyn Vault>,
+    journal: Option<&Journal>,
+    kind: PrincipalKind,
+    name: &str,
+    judge_key: bool,
+) -> Result<TeardownPreview, ProvisionError> {
+    let known = journal_runs(journal, connection, kind, name);
+    let iam = connection.iam();
+    let (exists, extras, policy_key) = match kind {
+        PrincipalKind::User => {
+            crate::validate::user_name(name)?;
+            match ownership::our_user(connection, name).await {
+                Ok(_) => {
+                    let key = user_policy_key(&iam, name).await?;
+                    let extras = outside_changes::of_user(&iam, name, key.as_ref().map(|k| k.0.as_str())).await?;
+                    (true, extras, key.map(|k| k.1))
+                }
+                Err(ProvisionError::NotFound(_)) if !known.is_empty() => (false, vec![], None),
+                Err(error) => return Err(error),
+            }
+        }
+        PrincipalKind::Role => {
+            crate::validate::role_name(name)?;
+            match our_role(&iam, name).await {
+                Ok(()) => {
+                    let key = role_policy_key(&iam, name).await?;
+                    let extras = outside_changes::of_role(&iam, name, key.as_ref().map(|k| k.0.as_str())).await?;
+                    (true, extras, key.map(|k| k.1))
+                }
+                Err(ProvisionError::NotFound(_)) if !known.is_empty() => (false, vec![], None),
+                Err(error) => return Err(error),
+            }
+        }
+    };
+    let key_arn = policy_key.or_else(|| known.iter().rev().find_map(|r| r.key_arn.clone()));
+    let mut key_aliases = vec![];
+    let mut key = None;
+    if let Some(arn) = &key_arn {
+        key_aliases = aliases_of(connection, arn).await.unwrap_or_default();
+        if judge_key {
+            key = Some(key_usage::judge(connection, vault, journal, kind, name, arn).await);
+        }
+    }
+    Ok(TeardownPreview {
+        kind,
+        name: name.to_string(),
+        principal_exists: exists,
+        outside_changes: extras.iter().map(Extra::removal).collect(),
+        key_arn,
+        key_aliases,
+        key,
+    })
+}
+
+/// The journal's live runs for this principal in this account.
+fn journal_runs(
+    journal: Option<&Journal>,
+    connection: &Connection,
+    kind: PrincipalKind,
+    name: &str,
+) -> Vec<crate::journal::Run> {
+    journal
+        .and_then(|j| j.runs().ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| {
+            r.principal_kind == kind
+                && r.principal_name == name
+                && r.account_id == connection.account_id()
+                && r.state != RunState::TornDown
+                && r.state != RunState::RolledBack
+        })
+        .collect()
+}
+
+/// Refuses, before any change, a key deletion the preview found unsafe.
+fn check_key_deletion(
+    preview: &TeardownPreview,
+    delete_key_days: Option<i32>,
+) -> Result<Option<(String, i32)>, ProvisionError> {
+    let Some(days) = delete_key_days else {
+        return Ok(None);
+    };
+    let days = check_days(days)?;
+    match &preview.key {
+        Some(verdict) if verdict.deletable => Ok(Some((verdict.key_arn.clone(), days))),
+        Some(verdict) => Err(ProvisionError::KeyKept {
+            key: verdict.key_arn.clone(),
+            reason: verdict.reason.clone(),
+        }),
+        None => Err(ProvisionError::KeyKept {
+            key: "(none found)".into(),
+            reason: format!("no master key could be found for {}", preview.name),
+        }),
+    }
+}
+
+/// Removes a user setup. The master key and its alias are kept unless `delete_key_days` is given;
+/// then the key is scheduled for deletion only when [`key_usage::judge`] allows it, and otherwise
+/// nothing at all is changed.
 pub async fn teardown(
     connection: &Connection,
     vault: Arc<dyn Vault>,
     journal: Option<&Journal>,
     user: &str,
-    key_deletion_days: i32,
+    delete_key_days: Option<i32>,
 ) -> Result<TeardownReport, ProvisionError> {
-    crate::validate::user_name(user)?;
-    let days = check_days(key_deletion_days)?;
+    if let Some(days) = delete_key_days {
+        check_days(days)?;
+    }
+    let judge_key = delete_key_days.is_some();
+    let preview = preview(connection, Arc::clone(&vault), journal, PrincipalKind::User, user, judge_key).await?;
+    let retire = check_key_deletion(&preview, delete_key_days)?;
     let account = keychain::account_for(connection.account_id(), user);
-    let runs = journal.and_then(|j| j.runs().ok()).unwrap_or_default();
-    let ours: Vec<_> = runs
-        .iter()
-        .filter(|r| {
-            r.keychain_account.as_deref() == Some(account.as_str()) && r.state != RunState::TornDown
-        })
-        .collect();
-    // A user that is already gone (an earlier teardown got that far) still leaves its key, alias,
-    // keychain item and profiles to finish, known from the journal.
-    let user_exists = match ownership::our_user(connection, user).await {
-        Ok(_) => true,
-        Err(ProvisionError::NotFound(_)) if !ours.is_empty() => false,
-        Err(error) => return Err(error),
-    };
     let mut report = TeardownReport::default();
-    let mut key_arn = None;
-    if user_exists {
-        key_arn = remove_user(connection, &vault, user, &account, &mut report).await?;
+    if preview.principal_exists {
+        remove_user(connection, &vault, user, &account, &mut report).await?;
     } else {
         remove_keychain_item(&vault, &account, &mut report).await;
     }
-    if key_arn.is_none() {
-        key_arn = ours.iter().find_map(|r| r.key_arn.clone());
+    finish(connection, journal, &preview, retire, &mut report).await;
+    if report.failed.is_empty() {
+        mark_torn_down(connection, journal, PrincipalKind::User, user);
     }
-    if let Some(arn) = key_arn {
-        retire_key(connection, &arn, days, &mut report).await;
+    Ok(report)
+}
+
+/// The key (deleted or explicitly kept) and the AWS profiles, common to users and roles.
+async fn finish(
+    connection: &Connection,
+    journal: Option<&Journal>,
+    preview: &TeardownPreview,
+    retire: Option<(String, i32)>,
+    report: &mut TeardownReport,
+) {
+    match (retire, &preview.key_arn) {
+        (Some((arn, days)), _) => retire_key(connection, &arn, days, report).await,
+        (None, Some(arn)) => {
+            let aliases = if preview.key_aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" and its alias {}", preview.key_aliases.join(", "))
+            };
+            report.kept.push(format!(
+                "KMS key {arn}{aliases}: kept, so data encrypted with it stays readable"
+            ));
+        }
+        (None, None) => {}
     }
-    for profile in ours.iter().flat_map(|r| r.aws_profiles.iter()) {
+    let runs = journal_runs(journal, connection, preview.kind, &preview.name);
+    for profile in runs.iter().flat_map(|r| r.aws_profiles.iter()) {
         match credential_profile::remove_profile(profile) {
             Ok(()) => report.removed.push(format!("AWS profile {profile}")),
             Err(e) => report.failed.push(format!("AWS profile {profile}: {e}")),
         }
     }
-    // A partial teardown stays visible in the setups view until a later run finishes it.
-    if let (Some(journal), true) = (journal, report.failed.is_empty()) {
+}
+
+/// A partial teardown stays visible in the setups view until a later run finishes it.
+fn mark_torn_down(connection: &Connection, journal: Option<&Journal>, kind: PrincipalKind, name: &str) {
+    if let Some(journal) = journal {
         let _ = journal.update(|runs| {
-            for run in runs
-                .iter_mut()
-                .filter(|r| r.keychain_account.as_deref() == Some(account.as_str()))
-            {
+            for run in runs.iter_mut().filter(|r| {
+                r.principal_kind == kind
+                    && r.principal_name == name
+                    && r.account_id == connection.account_id()
+            }) {
                 run.state = RunState::TornDown;
             }
         });
     }
-    Ok(report)
 }
 
 async fn remove_keychain_item(vault: &Arc<dyn Vault>, account: &str, report: &mut TeardownReport) {
+    if let Err(e) = crate::session_credentials::forget_off_thread(vault, account).await { report.failed.push(format!("keychain item {} / {}: {e}. {}", keychain::SERVICE, crate::session_credentials::cache_account(account), e.hint())); }
     let keychain_account = account.to_string();
     let removed = keychain::off_thread(vault, move |vault| vault.remove(&keychain_account))
         .await
@@ -125,15 +270,15 @@ async fn remove_keychain_item(vault: &Arc<dyn Vault>, account: &str, report: &mu
     }
 }
 
-/// Access keys (first, so nothing can use them meanwhile), keychain item, inline policies, user.
-/// Returns the key ARN the user's policy named.
+/// Access keys (first, so nothing can use them meanwhile), keychain item, what other admins
+/// attached, inline policies, user.
 async fn remove_user(
     connection: &Connection,
     vault: &Arc<dyn Vault>,
     user: &str,
     account: &str,
     report: &mut TeardownReport,
-) -> Result<Option<String>, ProvisionError> {
+) -> Result<(), ProvisionError> {
     let iam = connection.iam();
     for id in ownership::access_key_ids(connection, user).await? {
         report.record(
@@ -147,46 +292,23 @@ async fn remove_user(
         );
     }
     remove_keychain_item(vault, account, report).await;
-    let mut key_arn = None;
-    let policies = iam
-        .list_user_policies()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
-    for name in policies.policy_names() {
-        if key_arn.is_none() {
-            key_arn = policy_key_arn(&iam, user, name).await;
+    // Every inline policy goes (they are part of the user); managed policies and groups are only
+    // detached and left, since other principals may use them.
+    for extra in outside_changes::of_user(&iam, user, None).await? {
+        match outside_changes::remove_from_user(&iam, user, &extra).await {
+            Ok(()) => report.removed.push(extra.removal()),
+            Err(failure) => report.failed.push(format!("{}: {}", extra.removal(), explain(failure))),
         }
-        report.record(
-            format!("inline policy {name}"),
-            "iam:DeleteUserPolicy",
-            iam.delete_user_policy()
-                .user_name(user)
-                .policy_name(name)
-                .send()
-                .await,
-        );
     }
     report.record(
         format!("IAM user {user}"),
         "iam:DeleteUser",
         iam.delete_user().user_name(user).send().await,
     );
-    Ok(key_arn)
+    Ok(())
 }
 
-/// Removes a role setup: its inline policies, its instance profiles, the role, and the key when
-/// this app made it. Only a role carrying our tag is touched.
-pub async fn teardown_role(
-    connection: &Connection,
-    journal: Option<&Journal>,
-    role: &str,
-    key_deletion_days: i32,
-) -> Result<TeardownReport, ProvisionError> {
-    crate::validate::role_name(role)?;
-    let days = check_days(key_deletion_days)?;
-    let iam = connection.iam();
+async fn our_role(iam: &aws_sdk_iam::Client, role: &str) -> Result<(), ProvisionError> {
     let tags = iam
         .list_role_tags()
         .role_name(role)
@@ -200,121 +322,173 @@ pub async fn teardown_role(
                 failure.into()
             }
         })?;
-    if !crate::tags::iam_is_ours(tags.tags()) {
-        return Err(ProvisionError::NotOurs(format!("the IAM role {role}")));
+    if crate::tags::iam_is_ours(tags.tags()) {
+        Ok(())
+    } else {
+        Err(ProvisionError::NotOurs(format!("the IAM role {role}")))
     }
+}
+
+/// Removes a role setup: its instance profiles, what other admins attached, its inline
+/// policies and the role. The key follows the same rule as for users.
+pub async fn teardown_role(
+    connection: &Connection,
+    vault: Arc<dyn Vault>,
+    journal: Option<&Journal>,
+    role: &str,
+    delete_key_days: Option<i32>,
+) -> Result<TeardownReport, ProvisionError> {
+    if let Some(days) = delete_key_days {
+        check_days(days)?;
+    }
+    let judge_key = delete_key_days.is_some();
+    let preview = preview(connection, Arc::clone(&vault), journal, PrincipalKind::Role, role, judge_key).await?;
+    let retire = check_key_deletion(&preview, delete_key_days)?;
     let mut report = TeardownReport::default();
-    let profiles = iam
+    if preview.principal_exists {
+        remove_role(connection, &vault, role, &mut report).await?;
+    }
+    finish(connection, journal, &preview, retire, &mut report).await;
+    if report.failed.is_empty() {
+        mark_torn_down(connection, journal, PrincipalKind::Role, role);
+    }
+    Ok(report)
+}
+
+async fn remove_role(
+    connection: &Connection,
+    vault: &Arc<dyn Vault>,
+    role: &str,
+    report: &mut TeardownReport,
+) -> Result<(), ProvisionError> {
+    let iam = connection.iam();
+    let mut profiles = Vec::new();
+    let mut pages = iam
         .list_instance_profiles_for_role()
         .role_name(role)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListInstanceProfilesForRole", &e))?;
-    for profile in profiles.instance_profiles() {
-        let name = profile.instance_profile_name();
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListInstanceProfilesForRole", &e))?;
+        profiles.extend(
+            page.instance_profiles()
+                .iter()
+                .map(|p| p.instance_profile_name().to_string()),
+        );
+    }
+    for name in profiles {
         let item = crate::rollback::Created::InstanceProfile {
-            name: name.to_string(),
+            name: name.clone(),
             role: Some(role.to_string()),
         };
-        let vault: Arc<dyn Vault> = Arc::new(crate::keychain::OsVault);
-        match crate::rollback::undo(&item, connection, &vault).await {
+        match crate::rollback::undo(&item, connection, vault).await {
             Ok(()) => report.removed.push(format!("instance profile {name}")),
             Err(reason) => report
                 .failed
                 .push(format!("instance profile {name}: {reason}")),
         }
     }
-    let mut key_arn = None;
-    let policies = iam
-        .list_role_policies()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
-    for name in policies.policy_names() {
-        if key_arn.is_none() {
-            if let Ok(reply) = iam
-                .get_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .send()
-                .await
-            {
-                key_arn = crate::policy::decode_document(reply.policy_document())
-                    .and_then(|d| crate::policy::single_resource(&d));
-            }
+    for extra in outside_changes::of_role(&iam, role, None).await? {
+        match outside_changes::remove_from_role(&iam, role, &extra).await {
+            Ok(()) => report.removed.push(extra.removal()),
+            Err(failure) => report.failed.push(format!("{}: {}", extra.removal(), explain(failure))),
         }
-        report.record(
-            format!("inline policy {name}"),
-            "iam:DeleteRolePolicy",
-            iam.delete_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .send()
-                .await,
-        );
     }
     report.record(
         format!("IAM role {role}"),
         "iam:DeleteRole",
         iam.delete_role().role_name(role).send().await,
     );
-    if let Some(arn) = key_arn {
-        retire_key(connection, &arn, days, &mut report).await;
-    }
-    if let (Some(journal), true) = (journal, report.failed.is_empty()) {
-        let _ = journal.update(|runs| {
-            for run in runs.iter_mut().filter(|r| {
-                r.principal_kind == crate::journal::PrincipalKind::Role
-                    && r.principal_name == role
-                    && r.account_id == connection.account_id()
-            }) {
-                run.state = RunState::TornDown;
-            }
-        });
-    }
-    Ok(report)
+    Ok(())
 }
 
 fn explain(failure: AwsFailure) -> String {
     format!("{failure}. {}", failure.hint())
 }
 
-async fn policy_key_arn(iam: &aws_sdk_iam::Client, user: &str, name: &str) -> Option<String> {
-    let reply = iam
-        .get_user_policy()
-        .user_name(user)
-        .policy_name(name)
-        .send()
-        .await
-        .ok()?;
-    let document = crate::policy::decode_document(reply.policy_document())?;
-    crate::policy::single_resource(&document)
-}
-
-/// Removes the key's aliases and schedules its deletion, only when this app made the key.
-async fn retire_key(connection: &Connection, arn: &str, days: i32, report: &mut TeardownReport) {
-    let kms = connection.kms();
-    match ownership::key_is_ours(connection, arn).await {
-        Ok(true) => {}
-        Ok(false) => {
-            report
-                .kept
-                .push(format!("KMS key {arn}: this app did not create it"));
-            return;
-        }
-        Err(e) => {
-            report.failed.push(format!("KMS key {arn}: {e}"));
-            return;
+/// The first inline policy of `user` that names one key: (policy name, key ARN).
+async fn user_policy_key(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+) -> Result<Option<(String, String)>, ProvisionError> {
+    let mut pages = iam.list_user_policies().user_name(user).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
+        for name in page.policy_names() {
+            let reply = iam
+                .get_user_policy()
+                .user_name(user)
+                .policy_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:GetUserPolicy", &e))?;
+            if let Some(arn) = crate::policy::decode_document(reply.policy_document())
+                .and_then(|d| crate::policy::single_resource(&d))
+            {
+                return Ok(Some((name.clone(), arn)));
+            }
         }
     }
+    Ok(None)
+}
+
+/// Like [`user_policy_key`], for a role.
+async fn role_policy_key(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+) -> Result<Option<(String, String)>, ProvisionError> {
+    let mut pages = iam.list_role_policies().role_name(role).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
+        for name in page.policy_names() {
+            let reply = iam
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:GetRolePolicy", &e))?;
+            if let Some(arn) = crate::policy::decode_document(reply.policy_document())
+                .and_then(|d| crate::policy::single_resource(&d))
+            {
+                return Ok(Some((name.clone(), arn)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Every alias that points at the key.
+async fn aliases_of(connection: &Connection, arn: &str) -> Result<Vec<String>, AwsFailure> {
+    let key_id = arn.rsplit('/').next().unwrap_or(arn);
+    let mut aliases = Vec::new();
+    let mut pages = connection
+        .kms_for_key(arn)
+        .list_aliases()
+        .key_id(key_id)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
+        aliases.extend(
+            page.aliases()
+                .iter()
+                .filter_map(|a| a.alias_name().map(str::to_string)),
+        );
+    }
+    Ok(aliases)
+}
+
+/// Removes the key's aliases and schedules its deletion. Only called for a key that
+/// [`key_usage::judge`] found deletable.
+async fn retire_key(connection: &Connection, arn: &str, days: i32, report: &mut TeardownReport) {
+    let kms = connection.kms_for_key(arn);
     let key_id = arn.rsplit('/').next().unwrap_or(arn);
     // The aliases go first: a key scheduled for deletion with a name still pointing at it would
     // look usable. If they cannot be listed, the key is left for the next teardown run.
-    let aliases = match kms.list_aliases().key_id(key_id).send().await {
-        Ok(reply) => reply,
-        Err(e) => {
-            let failure = AwsFailure::from_sdk("kms:ListAliases", &e);
+    let aliases = match aliases_of(connection, arn).await {
+        Ok(aliases) => aliases,
+        Err(failure) => {
             report
                 .failed
                 .push(format!("aliases of KMS key {arn}: {}", explain(failure)));
@@ -322,7 +496,7 @@ async fn retire_key(connection: &Connection, arn: &str, days: i32, report: &mut 
         }
     };
     let mut aliases_left = false;
-    for alias in aliases.aliases().iter().filter_map(|a| a.alias_name()) {
+    for alias in &aliases {
         match kms.delete_alias().alias_name(alias).send().await {
             Ok(_) => report.removed.push(format!("alias {alias}")),
             Err(e) => {

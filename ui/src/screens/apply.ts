@@ -6,6 +6,7 @@ import { h } from "../dom";
 const RESUME_STEPS = (
   [
     ["create-key", "Create the symmetric encryption key (if the setup makes one)."],
+    ["enable-key-rotation", "Turn on automatic yearly rotation of the new key (if the setup makes one)."],
     ["create-alias", "Give the key its alias."],
     ["create-user", "Create the IAM user."],
     ["put-user-policy", "Allow the user kms:Encrypt and kms:Decrypt on the key only."],

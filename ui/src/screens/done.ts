@@ -86,6 +86,7 @@ function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
       ["Access key ID", maskAccessKeyId(outcome.access_key_id), "outcome-access-key"],
       ["Keychain item", `${outcome.keychain.store}: ${outcome.keychain.service} / ${outcome.keychain.account}`, "outcome-keychain"],
     ]),
+    ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note", role: "status" }, warning)),
     actions(verify, copyButton(masterKey, "Copy masterKey")),
     verifyResult,
     h("h2", {}, "Give your application the credentials"),

@@ -11,7 +11,8 @@ use crate::recovery::{self, InterruptedRun};
 use crate::role::{self, RoleOutcome, RolePlan, RoleRequest};
 use crate::rotate::{self, RotateOptions, RotateReport};
 use crate::setups::{self, SetupSummary};
-use crate::teardown::{self, TeardownReport};
+use crate::journal::PrincipalKind;
+use crate::teardown::{self, TeardownPreview, TeardownReport};
 use crate::{keychain, validate};
 use std::sync::Arc;
 
@@ -31,6 +32,17 @@ impl Session {
     pub async fn list_setups(&self) -> Result<Vec<SetupSummary>, ErrorReport> {
         let connection = self.connection().await?;
         setups::list(&connection, Arc::clone(&self.vault), self.journal())
+            .await
+            .map_err(report)
+    }
+
+    /// "Enable rotation" on a setup's key (Security Hub KMS.4).
+    pub async fn enable_key_rotation(
+        &self,
+        key: String,
+    ) -> Result<crate::key_rotation::RotationReport, ErrorReport> {
+        let connection = self.connection().await?;
+        crate::key_rotation::enable(&connection, &key)
             .await
             .map_err(report)
     }
@@ -58,12 +70,26 @@ impl Session {
             .map_err(report)
     }
 
+    /// What tearing down a setup would do, including whether its key may be deleted too.
+    pub async fn teardown_preview(
+        &self,
+        name: String,
+        role: bool,
+    ) -> Result<TeardownPreview, ErrorReport> {
+        let connection = self.connection().await?;
+        let kind = if role { PrincipalKind::Role } else { PrincipalKind::User };
+        teardown::preview(&connection, Arc::clone(&self.vault), self.journal(), kind, &name, true)
+            .await
+            .map_err(report)
+    }
+
     /// `confirmation` must repeat the principal's name: the typed confirmation of the GUI.
+    /// The key is kept unless `delete_key_days` is given (a separate question in the GUI).
     pub async fn teardown(
         &self,
         name: String,
         role: bool,
-        key_deletion_days: i32,
+        delete_key_days: Option<i32>,
         confirmation: String,
     ) -> Result<TeardownReport, ErrorReport> {
         if confirmation.trim() != name {
@@ -75,17 +101,11 @@ impl Session {
             });
         }
         let connection = self.connection().await?;
+        let vault = Arc::clone(&self.vault);
         let result = if role {
-            teardown::teardown_role(&connection, self.journal(), &name, key_deletion_days).await
+            teardown::teardown_role(&connection, vault, self.journal(), &name, delete_key_days).await
         } else {
-            teardown::teardown(
-                &connection,
-                Arc::clone(&self.vault),
-                self.journal(),
-                &name,
-                key_deletion_days,
-            )
-            .await
+            teardown::teardown(&connection, vault, self.journal(), &name, delete_key_days).await
         };
         result.map_err(report)
     }
@@ -169,13 +189,17 @@ impl Session {
     ) -> Result<Outcome, ErrorReport> {
         let connection = self.connection().await?;
         let run = self.interrupted(&connection, &run_id)?;
-        recovery::resume(
-            &connection,
-            Arc::clone(&self.vault),
-            &self.options,
-            &run,
-            sink,
-        )
+        self.cancellable(|cancel| async move {
+            recovery::resume(
+                &connection,
+                Arc::clone(&self.vault),
+                &self.options,
+                &run,
+                sink,
+                &cancel,
+            )
+            .await
+        })
         .await
         .map_err(failed)
     }
