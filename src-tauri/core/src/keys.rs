@@ -1,95 +1,207 @@
-//! The account's customer-managed keys in the region, for the key picker, each with whether it
-//! can serve as a CSFLE master key and why not.
+//! The key picker's data: every customer-managed key in the region (every page of `ListKeys` and
+//! `ListAliases`, aliases first), described only when the picker shows or the admin types it.
+//! Listing costs two or three round trips for an account of 2,000 keys; describing 2,000 would be
+//! 2,000 calls before the admin sees anything.
 
-use crate::aws_error::AwsFailure;
+use crate::aws_error::{AwsFailure, AwsFailureKind};
 use crate::connect::Connection;
 use crate::error::ProvisionError;
 use crate::plan::unsuitability;
-use aws_sdk_kms::types::KeyManagerType;
+use crate::validate;
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::collections::HashMap;
 use ts_rs::TS;
 
-/// At most this many keys are described; an account with more can still type a key ARN.
-const MAX_KEYS: usize = 200;
+/// `DescribeKey` calls in flight at once: quick for a screenful, gentle on KMS's request quota.
+const CONCURRENT_DESCRIBES: usize = 10;
+/// KMS's largest pages.
+const KEYS_PAGE: i32 = 1000;
+const ALIASES_PAGE: i32 = 100;
+/// Aliases KMS reserves for keys AWS manages (`alias/aws/s3`, …): never a CSFLE master key.
+const AWS_MANAGED_ALIAS: &str = "alias/aws/";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct KeySummary {
     pub key_id: String,
     pub arn: String,
     pub aliases: Vec<String>,
+    /// Empty until described.
     pub description: String,
+    /// Empty until described.
     pub state: String,
+    /// Whether `DescribeKey` was asked; `usable` and `reason` mean something only then.
+    pub described: bool,
     pub usable: bool,
     pub reason: Option<String>,
 }
 
+impl KeySummary {
+    fn listed(key_id: String, arn: String, aliases: Vec<String>) -> KeySummary {
+        KeySummary {
+            key_id,
+            arn,
+            aliases,
+            description: String::new(),
+            state: String::new(),
+            described: false,
+            usable: false,
+            reason: None,
+        }
+    }
+}
+
+/// Every key of the region that could be a customer-managed key, not yet described: keys with an
+/// alias first (by alias), then the rest by id.
 pub async fn customer_keys(connection: &Connection) -> Result<Vec<KeySummary>, ProvisionError> {
     let kms = connection.kms();
-    let mut ids = Vec::new();
-    let mut pages = kms.list_keys().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
-        ids.extend(
-            page.keys()
-                .iter()
-                .filter_map(|k| k.key_id().map(str::to_string)),
-        );
-        if ids.len() >= MAX_KEYS {
-            ids.truncate(MAX_KEYS);
-            break;
+    let list_keys = async {
+        let mut keys = Vec::new();
+        let mut pages = kms.list_keys().limit(KEYS_PAGE).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
+            keys.extend(page.keys().iter().filter_map(|k| {
+                Some((
+                    k.key_id()?.to_string(),
+                    k.key_arn().unwrap_or_default().to_string(),
+                ))
+            }));
         }
-    }
-    let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
-    let mut pages = kms.list_aliases().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
-        for alias in page.aliases() {
-            if let (Some(name), Some(target)) = (alias.alias_name(), alias.target_key_id()) {
-                aliases
-                    .entry(target.to_string())
-                    .or_default()
-                    .push(name.to_string());
+        Ok::<_, ProvisionError>(keys)
+    };
+    let list_aliases = async {
+        let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+        let mut pages = kms
+            .list_aliases()
+            .limit(ALIASES_PAGE)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
+            for alias in page.aliases() {
+                if let (Some(name), Some(target)) = (alias.alias_name(), alias.target_key_id()) {
+                    aliases
+                        .entry(target.to_string())
+                        .or_default()
+                        .push(name.to_string());
+                }
             }
         }
-    }
-    // Ten at a time: quick for typical accounts, gentle on KMS's request quota.
-    let described: Vec<_> = futures_util::stream::iter(ids.into_iter().map(|id| {
-        let kms = kms.clone();
-        async move { kms.describe_key().key_id(id).send().await }
-    }))
-    .buffered(10)
-    .collect()
-    .await;
-    let mut keys = Vec::new();
-    for result in described {
-        let reply = result.map_err(|e| AwsFailure::from_sdk("kms:DescribeKey", &e))?;
-        let Some(m) = reply.key_metadata() else {
-            continue;
-        };
-        if m.key_manager() == Some(&KeyManagerType::Aws) {
-            continue;
-        }
-        let reason = unsuitability(m.key_state(), m.key_spec(), m.key_usage(), m.key_manager());
-        let mut names = aliases.remove(m.key_id()).unwrap_or_default();
-        names.sort();
-        keys.push(KeySummary {
-            key_id: m.key_id().to_string(),
-            arn: m.arn().unwrap_or_default().to_string(),
-            aliases: names,
-            description: m.description().unwrap_or_default().to_string(),
-            state: m
-                .key_state()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            usable: reason.is_none(),
-            reason,
-        });
-    }
-    // Usable keys first, then by name, so the admin sees what can be picked at the top.
-    keys.sort_by(|a, b| {
-        (!a.usable, a.aliases.first(), &a.key_id).cmp(&(!b.usable, b.aliases.first(), &b.key_id))
+        Ok::<_, ProvisionError>(aliases)
+    };
+    let (keys, mut aliases) = futures_util::future::try_join(list_keys, list_aliases).await?;
+    Ok(arrange(keys, &mut aliases))
+}
+
+fn arrange(
+    keys: Vec<(String, String)>,
+    aliases: &mut HashMap<String, Vec<String>>,
+) -> Vec<KeySummary> {
+    let mut out: Vec<KeySummary> = keys
+        .into_iter()
+        .filter_map(|(id, arn)| {
+            let mut names = aliases.remove(&id).unwrap_or_default();
+            if names.iter().any(|n| n.starts_with(AWS_MANAGED_ALIAS)) {
+                return None;
+            }
+            names.sort();
+            Some(KeySummary::listed(id, arn, names))
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.aliases.is_empty(), a.aliases.first(), &a.key_id).cmp(&(
+            b.aliases.is_empty(),
+            b.aliases.first(),
+            &b.key_id,
+        ))
     });
-    Ok(keys)
+    out
+}
+
+/// Describes the keys the picker shows, or one the admin typed (key id, key ARN or alias). Every
+/// entry answers: a key that cannot be described comes back unusable, with the reason in words.
+pub async fn describe_keys(connection: &Connection, refs: Vec<String>) -> Vec<KeySummary> {
+    let kms = connection.kms();
+    let region = connection.region().to_string();
+    futures_util::stream::iter(refs.into_iter().map(|typed| {
+        let kms = kms.clone();
+        let region = region.clone();
+        async move { describe_one(&kms, &region, typed).await }
+    }))
+    .buffered(CONCURRENT_DESCRIBES)
+    .collect()
+    .await
+}
+
+async fn describe_one(kms: &aws_sdk_kms::Client, region: &str, typed: String) -> KeySummary {
+    let typed = typed.trim().to_string();
+    let aliases: Vec<String> = if typed.starts_with("alias/") {
+        vec![typed.clone()]
+    } else {
+        vec![]
+    };
+    let refused = |reason: String| KeySummary {
+        described: true,
+        reason: Some(reason),
+        ..KeySummary::listed(typed.clone(), String::new(), aliases.clone())
+    };
+    let key = match validate::existing_key(&typed, region) {
+        Ok(key) => key,
+        Err(error) => return refused(error.rule),
+    };
+    let reply = match kms.describe_key().key_id(key.as_kms_key_id()).send().await {
+        Ok(reply) => reply,
+        Err(e) => {
+            let failure = AwsFailure::from_sdk("kms:DescribeKey", &e);
+            return refused(match failure.kind {
+                AwsFailureKind::AccessDenied => "you may not describe it (kms:DescribeKey is denied), so the app cannot check that it is an enabled symmetric encryption key; ask its owner to allow kms:DescribeKey for you".into(),
+                AwsFailureKind::NotFound => format!("KMS has no key or alias by this name in {region}"),
+                _ => format!("KMS could not describe it: {failure}"),
+            });
+        }
+    };
+    let Some(m) = reply.key_metadata() else {
+        return refused("KMS returned no details for it".into());
+    };
+    let reason = unsuitability(m.key_state(), m.key_spec(), m.key_usage(), m.key_manager());
+    KeySummary {
+        key_id: m.key_id().to_string(),
+        arn: m.arn().unwrap_or_default().to_string(),
+        aliases,
+        description: m.description().unwrap_or_default().to_string(),
+        state: m
+            .key_state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        described: true,
+        usable: reason.is_none(),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliased_keys_come_first_and_aws_managed_keys_are_left_out() {
+        let keys = vec![
+            ("b".to_string(), "arn:b".to_string()),
+            ("a".to_string(), "arn:a".to_string()),
+            ("managed".to_string(), "arn:m".to_string()),
+            ("c".to_string(), "arn:c".to_string()),
+        ];
+        let mut aliases = HashMap::from([
+            (
+                "c".to_string(),
+                vec!["alias/zeta".to_string(), "alias/alpha".to_string()],
+            ),
+            ("managed".to_string(), vec!["alias/aws/s3".to_string()]),
+        ]);
+        let arranged = arrange(keys, &mut aliases);
+        let ids: Vec<_> = arranged.iter().map(|k| k.key_id.as_str()).collect();
+        assert_eq!(ids, ["c", "a", "b"]);
+        assert_eq!(arranged[0].aliases, ["alias/alpha", "alias/zeta"]);
+        assert!(arranged.iter().all(|k| !k.described && !k.usable));
+    }
 }

@@ -148,6 +148,12 @@ impl Session {
             .map_err(|e| e.report(None))
     }
 
+    /// The keys the picker shows, or one the admin typed; each answers, usable or with a reason.
+    pub async fn describe_keys(&self, refs: Vec<String>) -> Result<Vec<KeySummary>, ErrorReport> {
+        let connection = self.connection().await?;
+        Ok(keys::describe_keys(&connection, refs).await)
+    }
+
     /// IAM's naming rules, then whether the user exists already.
     pub async fn check_user_name(&self, name: String) -> Result<FieldCheck, ErrorReport> {
         let name = match FieldCheck::from_input(validate::user_name(name.trim())) {

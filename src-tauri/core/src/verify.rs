@@ -16,8 +16,15 @@ use tokio::time::Instant;
 
 /// How long to wait for IAM's eventual consistency; real AWS usually needs 5–20 s.
 pub const DEFAULT_LIMIT: Duration = Duration::from_secs(60);
-const FIRST_DELAY: Duration = Duration::from_millis(500);
-const MAX_DELAY: Duration = Duration::from_secs(5);
+/// The pause between probes while a phase is young: a credential that becomes live is noticed
+/// within this (plus one round trip). Four probes a second from one admin are far below STS's
+/// and KMS's request quotas (KMS allows thousands of cryptographic calls a second per account).
+const FAST: Duration = Duration::from_millis(250);
+/// After the usual propagation window the pace halves, still noticing within half a second.
+const FAST_FOR: Duration = Duration::from_secs(20);
+const STEADY: Duration = Duration::from_millis(500);
+/// A throttled probe backs off, doubling from `STEADY`, up to this.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// What to check: the credentials, the key they must be able to use, and who they must be.
 pub struct Probe<'a> {
@@ -55,7 +62,6 @@ pub async fn verify(
     let mut waiter = Waiter {
         deadline,
         limit,
-        delay: FIRST_DELAY,
         sink,
         cancel,
     };
@@ -113,17 +119,73 @@ pub async fn verify(
     }
 }
 
+/// The polling schedule of one phase. Each phase starts its own, so the wait for the key
+/// permission does not inherit a pause grown while the access key was not live yet; the overall
+/// bound is the caller's deadline.
+#[derive(Debug)]
+pub struct Pace {
+    started: Instant,
+    backoff: Option<Duration>,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace::new()
+    }
+}
+
+impl Pace {
+    pub fn new() -> Pace {
+        Pace {
+            started: Instant::now(),
+            backoff: None,
+        }
+    }
+
+    /// The pause before the next probe; `throttled` says AWS asked us to slow down.
+    pub fn next_pause(&mut self, throttled: bool) -> Duration {
+        if throttled {
+            let grown = self.backoff.map_or(STEADY, |b| (b * 2).min(MAX_BACKOFF));
+            self.backoff = Some(grown);
+            return grown;
+        }
+        if let Some(backoff) = self.backoff {
+            return backoff;
+        }
+        if self.started.elapsed() < FAST_FOR {
+            FAST
+        } else {
+            STEADY
+        }
+    }
+
+    /// Sleeps for the next pause, never past `deadline`; `Cancelled` when the admin cancels.
+    pub async fn pause(
+        &mut self,
+        throttled: bool,
+        deadline: Instant,
+        cancel: &Cancel,
+    ) -> Result<(), ProvisionError> {
+        let pause = self
+            .next_pause(throttled)
+            .min(deadline.saturating_duration_since(Instant::now()));
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => Ok(()),
+            _ = cancel.cancelled() => Err(ProvisionError::Cancelled),
+        }
+    }
+}
+
 struct Waiter<'a> {
     deadline: Instant,
     limit: Duration,
-    delay: Duration,
     sink: &'a dyn ProgressSink,
     cancel: &'a Cancel,
 }
 
 impl Waiter<'_> {
-    /// Retries `call` while its failure is one that IAM propagation explains, with exponential
-    /// backoff, until the shared deadline.
+    /// Retries `call` while its failure is one that IAM propagation explains, on a fresh
+    /// `Pace`, until the shared deadline.
     async fn until_live<T, F, Fut>(
         &mut self,
         action: &str,
@@ -134,6 +196,7 @@ impl Waiter<'_> {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, AwsFailure>>,
     {
+        let mut pace = Pace::new();
         loop {
             let failure = match call().await {
                 Ok(value) => return Ok(value),
@@ -151,14 +214,13 @@ impl Waiter<'_> {
             }
             self.sink.emit(Progress::Waiting {
                 step: StepId::Verify,
-                message: format!("Waiting for AWS to activate {what} ({action} not accepted yet)"),
+                message: format!(
+                    "Waiting for AWS to activate {what} ({action} not accepted yet, {:.1} s so far)",
+                    pace.started.elapsed().as_secs_f32()
+                ),
             });
-            let pause = self.delay.min(self.deadline - now);
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = self.cancel.cancelled() => return Err(ProvisionError::Cancelled),
-            }
-            self.delay = (self.delay * 2).min(MAX_DELAY);
+            let throttled = failure.kind == AwsFailureKind::Throttled;
+            pace.pause(throttled, self.deadline, self.cancel).await?;
         }
     }
 }
@@ -171,4 +233,48 @@ fn is_propagation_delay(failure: &AwsFailure) -> bool {
             | AwsFailureKind::AccessDenied
             | AwsFailureKind::Throttled
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_young_phase_polls_fast_and_a_throttled_one_backs_off_to_a_bound() {
+        let mut pace = Pace::new();
+        assert_eq!(pace.next_pause(false), FAST);
+        assert_eq!(pace.next_pause(false), FAST);
+        let mut pauses = vec![];
+        for _ in 0..8 {
+            pauses.push(pace.next_pause(true));
+        }
+        assert_eq!(pauses[0], STEADY);
+        assert!(pauses.windows(2).all(|w| w[1] >= w[0]));
+        assert_eq!(*pauses.last().unwrap(), MAX_BACKOFF);
+        // Once throttled, the phase keeps its slower pace rather than speeding up again.
+        assert_eq!(pace.next_pause(false), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn each_phase_starts_at_the_fast_pace() {
+        let mut first = Pace::new();
+        for _ in 0..5 {
+            first.next_pause(true);
+        }
+        assert_eq!(Pace::new().next_pause(false), FAST);
+    }
+
+    #[tokio::test]
+    async fn a_pause_never_passes_the_deadline() {
+        let mut pace = Pace::new();
+        for _ in 0..5 {
+            pace.next_pause(true);
+        }
+        let deadline = Instant::now() + Duration::from_millis(20);
+        let started = Instant::now();
+        pace.pause(true, deadline, &Cancel::default())
+            .await
+            .unwrap();
+        assert!(started.elapsed() < MAX_BACKOFF);
+    }
 }

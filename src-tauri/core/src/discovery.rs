@@ -1,0 +1,294 @@
+//! Finding this app's users and roles in an account at a cost that does not grow with the account.
+//!
+//! Setups live under the app's own IAM path (`tags::IAM_PATH`), so `ListUsers`/`ListRoles` with
+//! that `PathPrefix` return only ours. Setups made before the app used a path sit at `/` among
+//! everyone else's users: they are looked for by tag once per account and computer (every page,
+//! every user), and the names found are remembered in a small file beside the journal.
+
+use crate::aws_error::{AwsFailure, AwsFailureKind};
+use crate::connect::Connection;
+use crate::error::ProvisionError;
+use crate::tags;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use ts_rs::TS;
+
+/// Tag look-ups in flight at once: quick, and gentle on IAM's request quota.
+const CONCURRENT_TAG_READS: usize = 10;
+/// IAM's largest page, so a big account needs as few round trips as AWS allows.
+const PAGE: i32 = 1000;
+const FILE_NAME: &str = "legacy-setups.json";
+
+/// The one-time look for setups made before the app had its own IAM path, in one account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LegacyScan {
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub scanned_at: u64,
+    pub users_scanned: u32,
+    pub roles_scanned: u32,
+    pub users: Vec<String>,
+    pub roles: Vec<String>,
+}
+
+impl LegacyScan {
+    /// What the admin is told, so nobody wonders why an old setup is (or is not) listed.
+    pub fn describe(&self) -> String {
+        let found = self.users.len() + self.roles.len();
+        format!(
+            "Setups made before this app kept its users and roles under the IAM path {} were looked \
+             for once, by tag, among {} users and {} roles: {} found{}. If an older version of this app made setups since, \
+             `csfle-provisioner-cli list --rescan` looks again.",
+            tags::IAM_PATH,
+            self.users_scanned,
+            self.roles_scanned,
+            found,
+            if found == 0 {
+                String::new()
+            } else {
+                format!(" ({})", [&self.users[..], &self.roles[..]].concat().join(", "))
+            }
+        )
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Remembered {
+    accounts: BTreeMap<String, LegacyScan>,
+}
+
+/// Every principal of ours in the account, and the legacy scan behind the ones at other paths.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub users: Vec<String>,
+    pub roles: Vec<String>,
+    pub legacy: LegacyScan,
+}
+
+pub fn file_in(dir: &Path) -> PathBuf {
+    dir.join(FILE_NAME)
+}
+
+fn load(file: &Path) -> Remembered {
+    std::fs::read(file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+fn store(file: &Path, remembered: &Remembered) {
+    // Only names: losing this file costs one more scan, nothing else, so a failed write is not
+    // worth failing the listing over.
+    if let Ok(bytes) = serde_json::to_vec_pretty(remembered) {
+        if let Some(dir) = file.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = crate::atomic_file::replace(file, &bytes);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
+/// The remembered legacy scan of `account`, if one was made on this computer.
+pub fn remembered(dir: &Path, account: &str) -> Option<LegacyScan> {
+    load(&file_in(dir)).accounts.remove(account)
+}
+
+/// Forgets the legacy scan of `account`, so the next listing looks again.
+pub fn forget(dir: &Path, account: &str) {
+    let file = file_in(dir);
+    let mut remembered = load(&file);
+    if remembered.accounts.remove(account).is_some() {
+        store(&file, &remembered);
+    }
+}
+
+/// Our users and roles: those under our path, plus the legacy ones (scanned for once, then
+/// re-checked by name). `dir` is where the scan is remembered; `None` scans every time.
+pub async fn principals(
+    connection: &Connection,
+    dir: Option<&Path>,
+) -> Result<Found, ProvisionError> {
+    let iam = connection.iam();
+    let (users, roles) = futures_util::future::try_join(
+        tagged(
+            &iam,
+            Kind::User,
+            names(&iam, Kind::User, Some(tags::IAM_PATH)),
+        ),
+        tagged(
+            &iam,
+            Kind::Role,
+            names(&iam, Kind::Role, Some(tags::IAM_PATH)),
+        ),
+    )
+    .await?;
+    let file = dir.map(file_in);
+    let mut remembered = file.as_deref().map(load).unwrap_or_default();
+    let account = connection.account_id().to_string();
+    let legacy = match remembered.accounts.get(&account).cloned() {
+        Some(scan) => {
+            let checked = recheck(&iam, &scan).await?;
+            if checked != scan {
+                remembered.accounts.insert(account, checked.clone());
+                if let Some(file) = &file {
+                    store(file, &remembered);
+                }
+            }
+            checked
+        }
+        None => {
+            let scan = scan_legacy(&iam).await?;
+            remembered.accounts.insert(account, scan.clone());
+            if let Some(file) = &file {
+                store(file, &remembered);
+            }
+            scan
+        }
+    };
+    Ok(Found {
+        users: users.into_iter().chain(legacy.users.clone()).collect(),
+        roles: roles.into_iter().chain(legacy.roles.clone()).collect(),
+        legacy,
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    User,
+    Role,
+}
+
+/// Every name (all pages) under `prefix`, or every name at any path other than ours.
+async fn names(
+    iam: &aws_sdk_iam::Client,
+    kind: Kind,
+    prefix: Option<&str>,
+) -> Result<Vec<String>, ProvisionError> {
+    let mut out = Vec::new();
+    match kind {
+        Kind::User => {
+            let mut pages = iam
+                .list_users()
+                .set_path_prefix(prefix.map(str::to_string))
+                .max_items(PAGE)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUsers", &e))?;
+                out.extend(
+                    page.users()
+                        .iter()
+                        .filter(|u| prefix.is_some() || !u.path().starts_with(tags::IAM_PATH))
+                        .map(|u| u.user_name().to_string()),
+                );
+            }
+        }
+        Kind::Role => {
+            let mut pages = iam
+                .list_roles()
+                .set_path_prefix(prefix.map(str::to_string))
+                .max_items(PAGE)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRoles", &e))?;
+                out.extend(
+                    page.roles()
+                        .iter()
+                        // AWS's own service roles cannot be ours: no need to read their tags.
+                        .filter(|r| prefix.is_some() || !r.path().starts_with(tags::IAM_PATH))
+                        .filter(|r| prefix.is_some() || !r.path().starts_with("/aws-service-role/"))
+                        .map(|r| r.role_name().to_string()),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The names among `candidates` that carry our tag. A principal deleted meanwhile is skipped; any
+/// other failure stops the listing, so nothing is silently left out.
+async fn tagged(
+    iam: &aws_sdk_iam::Client,
+    kind: Kind,
+    candidates: impl std::future::Future<Output = Result<Vec<String>, ProvisionError>>,
+) -> Result<Vec<String>, ProvisionError> {
+    let candidates = candidates.await?;
+    let checked: Vec<Result<Option<String>, ProvisionError>> =
+        futures_util::stream::iter(candidates.into_iter().map(|name| {
+            let iam = iam.clone();
+            async move {
+                let tags = match kind {
+                    Kind::User => iam
+                        .list_user_tags()
+                        .user_name(&name)
+                        .send()
+                        .await
+                        .map(|r| r.tags().to_vec())
+                        .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e)),
+                    Kind::Role => iam
+                        .list_role_tags()
+                        .role_name(&name)
+                        .send()
+                        .await
+                        .map(|r| r.tags().to_vec())
+                        .map_err(|e| AwsFailure::from_sdk("iam:ListRoleTags", &e)),
+                };
+                match tags {
+                    Ok(tags) => Ok(tags::iam_is_ours(&tags).then_some(name)),
+                    Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(None),
+                    Err(failure) => Err(failure.into()),
+                }
+            }
+        }))
+        .buffered(CONCURRENT_TAG_READS)
+        .collect()
+        .await;
+    checked.into_iter().filter_map(Result::transpose).collect()
+}
+
+async fn scan_legacy(iam: &aws_sdk_iam::Client) -> Result<LegacyScan, ProvisionError> {
+    let (users, roles) =
+        futures_util::future::try_join(names(iam, Kind::User, None), names(iam, Kind::Role, None))
+            .await?;
+    let (users_scanned, roles_scanned) = (count(users.len()), count(roles.len()));
+    let (users, roles) = futures_util::future::try_join(
+        tagged(iam, Kind::User, async { Ok(users) }),
+        tagged(iam, Kind::Role, async { Ok(roles) }),
+    )
+    .await?;
+    Ok(LegacyScan {
+        scanned_at: crate::journal::now(),
+        users_scanned,
+        roles_scanned,
+        users,
+        roles,
+    })
+}
+
+/// The remembered legacy setups that still exist with our tag; no account-wide scan.
+async fn recheck(
+    iam: &aws_sdk_iam::Client,
+    scan: &LegacyScan,
+) -> Result<LegacyScan, ProvisionError> {
+    let (users, roles) = futures_util::future::try_join(
+        tagged(iam, Kind::User, async { Ok(scan.users.clone()) }),
+        tagged(iam, Kind::Role, async { Ok(scan.roles.clone()) }),
+    )
+    .await?;
+    Ok(LegacyScan {
+        users,
+        roles,
+        ..scan.clone()
+    })
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}

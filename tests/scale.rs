@@ -1,0 +1,200 @@
+//! A big account, paged the way AWS pages (the emulator's "paginate" rule; moto answers lists
+//! whole): every setup and every key is found, the cost of listing setups does not grow with the
+//! rest of the account, and the key picker describes nothing until it shows it.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::sandbox::{ADMIN_ACCESS_KEY, ADMIN_SECRET};
+use support::Sandbox;
+
+fn seed(sandbox: &Sandbox, spec: Value) -> Value {
+    ureq::Agent::new_with_defaults()
+        .post(&format!("{}/_seed", sandbox.emulator.url))
+        .content_type("application/json")
+        .send(spec.to_string())
+        .expect("seed the emulator")
+        .body_mut()
+        .read_json()
+        .expect("seed reply")
+}
+
+fn count(sandbox: &Sandbox, action: &str) -> usize {
+    sandbox
+        .emulator
+        .actions()
+        .iter()
+        .filter(|a| a.as_str() == action)
+        .count()
+}
+
+fn names(run: &support::CliRun) -> Vec<String> {
+    let mut names: Vec<String> = run
+        .json()
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .filter_map(|s| s["name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn setups_are_found_past_every_page_and_older_ones_by_tag_once() {
+    let sandbox = Sandbox::start();
+    sandbox.emulator.add_fault(json!({"kind": "paginate"}));
+    sandbox
+        .cli(&[
+            "provision",
+            "--user",
+            "new-app",
+            "--new-key",
+            "alias/new-app",
+        ])
+        .assert_ok();
+    sandbox
+        .cli(&[
+            "provision",
+            "--user",
+            "old-app",
+            "--new-key",
+            "alias/old-app",
+        ])
+        .assert_ok();
+    // 250 users of other teams (three of AWS's default pages), and old-app moved to "/", where a
+    // version of this app without its own IAM path made its users.
+    seed(
+        &sandbox,
+        json!({"users": 250, "movePaths": {"old-app": "/"}}),
+    );
+
+    // Another admin's computer: no journal, no remembered scan.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let data_dir = elsewhere.path().display().to_string();
+    let other = [("CSFLE_PROVISIONER_DATA_DIR", data_dir.as_str())];
+
+    sandbox.emulator.clear_requests();
+    let first = sandbox.cli_with(&["list", "--json"], &other);
+    first.assert_ok();
+    assert_eq!(names(&first), ["new-app", "old-app"]);
+    assert!(
+        count(&sandbox, "ListUserTags") >= 252,
+        "the one-time scan reads every user's tags"
+    );
+    assert!(
+        first
+            .stderr
+            .contains("looked for once, by tag, among 251 users")
+            && first.stderr.contains("1 found (old-app)"),
+        "{}",
+        first.stderr
+    );
+
+    sandbox.emulator.clear_requests();
+    let again = sandbox.cli_with(&["list", "--json"], &other);
+    again.assert_ok();
+    assert_eq!(names(&again), ["new-app", "old-app"]);
+    assert!(
+        count(&sandbox, "ListUserTags") <= 2,
+        "after the scan only our own principals are read: {:?}",
+        sandbox.emulator.actions()
+    );
+
+    sandbox.emulator.clear_requests();
+    let rescan = sandbox.cli_with(&["list", "--json", "--rescan"], &other);
+    rescan.assert_ok();
+    assert_eq!(names(&rescan), ["new-app", "old-app"]);
+    assert!(
+        count(&sandbox, "ListUserTags") >= 252,
+        "--rescan looks again"
+    );
+}
+
+#[test]
+fn a_refused_tag_read_fails_the_listing_instead_of_hiding_a_setup() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .cli(&["provision", "--user", "app", "--new-key", "alias/app"])
+        .assert_ok();
+    sandbox.emulator.add_fault(json!({"action": "ListUserTags", "times": 1000, "status": 403, "code": "AccessDenied", "message": "not allowed"}));
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let data_dir = elsewhere.path().display().to_string();
+    let run = sandbox.cli_with(
+        &["list", "--json"],
+        &[("CSFLE_PROVISIONER_DATA_DIR", data_dir.as_str())],
+    );
+    run.assert_failed();
+    assert!(run.stderr.contains("iam:ListUserTags"), "{}", run.stderr);
+}
+
+#[test]
+fn the_key_picker_lists_every_page_without_describing_and_explains_each_refusal() {
+    let sandbox = Sandbox::start();
+    sandbox.emulator.add_fault(json!({"kind": "paginate"}));
+    seed(&sandbox, json!({"keys": 1234}));
+    let aws = sandbox.aws();
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    let denied = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
+    let denied_id = denied.rsplit('/').next().unwrap().to_string();
+    let usable = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
+    let usable_id = usable.rsplit('/').next().unwrap().to_string();
+    sandbox.emulator.add_fault(json!({"action": "DescribeKey", "bodyContains": denied_id, "times": 1000, "status": 400, "code": "AccessDeniedException", "message": "not allowed"}));
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = support::aws::config(&sandbox.emulator.url, ADMIN_ACCESS_KEY, ADMIN_SECRET);
+    let connection = runtime
+        .block_on(csfle_core::connect::establish(config))
+        .expect("connect");
+
+    sandbox.emulator.clear_requests();
+    let keys = runtime
+        .block_on(csfle_core::keys::customer_keys(&connection))
+        .expect("list keys");
+    assert_eq!(keys.len(), 1236, "every page of every key");
+    assert!(
+        keys[..1234].iter().all(|k| !k.aliases.is_empty()),
+        "aliased keys first"
+    );
+    assert!(keys.iter().all(|k| !k.described));
+    assert_eq!(
+        count(&sandbox, "DescribeKey"),
+        0,
+        "nothing is described up front"
+    );
+    assert_eq!(count(&sandbox, "ListKeys"), 2, "1,000-key pages");
+
+    let described = runtime.block_on(csfle_core::keys::describe_keys(
+        &connection,
+        vec![
+            denied_id.clone(),
+            usable.clone(),
+            "alias/nobody-has-this".into(),
+            "not a key".into(),
+        ],
+    ));
+    assert_eq!(described.len(), 4, "every entry answers");
+    assert!(!described[0].usable);
+    assert!(
+        described[0]
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("kms:DescribeKey is denied"),
+        "{:?}",
+        described[0]
+    );
+    assert!(described[1].usable, "{:?}", described[1]);
+    assert_eq!(described[1].key_id, usable_id);
+    assert!(described[2]
+        .reason
+        .as_deref()
+        .unwrap_or_default()
+        .contains("no key or alias"));
+    assert!(!described[3].usable && described[3].reason.is_some());
+    assert_eq!(
+        count(&sandbox, "DescribeKey"),
+        3,
+        "a malformed entry is refused before any call"
+    );
+}
