@@ -435,9 +435,6 @@ impl csfle_core::keychain::Vault for FailingVault {
         self.items.lock().unwrap().remove(account);
         Ok(())
     }
-    fn accounts(&self) -> Result<Vec<String>, csfle_core::keychain::KeychainError> {
-        Ok(self.items.lock().unwrap().keys().cloned().collect())
-    }
     fn check_reachable(&self) -> Result<(), csfle_core::keychain::KeychainError> {
         Ok(())
     }

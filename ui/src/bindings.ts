@@ -47,7 +47,11 @@ export type PlanStep = { id: StepId, action: string, target: string, summary: st
 
 export type PlannedKey = { "kind": "new", alias: string, description: string, } | { "kind": "existing", arn: string, alias: string | null, };
 
-export type KeychainRef = { service: string, account: string, store: string, };
+export type KeychainRef = { service: string, account: string, store: string, 
+/**
+ * Where the item is kept and whether it leaves this machine (e.g. Windows: Local persistence).
+ */
+note: string, };
 
 export type StepId = "create-key" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile";
 

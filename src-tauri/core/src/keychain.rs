@@ -2,7 +2,7 @@
 //! Nothing here falls back to a file: no keychain means no setup.
 
 use crate::secret::Sensitive;
-use std::collections::HashMap;
+use csfle_keystore::Failure;
 
 /// The keychain item's service attribute.
 pub const SERVICE: &str = "csfle-provisioner";
@@ -66,13 +66,12 @@ fn locked_hint() -> &'static str {
 
 /// The name the OS gives its credential store, for the review screen.
 pub fn native_store_name() -> &'static str {
-    if cfg!(target_os = "macos") {
-        "macOS Keychain"
-    } else if cfg!(target_os = "windows") {
-        "Windows Credential Manager"
-    } else {
-        "Secret Service keyring"
-    }
+    csfle_keystore::store_name()
+}
+
+/// Where the item lives and whether it leaves this machine, for the review screen.
+pub fn storage_note() -> &'static str {
+    csfle_keystore::storage_note()
 }
 
 /// Runs `call` on the blocking pool: keychain stores answer synchronously (D-Bus, OS calls), and
@@ -103,34 +102,16 @@ pub trait Vault: Send + Sync {
     fn load(&self, account: &str) -> Result<Sensitive, KeychainError>;
     /// Removing an item that is not there succeeds: the goal state is reached.
     fn remove(&self, account: &str) -> Result<(), KeychainError>;
-    /// The accounts of every item this app stored, where the store can search.
-    fn accounts(&self) -> Result<Vec<String>, KeychainError>;
     /// Fails when the keychain cannot be reached at all, so a setup can stop before it creates
     /// anything. (A locked keychain may only show itself at the first write.)
     fn check_reachable(&self) -> Result<(), KeychainError>;
 }
 
-/// The platform's own keychain through keyring-core.
+/// The platform's own keychain (csfle-keystore: Secret Service, macOS Keychain, Windows
+/// Credential Manager with Local persistence). Items are found by probing the accounts the
+/// journal and the AWS tags name, never by searching the store.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsVault;
-
-impl OsVault {
-    fn entry(
-        &self,
-        account: &str,
-        label: Option<&str>,
-    ) -> Result<keyring_core::Entry, KeychainError> {
-        let store = platform_store()?;
-        let mut modifiers = HashMap::new();
-        if let Some(label) = label {
-            modifiers.insert("label", label);
-        }
-        keyring_core::Entry::new_in_store_with_modifiers(&store, SERVICE, account, &modifiers)
-            .map_err(|e| KeychainError::Unavailable {
-                detail: describe(&e),
-            })
-    }
-}
 
 impl Vault for OsVault {
     fn store_name(&self) -> String {
@@ -138,58 +119,28 @@ impl Vault for OsVault {
     }
 
     fn save(&self, account: &str, label: &str, secret: &Sensitive) -> Result<(), KeychainError> {
-        let entry = self.entry(account, Some(label))?;
-        entry
-            .set_password(secret.expose())
-            .map_err(|e| match classify(&e) {
+        csfle_keystore::save(SERVICE, account, label, secret.expose()).map_err(|e| {
+            match e.failure {
                 Failure::Locked => KeychainError::Locked,
-                Failure::Unavailable => KeychainError::Unavailable {
-                    detail: describe(&e),
-                },
-                _ => KeychainError::WriteFailed {
-                    detail: describe(&e),
-                },
-            })
+                Failure::Unavailable => KeychainError::Unavailable { detail: e.detail },
+                Failure::Missing | Failure::Other => {
+                    KeychainError::WriteFailed { detail: e.detail }
+                }
+            }
+        })
     }
 
     fn load(&self, account: &str) -> Result<Sensitive, KeychainError> {
-        let entry = self.entry(account, None)?;
-        entry
-            .get_password()
+        csfle_keystore::load(SERVICE, account)
             .map(Sensitive::new)
-            .map_err(|e| match classify(&e) {
+            .map_err(|e| match e.failure {
                 Failure::Locked => KeychainError::Locked,
                 Failure::Missing => KeychainError::NotFound {
                     account: account.to_string(),
                 },
-                Failure::Unavailable => KeychainError::Unavailable {
-                    detail: describe(&e),
-                },
-                Failure::Other => KeychainError::ReadFailed {
-                    detail: describe(&e),
-                },
+                Failure::Unavailable => KeychainError::Unavailable { detail: e.detail },
+                Failure::Other => KeychainError::ReadFailed { detail: e.detail },
             })
-    }
-
-    fn accounts(&self) -> Result<Vec<String>, KeychainError> {
-        let store = platform_store()?;
-        let spec = HashMap::from([("service", SERVICE)]);
-        let entries = keyring_core::Entry::search_in_store(&store, &spec).map_err(|e| {
-            match classify(&e) {
-                Failure::Locked => KeychainError::Locked,
-                _ => KeychainError::ReadFailed {
-                    detail: describe(&e),
-                },
-            }
-        })?;
-        let mut accounts: Vec<String> = entries
-            .iter()
-            .filter_map(|entry| entry.get_attributes().ok())
-            .filter_map(|attributes| attributes.get("username").cloned())
-            .collect();
-        accounts.sort();
-        accounts.dedup();
-        Ok(accounts)
     }
 
     fn check_reachable(&self) -> Result<(), KeychainError> {
@@ -201,131 +152,10 @@ impl Vault for OsVault {
     }
 
     fn remove(&self, account: &str) -> Result<(), KeychainError> {
-        let entry = self.entry(account, None)?;
-        match entry.delete_credential() {
-            Ok(()) => Ok(()),
-            Err(e) => match classify(&e) {
-                Failure::Missing => Ok(()),
-                Failure::Locked => Err(KeychainError::Locked),
-                Failure::Unavailable => Err(KeychainError::Unavailable {
-                    detail: describe(&e),
-                }),
-                Failure::Other => Err(KeychainError::WriteFailed {
-                    detail: describe(&e),
-                }),
-            },
-        }
-    }
-}
-
-enum Failure {
-    Locked,
-    Missing,
-    Unavailable,
-    Other,
-}
-
-fn classify(error: &keyring_core::Error) -> Failure {
-    use keyring_core::Error;
-    match error {
-        Error::NoStorageAccess(_) => Failure::Locked,
-        Error::NoEntry => Failure::Missing,
-        Error::NoDefaultStore => Failure::Unavailable,
-        Error::PlatformFailure(inner) if looks_unreachable(&inner.to_string()) => {
-            Failure::Unavailable
-        }
-        _ => Failure::Other,
-    }
-}
-
-/// D-Bus reports a missing Secret Service as a generic platform failure; its wording is the only tell.
-fn looks_unreachable(text: &str) -> bool {
-    let text = text.to_ascii_lowercase();
-    [
-        "serviceunknown",
-        "service unknown",
-        "not provided by any .service",
-        "no such file",
-        "connection refused",
-        "unable to autolaunch",
-        "dbus_session_bus_address",
-        "was not provided",
-        "did not receive a reply",
-    ]
-    .iter()
-    .any(|needle| text.contains(needle))
-}
-
-/// A description safe to show: the two variants that carry the stored bytes are named, not printed.
-fn describe(error: &keyring_core::Error) -> String {
-    use keyring_core::Error;
-    match error {
-        Error::BadEncoding(_) => "the stored item is not text".into(),
-        Error::BadDataFormat(..) => "the stored item is malformed".into(),
-        Error::Ambiguous(items) => format!("{} items match; remove the duplicates", items.len()),
-        other => other.to_string(),
-    }
-}
-
-#[cfg(target_os = "linux")]
-fn platform_store() -> Result<std::sync::Arc<keyring_core::api::CredentialStore>, KeychainError> {
-    // A new connection per operation: the session bus may appear (or the keyring unlock) while
-    // the app is open, and a cached failure would keep the admin stuck.
-    match dbus_secret_service_keyring_store::Store::new() {
-        Ok(store) => Ok(store),
-        Err(e) => Err(KeychainError::Unavailable {
-            detail: describe(&e),
-        }),
-    }
-}
-
-#[cfg(target_os = "macos")]
-fn platform_store() -> Result<std::sync::Arc<keyring_core::api::CredentialStore>, KeychainError> {
-    apple_native_keyring_store::keychain::Store::new()
-        .map(|s| s as std::sync::Arc<keyring_core::api::CredentialStore>)
-        .map_err(|e| KeychainError::Unavailable {
-            detail: describe(&e),
+        csfle_keystore::remove(SERVICE, account).map_err(|e| match e.failure {
+            Failure::Locked => KeychainError::Locked,
+            Failure::Unavailable => KeychainError::Unavailable { detail: e.detail },
+            Failure::Missing | Failure::Other => KeychainError::WriteFailed { detail: e.detail },
         })
-}
-
-#[cfg(target_os = "windows")]
-fn platform_store() -> Result<std::sync::Arc<keyring_core::api::CredentialStore>, KeychainError> {
-    windows_native_keyring_store::Store::new()
-        .map(|s| s as std::sync::Arc<keyring_core::api::CredentialStore>)
-        .map_err(|e| KeychainError::Unavailable {
-            detail: describe(&e),
-        })
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-fn platform_store() -> Result<std::sync::Arc<keyring_core::api::CredentialStore>, KeychainError> {
-    Err(KeychainError::Unavailable {
-        detail: "this operating system has no supported keychain".into(),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn descriptions_never_carry_stored_bytes() {
-        let secret = b"wJalrXUtnFEMI/K7MDENG".to_vec();
-        let encoded = keyring_core::Error::BadEncoding(secret.clone());
-        assert!(!describe(&encoded).contains("wJalr"));
-        let malformed = keyring_core::Error::BadDataFormat(secret, "bad".into());
-        assert!(!describe(&malformed).contains("wJalr"));
-        assert!(
-            !describe(&malformed).contains("119"),
-            "no byte values either"
-        );
-    }
-
-    #[test]
-    fn missing_bus_reads_as_unavailable() {
-        let error = keyring_core::Error::PlatformFailure(
-            "org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not provided by any .service files".into(),
-        );
-        assert!(matches!(classify(&error), Failure::Unavailable));
     }
 }

@@ -60,7 +60,7 @@ export function reviewScreen(ctx: Context): HTMLElement {
       h(
         "p",
         { id: "keychain-target" },
-        `Your ${plan.keychain.store}, as one item: service "${plan.keychain.service}", account "${plan.keychain.account}". The secret access key is never shown on screen or written to a file.`,
+        `Your ${plan.keychain.store}, as one item: service "${plan.keychain.service}", account "${plan.keychain.account}". It is ${plan.keychain.note}. The secret access key is never shown on screen or written to a file.`,
       ),
     );
   } else {

@@ -1,0 +1,207 @@
+//! The OS credential store, one item per (service, account), the same way on Linux, macOS and
+//! Windows. Each platform's keyring-core store takes different modifiers (an unknown one is an
+//! error), so everything store-specific lives in one module per platform; callers see only
+//! save / load / remove and one error type.
+//!
+//! Items are never searched for: search differs per store (attributes on Linux and macOS, a regex
+//! on the target name on Windows). Callers know which accounts to expect (from their journal and
+//! their AWS tags) and probe each one with [`load`].
+
+use std::collections::HashMap;
+use std::fmt;
+
+#[cfg(target_os = "linux")]
+#[path = "linux.rs"]
+mod platform;
+#[cfg(target_os = "macos")]
+#[path = "macos.rs"]
+mod platform;
+#[cfg(target_os = "windows")]
+#[path = "windows.rs"]
+mod platform;
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+#[path = "unsupported.rs"]
+mod platform;
+
+/// What went wrong, in the terms a caller acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The store is there but locked (or access was refused).
+    Locked,
+    /// No item for this service and account.
+    Missing,
+    /// No store can be reached at all (no session bus, no keychain).
+    Unavailable,
+    Other,
+}
+
+/// A store failure. `detail` never carries stored bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    pub failure: Failure,
+    pub detail: String,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<keyring_core::Error> for StoreError {
+    fn from(error: keyring_core::Error) -> Self {
+        StoreError {
+            failure: classify(&error),
+            detail: describe(&error),
+        }
+    }
+}
+
+/// The name the OS gives its credential store, for people.
+pub fn store_name() -> &'static str {
+    platform::STORE_NAME
+}
+
+/// Where the item is kept and who else can get it, for the review screen.
+pub fn storage_note() -> &'static str {
+    platform::STORAGE_NOTE
+}
+
+/// Creates the item or atomically replaces its secret. `label` is what the OS's own credential
+/// manager shows next to it.
+pub fn save(service: &str, account: &str, label: &str, secret: &str) -> Result<(), StoreError> {
+    let entry = platform::entry(service, account, Some(label)).map_err(unavailable)?;
+    entry.set_password(secret)?;
+    platform::after_save(&entry, account, label)?;
+    Ok(())
+}
+
+/// The item's secret.
+pub fn load(service: &str, account: &str) -> Result<String, StoreError> {
+    let entry = platform::entry(service, account, None).map_err(unavailable)?;
+    Ok(entry.get_password()?)
+}
+
+/// Deletes the item; an item that is not there counts as deleted.
+pub fn remove(service: &str, account: &str) -> Result<(), StoreError> {
+    let entry = platform::entry(service, account, None).map_err(unavailable)?;
+    match entry.delete_credential() {
+        Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the store reports about the item (for tests and diagnostics; empty on macOS, where the
+/// store exposes none).
+pub fn attributes(service: &str, account: &str) -> Result<HashMap<String, String>, StoreError> {
+    let entry = platform::entry(service, account, None).map_err(unavailable)?;
+    Ok(entry.get_attributes()?)
+}
+
+/// The Windows Credential Manager target name of an item (the key Windows files it under).
+pub fn windows_target_name(service: &str, account: &str) -> String {
+    format!("{service}:{account}")
+}
+
+/// Opening a store or an entry fails only when the store itself cannot be used.
+fn unavailable(error: keyring_core::Error) -> StoreError {
+    let failure = match classify(&error) {
+        Failure::Locked => Failure::Locked,
+        _ => Failure::Unavailable,
+    };
+    StoreError {
+        failure,
+        detail: describe(&error),
+    }
+}
+
+fn classify(error: &keyring_core::Error) -> Failure {
+    use keyring_core::Error;
+    match error {
+        Error::NoStorageAccess(_) => Failure::Locked,
+        Error::NoEntry => Failure::Missing,
+        Error::NoDefaultStore => Failure::Unavailable,
+        Error::PlatformFailure(inner) if looks_unreachable(&inner.to_string()) => {
+            Failure::Unavailable
+        }
+        _ => Failure::Other,
+    }
+}
+
+/// D-Bus reports a missing Secret Service as a generic platform failure; its wording is the only tell.
+fn looks_unreachable(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    [
+        "serviceunknown",
+        "service unknown",
+        "not provided by any .service",
+        "no such file",
+        "connection refused",
+        "unable to autolaunch",
+        "dbus_session_bus_address",
+        "was not provided",
+        "did not receive a reply",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
+}
+
+/// A description safe to show: the two variants that carry the stored bytes are named, not printed.
+fn describe(error: &keyring_core::Error) -> String {
+    use keyring_core::Error;
+    match error {
+        Error::BadEncoding(_) => "the stored item is not text".into(),
+        Error::BadDataFormat(..) => "the stored item is malformed".into(),
+        Error::Ambiguous(items) => format!("{} items match; remove the duplicates", items.len()),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_never_carry_stored_bytes() {
+        let secret = b"wJalrXUtnFEMI/K7MDENG".to_vec();
+        let encoded = keyring_core::Error::BadEncoding(secret.clone());
+        assert!(!describe(&encoded).contains("wJalr"));
+        let malformed = keyring_core::Error::BadDataFormat(secret, "bad".into());
+        assert!(!describe(&malformed).contains("wJalr"));
+        assert!(
+            !describe(&malformed).contains("119"),
+            "no byte values either"
+        );
+    }
+
+    #[test]
+    fn missing_bus_reads_as_unavailable() {
+        let error = keyring_core::Error::PlatformFailure(
+            "org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not provided by any .service files".into(),
+        );
+        assert_eq!(classify(&error), Failure::Unavailable);
+        assert_eq!(unavailable(error).failure, Failure::Unavailable);
+    }
+
+    #[test]
+    fn refused_access_reads_as_locked_even_when_opening() {
+        let error = keyring_core::Error::NoStorageAccess("locked".into());
+        assert_eq!(unavailable(error).failure, Failure::Locked);
+    }
+
+    #[test]
+    fn windows_target_names_keep_the_second_item_of_a_setup_apart() {
+        let first = windows_target_name("csfle-provisioner", "123456789012/app");
+        let second = windows_target_name("csfle-provisioner", "123456789012/app#session");
+        assert_eq!(first, "csfle-provisioner:123456789012/app");
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn every_platform_says_where_the_item_lives() {
+        assert!(!store_name().is_empty());
+        assert!(storage_note().contains("this computer") || storage_note().contains("this Mac"));
+    }
+}
