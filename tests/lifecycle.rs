@@ -242,7 +242,8 @@ fn teardown_needs_confirmation_and_then_removes_everything_it_made() {
     let config = std::fs::read_to_string(sandbox.aws_dir().join("config")).unwrap();
     assert!(config.contains("[profile csfle-app]"));
 
-    let unconfirmed = sandbox.cli(&["teardown", "--user", "app", "--key-deletion-days", "7"]);
+    let unconfirmed = sandbox.cli(&["teardown", "--user", "app", "--delete-key",
+        "--key-deletion-days", "7"]);
     unconfirmed.assert_failed();
     assert!(
         unconfirmed.stderr.contains("Add --yes"),
@@ -253,6 +254,7 @@ fn teardown_needs_confirmation_and_then_removes_everything_it_made() {
         "teardown",
         "--user",
         "app",
+        "--delete-key",
         "--key-deletion-days",
         "5",
         "--yes",
@@ -273,6 +275,7 @@ fn teardown_needs_confirmation_and_then_removes_everything_it_made() {
         "teardown",
         "--user",
         "app",
+        "--delete-key",
         "--key-deletion-days",
         "10",
         "--yes",
@@ -307,6 +310,7 @@ fn teardown_keeps_a_key_it_did_not_create_and_refuses_users_it_did_not_create() 
         "teardown",
         "--user",
         "app",
+        "--delete-key",
         "--key-deletion-days",
         "7",
         "--yes",
@@ -330,6 +334,7 @@ fn teardown_keeps_a_key_it_did_not_create_and_refuses_users_it_did_not_create() 
         "teardown",
         "--user",
         "hand-made",
+        "--delete-key",
         "--key-deletion-days",
         "7",
         "--yes",

@@ -14,19 +14,22 @@ use support::Sandbox;
 const SERVICE: &str = "csfle-provisioner";
 const ACCOUNT: &str = "123456789012/app";
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Throttling,
     ServerError,
     Reset,
     AccessDenied,
+    /// AWS did the work and the reply was lost: only for calls that create something.
+    LostReply,
 }
 
-const KINDS: [Kind; 4] = [
+const KINDS: [Kind; 5] = [
     Kind::Throttling,
     Kind::ServerError,
     Kind::Reset,
     Kind::AccessDenied,
+    Kind::LostReply,
 ];
 
 impl Kind {
@@ -34,6 +37,7 @@ impl Kind {
     fn completed(self) -> &'static str {
         match self {
             Kind::AccessDenied => "completed (did without it)",
+            Kind::LostReply => "completed (looked before sending again)",
             _ => "completed (retried)",
         }
     }
@@ -44,7 +48,13 @@ impl Kind {
             Kind::ServerError => "HTTP 500 ×2",
             Kind::Reset => "connection reset ×1",
             Kind::AccessDenied => "AccessDenied (always)",
+            Kind::LostReply => "done, reply lost ×1",
         }
+    }
+
+    /// A lost reply only matters where sending again could make a second thing.
+    fn applies_to(self, call: &Call) -> bool {
+        self != Kind::LostReply || call.action.starts_with("Create")
     }
 
     fn rule(self, call: &Call) -> Value {
@@ -57,6 +67,7 @@ impl Kind {
                 json!({"times": 2, "status": 500, "code": if kms { "KMSInternalException" } else { "ServiceFailure" }})
             }
             Kind::Reset => json!({"times": 1, "kind": "reset"}),
+            Kind::LostReply => json!({"times": 1, "kind": "lost"}),
             Kind::AccessDenied => {
                 json!({"times": 1000, "status": if kms { 400 } else { 403 }, "code": if kms { "AccessDeniedException" } else { "AccessDenied" }})
             }
@@ -215,6 +226,13 @@ impl Matrix {
         }
     }
 
+    fn not_applicable(&mut self, call: &Call) {
+        match self.rows.iter_mut().find(|(name, _)| *name == call.label()) {
+            Some((_, cells)) => cells.push("—".into()),
+            None => self.rows.push((call.label(), vec!["—".into()])),
+        }
+    }
+
     fn cell(&mut self, call: &Call, kind: Kind, verdict: Result<&'static str, String>) {
         let text = match verdict {
             Ok(outcome) => outcome.to_string(),
@@ -272,6 +290,10 @@ fn provision_matrix() {
     let mut matrix = Matrix::new("Provision");
     for call in &calls {
         for kind in KINDS {
+            if !kind.applies_to(call) {
+                matrix.not_applicable(call);
+                continue;
+            }
             reset(&sandbox);
             sandbox.emulator.add_fault(kind.rule(call));
             let run = provision(&sandbox);
@@ -296,6 +318,10 @@ fn rotate_matrix() {
     let mut matrix = Matrix::new("Rotate");
     for call in &calls {
         for kind in KINDS {
+            if !kind.applies_to(call) {
+                matrix.not_applicable(call);
+                continue;
+            }
             reset(&sandbox);
             provision(&sandbox).assert_ok();
             let before = stored(&sandbox);
@@ -334,7 +360,8 @@ fn teardown_matrix() {
             "teardown",
             "--user",
             "app",
-            "--key-deletion-days",
+            "--delete-key",
+        "--key-deletion-days",
             "7",
             "--yes",
         ])
@@ -343,6 +370,10 @@ fn teardown_matrix() {
     let mut matrix = Matrix::new("Teardown");
     for call in &calls {
         for kind in KINDS {
+            if !kind.applies_to(call) {
+                matrix.not_applicable(call);
+                continue;
+            }
             reset(&sandbox);
             provision(&sandbox).assert_ok();
             sandbox.emulator.add_fault(kind.rule(call));
@@ -350,7 +381,8 @@ fn teardown_matrix() {
                 "teardown",
                 "--user",
                 "app",
-                "--key-deletion-days",
+                "--delete-key",
+        "--key-deletion-days",
                 "7",
                 "--yes",
             ]);
@@ -364,7 +396,8 @@ fn teardown_matrix() {
                     "teardown",
                     "--user",
                     "app",
-                    "--key-deletion-days",
+                    "--delete-key",
+        "--key-deletion-days",
                     "7",
                     "--yes",
                 ]);
@@ -618,6 +651,7 @@ fn keychain_matrix() {
         "teardown",
         "--user",
         "app",
+        "--delete-key",
         "--key-deletion-days",
         "7",
         "--yes",
@@ -661,7 +695,7 @@ fn keychain_matrix() {
             vault.clone(),
             None,
             "app",
-            7,
+            Some(7),
         ))
         .expect("teardown");
     let write_cell = check("teardown/write fails", {

@@ -206,6 +206,7 @@ fn bad_trust_is_refused_before_any_call_and_role_setups_tear_down() {
         "teardown",
         "--role",
         "jobs",
+        "--delete-key",
         "--key-deletion-days",
         "7",
         "--yes",

@@ -241,6 +241,12 @@ class FaultLayer:
                 if kind == "reset":
                     reset_connection(environ)
                     return []
+                if kind == "lost":
+                    # AWS did the work, then the reply never arrived: the case a blind retry turns
+                    # into a second key or user.
+                    call_app(self.app, environ)
+                    reset_connection(environ)
+                    return []
                 if kind == "delay":
                     time.sleep(rule.get("seconds", 1))
                 elif kind == "stall":
