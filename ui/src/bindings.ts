@@ -25,7 +25,19 @@ export type Identity = { account_id: string, arn: string, region: string,
  */
 endpoint_override: string | null, };
 
-export type KeySummary = { key_id: string, arn: string, aliases: Array<string>, description: string, state: string, usable: boolean, reason: string | null, };
+export type KeySummary = { key_id: string, arn: string, aliases: Array<string>, 
+/**
+ * Empty until described.
+ */
+description: string, 
+/**
+ * Empty until described.
+ */
+state: string, 
+/**
+ * Whether `DescribeKey` was asked; `usable` and `reason` mean something only then.
+ */
+described: boolean, usable: boolean, reason: string | null, };
 
 export type FieldCheck = { ok: boolean, message: string | null, };
 

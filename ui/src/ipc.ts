@@ -81,6 +81,7 @@ export const api = {
   appInfo: () => call<AppInfo>("app_info"),
   connect: (options: ConnectOptions) => call<Identity>("connect", { options }),
   listKeys: () => call<KeySummary[]>("list_keys"),
+  describeKeys: (refs: string[]) => call<KeySummary[]>("describe_keys", { refs }),
   checkUserName: (name: string) => call<FieldCheck>("check_user_name", { name }),
   checkAlias: (alias: string) => call<FieldCheck>("check_alias", { alias }),
   checkPolicyName: (name: string) => call<FieldCheck>("check_policy_name", { name }),

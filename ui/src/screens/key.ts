@@ -1,6 +1,6 @@
-import type { KeySummary } from "../bindings";
-import { actions, button, errorPanel, field, reportOf, screenTitle, setStatus, type Context } from "../components";
+import { actions, button, field, reportOf, screenTitle, setStatus, type Context } from "../components";
 import { debounce, h } from "../dom";
+import { keyPicker } from "./key-picker";
 
 export function keyScreen(ctx: Context): HTMLElement {
   const { wizard } = ctx;
@@ -40,52 +40,8 @@ export function keyScreen(ctx: Context): HTMLElement {
   });
   newPane.append(aliasField.wrapper, field("Description (optional)", description).wrapper);
 
-  // Existing key: the account's customer-managed keys, unsuitable ones shown but not selectable.
-  const renderKeys = (keys: KeySummary[]) => {
-    existingPane.replaceChildren();
-    if (keys.length === 0) {
-      existingPane.append(h("p", { class: "empty" }, `This account has no customer-managed keys in ${wizard.identity?.region ?? "this region"}. Choose "Create a new key" instead.`));
-      return;
-    }
-    const rows = keys.map((key) => {
-      const radio = h("input", {
-        type: "radio",
-        name: "existing-key",
-        value: key.arn,
-        id: `key-${key.key_id}`,
-        disabled: !key.usable,
-        checked: key.arn === wizard.existingKeyArn,
-      });
-      radio.addEventListener("change", () => {
-        wizard.existingKeyArn = key.arn;
-        refreshNext();
-      });
-      const name = key.aliases.length > 0 ? key.aliases.join(", ") : "(no alias)";
-      return h(
-        "li",
-        { class: key.usable ? "key-row" : "key-row key-unusable" },
-        radio,
-        h(
-          "label",
-          { for: radio.id },
-          h("span", { class: "key-name" }, name),
-          h("span", { class: "key-id mono" }, key.key_id),
-          h("span", { class: `key-state state-${key.state.toLowerCase()}` }, key.state),
-          key.description ? h("span", { class: "key-description" }, key.description) : null,
-          key.reason ? h("span", { class: "key-reason" }, `Cannot be used: ${key.reason}`) : null,
-        ),
-      );
-    });
-    existingPane.append(h("fieldset", { class: "key-list" }, h("legend", {}, "Keys in this region"), h("ul", {}, ...rows)));
-  };
-  const loadKeys = async () => {
-    existingPane.replaceChildren(h("p", { "aria-live": "polite" }, "Loading keys…"));
-    try {
-      renderKeys(await ctx.api.listKeys());
-    } catch (error) {
-      existingPane.replaceChildren(errorPanel(reportOf(error)));
-    }
-  };
+  // Existing key: the account's keys from one listing, described as they come on screen.
+  const loadKeys = keyPicker(ctx, existingPane, refreshNext);
 
   const mode = (value: "new" | "existing", label: string, help: string) => {
     const radio = h("input", { type: "radio", name: "key-mode", id: `mode-${value}`, value, checked: wizard.keyMode === value });
