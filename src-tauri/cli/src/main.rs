@@ -1,5 +1,6 @@
 //! csfle-provisioner-cli: the same engine as the desktop app, for scripts and servers.
 
+mod key_admin;
 mod manage;
 mod output;
 mod profile;
@@ -37,6 +38,10 @@ enum Command {
     Rotate(manage::RotateArgs),
     /// Remove a setup: access keys, keychain item, policy, user, and the key this app made.
     Teardown(manage::TeardownArgs),
+    /// Let IAM policies grant access to an existing key (adds KMS's default account statement).
+    FixKeyPolicy(key_admin::FixKeyPolicyArgs),
+    /// Print the least-privilege IAM policy an administrator needs to run this program.
+    AdminPolicy(key_admin::AdminPolicyArgs),
     /// Find setups that were interrupted (the program was killed) and resume or clean them up.
     Recover(recover::Args),
 }
@@ -63,6 +68,8 @@ fn main() -> ExitCode {
             Command::EnableRotation(args) => manage::enable_rotation(args).await,
             Command::Teardown(args) => manage::teardown(args).await,
             Command::Recover(args) => recover::run(args).await,
+            Command::FixKeyPolicy(args) => key_admin::fix_key_policy(args).await,
+            Command::AdminPolicy(args) => key_admin::admin_policy(args),
         }
     });
     match result {

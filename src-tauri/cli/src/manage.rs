@@ -24,7 +24,7 @@ pub struct Target {
 }
 
 impl Target {
-    async fn connect(self) -> Result<Connection, ErrorReport> {
+    pub(crate) async fn connect(self) -> Result<Connection, ErrorReport> {
         connect::connect(&ConnectOptions {
             profile: self.profile,
             region: self.region,

@@ -42,6 +42,8 @@ pub enum ProvisionError {
     NotOurs(String),
     #[error("{0}")]
     Unsupported(String),
+    #[error("The key policy of {key} does not let IAM policies grant access to it, so the setup's policy would be refused for ever. The statement that fixes it:\n{statement}")]
+    KeyPolicyBlocksIam { key: String, statement: String },
     #[error("The master key {key} is kept: {reason}")]
     KeyKept { key: String, reason: String },
     #[error("{user} already has two access keys, AWS's limit{detail}")]
@@ -84,6 +86,7 @@ impl ProvisionError {
             ProvisionError::NotOurs(_) => "not-ours",
             ProvisionError::KeyLimit { .. } => "access-key-limit",
             ProvisionError::KeyKept { .. } => "key-deletion-refused",
+            ProvisionError::KeyPolicyBlocksIam { .. } => "key-policy-blocks-iam",
             ProvisionError::Unsupported(_) => "unsupported",
         }
     }
@@ -107,6 +110,7 @@ impl ProvisionError {
             ProvisionError::NotFound(_) => "Check the name, the account and the region.".into(),
             ProvisionError::NotOurs(_) => "Only resources tagged created-by=csfle-provisioner are changed by this app. Manage this one in the AWS console.".into(),
             ProvisionError::Unsupported(_) => "Clean it up instead (nothing it made is kept), then start the setup again.".into(),
+            ProvisionError::KeyPolicyBlocksIam { key, .. } => format!("Nothing was changed. Add the statement to the key policy (the app can: \"Let IAM policies use this key\", or csfle-provisioner-cli fix-key-policy --key {key}; it needs kms:PutKeyPolicy), ask the key's owner to, or choose another key."),
             ProvisionError::KeyKept { .. } => "Nothing was changed. Tear the setup down without deleting the key (the key costs little and keeps your data readable), or first tear down the other setups that use it.".into(),
             ProvisionError::KeyLimit { inactive: Some(_), .. } => "Delete the inactive key first (the app can do it: choose \"Delete the inactive key\", or pass --delete-inactive-key), then rotate.".into(),
             ProvisionError::KeyLimit { inactive: None, .. } => "Both keys are active and one of them is not the one in the keychain. Find out which application uses it, deactivate it in the AWS console, then rotate again.".into(),

@@ -110,6 +110,7 @@ pub(crate) async fn check_key(
         }
         ValidKey::Existing(key_ref) => {
             let arn = suitable_key_arn(connection, key_ref).await?;
+            crate::key_policy::check(connection, &arn).await?;
             let alias = match key_ref {
                 KeyRef::Alias(alias) => Some(alias.clone()),
                 _ => None,

@@ -1,0 +1,140 @@
+//! Whether an existing key's policy lets IAM policies grant access to it. Without the account's
+//! "Enable IAM User Permissions" statement (KMS's default) no IAM policy can, so the setup's
+//! least-privilege policy would be refused for ever: AccessDenied that no amount of waiting for
+//! propagation cures. Planning stops on such a key and shows the statement that would fix it;
+//! the app adds it only when the admin asks.
+
+use crate::aws_error::AwsFailure;
+use crate::connect::Connection;
+use crate::error::ProvisionError;
+use serde_json::{json, Value};
+
+/// The statement KMS puts in every default key policy: IAM policies of the account decide.
+pub fn iam_statement(partition: &str, account: &str) -> Value {
+    json!({
+        "Sid": "Enable IAM User Permissions",
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:{partition}:iam::{account}:root")},
+        "Action": "kms:*",
+        "Resource": "*"
+    })
+}
+
+fn strings(value: Option<&Value>) -> Vec<&str> {
+    match value {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    }
+}
+
+/// True when some Allow statement gives the account (or everyone, subject to IAM) the actions
+/// CSFLE needs, so that an IAM policy can grant them.
+pub fn lets_iam_grant(document: &Value, partition: &str, account: &str) -> bool {
+    let root = format!("arn:{partition}:iam::{account}:root");
+    let statements = match document.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => vec![],
+    };
+    statements.into_iter().any(|statement| {
+        if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            return false;
+        }
+        let principal = statement.get("Principal");
+        let to_account = principal.and_then(Value::as_str) == Some("*")
+            || strings(principal.and_then(|p| p.get("AWS")))
+                .iter()
+                .any(|p| *p == root || *p == account || *p == "*");
+        let actions = strings(statement.get("Action"));
+        let grants = |wanted: &str| {
+            actions
+                .iter()
+                .any(|a| *a == "*" || *a == "kms:*" || a.eq_ignore_ascii_case(wanted))
+        };
+        to_account && grants("kms:Encrypt") && grants("kms:Decrypt")
+    })
+}
+
+async fn current(connection: &Connection, key_arn: &str) -> Result<Value, ProvisionError> {
+    let reply = connection
+        .kms_for_key(key_arn)
+        .get_key_policy()
+        .key_id(key_arn)
+        .policy_name("default")
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("kms:GetKeyPolicy", &e))?;
+    serde_json::from_str(reply.policy().unwrap_or("{}")).map_err(|e| {
+        ProvisionError::RoundTrip(format!("the key policy of {key_arn} is not valid JSON: {e}"))
+    })
+}
+
+/// Stops a plan whose key would refuse the setup's IAM policy.
+pub async fn check(connection: &Connection, key_arn: &str) -> Result<(), ProvisionError> {
+    let document = current(connection, key_arn).await?;
+    if lets_iam_grant(&document, connection.partition(), connection.account_id()) {
+        return Ok(());
+    }
+    let statement = iam_statement(connection.partition(), connection.account_id());
+    Err(ProvisionError::KeyPolicyBlocksIam {
+        key: key_arn.to_string(),
+        statement: serde_json::to_string_pretty(&statement).unwrap_or_default(),
+    })
+}
+
+/// Adds the account's IAM statement to the key policy (the admin asked for it). Returns the new
+/// policy document.
+pub async fn allow_iam(connection: &Connection, key_arn: &str) -> Result<String, ProvisionError> {
+    let mut document = current(connection, key_arn).await?;
+    if lets_iam_grant(&document, connection.partition(), connection.account_id()) {
+        return Ok(serde_json::to_string_pretty(&document).unwrap_or_default());
+    }
+    let statement = iam_statement(connection.partition(), connection.account_id());
+    match document.get_mut("Statement") {
+        Some(Value::Array(items)) => items.push(statement),
+        Some(single) => *single = json!([single.take(), statement]),
+        None => document["Statement"] = json!([statement]),
+    }
+    let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    connection
+        .kms_for_key(key_arn)
+        .put_key_policy()
+        .key_id(key_arn)
+        .policy_name("default")
+        .policy(&text)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("kms:PutKeyPolicy", &e))?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policy_lets_iam_grant_and_a_locked_one_does_not() {
+        let default = json!({"Version": "2012-10-17", "Statement": [iam_statement("aws", "111122223333")]});
+        assert!(lets_iam_grant(&default, "aws", "111122223333"));
+        assert!(!lets_iam_grant(&default, "aws", "999988887777"), "another account's root");
+        let locked = json!({"Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:role/KeyAdmin"},
+            "Action": ["kms:Create*", "kms:Describe*", "kms:Put*"],
+            "Resource": "*"
+        }]});
+        assert!(!lets_iam_grant(&locked, "aws", "111122223333"));
+        let denied = json!({"Statement": {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*"}});
+        assert!(!lets_iam_grant(&denied, "aws", "111122223333"));
+        let listed = json!({"Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": ["111122223333"]},
+            "Action": ["kms:Encrypt", "kms:Decrypt"],
+            "Resource": "*"
+        }]});
+        assert!(lets_iam_grant(&listed, "aws", "111122223333"));
+        let gov = json!({"Statement": [iam_statement("aws-us-gov", "111122223333")]});
+        assert!(lets_iam_grant(&gov, "aws-us-gov", "111122223333"));
+    }
+}
