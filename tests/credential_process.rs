@@ -6,6 +6,9 @@ mod support;
 use std::process::Command;
 use support::Sandbox;
 
+const SERVICE: &str = "csfle-provisioner";
+const CACHE_ACCOUNT: &str = "123456789012/app#session";
+
 const EXISTING_CONFIG: &str = "# team settings — keep\n[default]\nregion = eu-west-1\n\n[profile admin]\nsso_session = corp   ; trailing comment\n\n[sso-session corp]\nsso_region = us-east-1\n";
 
 fn provisioned() -> (Sandbox, serde_json::Value) {
@@ -24,11 +27,11 @@ fn provisioned() -> (Sandbox, serde_json::Value) {
 }
 
 #[test]
-fn credential_process_prints_exactly_the_keychain_credentials() {
+fn credential_process_long_lived_prints_exactly_the_keychain_credentials() {
     let (sandbox, result) = provisioned();
     let access_key_id = result["access_key_id"].as_str().unwrap();
     let issued = sandbox.emulator.issued_secret(access_key_id).unwrap();
-    let run = sandbox.cli(&["credential-process", "--user", "app"]);
+    let run = sandbox.cli(&["credential-process", "--user", "app", "--long-lived"]);
     run.assert_ok();
     assert_eq!(run.stderr, "", "nothing on stderr when it works");
     let answer: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
@@ -42,8 +45,13 @@ fn credential_process_prints_exactly_the_keychain_credentials() {
         "app",
         "--account",
         "123456789012",
+        "--long-lived",
     ]);
     assert_eq!(explicit.stdout, run.stdout);
+    assert!(
+        sandbox.keyring.lookup(SERVICE, CACHE_ACCOUNT).is_none(),
+        "--long-lived neither makes nor reads session credentials"
+    );
 
     let missing = sandbox.cli(&["credential-process", "--user", "nobody"]);
     missing.assert_failed();
@@ -101,7 +109,9 @@ creds = session.get_credentials().get_frozen_credentials()
 kms = session.client("kms", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
 blob = kms.encrypt(KeyId=os.environ["KEY_ARN"], Plaintext=b"hello")["CiphertextBlob"]
 plain = kms.decrypt(CiphertextBlob=blob)["Plaintext"]
-print(json.dumps({"access_key": creds.access_key, "secret": creds.secret_key, "region": session.region_name, "round_trip": plain == b"hello"}))
+resolved = session.get_credentials()
+expiry = getattr(resolved, "_expiry_time", None)
+print(json.dumps({"access_key": creds.access_key, "secret": creds.secret_key, "token": creds.token, "expiry": expiry.isoformat() if expiry else None, "region": session.region_name, "round_trip": plain == b"hello"}))
 "#;
     let mut python = Command::new(support::python());
     python.arg("-c").arg(script).env_clear();
@@ -114,6 +124,7 @@ print(json.dumps({"access_key": creds.access_key, "secret": creds.secret_key, "r
         }
     }
     python.env("KEY_ARN", result["key_arn"].as_str().unwrap());
+    sandbox.emulator.clear_requests(); // the setup's own proof used the stored key
     let output = python.output().expect("run python");
     assert!(
         output.status.success(),
@@ -122,17 +133,39 @@ print(json.dumps({"access_key": creds.access_key, "secret": creds.secret_key, "r
     );
     let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let access_key_id = result["access_key_id"].as_str().unwrap();
-    assert_eq!(seen["access_key"], access_key_id);
-    assert_eq!(
-        seen["secret"],
-        sandbox
-            .emulator
-            .issued_secret(access_key_id)
-            .unwrap()
-            .as_str()
+    let stored_secret = sandbox.emulator.issued_secret(access_key_id).unwrap();
+    // The SDK got session credentials, not the stored key: a token, an expiry, another key id.
+    assert_ne!(seen["access_key"], access_key_id);
+    assert_ne!(seen["secret"], stored_secret.as_str());
+    assert!(
+        seen["token"].as_str().is_some_and(|t| !t.is_empty()),
+        "{seen}"
+    );
+    assert!(
+        seen["expiry"].is_string(),
+        "botocore treats them as expiring: {seen}"
     );
     assert_eq!(seen["region"], "us-east-1");
     assert_eq!(seen["round_trip"], true);
+    // The Encrypt/Decrypt calls were signed with the session key, never with the stored one.
+    let kms_keys: Vec<String> = sandbox
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r["action"] == "Encrypt" || r["action"] == "Decrypt")
+        .map(|r| r["accessKey"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(!kms_keys.is_empty());
+    assert!(
+        kms_keys
+            .iter()
+            .all(|k| k == seen["access_key"].as_str().unwrap()),
+        "{kms_keys:?}"
+    );
+    assert!(sandbox.files_containing(&stored_secret).is_empty());
+    assert!(sandbox
+        .files_containing(seen["token"].as_str().unwrap())
+        .is_empty());
 
     // The profile holds no secret: only the keychain does.
     assert!(!edited.contains(seen["secret"].as_str().unwrap()));
@@ -191,4 +224,142 @@ fn credential_process_refuses_to_print_to_a_terminal() {
     assert!(!output.status.success());
     assert!(text.contains("does not write to a terminal"), "{text}");
     assert!(!text.contains(&secret));
+}
+
+/// Seconds since the epoch of an RFC 3339 time as AWS and our output write it.
+fn epoch_of(text: &str) -> i64 {
+    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_else(|e| panic!("{text:?} is not RFC 3339: {e}"))
+        .secs()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn session_token_calls(sandbox: &Sandbox) -> Vec<String> {
+    sandbox
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r["action"] == "GetSessionToken")
+        .map(|r| r["accessKey"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn credential_process_hands_out_one_hour_session_credentials_cached_in_the_keychain() {
+    let (sandbox, result) = provisioned();
+    let access_key_id = result["access_key_id"].as_str().unwrap();
+    let stored_secret = sandbox.emulator.issued_secret(access_key_id).unwrap();
+    sandbox.emulator.clear_requests();
+
+    let first = sandbox.cli(&["credential-process", "--user", "app"]);
+    first.assert_ok();
+    assert_eq!(first.stderr, "", "nothing on stderr when it works");
+    let answer = first.json();
+    assert_eq!(answer["Version"], 1);
+    assert!(answer["SessionToken"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
+    assert_ne!(
+        answer["AccessKeyId"], access_key_id,
+        "the stored key is not handed out"
+    );
+    assert!(!first.stdout.contains(&stored_secret));
+    let lasts = epoch_of(answer["Expiration"].as_str().unwrap()) - now();
+    assert!(
+        (3_500..=3_600).contains(&lasts),
+        "one hour by default, got {lasts} s"
+    );
+    // Made with the stored key: one sts:GetSessionToken, signed by it.
+    assert_eq!(session_token_calls(&sandbox), [access_key_id]);
+    // Cached as a second keychain item holding exactly what the application got.
+    let cached = sandbox
+        .keyring
+        .lookup(SERVICE, CACHE_ACCOUNT)
+        .expect("cache item");
+    assert_eq!(cached.trim(), first.stdout.trim());
+    assert_eq!(sandbox.keyring.count(SERVICE), 2);
+
+    // Within the hour the same credentials come back, with no AWS call at all.
+    sandbox.emulator.clear_requests();
+    let second = sandbox.cli(&[
+        "credential-process",
+        "--user",
+        "app",
+        "--account",
+        "123456789012",
+    ]);
+    second.assert_ok();
+    assert_eq!(second.stdout, first.stdout);
+    assert_eq!(sandbox.emulator.actions(), Vec::<String>::new());
+
+    // Nothing secret was written anywhere else in the sealed home (the keyring file is encrypted).
+    for needle in [
+        answer["SecretAccessKey"].as_str().unwrap(),
+        answer["SessionToken"].as_str().unwrap(),
+        stored_secret.as_str(),
+    ] {
+        assert!(
+            sandbox.files_containing(needle).is_empty(),
+            "{needle:.6}… found in a file"
+        );
+    }
+}
+
+#[test]
+fn an_sts_failure_says_what_to_do_and_prints_nothing() {
+    let (sandbox, _) = provisioned();
+    sandbox.emulator.add_fault(serde_json::json!({
+        "action": "GetSessionToken", "status": 403, "code": "InvalidClientTokenId",
+        "message": "The security token included in the request is invalid."
+    }));
+    let run = sandbox.cli(&["credential-process", "--user", "app"]);
+    run.assert_failed();
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("sts:GetSessionToken"), "{}", run.stderr);
+    assert!(sandbox.keyring.lookup(SERVICE, CACHE_ACCOUNT).is_none());
+}
+
+#[test]
+fn rotation_and_teardown_remove_the_cached_session_credentials() {
+    let (sandbox, result) = provisioned();
+    sandbox
+        .cli(&["credential-process", "--user", "app"])
+        .assert_ok();
+    assert!(sandbox.keyring.lookup(SERVICE, CACHE_ACCOUNT).is_some());
+
+    let rotated = sandbox.cli(&["rotate", "--user", "app", "--json"]);
+    rotated.assert_ok();
+    let new_key = rotated.json()["new_access_key_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(new_key, result["access_key_id"].as_str().unwrap());
+    assert!(
+        sandbox.keyring.lookup(SERVICE, CACHE_ACCOUNT).is_none(),
+        "credentials made with the old key are not handed out after a rotation"
+    );
+    assert_eq!(sandbox.keyring.count(SERVICE), 1);
+
+    // The next call makes fresh credentials with the new key.
+    sandbox.emulator.clear_requests();
+    sandbox
+        .cli(&["credential-process", "--user", "app"])
+        .assert_ok();
+    assert_eq!(session_token_calls(&sandbox), [new_key]);
+    assert!(sandbox.keyring.lookup(SERVICE, CACHE_ACCOUNT).is_some());
+
+    sandbox
+        .cli(&["teardown", "--user", "app", "--yes"])
+        .assert_ok();
+    assert_eq!(
+        sandbox.keyring.count(SERVICE),
+        0,
+        "both keychain items are gone"
+    );
 }

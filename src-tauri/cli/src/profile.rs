@@ -6,6 +6,7 @@ use csfle_core::credentials::{credential_process_output, LoadedCredentials};
 use csfle_core::error::{ErrorReport, ProvisionError};
 use csfle_core::journal::{Journal, RunState};
 use csfle_core::keychain::{OsVault, Vault};
+use csfle_core::session_credentials;
 use csfle_core::validate;
 use std::io::{IsTerminal, Write};
 
@@ -17,6 +18,14 @@ pub struct CredentialProcessArgs {
     /// The AWS account id, when the user has setups in several accounts.
     #[arg(long)]
     account: Option<String>,
+    /// Print the stored long-lived access key instead of session credentials, for tools that
+    /// cannot use a session token.
+    #[arg(long)]
+    long_lived: bool,
+    /// How long the session credentials last (900–129600 seconds).
+    #[arg(long, value_name = "SECONDS", default_value_t = session_credentials::DEFAULT_DURATION_SECONDS,
+          value_parser = clap::value_parser!(i32).range(900..=129_600))]
+    duration_seconds: i32,
 }
 
 #[derive(clap::Args)]
@@ -51,7 +60,9 @@ fn check_account(account: Option<&str>) -> Result<(), ErrorReport> {
     }
 }
 
-/// Prints `{"Version":1,"AccessKeyId","SecretAccessKey"}` for the AWS SDKs, and nothing else.
+/// Prints `{"Version":1,"AccessKeyId","SecretAccessKey","SessionToken","Expiration"}` for the AWS
+/// SDKs, and nothing else: session credentials made with the stored key, cached in the keychain.
+/// With `--long-lived`, the stored key itself without a session token.
 pub fn credential_process(args: CredentialProcessArgs) -> Result<(), ErrorReport> {
     // The answer holds the secret: it is for an AWS SDK's pipe, never for a person's screen.
     if std::io::stdout().is_terminal() {
@@ -67,9 +78,24 @@ pub fn credential_process(args: CredentialProcessArgs) -> Result<(), ErrorReport
     let vault = OsVault;
     let account = credential_profile::resolve_account(&vault, &args.user, args.account.as_deref())
         .map_err(report)?;
-    let item = vault.load(&account).map_err(report)?;
-    let stored = LoadedCredentials::parse(&item).map_err(report)?;
-    let answer = credential_process_output(&stored.access_key_id, &stored.secret_access_key);
+    let answer = if args.long_lived {
+        let item = vault.load(&account).map_err(report)?;
+        let stored = LoadedCredentials::parse(&item).map_err(report)?;
+        credential_process_output(&stored.access_key_id, &stored.secret_access_key)
+    } else {
+        // A cache hit is one keychain read; only a miss waits for STS on the runtime.
+        match session_credentials::cached(&vault, &account, csfle_core::journal::now() as i64) {
+            Some(hit) => hit,
+            None => tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(session_credentials::serve(
+                    &vault,
+                    &account,
+                    args.duration_seconds,
+                ))
+            })
+            .map_err(|e| e.report(None))?,
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(answer.expose().as_bytes())

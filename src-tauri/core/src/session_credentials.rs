@@ -1,0 +1,297 @@
+//! Short-lived credentials for applications: `sts:GetSessionToken` made with the access key the
+//! keychain holds, handed to the application's AWS SDK in the `credential_process` format with an
+//! `Expiration`. The long-lived key only ever signs the STS call; it never reaches an application.
+//!
+//! The answer is cached as a second keychain item (`<account>/<user>#session`), in the same
+//! zeroized memory as the stored key, and served from there until shortly before it expires, so
+//! an SDK that asks often costs one keychain read, not an STS round trip.
+
+use crate::aws_error::AwsFailure;
+use crate::credentials::LoadedCredentials;
+use crate::error::ProvisionError;
+use crate::keychain::{KeychainError, Vault};
+use crate::secret::Sensitive;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::DateTime;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// What an application gets by default: one hour.
+pub const DEFAULT_DURATION_SECONDS: i32 = 3_600;
+/// AWS's bounds for an IAM user's GetSessionToken.
+pub const MIN_DURATION_SECONDS: i32 = 900;
+pub const MAX_DURATION_SECONDS: i32 = 129_600;
+/// A cached answer is served until this many seconds before it expires.
+pub const REFRESH_MARGIN_SECONDS: i64 = 300;
+
+const SUFFIX: &str = "#session";
+
+/// The keychain account of the cache item that belongs to the stored item `account`.
+pub fn cache_account(account: &str) -> String {
+    format!("{account}{SUFFIX}")
+}
+
+/// True for a cache item's account (so listings of setups can skip it).
+pub fn is_cache_account(account: &str) -> bool {
+    account.ends_with(SUFFIX)
+}
+
+/// Removes the cache item of `account`: the stored key was replaced or removed, so credentials
+/// made with it must not be handed out again. Removing an absent item succeeds.
+pub fn forget(vault: &dyn Vault, account: &str) -> Result<(), KeychainError> {
+    vault.remove(&cache_account(account))
+}
+
+/// [`forget`] on the blocking pool, for async callers (rotation, teardown).
+pub async fn forget_off_thread(vault: &Arc<dyn Vault>, account: &str) -> Result<(), KeychainError> {
+    let account = account.to_string();
+    crate::keychain::off_thread(vault, move |vault| forget(vault, &account)).await
+}
+
+/// What gives an application on a role setup its credentials: AWS's own temporary credentials,
+/// renewed by the platform, so there is nothing to store or rotate.
+pub fn role_credential_source(
+    trust: &crate::role::Trust,
+    role_arn: &str,
+    instance_profile_arn: Option<&str>,
+) -> String {
+    use crate::role::Trust;
+    match (trust, instance_profile_arn) {
+        (_, Some(profile)) => format!("On EC2 the instance profile {profile} gives the application its credentials: the instance metadata service hands the AWS SDK temporary credentials for {role_arn} and renews them before they expire."),
+        (Trust::Service { service }, None) if service.starts_with("ecs-tasks") => format!("On ECS set {role_arn} as the task role (taskRoleArn) of the task definition: the ECS agent hands the AWS SDK temporary credentials through the container credentials endpoint and renews them."),
+        (Trust::Service { service }, None) if service.starts_with("lambda") => format!("Make {role_arn} the function's execution role: Lambda gives every execution environment temporary credentials for it in the environment variables the AWS SDK reads."),
+        (Trust::Service { service }, None) => format!("{service} hands the application temporary credentials for {role_arn}."),
+        (Trust::Principal { arn }, None) => format!("{arn} calls sts:AssumeRole on {role_arn} and gives the application the temporary credentials (for example an AWS profile with role_arn and source_profile)."),
+    }
+}
+
+/// Seconds since the epoch at which the `credential_process` answer `text` expires, when it is one.
+fn expiry_of(text: &str) -> Option<i64> {
+    #[derive(Deserialize)]
+    struct Cached<'a> {
+        #[serde(rename = "Version")]
+        version: u8,
+        #[serde(rename = "Expiration", borrow)]
+        expiration: &'a str,
+        #[serde(rename = "SessionToken")]
+        _token: serde::de::IgnoredAny,
+    }
+    let cached: Cached<'_> = serde_json::from_str(text).ok()?;
+    if cached.version != 1 {
+        return None;
+    }
+    DateTime::from_str(cached.expiration, Format::DateTime)
+        .ok()
+        .map(|t| t.secs())
+}
+
+/// The cached answer for `account` when it is still good for more than the refresh margin.
+pub fn cached(vault: &dyn Vault, account: &str, now: i64) -> Option<Sensitive> {
+    let item = vault.load(&cache_account(account)).ok()?;
+    let expires = expiry_of(item.expose())?;
+    (expires - now > REFRESH_MARGIN_SECONDS).then_some(item)
+}
+
+/// The `credential_process` answer with a session token, built in zeroizing memory.
+pub fn answer(
+    access_key_id: &str,
+    secret: &Sensitive,
+    session_token: &Sensitive,
+    expiration: &str,
+) -> Sensitive {
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Output<'a> {
+        version: u8,
+        access_key_id: &'a str,
+        #[serde(serialize_with = "expose")]
+        secret_access_key: &'a Sensitive,
+        #[serde(serialize_with = "expose")]
+        session_token: &'a Sensitive,
+        expiration: &'a str,
+    }
+    // Large enough up front that no reallocation leaves a copy in freed memory.
+    let mut buffer = Zeroizing::new(Vec::with_capacity(4096));
+    let output = Output {
+        version: 1,
+        access_key_id,
+        secret_access_key: secret,
+        session_token,
+        expiration,
+    };
+    if serde_json::to_writer(&mut *buffer, &output).is_err() {
+        buffer.clear();
+    }
+    Sensitive::new(String::from_utf8(std::mem::take(&mut *buffer)).unwrap_or_default())
+}
+
+fn expose<S: serde::Serializer>(value: &&Sensitive, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(value.expose())
+}
+
+/// Cached session credentials for `account`, or fresh ones from STS (then cached).
+pub async fn serve(
+    vault: &dyn Vault,
+    account: &str,
+    duration_seconds: i32,
+) -> Result<Sensitive, ProvisionError> {
+    if let Some(hit) = cached(vault, account, crate::journal::now() as i64) {
+        return Ok(hit);
+    }
+    let item = vault.load(account)?;
+    let stored = LoadedCredentials::parse(&item)?;
+    let fresh = fetch(&stored, duration_seconds).await?;
+    let label = format!(
+        "MongoDB CSFLE session credentials for {} ({}), renewed from the stored key",
+        stored.user_name, stored.account_id
+    );
+    // The cache only saves STS round trips: an application still gets its credentials when the
+    // keychain refuses the write.
+    let _ = vault.save(&cache_account(account), &label, &fresh);
+    Ok(fresh)
+}
+
+/// sts:GetSessionToken signed with the stored key, in the stored item's region; the endpoint
+/// follows the usual AWS settings (AWS_ENDPOINT_URL, the config file).
+pub async fn fetch(
+    stored: &LoadedCredentials,
+    duration_seconds: i32,
+) -> Result<Sensitive, ProvisionError> {
+    let region = crate::validate::region(&stored.region)?;
+    let credentials = Credentials::new(
+        &stored.access_key_id,
+        stored.secret_access_key.expose(),
+        None,
+        None,
+        "csfle-provisioner-keychain",
+    );
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .load()
+        .await;
+    let reply = aws_sdk_sts::Client::new(&config)
+        .get_session_token()
+        .duration_seconds(duration_seconds)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("sts:GetSessionToken", &e))?;
+    let issued = reply.credentials().ok_or_else(|| {
+        ProvisionError::NotFound("sts:GetSessionToken answered without credentials".into())
+    })?;
+    let secret = Sensitive::new(issued.secret_access_key().to_string());
+    let token = Sensitive::new(issued.session_token().to_string());
+    let expiration = issued
+        .expiration()
+        .fmt(Format::DateTime)
+        .map_err(|_| ProvisionError::NotFound("sts:GetSessionToken gave no expiry".into()))?;
+    Ok(answer(issued.access_key_id(), &secret, &token, &expiration))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct MemoryVault(Mutex<HashMap<String, String>>);
+
+    impl Vault for MemoryVault {
+        fn store_name(&self) -> String {
+            "memory".into()
+        }
+        fn save(&self, account: &str, _: &str, secret: &Sensitive) -> Result<(), KeychainError> {
+            self.0
+                .lock()
+                .unwrap()
+                .insert(account.into(), secret.expose().into());
+            Ok(())
+        }
+        fn load(&self, account: &str) -> Result<Sensitive, KeychainError> {
+            self.0
+                .lock()
+                .unwrap()
+                .get(account)
+                .map(|s| Sensitive::new(s.clone()))
+                .ok_or(KeychainError::NotFound {
+                    account: account.into(),
+                })
+        }
+        fn remove(&self, account: &str) -> Result<(), KeychainError> {
+            self.0.lock().unwrap().remove(account);
+            Ok(())
+        }
+        fn check_reachable(&self) -> Result<(), KeychainError> {
+            Ok(())
+        }
+    }
+
+    fn expiring_at(secs: i64) -> Sensitive {
+        let expiration = DateTime::from_secs(secs).fmt(Format::DateTime).unwrap();
+        answer(
+            "ASIAEXAMPLE",
+            &Sensitive::new("s3cr3t".into()),
+            &Sensitive::new("t0k3n/+=".into()),
+            &expiration,
+        )
+    }
+
+    #[test]
+    fn the_answer_is_what_the_aws_sdks_read() {
+        let text = expiring_at(1_800_000_000);
+        let value: serde_json::Value = serde_json::from_str(text.expose()).unwrap();
+        assert_eq!(value["Version"], 1);
+        assert_eq!(value["AccessKeyId"], "ASIAEXAMPLE");
+        assert_eq!(value["SecretAccessKey"], "s3cr3t");
+        assert_eq!(value["SessionToken"], "t0k3n/+=");
+        assert_eq!(value["Expiration"], "2027-01-15T08:00:00Z");
+        assert_eq!(expiry_of(text.expose()), Some(1_800_000_000));
+    }
+
+    #[test]
+    fn the_cache_serves_until_five_minutes_before_expiry() {
+        let vault = MemoryVault::default();
+        let account = "111122223333/app";
+        let now = 1_800_000_000;
+        assert!(cached(&vault, account, now).is_none(), "empty cache");
+        vault
+            .save(&cache_account(account), "", &expiring_at(now + 301))
+            .unwrap();
+        let hit = cached(&vault, account, now).expect("still good for 301 s");
+        assert!(hit.expose().contains("ASIAEXAMPLE"));
+        vault
+            .save(&cache_account(account), "", &expiring_at(now + 300))
+            .unwrap();
+        assert!(cached(&vault, account, now).is_none(), "inside the margin");
+        forget(&vault, account).unwrap();
+        assert!(vault.load(&cache_account(account)).is_err());
+    }
+
+    #[test]
+    fn a_long_lived_item_is_never_taken_for_a_cached_answer() {
+        let vault = MemoryVault::default();
+        let account = "111122223333/app";
+        let long_lived = crate::credentials::credential_process_output(
+            "AKIAEXAMPLE",
+            &Sensitive::new("s3cr3t".into()),
+        );
+        vault
+            .save(&cache_account(account), "", &long_lived)
+            .unwrap();
+        assert!(cached(&vault, account, 0).is_none());
+    }
+
+    #[test]
+    fn cache_accounts_are_told_apart() {
+        assert_eq!(cache_account("1/app"), "1/app#session");
+        assert!(is_cache_account("1/app#session"));
+        assert!(!is_cache_account("1/app"));
+        // IAM user names cannot contain '#', so no setup's account ends like a cache item.
+        assert!(crate::validate::user_name("app#session").is_err());
+    }
+}

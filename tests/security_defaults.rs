@@ -1,0 +1,209 @@
+//! Secure by default: what AWS Security Hub would say about a setup, as `list --json` and the
+//! review (`--dry-run --json`) report it, checked against what AWS itself answers.
+
+mod support;
+
+use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+use serde_json::Value;
+use support::Sandbox;
+
+fn finding<'a>(findings: &'a Value, control: &str) -> &'a Value {
+    findings
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["control"] == control))
+        .unwrap_or_else(|| panic!("no {control} finding in {findings}"))
+}
+
+fn setup<'a>(list: &'a Value, name: &str) -> &'a Value {
+    list.as_array()
+        .and_then(|all| all.iter().find(|s| s["name"] == name))
+        .unwrap_or_else(|| panic!("no setup {name} in {list}"))
+}
+
+fn listed(sandbox: &Sandbox) -> Value {
+    let run = sandbox.cli(&["list", "--json"]);
+    run.assert_ok();
+    run.json()
+}
+
+/// What KMS says about the key's automatic rotation, asked directly.
+fn rotation_in_aws(sandbox: &Sandbox, key_arn: &str) -> bool {
+    let aws = sandbox.aws();
+    let key_id = key_arn.rsplit('/').next().unwrap();
+    aws.block(aws.kms().get_key_rotation_status().key_id(key_id).send())
+        .expect("GetKeyRotationStatus")
+        .key_rotation_enabled()
+}
+
+#[test]
+fn a_new_user_setup_passes_kms3_kms4_iam3_and_explains_iam2() {
+    let sandbox = Sandbox::start();
+    let review = sandbox.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--new-key",
+        "alias/app",
+        "--dry-run",
+        "--json",
+    ]);
+    review.assert_ok();
+    let predicted = &review.json()["findings"];
+    assert_eq!(finding(predicted, "KMS.4")["status"], "passed");
+    assert_eq!(finding(predicted, "IAM.2")["status"], "failed");
+    assert_eq!(
+        sandbox.aws().users(),
+        Vec::<String>::new(),
+        "the review changes nothing"
+    );
+
+    let made = sandbox.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--new-key",
+        "alias/app",
+        "--json",
+    ]);
+    made.assert_ok();
+    let key_arn = made.json()["key_arn"].as_str().unwrap().to_string();
+    assert!(
+        rotation_in_aws(&sandbox, &key_arn),
+        "the app turned rotation on"
+    );
+
+    let list = listed(&sandbox);
+    let app = setup(&list, "app");
+    let findings = &app["findings"];
+    for control in ["KMS.3", "KMS.4", "IAM.3", "IAM.22", "IAM.8"] {
+        assert_eq!(
+            finding(findings, control)["status"],
+            "passed",
+            "{control}: {findings}"
+        );
+    }
+    let iam2 = finding(findings, "IAM.2");
+    assert_eq!(iam2["status"], "failed");
+    let reason = iam2["message"].as_str().unwrap();
+    assert!(reason.contains("MongoDB"), "{reason}");
+    assert!(
+        reason.contains("role"),
+        "says the role path passes: {reason}"
+    );
+    // Ages in words, as the setups view shows them.
+    let age = &app["key_ages"][0];
+    assert_eq!(age["created"], "today");
+    assert_eq!(age["too_old"], false);
+    assert_eq!(age["unused"], false);
+
+    let text = sandbox.cli(&["list"]);
+    text.assert_ok();
+    assert!(text.stdout.contains("made today"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("Security Hub FAILS IAM.2"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn a_key_without_rotation_shows_kms4_until_rotation_is_enabled() {
+    let sandbox = Sandbox::start();
+    let key_arn = sandbox
+        .aws()
+        .create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
+    assert!(
+        !rotation_in_aws(&sandbox, &key_arn),
+        "KMS keys start without rotation"
+    );
+
+    let review = sandbox.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--existing-key",
+        &key_arn,
+        "--dry-run",
+        "--json",
+    ]);
+    review.assert_ok();
+    assert_eq!(
+        finding(&review.json()["findings"], "KMS.4")["status"],
+        "failed"
+    );
+
+    sandbox
+        .cli(&[
+            "provision",
+            "--user",
+            "app",
+            "--existing-key",
+            &key_arn,
+            "--json",
+        ])
+        .assert_ok();
+    assert!(
+        !rotation_in_aws(&sandbox, &key_arn),
+        "a key the app did not make is left as it was"
+    );
+    let list = listed(&sandbox);
+    let kms4 = finding(&setup(&list, "app")["findings"], "KMS.4");
+    assert_eq!(kms4["status"], "failed");
+    assert_eq!(kms4["action"], "enable-rotation");
+
+    let enabled = sandbox.cli(&["enable-rotation", "--key", &key_arn, "--json"]);
+    enabled.assert_ok();
+    assert_eq!(enabled.json()["rotation_enabled"], true);
+    assert!(rotation_in_aws(&sandbox, &key_arn));
+    let list = listed(&sandbox);
+    assert_eq!(
+        finding(&setup(&list, "app")["findings"], "KMS.4")["status"],
+        "passed"
+    );
+}
+
+#[test]
+fn enabling_rotation_without_the_permission_says_which_one() {
+    let sandbox = Sandbox::start();
+    let key_arn = sandbox
+        .aws()
+        .create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
+    sandbox.emulator.add_fault(serde_json::json!({
+        "action": "EnableKeyRotation", "status": 400, "code": "AccessDeniedException",
+        "message": "User is not authorized to perform: kms:EnableKeyRotation"
+    }));
+    let run = sandbox.cli(&["enable-rotation", "--key", &key_arn]);
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("kms:EnableKeyRotation"),
+        "{}",
+        run.stderr
+    );
+    assert!(!rotation_in_aws(&sandbox, &key_arn));
+}
+
+#[test]
+fn a_role_setup_passes_iam2_and_says_where_its_credentials_come_from() {
+    let sandbox = Sandbox::start();
+    let made = sandbox.cli(&[
+        "provision",
+        "--role",
+        "app-role",
+        "--trust",
+        "ec2",
+        "--new-key",
+        "alias/app-role",
+    ]);
+    made.assert_ok();
+    assert!(made.stdout.contains("instance profile"), "{}", made.stdout);
+    assert!(made.stdout.contains("instance metadata"), "{}", made.stdout);
+    let list = listed(&sandbox);
+    let findings = &setup(&list, "app-role")["findings"];
+    for control in ["KMS.3", "KMS.4", "IAM.2", "IAM.3", "IAM.22", "IAM.8"] {
+        assert_eq!(
+            finding(findings, control)["status"],
+            "passed",
+            "{control}: {findings}"
+        );
+    }
+}
