@@ -174,7 +174,12 @@ def seed(spec):
         key = kms.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", f"seeded key {i}", None)
         kms.create_alias(key.id, f"alias/{prefix}{i:05d}")
     for name, path in spec.get("movePaths", {}).items():
-        iam.get_user(name).path = path
+        # moto files tags under the ARN, which holds the path: carry them over.
+        user = iam.get_user(name)
+        tags = iam.tagger.list_tags_for_resource(user.arn)["Tags"]
+        iam.tagger.delete_all_tags_for_resource(user.arn)
+        user.path = path
+        iam.tagger.tag_resource(user.arn, tags)
     return {"users": len(iam.users), "keys": len(kms.keys)}
 
 

@@ -559,7 +559,8 @@ async fn verify_role(
     }
     let sts = aws_sdk_sts::Client::new(&connection.config);
     let deadline = tokio::time::Instant::now() + options.verify_limit;
-    let mut delay = std::time::Duration::from_millis(500);
+    // The same pace as the credential probes: a role that becomes assumable is noticed at once.
+    let mut pace = verify::Pace::new();
     let credentials = loop {
         match sts
             .assume_role()
@@ -571,8 +572,9 @@ async fn verify_role(
             Ok(reply) => break reply.credentials().cloned(),
             Err(e) => {
                 let failure = AwsFailure::from_sdk("sts:AssumeRole", &e);
+                let throttled = failure.kind == AwsFailureKind::Throttled;
                 // A new role can be refused for a few seconds while IAM propagates it.
-                if failure.kind != AwsFailureKind::AccessDenied
+                if !(throttled || failure.kind == AwsFailureKind::AccessDenied)
                     || tokio::time::Instant::now() >= deadline
                 {
                     return Err(ProvisionError::RoundTrip(failure.to_string()));
@@ -581,11 +583,7 @@ async fn verify_role(
                     step: StepId::Verify,
                     message: "Waiting for AWS to let the new role be assumed".into(),
                 });
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = cancel.cancelled() => return Err(ProvisionError::Cancelled),
-                }
-                delay = (delay * 2).min(std::time::Duration::from_secs(5));
+                pace.pause(throttled, deadline, cancel).await?;
             }
         }
     };
