@@ -51,7 +51,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Seconds to wait for IAM to make the new access key usable.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     verify_timeout: u64,
 }
 

@@ -26,7 +26,7 @@ pub struct Args {
     #[arg(long)]
     profile: Option<String>,
     /// Seconds to wait for IAM to make a new access key usable (with --resume).
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     verify_timeout: u64,
     /// Print JSON on stdout.
     #[arg(long)]

@@ -86,6 +86,19 @@ pub async fn apply_resuming(
         .run_id
         .clone()
         .unwrap_or_else(|| format!("{}-{}", journal::now(), plan.user_name));
+    // Held until this function returns: recovery elsewhere must not touch a run in progress.
+    let _live = match &options.journal {
+        Some(journal) => match journal.hold_run(&run_id) {
+            Ok(lock) => Some(lock),
+            Err(error) => {
+                return Err(ApplyFailure {
+                    error: ProvisionError::Journal(error.to_string()),
+                    rollback: RollbackReport::default(),
+                })
+            }
+        },
+        None => None,
+    };
     let mut ledger = match &options.journal {
         Some(journal) => {
             if existing.run_id.is_none() {

@@ -86,6 +86,10 @@ impl Run {
     }
 }
 
+/// Held by a running apply; see [`Journal::hold_run`].
+#[derive(Debug)]
+pub struct RunLock(#[allow(dead_code)] std::fs::File);
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Contents {
     version: u32,
@@ -208,6 +212,39 @@ impl Journal {
         contents.version = 1;
         change(&mut contents.runs);
         self.write(&contents)
+    }
+
+    /// Marks the run as live for as long as the returned lock lives (the whole apply): recovery
+    /// in another process then leaves it alone. The OS releases it when the process dies, which
+    /// is exactly when a run becomes "interrupted".
+    pub fn hold_run(&self, run_id: &str) -> Result<RunLock, JournalError> {
+        let file = self.run_lock_file(run_id)?;
+        file.lock().map_err(|e| self.error("written", e))?;
+        Ok(RunLock(file))
+    }
+
+    /// True while some process holds the run's lock.
+    pub fn is_live(&self, run_id: &str) -> bool {
+        match self.run_lock_file(run_id) {
+            Ok(file) => matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+            Err(_) => false,
+        }
+    }
+
+    fn run_lock_file(&self, run_id: &str) -> Result<std::fs::File, JournalError> {
+        let dir = self.path.parent().unwrap_or(Path::new(".")).join("runs");
+        crate::atomic_file::create_private_dir(&dir).map_err(|e| self.error("written", e))?;
+        let safe: String = run_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+            .collect();
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(dir.join(format!("{safe}.lock")))
+            .map_err(|e| self.error("written", e))
     }
 
     pub fn start(&self, run: Run) -> Result<(), JournalError> {

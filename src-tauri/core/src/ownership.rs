@@ -37,7 +37,7 @@ pub async fn our_user(connection: &Connection, user: &str) -> Result<String, Pro
 /// True when this app made the key (its tags say so).
 pub async fn key_is_ours(connection: &Connection, key: &str) -> Result<bool, ProvisionError> {
     let reply = connection
-        .kms()
+        .kms_for_key(key)
         .list_resource_tags()
         .key_id(key)
         .send()

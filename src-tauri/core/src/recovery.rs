@@ -41,6 +41,7 @@ pub fn interrupted(journal: &Journal, connection: &Connection) -> Vec<Run> {
             r.state == RunState::InProgress
                 && r.account_id == connection.account_id()
                 && r.region == connection.region()
+                && !journal.is_live(&r.id)
         })
         .collect()
 }
@@ -58,7 +59,11 @@ pub fn summary(run: &Run) -> InterruptedRun {
 
 /// Everything the run made, as found now in AWS and the keychain (journal entries plus what the
 /// run's tags and names reveal).
-async fn inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, ProvisionError> {
+async fn inventory(
+    connection: &Connection,
+    vault: &Arc<dyn Vault>,
+    run: &Run,
+) -> Result<Vec<Created>, ProvisionError> {
     let mut found = run.created.clone();
     let add = |found: &mut Vec<Created>, item: Created| {
         if !found.contains(&item) {
@@ -127,8 +132,29 @@ async fn inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, P
             add(&mut found, Created::Key { key_id, arn });
         }
     }
+    // The keychain item is the run's only if it holds one of the run's access keys: after the
+    // name was reused, the item belongs to the newer setup and is that setup's working secret.
+    found.retain(|item| !matches!(item, Created::KeychainItem(_)));
     if let Some(account) = &run.keychain_account {
-        add(&mut found, Created::KeychainItem(account.clone()));
+        let run_keys: Vec<String> = found
+            .iter()
+            .filter_map(|item| match item {
+                Created::AccessKey { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let reader = account.clone();
+        let stored = crate::keychain::off_thread(vault, move |vault| match vault.load(&reader) {
+            Ok(item) => crate::credentials::LoadedCredentials::parse(&item)
+                .map(|c| Some(c.access_key_id))
+                .or(Ok(None)),
+            Err(crate::keychain::KeychainError::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other),
+        })
+        .await?;
+        if stored.is_some_and(|id| run_keys.contains(&id)) {
+            add(&mut found, Created::KeychainItem(account.clone()));
+        }
     }
     // Undo order is the reverse of this: keychain item and access keys first, the key last.
     found.sort_by_key(|item| match item {
@@ -269,7 +295,7 @@ pub async fn clean_up(
     run: &Run,
     sink: &dyn ProgressSink,
 ) -> Result<RollbackReport, ProvisionError> {
-    let found = inventory(connection, run).await?;
+    let found = inventory(connection, vault, run).await?;
     let report = Ledger::journaled(Arc::clone(journal), &run.id)
         .with_items(found)
         .roll_back(connection, vault, sink)
@@ -302,7 +328,7 @@ pub async fn resume(
         error,
         rollback: RollbackReport::default(),
     };
-    let found = inventory(connection, run).await.map_err(fail)?;
+    let found = inventory(connection, &vault, run).await.map_err(fail)?;
     // Access keys and the keychain item are made again: a secret not in the keychain is lost.
     let mut kept = Vec::new();
     for item in found {

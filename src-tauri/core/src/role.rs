@@ -283,8 +283,18 @@ pub async fn apply_role(
     options: &ApplyOptions,
 ) -> Result<RoleOutcome, ApplyFailure> {
     let run_id = format!("{}-{}", journal::now(), plan.role_name);
+    let mut _live = None;
     let mut ledger = match &options.journal {
         Some(journal) => {
+            match journal.hold_run(&run_id) {
+                Ok(lock) => _live = Some(lock),
+                Err(e) => {
+                    return Err(ApplyFailure {
+                        error: ProvisionError::Journal(e.to_string()),
+                        rollback: RollbackReport::default(),
+                    })
+                }
+            }
             let run = Run::started(
                 &run_id,
                 connection,
@@ -558,7 +568,7 @@ async fn verify_role(
         )));
     }
     let sts = aws_sdk_sts::Client::new(&connection.config);
-    let deadline = tokio::time::Instant::now() + options.verify_limit;
+    let deadline = tokio::time::Instant::now() + options.verify_limit.min(verify::MAX_LIMIT);
     // The same pace as the credential probes: a role that becomes assumable is noticed at once.
     let mut pace = verify::Pace::new();
     let credentials = loop {

@@ -291,7 +291,7 @@ async fn describe_key(connection: &Connection, summary: &mut SetupSummary) {
     let Some(arn) = summary.key_arn.clone() else {
         return;
     };
-    let kms = connection.kms();
+    let kms = connection.kms_for_key(&arn);
     if let Ok(described) = kms.describe_key().key_id(&arn).send().await {
         summary.key_state = described
             .key_metadata()

@@ -16,6 +16,8 @@ use tokio::time::Instant;
 
 /// How long to wait for IAM's eventual consistency; real AWS usually needs 5–20 s.
 pub const DEFAULT_LIMIT: Duration = Duration::from_secs(60);
+/// The longest wait anyone can ask for: an hour. Larger values would overflow the clock.
+pub const MAX_LIMIT: Duration = Duration::from_secs(3600);
 /// The pause between probes while a phase is young: a credential that becomes live is noticed
 /// within this (plus one round trip). Four probes a second from one admin are far below STS's
 /// and KMS's request quotas (KMS allows thousands of cryptographic calls a second per account).
@@ -58,7 +60,7 @@ pub async fn verify(
     cancel: &Cancel,
 ) -> Result<(), ProvisionError> {
     let config = config_for(base, probe);
-    let deadline = Instant::now() + limit;
+    let deadline = Instant::now() + limit.min(MAX_LIMIT);
     let mut waiter = Waiter {
         deadline,
         limit,
