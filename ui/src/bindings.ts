@@ -53,7 +53,11 @@ export type Plan = { identity: Identity, key: PlannedKey, user_name: string, pol
 /**
  * The exact document PutUserPolicy will send; for a new key the ARN is shown as a placeholder.
  */
-policy_document: string, steps: Array<PlanStep>, keychain: KeychainRef, };
+policy_document: string, steps: Array<PlanStep>, keychain: KeychainRef, 
+/**
+ * The Security Hub findings the setup will have the moment it exists.
+ */
+findings: Array<Finding>, };
 
 export type PlanStep = { id: StepId, action: string, target: string, summary: string, };
 
@@ -65,11 +69,16 @@ export type KeychainRef = { service: string, account: string, store: string,
  */
 note: string, };
 
-export type StepId = "create-key" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile";
+export type StepId = "create-key" | "enable-key-rotation" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile";
 
 export type Progress = { "event": "started", step: StepId, } | { "event": "finished", step: StepId, detail: string, elapsed_ms: number, } | { "event": "waiting", step: StepId, message: string, } | { "event": "failed", step: StepId, message: string, elapsed_ms: number, } | { "event": "rolledBack", step: StepId, message: string, } | { "event": "rollbackFailed", step: StepId, message: string, };
 
-export type Outcome = { key_arn: string, key_alias: string | null, region: string, user_arn: string, user_name: string, policy_name: string, access_key_id: string, keychain: KeychainRef, verified: boolean, };
+export type Outcome = { key_arn: string, key_alias: string | null, region: string, user_arn: string, user_name: string, policy_name: string, access_key_id: string, keychain: KeychainRef, verified: boolean, 
+/**
+ * Things the admin should know although the setup works, e.g. that the local journal could
+ * not be written (the setups view and crash recovery then miss this run).
+ */
+warnings: Array<string>, };
 
 export type VerifyReport = { verified: boolean, message: string, };
 
@@ -85,13 +94,73 @@ export type SetupSummary = { kind: PrincipalKind,
 /**
  * The IAM user or role name.
  */
-name: string, principal_arn: string | null, key_arn: string | null, key_aliases: Array<string>, key_state: string | null, key_created_by_app: boolean, policy_name: string | null, policy: PolicyHealth, access_keys: Array<AccessKeyInfo>, 
+name: string, principal_arn: string | null, key_arn: string | null, key_aliases: Array<string>, key_state: string | null, key_created_by_app: boolean, policy_name: string | null, policy: PolicyHealth, 
+/**
+ * Permissions and sign-in material added outside this app (managed policies, groups, other
+ * inline policies, a console password, a permissions boundary, …), in words. Any of them
+ * means the setup is no longer least privilege.
+ */
+outside_changes: Array<string>, access_keys: Array<AccessKeyInfo>, 
 /**
  * Empty for a role: it has no access key to store.
  */
-keychain_account: string, keychain_present: boolean, journal_state: RunState | null, };
+keychain_account: string, keychain_present: boolean, journal_state: RunState | null, 
+/**
+ * Security Hub controls judged from what AWS says now.
+ */
+findings: Array<Finding>, 
+/**
+ * Each access key's age and last use in human terms.
+ */
+key_ages: Array<KeyAge>, };
 
 export type AccessKeyInfo = { access_key_id: string, status: string, age_days: number | null, last_used: string | null, in_keychain: boolean, };
+
+export type Finding = { 
+/**
+ * The Security Hub control id, e.g. "KMS.4".
+ */
+control: string, 
+/**
+ * The control's title as Security Hub words it.
+ */
+title: string, status: FindingStatus, 
+/**
+ * Plain words: what AWS says, why it matters, and what fixes it.
+ */
+message: string, action: FindingAction | null, 
+/**
+ * The access key the action is about, when it is about one.
+ */
+access_key_id: string | null, };
+
+export type FindingStatus = "passed" | "failed" | "unknown";
+
+export type FindingAction = "enable-rotation" | "rotate-access-key" | "remove-unused-key" | "use-role" | "cancel-key-deletion";
+
+export type KeyAge = { access_key_id: string, 
+/**
+ * "3 days ago", "today".
+ */
+created: string, 
+/**
+ * "2 hours ago", "never used".
+ */
+last_used: string, 
+/**
+ * Active and older than 90 days (IAM.3).
+ */
+too_old: boolean, 
+/**
+ * Active and unused (or never used) for 45 days or more (IAM.22).
+ */
+unused: boolean, };
+
+export type RotationReport = { key_arn: string, 
+/**
+ * What AWS answered to kms:GetKeyRotationStatus after the change.
+ */
+rotation_enabled: boolean, message: string, };
 
 export type PolicyHealth = "least-privilege" | "drifted" | "missing";
 
@@ -111,13 +180,43 @@ kept: Array<string>, failed: Array<string>,
  */
 key_deletion_date: string | null, };
 
+export type KeyVerdict = { key_arn: string, deletable: boolean, 
+/**
+ * Other setups or runs that use the key; any entry blocks deletion.
+ */
+used_by: Array<string>, reason: string, };
+
+export type TeardownPreview = { kind: PrincipalKind, name: string, 
+/**
+ * False when an earlier teardown already removed the principal.
+ */
+principal_exists: boolean, 
+/**
+ * Permissions and sign-in material someone added outside this app, each with what teardown
+ * does about it (detach, leave, delete), so that IAM lets the principal be deleted.
+ */
+outside_changes: Array<string>, 
+/**
+ * The master key the setup uses, if one could be found.
+ */
+key_arn: string | null, key_aliases: Array<string>, 
+/**
+ * Whether the master key may also be scheduled for deletion, and why (not). Only worked out
+ * when asked for: it reads every setup in the account.
+ */
+key: KeyVerdict | null, };
+
 export type RoleRequest = { key: KeyChoice, role_name: string, 
 /**
  * `ec2`, `ecs-tasks`, `lambda`, or a principal ARN (or 12-digit account id).
  */
 trust: string, policy_name: string | null, };
 
-export type RolePlan = { identity: Identity, key: PlannedKey, role_name: string, trust: Trust, trust_policy: string, policy_name: string, policy_document: string, instance_profile: string | null, steps: Array<PlanStep>, };
+export type RolePlan = { identity: Identity, key: PlannedKey, role_name: string, trust: Trust, trust_policy: string, policy_name: string, policy_document: string, instance_profile: string | null, steps: Array<PlanStep>, 
+/**
+ * The Security Hub findings the setup will have the moment it exists.
+ */
+findings: Array<Finding>, };
 
 export type RoleOutcome = { key_arn: string, key_alias: string | null, region: string, role_arn: string, role_name: string, policy_name: string, instance_profile_arn: string | null, trust: Trust, 
 /**

@@ -20,6 +20,7 @@ import type {
   RoleRequest,
   RollbackReport,
   RotateReport,
+  RotationReport,
   SetupRequest,
   SetupSummary,
   TeardownReport,
@@ -92,6 +93,7 @@ export const api = {
   listSetups: () => call<SetupSummary[]>("list_setups"),
   verifySetup: (user: string) => call<VerifyReport>("verify_setup", { user }),
   rotate: (user: string, deleteInactiveKey: boolean) => call<RotateReport>("rotate", { user, deleteInactiveKey }),
+  enableKeyRotation: (key: string) => call<RotationReport>("enable_key_rotation", { key }),
   teardown: (name: string, role: boolean, keyDeletionDays: number, confirmation: string) =>
     call<TeardownReport>("teardown", { name, role, keyDeletionDays, confirmation }),
   planRole: (request: RoleRequest) => call<RolePlan>("plan_role", { request }),

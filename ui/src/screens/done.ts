@@ -101,12 +101,19 @@ function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
   ];
 }
 
+/** What hands the application its credentials on a role setup (the CLI says the same). */
+function credentialSource(outcome: RoleOutcome): string {
+  const role = outcome.role_arn;
+  if (outcome.instance_profile_arn) return `Attach the instance profile ${outcome.instance_profile_arn} to the EC2 instances that run your application. The instance profile gives it its credentials: the instance metadata service hands the AWS SDK temporary credentials for ${role} and renews them before they expire.`;
+  if (outcome.trust.kind === "principal") return `${outcome.trust.arn} calls sts:AssumeRole on ${role} and gives the application the temporary credentials (for example an AWS profile with role_arn and source_profile).`;
+  const service = outcome.trust.service;
+  if (service.startsWith("ecs-tasks")) return `Set ${role} as the task role (taskRoleArn) of your ECS task definition. The task role gives the application its credentials: the ECS agent hands the AWS SDK temporary credentials through the container credentials endpoint and renews them.`;
+  if (service.startsWith("lambda")) return `Make ${role} your Lambda function's execution role. Lambda gives every execution environment temporary credentials for it in the environment variables the AWS SDK reads.`;
+  return `${service} hands the application temporary credentials for ${role}.`;
+}
+
 function roleDone(outcome: RoleOutcome): HTMLElement[] {
-  const where = outcome.instance_profile_arn
-    ? `Attach the instance profile ${outcome.instance_profile_arn} to the EC2 instances that run your application.`
-    : outcome.trust.kind === "service"
-      ? `Use ${outcome.role_arn} as the role of your ${outcome.trust.service.replace(".amazonaws.com", "")} workload.`
-      : `${outcome.trust.arn} can now assume ${outcome.role_arn}.`;
+  const where = credentialSource(outcome);
   return [
     ...screenTitle("Done: the role is ready", "The role has exactly kms:Encrypt and kms:Decrypt on the master key, and no access key to store or rotate."),
     facts([

@@ -1,4 +1,4 @@
-import type { Identity, PlanStep } from "../bindings";
+import type { Finding, Identity, PlanStep } from "../bindings";
 import { actions, button, screenTitle, type Context } from "../components";
 import { h } from "../dom";
 
@@ -33,6 +33,24 @@ function document(id: string, label: string, text: string): HTMLElement {
   return h("pre", { class: "code", id, tabindex: "0", "aria-label": label }, text);
 }
 
+const EXPECTED = { passed: "✓ Will pass", failed: "⚠ Will fail", unknown: "? Could not check" } as const;
+
+/** The Security Hub findings the setup will have the moment it exists. */
+function securityHub(findings: Finding[]): HTMLElement {
+  return h(
+    "section",
+    { class: "findings", id: "plan-findings" },
+    h("h2", {}, "What AWS Security Hub will say"),
+    h(
+      "ul",
+      { class: "plain" },
+      ...findings.map((f) =>
+        h("li", { class: `finding finding-${f.status}`, "data-control": f.control }, h("strong", {}, `${f.control} ${EXPECTED[f.status]}`), ` · ${f.title}. `, h("span", { class: "finding-message" }, f.message)),
+      ),
+    ),
+  );
+}
+
 export function reviewScreen(ctx: Context): HTMLElement {
   const { wizard } = ctx;
   const body: (HTMLElement | string)[] = [];
@@ -47,6 +65,7 @@ export function reviewScreen(ctx: Context): HTMLElement {
       h("p", {}, `Inline policy ${plan.policy_name}, sent to IAM exactly as shown: encrypt and decrypt with this one key, nothing else.`),
       document("policy-document", "Policy document", plan.policy_document),
       h("p", { id: "keychain-target" }, "A role has no access key, so nothing is stored in your keychain."),
+      securityHub(plan.findings),
     );
   } else if (wizard.plan) {
     const plan = wizard.plan;
@@ -62,6 +81,7 @@ export function reviewScreen(ctx: Context): HTMLElement {
         { id: "keychain-target" },
         `Your ${plan.keychain.store}, as one item: service "${plan.keychain.service}", account "${plan.keychain.account}". It is ${plan.keychain.note}. The secret access key is never shown on screen or written to a file.`,
       ),
+      securityHub(plan.findings),
     );
   } else {
     return h("section", { class: "screen-body" }, ...screenTitle("Review", "There is no plan yet."), actions(button("Back", () => ctx.go("account"))));

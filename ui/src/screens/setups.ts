@@ -1,4 +1,4 @@
-import type { InterruptedRun, SetupSummary } from "../bindings";
+import type { Finding, InterruptedRun, SetupSummary } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
 import { maskAccessKeyId } from "../state";
@@ -50,6 +50,40 @@ function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, rel
   );
 }
 
+const STATUS_LABEL = { passed: "✓ Passes", failed: "⚠ Fails", unknown: "? Could not check" } as const;
+
+/** The buttons that fix a finding, when the app can fix it; the message says the rest. */
+type Fixes = { enableRotation: () => HTMLElement; rotateNow: (where: string) => HTMLElement; removeUnused: (keyId: string | null, where: string) => HTMLElement | null };
+
+function findingItem(finding: Finding, fixes: Fixes): HTMLElement {
+  let fix: HTMLElement | null = null;
+  if (finding.status === "failed") {
+    if (finding.action === "enable-rotation") fix = fixes.enableRotation();
+    else if (finding.action === "rotate-access-key") fix = fixes.rotateNow("finding");
+    else if (finding.action === "remove-unused-key") fix = fixes.removeUnused(finding.access_key_id, "finding");
+  }
+  return h(
+    "li",
+    { class: `finding finding-${finding.status}`, "data-control": finding.control },
+    h("strong", {}, `${finding.control} ${STATUS_LABEL[finding.status]}`),
+    ` · ${finding.title}. `,
+    h("span", { class: "finding-message" }, finding.message),
+    ...(fix ? [" ", fix] : []),
+  );
+}
+
+function findingsSection(setup: SetupSummary, fixes: Fixes): HTMLElement {
+  // Failed first: what needs the admin comes before what is fine.
+  const order = { failed: 0, unknown: 1, passed: 2 } as const;
+  const sorted = [...setup.findings].sort((a, b) => order[a.status] - order[b.status]);
+  return h(
+    "section",
+    { class: "findings", id: `findings-${setup.name}` },
+    h("h3", {}, "AWS Security Hub checks"),
+    h("ul", { class: "plain" }, ...sorted.map((f) => findingItem(f, fixes))),
+  );
+}
+
 /** Reloads the list; `note` is shown on that setup's fresh card, so the result stays visible. */
 type Reload = (note?: { name: string; text: string }) => void;
 
@@ -83,13 +117,42 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: str
   const rotateButton: HTMLButtonElement = button("Rotate access key", () => rotate(false), "secondary", `rotate-${name}`);
   const teardown = button("Tear down…", () => area.replaceChildren(teardownPanel(ctx, setup, area, reload)), "secondary", `teardown-${name}-open`);
   const isRole = setup.kind === "role";
-  const keys = setup.access_keys.map((key) =>
-    h(
+  const enable: HTMLButtonElement = button("Enable rotation", () => {
+    void whileBusy(enable, "Enabling…", async () => {
+      try {
+        const report = await ctx.api.enableKeyRotation(setup.key_arn ?? "");
+        reload({ name, text: `✓ ${report.message}` });
+      } catch (error) {
+        area.replaceChildren(errorPanel(reportOf(error)));
+      }
+    });
+  }, "secondary", `enable-rotation-${name}`);
+  const fixes: Fixes = {
+    enableRotation: () => enable,
+    rotateNow: (where) => button("Rotate now", () => rotate(false), "secondary", `rotate-now-${where}-${name}`),
+    removeUnused: (keyId, where) => {
+      const key = setup.access_keys.find((k) => k.access_key_id === keyId);
+      // The key in the keychain is the setup's only credential: removing it is tearing the setup down.
+      if (key?.in_keychain) return button("Remove unused key…", () => area.replaceChildren(teardownPanel(ctx, setup, area, reload)), "secondary", `remove-unused-${where}-${name}`);
+      return h("span", { class: "hint" }, "Delete it in the AWS console: IAM → Users → Security credentials.");
+    },
+  };
+  const keys = setup.access_keys.map((key) => {
+    const age = setup.key_ages.find((a) => a.access_key_id === key.access_key_id);
+    const warnings: HTMLElement[] = [];
+    if (age?.too_old) warnings.push(h("span", { class: "warning" }, " ⚠ Older than 90 days (Security Hub IAM.3). "), fixes.rotateNow("key"));
+    if (age?.unused) {
+      warnings.push(h("span", { class: "warning" }, " ⚠ Unused for 45 days or more (Security Hub IAM.22). "));
+      const remove = fixes.removeUnused(key.access_key_id, "key");
+      if (remove) warnings.push(remove);
+    }
+    return h(
       "li",
-      {},
-      `${maskAccessKeyId(key.access_key_id)} · ${key.status} · ${key.age_days ?? "?"} days old · last used ${key.last_used ?? "never"}${key.in_keychain ? " · in keychain" : ""}`,
-    ),
-  );
+      { "data-access-key": maskAccessKeyId(key.access_key_id) },
+      `${maskAccessKeyId(key.access_key_id)} · ${key.status} · made ${age?.created ?? "?"} · last used ${age?.last_used ?? "?"}${key.in_keychain ? " · in keychain" : ""}`,
+      ...warnings,
+    );
+  });
   return h(
     "article",
     { class: "setup", "data-setup": name },
@@ -112,6 +175,7 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: str
             h("dd", {}, setup.keychain_present ? "✓ Present" : "⚠ Missing: rotate to store a fresh key"),
           ]),
     ),
+    setup.findings.length ? findingsSection(setup, fixes) : "",
     isRole ? actions(teardown) : actions(verify, rotateButton, teardown),
     area,
   );
