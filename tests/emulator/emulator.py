@@ -170,9 +170,19 @@ def seed(spec):
         iam.create_user(region, f"{prefix}{i:05d}", "/", list(tags))
     kms = kms_backends[account][region]
     prefix = spec.get("keyPrefix", "other-key-")
-    for i in range(spec.get("keys", 0)):
-        key = kms.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", f"seeded key {i}", None)
-        kms.create_alias(key.id, f"alias/{prefix}{i:05d}")
+    # moto makes an RSA key pair for every key, symmetric ones too (80 ms each); seeded keys never
+    # sign, so they share one.
+    import moto.kms.models as kms_models
+
+    original = kms_models.generate_private_key
+    shared = original("SYMMETRIC_DEFAULT")
+    kms_models.generate_private_key = lambda key_spec: shared
+    try:
+        for i in range(spec.get("keys", 0)):
+            key = kms.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", f"seeded key {i}", None)
+            kms.create_alias(key.id, f"alias/{prefix}{i:05d}")
+    finally:
+        kms_models.generate_private_key = original
     for name, path in spec.get("movePaths", {}).items():
         # moto files tags under the ARN, which holds the path: carry them over.
         user = iam.get_user(name)
