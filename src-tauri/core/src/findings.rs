@@ -158,17 +158,14 @@ pub async fn rotation_status(connection: &Connection, key: &str) -> Result<bool,
 
 async fn user_policies(connection: &Connection, user: &str) -> Result<Vec<String>, String> {
     let iam = connection.iam();
-    let inline = iam
-        .list_user_policies()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e).to_string())?;
-    let attached = iam
-        .list_attached_user_policies()
-        .user_name(user)
-        .send()
-        .await
+    // Both lists at once: the setups view waits for the slowest setup.
+    let (inline, attached) = tokio::join!(
+        iam.list_user_policies().user_name(user).send(),
+        iam.list_attached_user_policies().user_name(user).send()
+    );
+    let inline =
+        inline.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e).to_string())?;
+    let attached = attached
         .map_err(|e| AwsFailure::from_sdk("iam:ListAttachedUserPolicies", &e).to_string())?;
     let mut names: Vec<String> = inline.policy_names().to_vec();
     names.extend(
