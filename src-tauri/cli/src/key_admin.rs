@@ -27,7 +27,9 @@ pub async fn fix_key_policy(args: FixKeyPolicyArgs) -> Result<(), ErrorReport> {
         .map_err(|e| e.report(None))?;
     match key_policy::check(&connection, &arn).await {
         Ok(()) => {
-            println!("The key policy of {arn} already lets IAM policies grant access. Nothing to do.");
+            println!(
+                "The key policy of {arn} already lets IAM policies grant access. Nothing to do."
+            );
             return Ok(());
         }
         Err(csfle_core::error::ProvisionError::KeyPolicyBlocksIam { statement, .. })

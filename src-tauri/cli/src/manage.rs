@@ -4,8 +4,8 @@ use crate::output;
 use csfle_core::connect::{self, ConnectOptions, Connection};
 use csfle_core::error::ErrorReport;
 use csfle_core::findings::{Finding, FindingAction, FindingStatus};
-use csfle_core::key_rotation;
 use csfle_core::journal::{Journal, PrincipalKind};
+use csfle_core::key_rotation;
 use csfle_core::keychain::{OsVault, Vault};
 use csfle_core::rotate::{self, RotateOptions};
 use csfle_core::setups::{self, PolicyHealth};
@@ -187,12 +187,18 @@ fn print_findings(findings: &[Finding]) {
     if !passed.is_empty() {
         println!("  Security Hub passes: {}", passed.join(", "));
     }
-    for finding in findings.iter().filter(|f| f.status != FindingStatus::Passed) {
+    for finding in findings
+        .iter()
+        .filter(|f| f.status != FindingStatus::Passed)
+    {
         let status = match finding.status {
             FindingStatus::Failed => "FAILS",
             _ => "could not check",
         };
-        println!("  Security Hub {status} {}: {}", finding.control, finding.message);
+        println!(
+            "  Security Hub {status} {}: {}",
+            finding.control, finding.message
+        );
         if finding.action == Some(FindingAction::EnableRotation) {
             println!("    fix: csfle-provisioner-cli enable-rotation --key KEY_ARN");
         }
@@ -245,9 +251,10 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
 }
 
 pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
-    let delete_key_days = args
-        .delete_key
-        .then(|| args.key_deletion_days.unwrap_or(teardown::DEFAULT_KEY_DELETION_DAYS));
+    let delete_key_days = args.delete_key.then(|| {
+        args.key_deletion_days
+            .unwrap_or(teardown::DEFAULT_KEY_DELETION_DAYS)
+    });
     if let Some(days) = delete_key_days {
         teardown::check_days(days).map_err(|e| e.report(None))?;
     }
@@ -332,10 +339,15 @@ fn print_preview(preview: &teardown::TeardownPreview, delete_key: bool) {
     if let Some(arn) = &preview.key_arn {
         match (&preview.key, delete_key) {
             (Some(verdict), true) if verdict.deletable => {
-                eprintln!("  schedule the deletion of KMS key {arn}: {}", verdict.reason)
+                eprintln!(
+                    "  schedule the deletion of KMS key {arn}: {}",
+                    verdict.reason
+                )
             }
             (Some(verdict), _) => eprintln!("  keep KMS key {arn}: {}", verdict.reason),
-            (None, _) => eprintln!("  keep KMS key {arn} (add --delete-key to schedule its deletion)"),
+            (None, _) => {
+                eprintln!("  keep KMS key {arn} (add --delete-key to schedule its deletion)")
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ use csfle_core::model::{Plan, Progress, StepId};
 pub fn print_error(report: &ErrorReport) {
     eprintln!("error: {}", report.message);
     eprintln!("what to do: {}", report.hint);
+    eprintln!("code: {}", report.code);
     if let Some(rollback) = &report.rollback {
         for undone in &rollback.undone {
             eprintln!("rolled back: {undone}");

@@ -1,8 +1,8 @@
 //! Applying a plan: create, store, prove; and on any failure, undo everything this run made.
 
 use crate::aws_error::AwsFailure;
-use crate::careful::{self, Found};
 use crate::cancel::Cancel;
+use crate::careful::{self, Found};
 use crate::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
 use crate::journal::{self, Journal, PrincipalKind, Run, RunState};
@@ -277,9 +277,13 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
     );
     let rotation = async {
         match &key {
-            Some((key_id, _)) => step(sink, StepId::EnableKeyRotation, enable_rotation(&kms, key_id))
-                .await
-                .map(drop),
+            Some((key_id, _)) => step(
+                sink,
+                StepId::EnableKeyRotation,
+                enable_rotation(&kms, key_id),
+            )
+            .await
+            .map(drop),
             None => Ok(()),
         }
     };
@@ -483,10 +487,12 @@ pub(crate) async fn create_key(
             ))
         },
         || async {
-            Ok(match crate::recovery::key_tagged_with(connection, run_id).await? {
-                Some(key) => Found::Ours(key),
-                None => Found::Nothing,
-            })
+            Ok(
+                match crate::recovery::key_tagged_with(connection, run_id).await? {
+                    Some(key) => Found::Ours(key),
+                    None => Found::Nothing,
+                },
+            )
         },
     )
     .await
@@ -539,8 +545,9 @@ pub(crate) async fn create_alias(
             Ok(match found {
                 Ok(Some(target)) if target == key_id => Found::Ours(()),
                 Ok(_) => Found::Conflict(ProvisionError::AliasExists(alias.to_string())),
-                Err(e) if AwsFailure::from_sdk("kms:DescribeKey", &e).kind
-                    == crate::aws_error::AwsFailureKind::NotFound =>
+                Err(e)
+                    if AwsFailure::from_sdk("kms:DescribeKey", &e).kind
+                        == crate::aws_error::AwsFailureKind::NotFound =>
                 {
                     Found::Nothing
                 }

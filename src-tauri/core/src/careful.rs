@@ -194,7 +194,9 @@ mod tests {
         .await;
         assert!(done.is_ok());
         let started = tokio::time::Instant::now();
-        let never = through_lag(|| async { Err::<(), _>(failure(AwsFailureKind::NotFound, Some(404))) }).await;
+        let never =
+            through_lag(|| async { Err::<(), _>(failure(AwsFailureKind::NotFound, Some(404))) })
+                .await;
         assert!(never.is_err());
         assert!(started.elapsed() <= LAG_LIMIT);
     }

@@ -236,7 +236,13 @@ impl Journal {
         crate::atomic_file::create_private_dir(&dir).map_err(|e| self.error("written", e))?;
         let safe: String = run_id
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let mut options = std::fs::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);

@@ -66,7 +66,9 @@ async fn current(connection: &Connection, key_arn: &str) -> Result<Value, Provis
         .await
         .map_err(|e| AwsFailure::from_sdk("kms:GetKeyPolicy", &e))?;
     serde_json::from_str(reply.policy().unwrap_or("{}")).map_err(|e| {
-        ProvisionError::RoundTrip(format!("the key policy of {key_arn} is not valid JSON: {e}"))
+        ProvisionError::RoundTrip(format!(
+            "the key policy of {key_arn} is not valid JSON: {e}"
+        ))
     })
 }
 
@@ -115,9 +117,13 @@ mod tests {
 
     #[test]
     fn the_default_policy_lets_iam_grant_and_a_locked_one_does_not() {
-        let default = json!({"Version": "2012-10-17", "Statement": [iam_statement("aws", "111122223333")]});
+        let default =
+            json!({"Version": "2012-10-17", "Statement": [iam_statement("aws", "111122223333")]});
         assert!(lets_iam_grant(&default, "aws", "111122223333"));
-        assert!(!lets_iam_grant(&default, "aws", "999988887777"), "another account's root");
+        assert!(
+            !lets_iam_grant(&default, "aws", "999988887777"),
+            "another account's root"
+        );
         let locked = json!({"Statement": [{
             "Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::111122223333:role/KeyAdmin"},

@@ -49,7 +49,9 @@ pub async fn judge(
         }
         Err(e) => {
             return refuse(
-                format!("Whether this app created the key could not be checked ({e}), so it is kept."),
+                format!(
+                    "Whether this app created the key could not be checked ({e}), so it is kept."
+                ),
                 vec![],
             )
         }

@@ -26,7 +26,9 @@ impl Extra {
             Extra::ManagedPolicy { name, .. } => format!("managed policy {name} is attached"),
             Extra::Group(group) => format!("member of the IAM group {group}"),
             Extra::InlinePolicy(name) => format!("another inline policy, {name}"),
-            Extra::ConsolePassword => "a console password (it can sign in to the AWS console)".into(),
+            Extra::ConsolePassword => {
+                "a console password (it can sign in to the AWS console)".into()
+            }
             Extra::MfaDevice(serial) => format!("an MFA device ({serial})"),
             Extra::SigningCertificate(id) => format!("a signing certificate ({id})"),
             Extra::SshKey(id) => format!("an SSH public key ({id})"),
@@ -62,22 +64,46 @@ impl Extra {
 }
 
 /// Everything on `user` besides the inline policy `ours` and its access keys.
-pub async fn of_user(iam: &Client, user: &str, ours: Option<&str>) -> Result<Vec<Extra>, AwsFailure> {
+pub async fn of_user(
+    iam: &Client,
+    user: &str,
+    ours: Option<&str>,
+) -> Result<Vec<Extra>, AwsFailure> {
     let mut extras = Vec::new();
-    let mut pages = iam.list_attached_user_policies().user_name(user).into_paginator().send();
+    let mut pages = iam
+        .list_attached_user_policies()
+        .user_name(user)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListAttachedUserPolicies", &e))?;
-        extras.extend(page.attached_policies().iter().map(|p| Extra::ManagedPolicy {
-            arn: p.policy_arn().unwrap_or_default().to_string(),
-            name: p.policy_name().unwrap_or_default().to_string(),
-        }));
+        extras.extend(
+            page.attached_policies()
+                .iter()
+                .map(|p| Extra::ManagedPolicy {
+                    arn: p.policy_arn().unwrap_or_default().to_string(),
+                    name: p.policy_name().unwrap_or_default().to_string(),
+                }),
+        );
     }
-    let mut pages = iam.list_groups_for_user().user_name(user).into_paginator().send();
+    let mut pages = iam
+        .list_groups_for_user()
+        .user_name(user)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListGroupsForUser", &e))?;
-        extras.extend(page.groups().iter().map(|g| Extra::Group(g.group_name().to_string())));
+        extras.extend(
+            page.groups()
+                .iter()
+                .map(|g| Extra::Group(g.group_name().to_string())),
+        );
     }
-    let mut pages = iam.list_user_policies().user_name(user).into_paginator().send();
+    let mut pages = iam
+        .list_user_policies()
+        .user_name(user)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
         extras.extend(
@@ -96,7 +122,11 @@ pub async fn of_user(iam: &Client, user: &str, ours: Option<&str>) -> Result<Vec
             }
         }
     }
-    let mut pages = iam.list_mfa_devices().user_name(user).into_paginator().send();
+    let mut pages = iam
+        .list_mfa_devices()
+        .user_name(user)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListMFADevices", &e))?;
         extras.extend(
@@ -105,7 +135,11 @@ pub async fn of_user(iam: &Client, user: &str, ours: Option<&str>) -> Result<Vec
                 .map(|d| Extra::MfaDevice(d.serial_number().to_string())),
         );
     }
-    let mut pages = iam.list_signing_certificates().user_name(user).into_paginator().send();
+    let mut pages = iam
+        .list_signing_certificates()
+        .user_name(user)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListSigningCertificates", &e))?;
         extras.extend(
@@ -114,7 +148,11 @@ pub async fn of_user(iam: &Client, user: &str, ours: Option<&str>) -> Result<Vec
                 .map(|c| Extra::SigningCertificate(c.certificate_id().to_string())),
         );
     }
-    let mut pages = iam.list_ssh_public_keys().user_name(user).into_paginator().send();
+    let mut pages = iam
+        .list_ssh_public_keys()
+        .user_name(user)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListSSHPublicKeys", &e))?;
         extras.extend(
@@ -141,29 +179,58 @@ pub async fn of_user(iam: &Client, user: &str, ours: Option<&str>) -> Result<Vec
 /// Service-specific credentials (CodeCommit, Keyspaces). Some emulators do not implement the
 /// call: a server error there means "cannot tell", and DeleteUser will say if one is in the way.
 async fn service_credentials(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
-    match iam.list_service_specific_credentials().user_name(user).send().await {
+    match iam
+        .list_service_specific_credentials()
+        .user_name(user)
+        .send()
+        .await
+    {
         Ok(reply) => Ok(reply
             .service_specific_credentials()
             .iter()
             .map(|c| Extra::ServiceCredential(c.service_specific_credential_id().to_string()))
             .collect()),
-        Err(e) if e.raw_response().is_some_and(|r| r.status().is_server_error()) => Ok(vec![]),
-        Err(e) => Err(AwsFailure::from_sdk("iam:ListServiceSpecificCredentials", &e)),
+        Err(e)
+            if e.raw_response()
+                .is_some_and(|r| r.status().is_server_error()) =>
+        {
+            Ok(vec![])
+        }
+        Err(e) => Err(AwsFailure::from_sdk(
+            "iam:ListServiceSpecificCredentials",
+            &e,
+        )),
     }
 }
 
 /// Everything on `role` besides the inline policy `ours` (instance profiles are the setup's own).
-pub async fn of_role(iam: &Client, role: &str, ours: Option<&str>) -> Result<Vec<Extra>, AwsFailure> {
+pub async fn of_role(
+    iam: &Client,
+    role: &str,
+    ours: Option<&str>,
+) -> Result<Vec<Extra>, AwsFailure> {
     let mut extras = Vec::new();
-    let mut pages = iam.list_attached_role_policies().role_name(role).into_paginator().send();
+    let mut pages = iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListAttachedRolePolicies", &e))?;
-        extras.extend(page.attached_policies().iter().map(|p| Extra::ManagedPolicy {
-            arn: p.policy_arn().unwrap_or_default().to_string(),
-            name: p.policy_name().unwrap_or_default().to_string(),
-        }));
+        extras.extend(
+            page.attached_policies()
+                .iter()
+                .map(|p| Extra::ManagedPolicy {
+                    arn: p.policy_arn().unwrap_or_default().to_string(),
+                    name: p.policy_name().unwrap_or_default().to_string(),
+                }),
+        );
     }
-    let mut pages = iam.list_role_policies().role_name(role).into_paginator().send();
+    let mut pages = iam
+        .list_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
         extras.extend(

@@ -126,7 +126,10 @@ mod tests {
     #[test]
     fn every_action_the_code_names_is_listed_once() {
         let mut text = String::new();
-        sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut text);
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut text,
+        );
         let listed: Vec<&str> = all().collect();
         let mut missing = vec![];
         for (index, _) in text.match_indices("from_sdk(\"") {

@@ -399,14 +399,5 @@ pub async fn resume(
         user_arn,
         created: kept,
     };
-    apply::apply_resuming(
-        connection,
-        &plan,
-        vault,
-        sink,
-        cancel,
-        options,
-        existing,
-    )
-    .await
+    apply::apply_resuming(connection, &plan, vault, sink, cancel, options, existing).await
 }

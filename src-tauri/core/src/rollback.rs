@@ -169,16 +169,18 @@ pub async fn undo(
             .map_err(|e| AwsFailure::from_sdk("iam:DeleteUserPolicy", &e)),
         // The run's own user: any access key on it is the run's too (one whose reply was lost
         // included), and IAM refuses to delete a user that still has keys.
-        Created::User(user) => match crate::apply::delete_keys_without_secret(&iam, user, &[]).await {
-            Err(error) => return Err(format!("{error}. {}", error.hint())),
-            Ok(()) => iam
-            .delete_user()
-            .user_name(user)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("iam:DeleteUser", &e)),
-        },
+        Created::User(user) => {
+            match crate::apply::delete_keys_without_secret(&iam, user, &[]).await {
+                Err(error) => return Err(format!("{error}. {}", error.hint())),
+                Ok(()) => iam
+                    .delete_user()
+                    .user_name(user)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| AwsFailure::from_sdk("iam:DeleteUser", &e)),
+            }
+        }
         Created::Alias(alias) => kms
             .delete_alias()
             .alias_name(alias)

@@ -90,7 +90,10 @@ pub async fn preview(
     name: &str,
     judge_key: bool,
 ) -> Result<TeardownPreview, ProvisionError> {
-    let known = journal_runs(journal, connection, kind, name);
+    // A principal already removed by an earlier teardown may still leave its key (kept then,
+    // or its deletion failed) and its profiles to finish: known from the journal, torn-down
+    // runs included.
+    let known = journal_runs(journal, connection, kind, name, true);
     let iam = connection.iam();
     let (exists, extras, policy_key) = match kind {
         PrincipalKind::User => {
@@ -98,7 +101,9 @@ pub async fn preview(
             match ownership::our_user(connection, name).await {
                 Ok(_) => {
                     let key = user_policy_key(&iam, name).await?;
-                    let extras = outside_changes::of_user(&iam, name, key.as_ref().map(|k| k.0.as_str())).await?;
+                    let extras =
+                        outside_changes::of_user(&iam, name, key.as_ref().map(|k| k.0.as_str()))
+                            .await?;
                     (true, extras, key.map(|k| k.1))
                 }
                 Err(ProvisionError::NotFound(_)) if !known.is_empty() => (false, vec![], None),
@@ -110,7 +115,9 @@ pub async fn preview(
             match our_role(&iam, name).await {
                 Ok(()) => {
                     let key = role_policy_key(&iam, name).await?;
-                    let extras = outside_changes::of_role(&iam, name, key.as_ref().map(|k| k.0.as_str())).await?;
+                    let extras =
+                        outside_changes::of_role(&iam, name, key.as_ref().map(|k| k.0.as_str()))
+                            .await?;
                     (true, extras, key.map(|k| k.1))
                 }
                 Err(ProvisionError::NotFound(_)) if !known.is_empty() => (false, vec![], None),
@@ -144,6 +151,7 @@ fn journal_runs(
     connection: &Connection,
     kind: PrincipalKind,
     name: &str,
+    torn_down_too: bool,
 ) -> Vec<crate::journal::Run> {
     journal
         .and_then(|j| j.runs().ok())
@@ -153,7 +161,7 @@ fn journal_runs(
             r.principal_kind == kind
                 && r.principal_name == name
                 && r.account_id == connection.account_id()
-                && r.state != RunState::TornDown
+                && (torn_down_too || r.state != RunState::TornDown)
                 && r.state != RunState::RolledBack
         })
         .collect()
@@ -195,7 +203,15 @@ pub async fn teardown(
         check_days(days)?;
     }
     let judge_key = delete_key_days.is_some();
-    let preview = preview(connection, Arc::clone(&vault), journal, PrincipalKind::User, user, judge_key).await?;
+    let preview = preview(
+        connection,
+        Arc::clone(&vault),
+        journal,
+        PrincipalKind::User,
+        user,
+        judge_key,
+    )
+    .await?;
     let retire = check_key_deletion(&preview, delete_key_days)?;
     let account = keychain::account_for(connection.account_id(), user);
     let mut report = TeardownReport::default();
@@ -233,7 +249,7 @@ async fn finish(
         }
         (None, None) => {}
     }
-    let runs = journal_runs(journal, connection, preview.kind, &preview.name);
+    let runs = journal_runs(journal, connection, preview.kind, &preview.name, false);
     for profile in runs.iter().flat_map(|r| r.aws_profiles.iter()) {
         match credential_profile::remove_profile(profile) {
             Ok(()) => report.removed.push(format!("AWS profile {profile}")),
@@ -243,7 +259,12 @@ async fn finish(
 }
 
 /// A partial teardown stays visible in the setups view until a later run finishes it.
-fn mark_torn_down(connection: &Connection, journal: Option<&Journal>, kind: PrincipalKind, name: &str) {
+fn mark_torn_down(
+    connection: &Connection,
+    journal: Option<&Journal>,
+    kind: PrincipalKind,
+    name: &str,
+) {
     if let Some(journal) = journal {
         let _ = journal.update(|runs| {
             for run in runs.iter_mut().filter(|r| {
@@ -258,7 +279,14 @@ fn mark_torn_down(connection: &Connection, journal: Option<&Journal>, kind: Prin
 }
 
 async fn remove_keychain_item(vault: &Arc<dyn Vault>, account: &str, report: &mut TeardownReport) {
-    if let Err(e) = crate::session_credentials::forget_off_thread(vault, account).await { report.failed.push(format!("keychain item {} / {}: {e}. {}", keychain::SERVICE, crate::session_credentials::cache_account(account), e.hint())); }
+    if let Err(e) = crate::session_credentials::forget_off_thread(vault, account).await {
+        report.failed.push(format!(
+            "keychain item {} / {}: {e}. {}",
+            keychain::SERVICE,
+            crate::session_credentials::cache_account(account),
+            e.hint()
+        ));
+    }
     let keychain_account = account.to_string();
     let removed = keychain::off_thread(vault, move |vault| vault.remove(&keychain_account))
         .await
@@ -297,7 +325,11 @@ async fn remove_user(
     for extra in outside_changes::of_user(&iam, user, None).await? {
         match outside_changes::remove_from_user(&iam, user, &extra).await {
             Ok(()) => report.removed.push(extra.removal()),
-            Err(failure) => report.failed.push(format!("{}: {}", extra.removal(), explain(failure))),
+            Err(failure) => {
+                report
+                    .failed
+                    .push(format!("{}: {}", extra.removal(), explain(failure)))
+            }
         }
     }
     report.record(
@@ -342,7 +374,15 @@ pub async fn teardown_role(
         check_days(days)?;
     }
     let judge_key = delete_key_days.is_some();
-    let preview = preview(connection, Arc::clone(&vault), journal, PrincipalKind::Role, role, judge_key).await?;
+    let preview = preview(
+        connection,
+        Arc::clone(&vault),
+        journal,
+        PrincipalKind::Role,
+        role,
+        judge_key,
+    )
+    .await?;
     let retire = check_key_deletion(&preview, delete_key_days)?;
     let mut report = TeardownReport::default();
     if preview.principal_exists {
@@ -391,7 +431,11 @@ async fn remove_role(
     for extra in outside_changes::of_role(&iam, role, None).await? {
         match outside_changes::remove_from_role(&iam, role, &extra).await {
             Ok(()) => report.removed.push(extra.removal()),
-            Err(failure) => report.failed.push(format!("{}: {}", extra.removal(), explain(failure))),
+            Err(failure) => {
+                report
+                    .failed
+                    .push(format!("{}: {}", extra.removal(), explain(failure)))
+            }
         }
     }
     report.record(
@@ -411,7 +455,11 @@ async fn user_policy_key(
     iam: &aws_sdk_iam::Client,
     user: &str,
 ) -> Result<Option<(String, String)>, ProvisionError> {
-    let mut pages = iam.list_user_policies().user_name(user).into_paginator().send();
+    let mut pages = iam
+        .list_user_policies()
+        .user_name(user)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
         for name in page.policy_names() {
@@ -437,7 +485,11 @@ async fn role_policy_key(
     iam: &aws_sdk_iam::Client,
     role: &str,
 ) -> Result<Option<(String, String)>, ProvisionError> {
-    let mut pages = iam.list_role_policies().role_name(role).into_paginator().send();
+    let mut pages = iam
+        .list_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
         for name in page.policy_names() {
