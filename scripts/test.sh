@@ -11,6 +11,12 @@ npm --prefix ui run check
 echo "==> Rust: build every target once (the tests run the binaries built here)"
 cargo build --workspace --all-targets
 
+# --- Windows and macOS (issue 8): cross-build for Windows and run the CLI under Wine, clippy for
+# the keychain crate on three targets, actionlint for .github/workflows.
+scripts/test-windows.sh
+scripts/lint-workflows.sh
+# --- end Windows and macOS
+
 echo "==> Rust: unit, integration and end-to-end tests"
 cargo test --workspace -- --test-threads="${CSFLE_TEST_THREADS:-2}"
 
