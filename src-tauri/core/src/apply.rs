@@ -682,14 +682,8 @@ pub(crate) async fn delete_keys_without_secret(
     user: &str,
     keep: &[String],
 ) -> Result<(), ProvisionError> {
-    let listed = iam
-        .list_access_keys()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
+    let listed = crate::ownership::access_keys(iam, user).await?;
     for id in listed
-        .access_key_metadata()
         .iter()
         .filter_map(|k| k.access_key_id())
         .filter(|id| !keep.iter().any(|k| k == id))

@@ -84,13 +84,8 @@ async fn inventory(
     };
     if user_is_runs {
         add(&mut found, Created::User(user.to_string()));
-        let policies = iam
-            .list_user_policies()
-            .user_name(user)
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
-        if policies.policy_names().contains(&run.policy_name) {
+        let policies = crate::ownership::user_policy_names(&iam, user).await?;
+        if policies.contains(&run.policy_name) {
             add(
                 &mut found,
                 Created::Policy {
@@ -117,14 +112,9 @@ async fn inventory(
     if run.new_key_description.is_some() {
         if let Some((key_id, arn)) = key_tagged_with(connection, &run.id).await? {
             if let Some(alias) = &run.key_alias {
-                let aliases = connection.kms().list_aliases().key_id(&key_id).send().await;
-                if aliases
-                    .map(|a| {
-                        a.aliases()
-                            .iter()
-                            .any(|x| x.alias_name() == Some(alias.as_str()))
-                    })
-                    .unwrap_or(false)
+                if crate::ownership::key_aliases(connection, &key_id)
+                    .await?
+                    .contains(alias)
                 {
                     add(&mut found, Created::Alias(alias.clone()));
                 }
@@ -192,29 +182,26 @@ async fn role_inventory(
         return Ok(vec![]);
     }
     let mut found = vec![Created::Role(role.to_string())];
-    let policies = iam
-        .list_role_policies()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
-    if policies.policy_names().contains(&run.policy_name) {
+    let policies = crate::ownership::role_policy_names(&iam, role).await?;
+    if policies.contains(&run.policy_name) {
         found.push(Created::RolePolicy {
             role: role.to_string(),
             name: run.policy_name.clone(),
         });
     }
-    let profiles = iam
+    let mut pages = iam
         .list_instance_profiles_for_role()
         .role_name(role)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListInstanceProfilesForRole", &e))?;
-    for profile in profiles.instance_profiles() {
-        found.push(Created::InstanceProfile {
-            name: profile.instance_profile_name().to_string(),
-            role: Some(role.to_string()),
-        });
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListInstanceProfilesForRole", &e))?;
+        for profile in page.instance_profiles() {
+            found.push(Created::InstanceProfile {
+                name: profile.instance_profile_name().to_string(),
+                role: Some(role.to_string()),
+            });
+        }
     }
     // A profile made but not yet holding the role: same name as the role, and this run's tag.
     if let Ok(reply) = iam

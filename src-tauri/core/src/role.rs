@@ -37,7 +37,14 @@ pub enum Trust {
 }
 
 impl Trust {
+    /// Checks `value` alone (before connecting); an account id is read in the commercial partition.
     pub fn parse(value: &str) -> Result<Trust, InputError> {
+        Trust::parse_in(value, "aws")
+    }
+
+    /// Reads `value` for an account of `partition` (aws, aws-cn, aws-us-gov): a bare account id
+    /// becomes that partition's root ARN.
+    pub fn parse_in(value: &str, partition: &str) -> Result<Trust, InputError> {
         let invalid = |rule: &str| InputError {
             field: Field::Trust,
             rule: rule.into(),
@@ -54,7 +61,7 @@ impl Trust {
             }),
             account if account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()) => {
                 Ok(Trust::Principal {
-                    arn: format!("arn:aws:iam::{account}:root"),
+                    arn: format!("arn:{partition}:iam::{account}:root"),
                 })
             }
             arn if arn.starts_with("arn:") => {
@@ -159,7 +166,7 @@ pub async fn plan_role(
     request: &RoleRequest,
 ) -> Result<RolePlan, ProvisionError> {
     let role_name = validate::role_name(request.role_name.trim())?;
-    let trust = Trust::parse(&request.trust)?;
+    let trust = Trust::parse_in(&request.trust, connection.partition())?;
     let key = match &request.key {
         KeyChoice::New { alias, description } => ValidKey::New {
             alias: validate::alias(alias.trim())?,

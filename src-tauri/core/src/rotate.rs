@@ -193,19 +193,12 @@ async fn make_room(
     in_keychain: &str,
     delete_inactive: bool,
 ) -> Result<(Option<String>, Vec<String>), ProvisionError> {
-    let keys = iam
-        .list_access_keys()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
+    let keys = crate::ownership::access_keys(iam, user).await?;
     let others: Vec<_> = keys
-        .access_key_metadata()
         .iter()
         .filter(|k| k.access_key_id() != Some(in_keychain))
         .collect();
     let ids: Vec<String> = keys
-        .access_key_metadata()
         .iter()
         .filter_map(|k| k.access_key_id().map(str::to_string))
         .collect();

@@ -161,8 +161,8 @@ async fn describe_role(
         return summary;
     };
     summary.principal_arn = found.role().map(|r| r.arn().to_string());
-    if let Ok(policies) = iam.list_role_policies().role_name(role).send().await {
-        for name in policies.policy_names() {
+    if let Ok(policies) = crate::ownership::role_policy_names(&iam, role).await {
+        for name in &policies {
             if let Ok(reply) = iam
                 .get_role_policy()
                 .role_name(role)
@@ -208,8 +208,8 @@ async fn describe(
     };
     summary.principal_arn = found.user().map(|u| u.arn().to_string());
 
-    if let Ok(policies) = iam.list_user_policies().user_name(user).send().await {
-        for name in policies.policy_names() {
+    if let Ok(policies) = crate::ownership::user_policy_names(&iam, user).await {
+        for name in &policies {
             if let Ok(reply) = iam
                 .get_user_policy()
                 .user_name(user)
@@ -228,8 +228,8 @@ async fn describe(
         crate::outside_changes::of_user(&iam, user, None).await,
     );
     let in_keychain = stored_key.as_ref().map(|(id, _)| id.clone());
-    if let Ok(keys) = iam.list_access_keys().user_name(user).send().await {
-        for key in keys.access_key_metadata() {
+    if let Ok(keys) = crate::ownership::access_keys(&iam, user).await {
+        for key in &keys {
             let id = key.access_key_id().unwrap_or_default().to_string();
             let last_used = iam
                 .get_access_key_last_used()
@@ -303,12 +303,7 @@ async fn describe_key(connection: &Connection, summary: &mut SetupSummary) {
     summary.key_created_by_app = crate::ownership::key_is_ours(connection, &arn)
         .await
         .unwrap_or(false);
-    let key_id = arn.rsplit('/').next().unwrap_or(&arn);
-    if let Ok(aliases) = kms.list_aliases().key_id(key_id).send().await {
-        summary.key_aliases = aliases
-            .aliases()
-            .iter()
-            .filter_map(|a| a.alias_name().map(str::to_string))
-            .collect();
+    if let Ok(aliases) = crate::ownership::key_aliases(connection, &arn).await {
+        summary.key_aliases = aliases;
     }
 }

@@ -129,7 +129,9 @@ pub async fn preview(
     let mut key_aliases = vec![];
     let mut key = None;
     if let Some(arn) = &key_arn {
-        key_aliases = aliases_of(connection, arn).await.unwrap_or_default();
+        key_aliases = ownership::key_aliases(connection, arn)
+            .await
+            .unwrap_or_default();
         if judge_key {
             key = Some(key_usage::judge(connection, vault, journal, kind, name, arn).await);
         }
@@ -510,27 +512,6 @@ async fn role_policy_key(
     Ok(None)
 }
 
-/// Every alias that points at the key.
-async fn aliases_of(connection: &Connection, arn: &str) -> Result<Vec<String>, AwsFailure> {
-    let key_id = arn.rsplit('/').next().unwrap_or(arn);
-    let mut aliases = Vec::new();
-    let mut pages = connection
-        .kms_for_key(arn)
-        .list_aliases()
-        .key_id(key_id)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
-        aliases.extend(
-            page.aliases()
-                .iter()
-                .filter_map(|a| a.alias_name().map(str::to_string)),
-        );
-    }
-    Ok(aliases)
-}
-
 /// Removes the key's aliases and schedules its deletion. Only called for a key that
 /// [`key_usage::judge`] found deletable.
 async fn retire_key(connection: &Connection, arn: &str, days: i32, report: &mut TeardownReport) {
@@ -538,7 +519,7 @@ async fn retire_key(connection: &Connection, arn: &str, days: i32, report: &mut 
     let key_id = arn.rsplit('/').next().unwrap_or(arn);
     // The aliases go first: a key scheduled for deletion with a name still pointing at it would
     // look usable. If they cannot be listed, the key is left for the next teardown run.
-    let aliases = match aliases_of(connection, arn).await {
+    let aliases = match ownership::key_aliases(connection, arn).await {
         Ok(aliases) => aliases,
         Err(failure) => {
             report
