@@ -90,7 +90,7 @@ function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
     actions(verify, copyButton(masterKey, "Copy masterKey")),
     verifyResult,
     h("h2", {}, "Give your application the credentials"),
-    h("p", {}, "Drivers fetch credentials on demand from the AWS default chain. An AWS profile can read them from the keychain (no plaintext file); set AWS_PROFILE for the application:"),
+    h("p", {}, "Drivers fetch credentials on demand from the AWS default chain. An AWS profile can read them from the keychain (no plaintext file); set AWS_PROFILE for the application. It gets one-hour session credentials made with the stored key, never the key itself, and its AWS SDK renews them on its own:"),
     field("Profile name", profile).wrapper,
     actions(addProfile),
     profileResult,
