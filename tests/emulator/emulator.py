@@ -100,6 +100,16 @@ class Faults:
 STANDING = ("propagation", "paginate")
 # List calls moto answers in one piece: (list field, AWS's default page size, AWS's maximum).
 PAGED = {"ListKeys": ("Keys", 100, 1000), "ListAliases": ("Aliases", 50, 100), "ListUsers": ("Users", 100, 1000)}
+# IAM calls moto does not implement (it answers HTTP 500, which the SDK retries for ~1 s), answered
+# the way AWS answers for a user that has none.
+MOTO_GAPS = {
+    "ListServiceSpecificCredentials": (
+        f'<ListServiceSpecificCredentialsResponse xmlns="{QUERY_XMLNS["iam"]}">'
+        "<ListServiceSpecificCredentialsResult><ServiceSpecificCredentials/></ListServiceSpecificCredentialsResult>"
+        "<ResponseMetadata><RequestId>00000000-emulator</RequestId></ResponseMetadata>"
+        "</ListServiceSpecificCredentialsResponse>"
+    ),
+}
 ISSUED_KEY = re.compile(rb"<AccessKeyId>([A-Z0-9]+)</AccessKeyId>")
 
 
@@ -277,6 +287,12 @@ class FaultLayer:
                         rule.get("message", "Injected by the test emulator"),
                         start_response,
                     )
+        if service == "iam" and action in MOTO_GAPS:
+            body = MOTO_GAPS[action].encode()
+            start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+            if entry is not None:
+                entry["end"] = time.perf_counter()
+            return [body]
         sizes = self.faults.page_size(action) if action else None
         if action in ("CreateAccessKey", "AssumeRole") or sizes is not None:
             status, headers, reply = call_app(self.app, environ)
