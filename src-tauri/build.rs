@@ -21,6 +21,8 @@ fn main() {
             "enable_key_rotation",
             "teardown",
             "teardown_preview",
+            "admin_policy",
+            "fix_key_policy",
             "plan_role",
             "apply_role",
             "add_aws_profile",

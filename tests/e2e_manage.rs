@@ -106,6 +106,12 @@ fn setups_view_verifies_rotates_and_tears_down() {
 
     flow.window.click("#teardown-inventory-app-open");
     flow.window.find("#confirm-inventory-app");
+    // Deleting the master key is its own question, with its consequence in plain words.
+    flow.window.click("#delete-key-inventory-app");
+    flow.wait_text(
+        "#delete-key-warning-inventory-app",
+        "can never be read again",
+    );
     let go = "#teardown-go-inventory-app";
     let disabled = flow.window.execute(
         "return document.querySelector(arguments[0]).disabled;",

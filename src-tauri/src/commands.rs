@@ -123,6 +123,16 @@ pub async fn teardown(
 }
 
 #[tauri::command]
+pub fn admin_policy(session: State<'_, Session>) -> String {
+    session.admin_policy()
+}
+
+#[tauri::command]
+pub async fn fix_key_policy(session: State<'_, Session>, key: String) -> Reply<String> {
+    session.fix_key_policy(key).await
+}
+
+#[tauri::command]
 pub async fn teardown_preview(
     session: State<'_, Session>,
     name: String,

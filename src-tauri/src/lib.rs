@@ -36,6 +36,8 @@ pub fn run() {
             commands::enable_key_rotation,
             commands::teardown,
             commands::teardown_preview,
+            commands::admin_policy,
+            commands::fix_key_policy,
             commands::plan_role,
             commands::apply_role,
             commands::add_aws_profile,

@@ -97,7 +97,7 @@ export type SetupSummary = { kind: PrincipalKind,
 name: string, principal_arn: string | null, key_arn: string | null, key_aliases: Array<string>, key_state: string | null, key_created_by_app: boolean, policy_name: string | null, policy: PolicyHealth, 
 /**
  * Permissions and sign-in material added outside this app (managed policies, groups, other
- * inline policies, a console password, a permissions boundary, …), in words. Any of them
+ * inline policies, console sign-in, a permissions boundary, …), in words. Any of them
  * means the setup is no longer least privilege.
  */
 outside_changes: Array<string>, access_keys: Array<AccessKeyInfo>, 

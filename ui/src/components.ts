@@ -101,3 +101,26 @@ export async function whileBusy<T>(control: HTMLButtonElement, busyLabel: string
 export function screenTitle(text: string, intro: string): HTMLElement[] {
   return [h("h1", { tabindex: "-1", class: "screen-title" }, text), h("p", { class: "intro" }, intro)];
 }
+
+/** Copies `text` to the clipboard and says so on the button for a moment. */
+export async function copy(text: string, control: HTMLButtonElement): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // Older WebKit: copy through a hidden text area.
+    const area = h("textarea", { class: "offscreen", "aria-hidden": "true" });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  const label = control.textContent;
+  control.textContent = "Copied";
+  setTimeout(() => (control.textContent = label), 1500);
+}
+
+export function copyButton(text: string, label: string): HTMLButtonElement {
+  const control: HTMLButtonElement = button(label, () => void copy(text, control));
+  return control;
+}

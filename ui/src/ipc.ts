@@ -23,6 +23,7 @@ import type {
   RotationReport,
   SetupRequest,
   SetupSummary,
+  TeardownPreview,
   TeardownReport,
   VerifyReport,
 } from "./bindings";
@@ -94,8 +95,12 @@ export const api = {
   verifySetup: (user: string) => call<VerifyReport>("verify_setup", { user }),
   rotate: (user: string, deleteInactiveKey: boolean) => call<RotateReport>("rotate", { user, deleteInactiveKey }),
   enableKeyRotation: (key: string) => call<RotationReport>("enable_key_rotation", { key }),
-  teardown: (name: string, role: boolean, keyDeletionDays: number, confirmation: string) =>
-    call<TeardownReport>("teardown", { name, role, keyDeletionDays, confirmation }),
+  /** `deleteKeyDays` null keeps the master key; a number schedules its deletion (refused unless safe). */
+  teardown: (name: string, role: boolean, deleteKeyDays: number | null, confirmation: string) =>
+    call<TeardownReport>("teardown", { name, role, deleteKeyDays, confirmation }),
+  teardownPreview: (name: string, role: boolean) => call<TeardownPreview>("teardown_preview", { name, role }),
+  adminPolicy: () => call<string>("admin_policy"),
+  fixKeyPolicy: (key: string) => call<string>("fix_key_policy", { key }),
   planRole: (request: RoleRequest) => call<RolePlan>("plan_role", { request }),
   applyRole: (onProgress: (event: Progress) => void) => call<RoleOutcome>("apply_role", { onProgress: progressChannel(onProgress) }),
   addAwsProfile: (user: string, profile: string) => call<ProfileWritten>("add_aws_profile", { user, profile }),

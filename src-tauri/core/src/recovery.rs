@@ -281,11 +281,12 @@ pub async fn clean_up(
     journal: &Arc<Journal>,
     run: &Run,
     sink: &dyn ProgressSink,
+    cancel: &Cancel,
 ) -> Result<RollbackReport, ProvisionError> {
     let found = inventory(connection, vault, run).await?;
     let report = Ledger::journaled(Arc::clone(journal), &run.id)
         .with_items(found)
-        .roll_back(connection, vault, sink)
+        .roll_back_until(connection, vault, sink, cancel)
         .await;
     if report.left_behind.is_empty() {
         let _ = journal.set_state(&run.id, RunState::RolledBack);

@@ -117,9 +117,29 @@ impl Ledger {
         vault: &Arc<dyn Vault>,
         sink: &dyn ProgressSink,
     ) -> RollbackReport {
+        self.roll_back_until(connection, vault, sink, &crate::cancel::Cancel::default())
+            .await
+    }
+
+    /// Like [`Ledger::roll_back`], but stops between items once `cancel` is flipped: what is
+    /// left stays in the journal, so a later clean-up finishes it. (A failed apply's own rollback
+    /// is never cancelled.)
+    pub async fn roll_back_until(
+        self,
+        connection: &Connection,
+        vault: &Arc<dyn Vault>,
+        sink: &dyn ProgressSink,
+        cancel: &crate::cancel::Cancel,
+    ) -> RollbackReport {
         let mut report = RollbackReport::default();
         for item in self.items.iter().rev() {
             let described = item.describe();
+            if cancel.is_cancelled() {
+                report
+                    .left_behind
+                    .push(format!("{described}: not removed (cancelled); clean up again to finish"));
+                continue;
+            }
             match undo(item, connection, vault).await {
                 Ok(()) => {
                     self.forget(item);

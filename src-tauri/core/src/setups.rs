@@ -42,7 +42,7 @@ pub struct SetupSummary {
     pub policy_name: Option<String>,
     pub policy: PolicyHealth,
     /// Permissions and sign-in material added outside this app (managed policies, groups, other
-    /// inline policies, a console password, a permissions boundary, …), in words. Any of them
+    /// inline policies, console sign-in, a permissions boundary, …), in words. Any of them
     /// means the setup is no longer least privilege.
     pub outside_changes: Vec<String>,
     pub access_keys: Vec<AccessKeyInfo>,

@@ -54,7 +54,21 @@ export function accountScreen(ctx: Context): HTMLElement {
         }
         ctx.go("review");
       } catch (error) {
-        problem.append(errorPanel(reportOf(error)));
+        const report = reportOf(error);
+        problem.append(errorPanel(report));
+        // The key's own policy shuts IAM out: offer the fix, but only as the admin's choice.
+        if (report.code === "key-policy-blocks-iam" && key.kind === "existing") {
+          const fix: HTMLButtonElement = button("Let IAM policies use this key", () => {
+            void whileBusy(fix, "Changing the key policy…", async () => {
+              try {
+                problem.replaceChildren(h("p", { class: "panel panel-ok", id: "key-policy-fixed" }, await ctx.api.fixKeyPolicy(key.key)));
+              } catch (fixError) {
+                problem.replaceChildren(errorPanel(reportOf(fixError)));
+              }
+            });
+          }, "secondary", "fix-key-policy");
+          problem.append(h("p", {}, "This adds the statement shown above to the key's policy (kms:PutKeyPolicy). It lets IAM policies in this account grant access to the key, which is how KMS sets up keys by default."), actions(fix));
+        }
       }
     });
   }, "primary", "account-review");

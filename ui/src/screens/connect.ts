@@ -1,5 +1,6 @@
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
+import { adminPolicyDetails } from "./permissions";
 
 const DEFAULT_CHAIN = "";
 
@@ -101,5 +102,6 @@ export function connectScreen(ctx: Context): HTMLElement {
     field("Region", region, "The region where the KMS key lives. Your MongoDB application will use the key in this region.").wrapper,
     actions(check, next, manage),
     result,
+    adminPolicyDetails(ctx),
   );
 }

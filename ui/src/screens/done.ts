@@ -1,30 +1,8 @@
 import type { Outcome, RoleOutcome } from "../bindings";
-import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
+import { actions, button, copy, copyButton, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
 import { FROM_ROLE, profileName, profileSetup, snippets } from "../snippets";
 import { maskAccessKeyId } from "../state";
-
-async function copy(text: string, control: HTMLButtonElement): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // Older WebKit: copy through a hidden text area.
-    const area = h("textarea", { class: "offscreen", "aria-hidden": "true" });
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    document.execCommand("copy");
-    area.remove();
-  }
-  const label = control.textContent;
-  control.textContent = "Copied";
-  setTimeout(() => (control.textContent = label), 1500);
-}
-
-function copyButton(text: string, label: string): HTMLButtonElement {
-  const control: HTMLButtonElement = button(label, () => void copy(text, control));
-  return control;
-}
 
 function facts(rows: [string, string, string?][]): HTMLElement {
   return h("dl", { class: "facts", id: "outcome" }, ...rows.flatMap(([label, value, id]) => [h("dt", {}, label), h("dd", { class: "mono", id: id ?? null }, value)]));

@@ -1,4 +1,4 @@
-import type { Finding, InterruptedRun, SetupSummary } from "../bindings";
+import type { Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
 import { maskAccessKeyId } from "../state";
@@ -10,12 +10,30 @@ function result(area: HTMLElement, text: string, ok = true): void {
 }
 
 function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload): HTMLElement {
-  const confirmation = h("input", { id: `confirm-${setup.name}`, type: "text", autocomplete: "off", spellcheck: "false" });
-  const days = h("select", { id: `days-${setup.name}` }, ...[7, 14, 30].map((d) => h("option", { value: String(d), selected: d === 30 }, `${d} days`)));
+  const panel = h("section", { class: "panel panel-error", id: `teardown-${setup.name}` }, h("h3", {}, `Tear down ${setup.name}?`), h("p", { role: "status" }, "Checking what tearing down involves…"));
+  ctx.api
+    .teardownPreview(setup.name, setup.kind === "role")
+    .then((preview) => panel.replaceChildren(...teardownForm(ctx, setup, preview, area, reload)))
+    .catch((error: unknown) => panel.replaceChildren(errorPanel(reportOf(error))));
+  return panel;
+}
+
+/** The confirmation: what goes, what someone else added (and what happens to it), and the master key as a separate question. */
+function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPreview, area: HTMLElement, reload: Reload): HTMLElement[] {
+  const name = setup.name;
+  const confirmation = h("input", { id: `confirm-${name}`, type: "text", autocomplete: "off", spellcheck: "false" });
+  const deleteKey = h("input", { id: `delete-key-${name}`, type: "checkbox" });
+  const days = h("select", { id: `days-${name}` }, ...[7, 14, 30].map((d) => h("option", { value: String(d), selected: d === 30 }, `${d} days`)));
+  const keyWarning = h(
+    "div",
+    { class: "panel panel-error", id: `delete-key-warning-${name}`, hidden: true },
+    h("p", {}, h("strong", {}, "Data encrypted with this key can never be read again once AWS deletes it."), " Every application that stored encrypted fields with it loses them. Keep the key unless you are sure nothing needs that data."),
+    field("Waiting period before AWS deletes the key (you can cancel until then)", days).wrapper,
+  );
   const go: HTMLButtonElement = button("Tear down", () => {
     void whileBusy(go, "Tearing down…", async () => {
       try {
-        const report = await ctx.api.teardown(setup.name, setup.kind === "role", Number(days.value), confirmation.value);
+        const report = await ctx.api.teardown(name, setup.kind === "role", deleteKey.checked ? Number(days.value) : null, confirmation.value);
         area.replaceChildren(
           h(
             "section",
@@ -30,24 +48,42 @@ function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, rel
         area.replaceChildren(errorPanel(reportOf(error)));
       }
     });
-  }, "danger", `teardown-go-${setup.name}`);
+  }, "danger", `teardown-go-${name}`);
   go.disabled = true;
-  confirmation.addEventListener("input", () => (go.disabled = confirmation.value.trim() !== setup.name));
-  return h(
-    "section",
-    { class: "panel panel-error", id: `teardown-${setup.name}` },
-    h("h3", {}, `Tear down ${setup.name}?`),
+  confirmation.addEventListener("input", () => (go.disabled = confirmation.value.trim() !== name));
+  deleteKey.addEventListener("change", () => {
+    keyWarning.hidden = !deleteKey.checked;
+    go.textContent = deleteKey.checked ? "Tear down and delete the key" : "Tear down";
+  });
+  const verdict = preview.key;
+  const keyQuestion: HTMLElement[] = preview.key_arn
+    ? [
+        h("h4", {}, "The master key"),
+        h("p", {}, `${preview.key_arn}${preview.key_aliases.length ? ` (${preview.key_aliases.join(", ")})` : ""} is kept unless you choose otherwise, so data encrypted with it stays readable.`),
+        ...(verdict?.deletable
+          ? [h("label", { class: "check" }, deleteKey, " Also schedule this key for deletion"), keyWarning]
+          : [h("p", { class: "panel panel-note", id: `key-kept-${name}` }, verdict?.reason ?? "The key is kept.")]),
+      ]
+    : [];
+  return [
+    h("h3", {}, `Tear down ${name}?`),
     h(
       "p",
       {},
       setup.kind === "role"
-        ? "This deletes the role's policy, its instance profile and the role (applications using it lose access). A key this app created is scheduled for deletion after the waiting period; a key it did not create is kept."
-        : "This deletes the access keys (applications using them stop working), the keychain item, the policy and the user. A key this app created is scheduled for deletion after the waiting period; a key it did not create is kept.",
+        ? "This deletes the role's policy, its instance profile and the role: applications using the role lose access."
+        : "This deletes the access keys (applications using them stop working), the keychain item, the policy and the user.",
     ),
-    field(`Type ${setup.name} to confirm`, confirmation).wrapper,
-    field("Waiting period before the key is deleted", days).wrapper,
+    ...(preview.outside_changes.length
+      ? [
+          h("p", {}, "Someone changed this principal outside the app. AWS only deletes it once these are gone, so teardown will also:"),
+          h("ul", { id: `outside-changes-${name}` }, ...preview.outside_changes.map((change) => h("li", {}, change))),
+        ]
+      : []),
+    ...keyQuestion,
+    field(`Type ${name} to confirm`, confirmation).wrapper,
     actions(go),
-  );
+  ];
 }
 
 const STATUS_LABEL = { passed: "✓ Passes", failed: "⚠ Fails", unknown: "? Could not check" } as const;
@@ -190,8 +226,10 @@ function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: Reload):
     h("p", {}, "The app was closed or killed while these setups ran. Finish them, or remove what they made."),
     ...runs.map((run) => {
       const area = h("div", { "aria-live": "polite" });
-      const cleanUp: HTMLButtonElement = button("Clean up", () => {
-        void whileBusy(cleanUp, "Cleaning up…", async () => {
+      const confirmCleanUp: HTMLButtonElement = button("Remove them", () => {
+        const stop = button("Cancel", () => void ctx.api.cancel(), "secondary", `clean-up-cancel-${run.user_name}`);
+        area.append(actions(stop));
+        void whileBusy(confirmCleanUp, "Cleaning up…", async () => {
           try {
             const report = await ctx.api.cleanUpRun(run.run_id, () => undefined);
             result(area, `✓ Removed: ${report.undone.join("; ") || "nothing was left"}`);
@@ -200,6 +238,18 @@ function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: Reload):
             area.replaceChildren(errorPanel(reportOf(error)));
           }
         });
+      }, "danger", `clean-up-confirm-${run.user_name}`);
+      // Removing is not undoable: say exactly what goes and what stays before doing it.
+      const cleanUp: HTMLButtonElement = button("Clean up", () => {
+        area.replaceChildren(
+          h(
+            "div",
+            { class: "panel panel-error", id: `clean-up-question-${run.user_name}` },
+            h("p", {}, `Remove what the interrupted setup of ${run.user_name} made? ${run.created.join("; ") || "It made nothing yet."}`),
+            h("p", {}, "A keychain item is removed only if it holds an access key this run made; other setups and their keychain items are left alone."),
+            actions(confirmCleanUp, button("Keep them", () => area.replaceChildren(), "secondary", `clean-up-keep-${run.user_name}`)),
+          ),
+        );
       }, "secondary", `clean-up-${run.user_name}`);
       const resume: HTMLButtonElement = button("Resume", () => {
         ctx.wizard.job = { kind: "resume", runId: run.run_id };

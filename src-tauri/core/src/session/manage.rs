@@ -70,6 +70,29 @@ impl Session {
             .map_err(report)
     }
 
+    /// The IAM policy an administrator needs for everything this app does, to copy.
+    pub fn admin_policy(&self) -> String {
+        serde_json::to_string_pretty(&crate::permissions::admin_policy()).unwrap_or_default()
+    }
+
+    /// Adds KMS's default account statement to an existing key's policy, because the admin
+    /// chose to after planning stopped on that key. Returns a sentence saying what changed.
+    pub async fn fix_key_policy(&self, key: String) -> Result<String, ErrorReport> {
+        let connection = self.connection().await?;
+        let key_ref = validate::existing_key(&key, connection.region())
+            .map_err(|e| report(ProvisionError::from(e)))?;
+        let arn = crate::plan::suitable_key_arn(&connection, &key_ref)
+            .await
+            .map_err(report)?;
+        crate::key_policy::allow_iam(&connection, &arn)
+            .await
+            .map_err(report)?;
+        Ok(format!(
+            "IAM policies of account {} can now grant access to {arn}. Review the plan again.",
+            connection.account_id()
+        ))
+    }
+
     /// What tearing down a setup would do, including whether its key may be deleted too.
     pub async fn teardown_preview(
         &self,
@@ -216,9 +239,11 @@ impl Session {
             .journal
             .clone()
             .ok_or_else(|| report(ProvisionError::Journal("no journal".into())))?;
-        recovery::clean_up(&connection, &self.vault, &journal, &run, sink)
-            .await
-            .map_err(report)
+        self.cancellable(|cancel| async move {
+            recovery::clean_up(&connection, &self.vault, &journal, &run, sink, &cancel).await
+        })
+        .await
+        .map_err(report)
     }
 
     fn interrupted(
