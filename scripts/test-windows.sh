@@ -44,6 +44,8 @@ shim "$out/deps/bcryptprimitives.dll"
 prefix=$(mktemp -d)
 trap 'WINEPREFIX=$prefix wineserver -k 2>/dev/null || true; rm -rf "$prefix"' EXIT
 export WINEDEBUG=-all
+# No Mono/Gecko installer dialogs: nothing here uses .NET or the HTML engine.
+export WINEDLLOVERRIDES="winemenubuilder.exe=d;mscoree=d;mshtml=d"
 WINEPREFIX=$prefix wineboot -i >/dev/null 2>&1
 for exe in $keystore_tests; do
   timed "keystore $(basename "$exe" .exe | cut -d- -f1)" env WINEPREFIX="$prefix" wine "$exe" --include-ignored
