@@ -474,3 +474,96 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+fn journal_path(sandbox: &Sandbox) -> std::path::PathBuf {
+    sandbox
+        .keyring
+        .home()
+        .join(".local/share/csfle-provisioner/journal.json")
+}
+
+/// A stale interrupted run for `user` whose access key is long gone, as the journal of a run
+/// killed weeks ago would hold it.
+fn plant_stale_run(sandbox: &Sandbox, user: &str, run_id: &str) {
+    let path = journal_path(sandbox);
+    let mut journal: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let account = format!("123456789012/{user}");
+    journal["runs"].as_array_mut().unwrap().push(json!({
+        "id": run_id,
+        "account_id": "123456789012",
+        "region": "us-east-1",
+        "endpoint": null,
+        "principal_kind": "user",
+        "principal_name": user,
+        "policy_name": format!("csfle-kms-{user}"),
+        "key_arn": null,
+        "key_alias": null,
+        "keychain_account": account,
+        "state": "in-progress",
+        "started_at": 1,
+        "created": [
+            {"kind": "access-key", "detail": {"user": user, "id": "AKIAGONEGONEGONE0001"}},
+            {"kind": "keychain-item", "detail": account}
+        ],
+        "aws_profiles": [],
+        "new_key_description": null
+    }));
+    std::fs::write(&path, serde_json::to_vec_pretty(&journal).unwrap()).unwrap();
+}
+
+#[test]
+fn cleaning_up_a_stale_run_never_removes_a_newer_setups_keychain_item() {
+    let sandbox = Sandbox::start();
+    provision(&sandbox, "app", &["--new-key", "alias/app"]);
+    plant_stale_run(&sandbox, "app", "1-app-stale");
+    let listed = sandbox.cli(&["recover", "--json"]);
+    listed.assert_ok();
+    assert!(listed.stdout.contains("1-app-stale"), "{}", listed.stdout);
+    sandbox.cli(&["recover", "--clean-up"]).assert_ok();
+    assert_eq!(
+        sandbox.keyring.count(SERVICE),
+        1,
+        "the working setup's item stays"
+    );
+    still_works(&sandbox, "app").expect("the newer setup still works");
+    assert_eq!(sandbox.aws().users(), vec!["app"]);
+}
+
+#[test]
+fn a_run_in_progress_elsewhere_is_not_offered_for_recovery() {
+    let sandbox = Sandbox::start();
+    // A provision held at its first create: its run is in the journal and its lock is held.
+    sandbox
+        .emulator
+        .add_fault(json!({"action": "CreateUser", "kind": "stall", "seconds": 60}));
+    let mut child = sandbox.spawn_cli(&["provision", "--user", "app", "--new-key", "alias/app"]);
+    // The reader stays open: a closed pipe would end the CLI at its next progress line.
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().starts_with("… create user") {
+            break;
+        }
+    }
+    let journal = std::fs::read_to_string(journal_path(&sandbox)).unwrap();
+    assert!(journal.contains("in-progress"), "{journal}");
+    let listed = sandbox.cli(&["recover", "--json"]);
+    listed.assert_ok();
+    assert_eq!(
+        listed.json(),
+        json!([]),
+        "a live run is nobody's to clean up"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(lines);
+    // Once its process is gone, the same run is interrupted and offered.
+    let after = sandbox.cli(&["recover", "--json"]);
+    after.assert_ok();
+    assert_eq!(
+        after.json().as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        after.stdout
+    );
+}

@@ -354,6 +354,18 @@ mod tests {
     }
 
     #[test]
+    fn a_held_run_is_live_until_its_lock_is_dropped() {
+        let dir = std::env::temp_dir().join(format!("csfle-journal-live-{}", std::process::id()));
+        let journal = Journal::at(dir.join("journal.json"));
+        assert!(!journal.is_live("1-app"));
+        let lock = journal.hold_run("1-app").unwrap();
+        assert!(Journal::at(dir.join("journal.json")).is_live("1-app"));
+        drop(lock);
+        assert!(!journal.is_live("1-app"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn records_survive_a_reopen() {
         let dir = std::env::temp_dir().join(format!("csfle-journal-{}", std::process::id()));
         let path = dir.join("journal.json");
