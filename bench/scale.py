@@ -70,18 +70,20 @@ def list_scale(emulator, env, cli, runs):
         emulator.clear()
         first, out, _ = run([cli, "list", "--json"], other)
         first_calls = len(emulator.requests())
-        found_first = sorted(s["name"] for s in json.loads(out))
+        found_first = {s["name"] for s in json.loads(out)}
         steady, found = [], []
         for _ in range(runs):
             emulator.clear()
             elapsed, out, _ = run([cli, "list", "--json"], other)
             steady.append(elapsed)
-            found.append(sorted(s["name"] for s in json.loads(out)))
+            found.append({s["name"] for s in json.loads(out)})
         calls = len(emulator.requests())
         rows.append({
             "users": users, "keys": keys, "first": first, "first_calls": first_calls,
             "steady": statistics.median(steady), "calls": calls,
-            "all_found": found_first == ours and all(f == ours for f in found),
+            # The account also holds the setups of the other benchmarks: ours must all be among them.
+            "setups": len(found_first),
+            "all_found": set(ours) <= found_first and all(set(ours) <= f for f in found),
         })
     emulator.clear_faults()
     return rows
