@@ -34,7 +34,7 @@ shim() {
 shim "$out/bcryptprimitives.dll"
 
 echo "==> Windows: the keychain crate against Wine's Credential Manager"
-keystore_tests=$(cargo test -p csfle-keystore --target "$target" --no-run --message-format=json 2>/dev/null |
+keystore_tests=$(cargo test -p csfle-keystore --target "$target" --no-run --message-format=json-render-diagnostics |
   .venv/bin/python -c 'import json, sys
 for line in sys.stdin:
     m = json.loads(line)
