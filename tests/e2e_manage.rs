@@ -38,7 +38,7 @@ fn role_flow() {
     flow.window.wait_for_screen("done");
     assert_eq!(
         flow.window.text("#outcome-role-arn"),
-        "arn:aws:iam::123456789012:role/reports-task"
+        "arn:aws:iam::123456789012:role/csfle-provisioner/reports-task"
     );
     let snippet = flow.window.text("#driver-snippet");
     assert!(

@@ -53,7 +53,7 @@ fn provisions_a_new_key_and_stores_exactly_the_issued_secret() {
     assert_eq!(result["key_alias"], "alias/app-csfle");
     assert_eq!(
         result["user_arn"],
-        "arn:aws:iam::123456789012:user/app-csfle"
+        "arn:aws:iam::123456789012:user/csfle-provisioner/app-csfle"
     );
     assert_eq!(result["policy_name"], "csfle-kms-app-csfle");
     assert_eq!(result["verified"], true);

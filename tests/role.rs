@@ -31,7 +31,7 @@ fn an_ec2_role_gets_a_trust_policy_an_instance_profile_and_no_access_key() {
     let outcome = run.json();
     assert_eq!(
         outcome["role_arn"],
-        "arn:aws:iam::123456789012:role/orders-app"
+        "arn:aws:iam::123456789012:role/csfle-provisioner/orders-app"
     );
     assert_eq!(
         outcome["trust"],
@@ -246,7 +246,7 @@ fn role_setups_are_listed_and_an_interrupted_one_is_cleaned_up() {
     assert_eq!(role["key_aliases"], json!(["alias/listed"]));
     assert_eq!(
         role["principal_arn"],
-        "arn:aws:iam::123456789012:role/listed-role"
+        "arn:aws:iam::123456789012:role/csfle-provisioner/listed-role"
     );
 
     // Killed after the key and the role exist: resume is refused with a way out, clean-up works.

@@ -5,6 +5,7 @@
 use crate::apply::{self, checkpoint, step, ApplyFailure, ApplyOptions};
 use crate::aws_error::{AwsFailure, AwsFailureKind};
 use crate::cancel::Cancel;
+use crate::careful::{self, Found};
 use crate::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
 use crate::journal::{self, PrincipalKind, Run, RunState};
@@ -375,24 +376,11 @@ async fn run(
             PlannedKey::Existing { .. } => Ok(None),
         }
     };
-    let create_role = step(sink, StepId::CreateRole, async {
-        let reply = iam
-            .create_role()
-            .role_name(role)
-            .path(tags::IAM_PATH)
-            .assume_role_policy_document(&plan.trust_policy)
-            .description(
-                "MongoDB CSFLE: kms:Encrypt and kms:Decrypt on one key (csfle-provisioner)",
-            )
-            .set_tags(Some(tags::iam_tags(run_id)))
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("iam:CreateRole", &e))?;
-        Ok(reply
-            .role()
-            .map(|r| r.arn().to_string())
-            .unwrap_or_default())
-    });
+    let create_role = step(
+        sink,
+        StepId::CreateRole,
+        create_role(&iam, role, &plan.trust_policy, run_id),
+    );
     let (key, role_arn) = tokio::join!(create_key, create_role);
     if let Ok(Some((key_id, arn))) = &key {
         ledger.record(Created::Key {
@@ -428,13 +416,16 @@ async fn run(
     };
     let document = policy::kms_policy_document(&key_arn);
     let put_policy = step(sink, StepId::PutRolePolicy, async {
-        iam.put_role_policy()
-            .role_name(role)
-            .policy_name(&plan.policy_name)
-            .policy_document(&document)
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("iam:PutRolePolicy", &e))?;
+        careful::through_lag(|| async {
+            iam.put_role_policy()
+                .role_name(role)
+                .policy_name(&plan.policy_name)
+                .policy_document(&document)
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:PutRolePolicy", &e))
+        })
+        .await?;
         Ok(format!(
             "Policy {} allows kms:Encrypt and kms:Decrypt on the key",
             plan.policy_name
@@ -446,26 +437,19 @@ async fn run(
         };
         let (mut made, mut added) = (None, false);
         let result = step(sink, StepId::CreateInstanceProfile, async {
-            let reply = iam
-                .create_instance_profile()
-                .instance_profile_name(name)
-                .path(tags::IAM_PATH)
-                .set_tags(Some(tags::iam_tags(run_id)))
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("iam:CreateInstanceProfile", &e))?;
+            let arn = create_instance_profile(&iam, name, run_id).await?;
             made = Some(name.clone());
-            iam.add_role_to_instance_profile()
-                .instance_profile_name(name)
-                .role_name(role)
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("iam:AddRoleToInstanceProfile", &e))?;
+            careful::through_lag(|| async {
+                iam.add_role_to_instance_profile()
+                    .instance_profile_name(name)
+                    .role_name(role)
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("iam:AddRoleToInstanceProfile", &e))
+            })
+            .await?;
             added = true;
-            Ok(reply
-                .instance_profile()
-                .map(|p| p.arn().to_string())
-                .unwrap_or_default())
+            Ok(arn)
         })
         .await;
         (made, added, result.map(Some))
@@ -526,6 +510,109 @@ async fn run(
         verified,
         verification,
     })
+}
+
+/// Returns the role's ARN; after a lost reply the role is adopted only if it carries this run's tag.
+async fn create_role(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+    trust_policy: &str,
+    run_id: &str,
+) -> Result<String, ProvisionError> {
+    careful::create(
+        || async {
+            let reply = iam
+                .create_role()
+                .role_name(role)
+                .path(tags::IAM_PATH)
+                .assume_role_policy_document(trust_policy)
+                .description(
+                    "MongoDB CSFLE: kms:Encrypt and kms:Decrypt on one key (csfle-provisioner)",
+                )
+                .set_tags(Some(tags::iam_tags(run_id)))
+                .customize()
+                .config_override(careful::iam_no_retry())
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:CreateRole", &e))?;
+            Ok(reply
+                .role()
+                .map(|r| r.arn().to_string())
+                .unwrap_or_default())
+        },
+        || async {
+            let found = match iam.get_role().role_name(role).send().await {
+                Ok(found) => found,
+                Err(e) => {
+                    let failure = AwsFailure::from_sdk("iam:GetRole", &e);
+                    return match failure.kind {
+                        AwsFailureKind::NotFound => Ok(Found::Nothing),
+                        _ => Err(failure.into()),
+                    };
+                }
+            };
+            let ours = found
+                .role()
+                .map(|r| r.tags().iter().any(|t| t.key() == tags::RUN_KEY && t.value() == run_id))
+                .unwrap_or(false);
+            Ok(match (ours, found.role()) {
+                (true, Some(made)) => Found::Ours(made.arn().to_string()),
+                _ => Found::Conflict(ProvisionError::Unsupported(format!(
+                    "The IAM role {role} already exists and this run did not make it; choose another name"
+                ))),
+            })
+        },
+    )
+    .await
+}
+
+/// Returns the instance profile's ARN, adopting this run's own after a lost reply.
+async fn create_instance_profile(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    run_id: &str,
+) -> Result<String, ProvisionError> {
+    careful::create(
+        || async {
+            let reply = iam
+                .create_instance_profile()
+                .instance_profile_name(name)
+                .path(tags::IAM_PATH)
+                .set_tags(Some(tags::iam_tags(run_id)))
+                .customize()
+                .config_override(careful::iam_no_retry())
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:CreateInstanceProfile", &e))?;
+            Ok(reply
+                .instance_profile()
+                .map(|p| p.arn().to_string())
+                .unwrap_or_default())
+        },
+        || async {
+            let found = match iam.get_instance_profile().instance_profile_name(name).send().await {
+                Ok(found) => found,
+                Err(e) => {
+                    let failure = AwsFailure::from_sdk("iam:GetInstanceProfile", &e);
+                    return match failure.kind {
+                        AwsFailureKind::NotFound => Ok(Found::Nothing),
+                        _ => Err(failure.into()),
+                    };
+                }
+            };
+            let profile = found.instance_profile();
+            let ours = profile
+                .map(|p| p.tags().iter().any(|t| t.key() == tags::RUN_KEY && t.value() == run_id))
+                .unwrap_or(false);
+            Ok(match (ours, profile) {
+                (true, Some(made)) => Found::Ours(made.arn().to_string()),
+                _ => Found::Conflict(ProvisionError::Unsupported(format!(
+                    "The instance profile {name} already exists and this run did not make it; choose another role name"
+                ))),
+            })
+        },
+    )
+    .await
 }
 
 impl apply::Detail for (bool, String) {
@@ -626,7 +713,7 @@ async fn verify_role(
         expected_arn: &session_arn,
     };
     verify::verify(
-        &connection.config,
+        &connection.config_for_key(key_arn),
         &probe,
         options.verify_limit,
         sink,

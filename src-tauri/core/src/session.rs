@@ -307,7 +307,7 @@ impl Session {
             expected_arn: &stored.user_arn,
         };
         verify::verify(
-            &connection.config,
+            &connection.config_for_key(&stored.key_arn),
             &probe,
             self.options.verify_limit,
             &Quiet,
