@@ -16,6 +16,7 @@ fn main() {
             "cancel",
             "verify_again",
             "list_setups",
+            "legacy_scan",
             "verify_setup",
             "rotate",
             "enable_key_rotation",

@@ -58,6 +58,7 @@ pub fn typescript() -> String {
     declare::<AwsFailureKind>(&cfg, &mut out);
     declare::<SetupSummary>(&cfg, &mut out);
     declare::<AccessKeyInfo>(&cfg, &mut out);
+    declare::<csfle_core::discovery::LegacyScan>(&cfg, &mut out);
     declare::<csfle_core::findings::Finding>(&cfg, &mut out);
     declare::<csfle_core::findings::FindingStatus>(&cfg, &mut out);
     declare::<csfle_core::findings::FindingAction>(&cfg, &mut out);

@@ -88,6 +88,14 @@ pub async fn list_setups(session: State<'_, Session>) -> Reply<Vec<SetupSummary>
 }
 
 #[tauri::command]
+pub async fn legacy_scan(
+    session: State<'_, Session>,
+    rescan: bool,
+) -> Reply<Option<csfle_core::discovery::LegacyScan>> {
+    session.legacy_scan(rescan).await
+}
+
+#[tauri::command]
 pub async fn verify_setup(session: State<'_, Session>, user: String) -> Reply<VerifyReport> {
     session.verify_setup(user).await
 }

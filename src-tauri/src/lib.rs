@@ -31,6 +31,7 @@ pub fn run() {
             commands::cancel,
             commands::verify_again,
             commands::list_setups,
+            commands::legacy_scan,
             commands::verify_setup,
             commands::rotate,
             commands::enable_key_rotation,

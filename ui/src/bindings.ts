@@ -116,6 +116,12 @@ key_ages: Array<KeyAge>, };
 
 export type AccessKeyInfo = { access_key_id: string, status: string, age_days: number | null, last_used: string | null, in_keychain: boolean, };
 
+export type LegacyScan = { 
+/**
+ * Unix seconds.
+ */
+scanned_at: number, users_scanned: number, roles_scanned: number, users: Array<string>, roles: Array<string>, };
+
 export type Finding = { 
 /**
  * The Security Hub control id, e.g. "KMS.4".

@@ -67,6 +67,13 @@ pub struct Found {
     pub legacy: LegacyScan,
 }
 
+/// Where the scan is remembered: beside the journal, else in the app's data folder.
+pub fn dir_for(journal: Option<&crate::journal::Journal>) -> PathBuf {
+    journal
+        .and_then(|j| j.path().parent().map(Path::to_path_buf))
+        .unwrap_or_else(crate::journal::data_dir)
+}
+
 pub fn file_in(dir: &Path) -> PathBuf {
     dir.join(FILE_NAME)
 }

@@ -79,9 +79,7 @@ pub async fn list(
     };
     // Every page of our IAM path, plus setups older than the path (scanned for once, remembered
     // beside the journal): no cap, and no cost that grows with the rest of the account.
-    let dir = journal
-        .and_then(|j| j.path().parent().map(std::path::Path::to_path_buf))
-        .unwrap_or_else(crate::journal::data_dir);
+    let dir = crate::discovery::dir_for(journal);
     let found = crate::discovery::principals(connection, Some(&dir)).await?;
     let mut users = named(PrincipalKind::User);
     users.extend(found.users);

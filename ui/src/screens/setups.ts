@@ -2,6 +2,7 @@ import type { Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
 import { maskAccessKeyId } from "../state";
+import { legacyNote } from "./legacy-note";
 
 const POLICY_LABEL = { "least-privilege": "✓ Least privilege", drifted: "⚠ Drifted from least privilege", missing: "⚠ Missing" } as const;
 
@@ -276,6 +277,8 @@ export function setupsScreen(ctx: Context): HTMLElement {
         ...[interruptedPanel(ctx, runs, reload)].filter((x): x is HTMLElement => x !== null),
         ...(setups.length ? setups.map((s) => setupCard(ctx, s, reload, note?.name === s.name ? note.text : undefined)) : [h("p", { class: "empty" }, "No setups made by this app in this account and region yet.")]),
       );
+      const legacy = await legacyNote(ctx, () => void load());
+      if (legacy) list.append(legacy);
     } catch (error) {
       list.replaceChildren(errorPanel(reportOf(error)));
     }

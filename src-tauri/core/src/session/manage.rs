@@ -36,6 +36,21 @@ impl Session {
             .map_err(report)
     }
 
+    /// The remembered one-time look for setups older than the app's IAM path, so the setups view
+    /// can say how they were found; `rescan` forgets it, and the next listing looks again.
+    pub async fn legacy_scan(
+        &self,
+        rescan: bool,
+    ) -> Result<Option<crate::discovery::LegacyScan>, ErrorReport> {
+        let connection = self.connection().await?;
+        let dir = crate::discovery::dir_for(self.journal());
+        if rescan {
+            crate::discovery::forget(&dir, connection.account_id());
+            return Ok(None);
+        }
+        Ok(crate::discovery::remembered(&dir, connection.account_id()))
+    }
+
     /// "Enable rotation" on a setup's key (Security Hub KMS.4).
     pub async fn enable_key_rotation(
         &self,

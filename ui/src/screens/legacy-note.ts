@@ -1,0 +1,28 @@
+import type { LegacyScan } from "../bindings";
+import { button, type Context } from "../components";
+import { h } from "../dom";
+
+/** What the setups view says about setups older than the app's IAM path: how they were found. */
+export function legacyText(scan: LegacyScan): string {
+  const found = [...scan.users, ...scan.roles];
+  const when = new Date(scan.scanned_at * 1000).toLocaleDateString();
+  const among = `${scan.users_scanned.toLocaleString()} users and ${scan.roles_scanned.toLocaleString()} roles`;
+  const result = found.length === 0 ? "none found" : `found ${found.join(", ")}`;
+  return `Setups made before this app kept its users and roles under the IAM path /csfle-provisioner/ were looked for once on this computer (${when}), by their tags, among ${among}: ${result}. If an older version of this app made setups since, look again.`;
+}
+
+/** The note with a "Look again" button, or null before any scan (nothing to say). */
+export async function legacyNote(ctx: Context, reload: () => void): Promise<HTMLElement | null> {
+  const scan = await ctx.api.legacyScan(false).catch(() => null);
+  if (!scan) return null;
+  const again = button(
+    "Look again",
+    () => {
+      again.disabled = true;
+      void ctx.api.legacyScan(true).finally(reload);
+    },
+    "secondary",
+    "legacy-rescan",
+  );
+  return h("p", { class: "panel panel-note", id: "legacy-scan" }, legacyText(scan), " ", again);
+}
