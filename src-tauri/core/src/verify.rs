@@ -1,5 +1,6 @@
-//! Proof that a setup works, with its own credentials only: wait (bounded) until IAM makes the
-//! access key live, then encrypt and decrypt a random value with the key.
+//! Proof that a setup works, with its own credentials only: the access key belongs to the
+//! expected principal, and it encrypts and decrypts a random value with the key. Both are polled
+//! (bounded) while IAM makes the new key and its policy live, and noticed within a quarter second.
 
 use crate::aws_error::{AwsFailure, AwsFailureKind};
 use crate::cancel::Cancel;
@@ -61,64 +62,73 @@ pub async fn verify(
 ) -> Result<(), ProvisionError> {
     let config = config_for(base, probe);
     let deadline = Instant::now() + limit.min(MAX_LIMIT);
-    let mut waiter = Waiter {
+    let waiter = Waiter {
         deadline,
         limit,
         sink,
         cancel,
     };
     let sts = aws_sdk_sts::Client::new(&config);
-    let who = waiter
-        .until_live("sts:GetCallerIdentity", "the new access key", || async {
-            sts.get_caller_identity()
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("sts:GetCallerIdentity", &e))
-        })
-        .await?;
-    let arn = who.arn().unwrap_or_default();
-    // A role's sessions are "<assumed-role ARN>/<session name>".
-    let expected_session = format!("{}/", probe.expected_arn);
-    if arn != probe.expected_arn && !arn.starts_with(&expected_session) {
-        return Err(ProvisionError::RoundTrip(format!(
-            "the access key belongs to {arn}, not {}",
-            probe.expected_arn
-        )));
-    }
-
     let kms = aws_sdk_kms::Client::new(&config);
-    let plaintext: [u8; 32] = rand::random();
-    let encrypted = waiter
-        .until_live("kms:Encrypt", "the key permission", || async {
-            kms.encrypt()
-                .key_id(probe.key_arn)
-                .plaintext(Blob::new(plaintext.to_vec()))
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("kms:Encrypt", &e))
-        })
-        .await?;
-    let Some(ciphertext) = encrypted.ciphertext_blob().cloned() else {
-        return Err(ProvisionError::RoundTrip(
-            "KMS returned no ciphertext".into(),
-        ));
+    // Who the key belongs to and what it may do are independent questions: both are asked at
+    // once, each on its own schedule, so the proof takes the longer of the two waits, not the sum.
+    let identity = async {
+        let who = waiter
+            .until_live("sts:GetCallerIdentity", "the new access key", || async {
+                sts.get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("sts:GetCallerIdentity", &e))
+            })
+            .await?;
+        let arn = who.arn().unwrap_or_default();
+        // A role's sessions are "<assumed-role ARN>/<session name>".
+        let expected_session = format!("{}/", probe.expected_arn);
+        if arn != probe.expected_arn && !arn.starts_with(&expected_session) {
+            return Err(ProvisionError::RoundTrip(format!(
+                "the access key belongs to {arn}, not {}",
+                probe.expected_arn
+            )));
+        }
+        Ok(())
     };
-    let decrypted = waiter
-        .until_live("kms:Decrypt", "the key permission", || async {
-            kms.decrypt()
-                .key_id(probe.key_arn)
-                .ciphertext_blob(ciphertext.clone())
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("kms:Decrypt", &e))
-        })
-        .await?;
-    match decrypted.plaintext() {
-        Some(blob) if blob.as_ref() == plaintext => Ok(()),
-        _ => Err(ProvisionError::RoundTrip(
-            "decrypting gave back a different value than was encrypted".into(),
-        )),
-    }
+    let round_trip = async {
+        let plaintext: [u8; 32] = rand::random();
+        let encrypted = waiter
+            .until_live("kms:Encrypt", "the key permission", || async {
+                kms.encrypt()
+                    .key_id(probe.key_arn)
+                    .plaintext(Blob::new(plaintext.to_vec()))
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("kms:Encrypt", &e))
+            })
+            .await?;
+        let Some(ciphertext) = encrypted.ciphertext_blob().cloned() else {
+            return Err(ProvisionError::RoundTrip(
+                "KMS returned no ciphertext".into(),
+            ));
+        };
+        let decrypted = waiter
+            .until_live("kms:Decrypt", "the key permission", || async {
+                kms.decrypt()
+                    .key_id(probe.key_arn)
+                    .ciphertext_blob(ciphertext.clone())
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("kms:Decrypt", &e))
+            })
+            .await?;
+        match decrypted.plaintext() {
+            Some(blob) if blob.as_ref() == plaintext => Ok(()),
+            _ => Err(ProvisionError::RoundTrip(
+                "decrypting gave back a different value than was encrypted".into(),
+            )),
+        }
+    };
+    futures_util::future::try_join(identity, round_trip)
+        .await
+        .map(|_| ())
 }
 
 /// The polling schedule of one phase. Each phase starts its own, so the wait for the key
@@ -189,7 +199,7 @@ impl Waiter<'_> {
     /// Retries `call` while its failure is one that IAM propagation explains, on a fresh
     /// `Pace`, until the shared deadline.
     async fn until_live<T, F, Fut>(
-        &mut self,
+        &self,
         action: &str,
         what: &str,
         call: F,
