@@ -120,14 +120,27 @@ fn unavailable(error: keyring_core::Error) -> StoreError {
 fn classify(error: &keyring_core::Error) -> Failure {
     use keyring_core::Error;
     match error {
+        // Windows: no logon session (a service, or a task that runs while nobody is signed in)
+        // has no Credential Manager at all; signing in helps, unlocking does not.
+        Error::NoStorageAccess(inner) if inner.to_string().contains("NO_SUCH_LOGON_SESSION") => {
+            Failure::Unavailable
+        }
         Error::NoStorageAccess(_) => Failure::Locked,
         Error::NoEntry => Failure::Missing,
         Error::NoDefaultStore => Failure::Unavailable,
         Error::PlatformFailure(inner) if looks_unreachable(&inner.to_string()) => {
             Failure::Unavailable
         }
+        Error::PlatformFailure(inner) if looks_locked(&inner.to_string()) => Failure::Locked,
         _ => Failure::Other,
     }
+}
+
+/// macOS answers errSecInteractionNotAllowed (-25308) when the keychain is locked and no unlock
+/// dialog can be shown (an SSH session, a background job): to the admin, a locked keychain.
+fn looks_locked(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    text.contains("interaction is not allowed") || text.contains("-25308")
 }
 
 /// D-Bus reports a missing Secret Service as a generic platform failure; its wording is the only tell.
@@ -183,6 +196,22 @@ mod tests {
         );
         assert_eq!(classify(&error), Failure::Unavailable);
         assert_eq!(unavailable(error).failure, Failure::Unavailable);
+    }
+
+    #[test]
+    fn no_windows_logon_session_reads_as_unavailable() {
+        let error = keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::other(
+            "Windows ERROR_NO_SUCH_LOGON_SESSION",
+        )));
+        assert_eq!(classify(&error), Failure::Unavailable);
+    }
+
+    #[test]
+    fn macos_interaction_not_allowed_reads_as_locked() {
+        let error = keyring_core::Error::PlatformFailure("User interaction is not allowed.".into());
+        assert_eq!(classify(&error), Failure::Locked);
+        let cancelled = keyring_core::Error::PlatformFailure("User canceled the operation.".into());
+        assert_eq!(classify(&cancelled), Failure::Other);
     }
 
     #[test]
