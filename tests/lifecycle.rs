@@ -306,24 +306,19 @@ fn teardown_keeps_a_key_it_did_not_create_and_refuses_users_it_did_not_create() 
     use aws_sdk_kms::types::{KeySpec, KeyUsageType};
     let key_arn = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
     provision(&sandbox, "app", &["--existing-key", &key_arn]);
-    let run = sandbox.cli(&[
-        "teardown",
-        "--user",
-        "app",
-        "--delete-key",
-        "--key-deletion-days",
-        "7",
-        "--yes",
-        "--json",
-    ]);
+    // Asking to delete a key the app did not make is refused before anything changes.
+    let refused_key = sandbox.cli(&["teardown", "--user", "app", "--delete-key", "--yes"]);
+    refused_key.assert_failed();
+    assert!(
+        refused_key.stderr.contains("did not create this key"),
+        "{}",
+        refused_key.stderr
+    );
+    assert_eq!(aws.users(), vec!["app"]);
+    let run = sandbox.cli(&["teardown", "--user", "app", "--yes", "--json"]);
     run.assert_ok();
     let report = run.json();
-    assert!(
-        report["kept"]
-            .to_string()
-            .contains("this app did not create it"),
-        "{report}"
-    );
+    assert!(report["kept"].to_string().contains("kept"), "{report}");
     let key_id = key_arn.rsplit('/').next().unwrap().to_string();
     assert_eq!(aws.keys(), vec![(key_id, "Enabled".to_string())]);
     assert!(aws.users().is_empty());

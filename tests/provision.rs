@@ -207,6 +207,7 @@ fn dry_run_shows_the_plan_and_changes_nothing() {
         actions,
         [
             "kms:CreateKey",
+            "kms:EnableKeyRotation",
             "kms:CreateAlias",
             "iam:CreateUser",
             "iam:PutUserPolicy",
