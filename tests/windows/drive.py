@@ -84,6 +84,7 @@ class Wine:
         self.prefix = work / "prefix"
         self.aws = work / "aws"
         self.aws.mkdir()
+        self.outputs = []
         self.env = {
             "PATH": os.environ["PATH"],
             "HOME": str(work),
@@ -104,8 +105,11 @@ class Wine:
         print(f"    wine prefix ready in {time.monotonic() - started:.1f} s", flush=True)
 
     def cli(self, *args, env=None):
-        return subprocess.run(["wine", str(self.exe), *args], env=env or self.env,
-                              capture_output=True, text=True, timeout=300)
+        run = subprocess.run(["wine", str(self.exe), *args], env=env or self.env,
+                             capture_output=True, text=True, timeout=300)
+        # Only credential-process may print a secret, and only on stdout, for the SDK's pipe.
+        self.outputs.append(run.stderr if args[0] == "credential-process" else run.stdout + run.stderr)
+        return run
 
     def ok(self, *args):
         run = self.cli(*args)
@@ -254,11 +258,13 @@ print(json.dumps({"access_key": session.get_credentials().get_frozen_credentials
         gone = wine.cli("credential-process", "--user", USER, "--account", ACCOUNT)
         check(gone.returncode != 0 and gone.stdout == "", "credential-process still answers after teardown")
 
-        step("the secrets are in no file (the Credential Manager keeps them encrypted)")
+        step("the secrets are in no file (the Credential Manager keeps them encrypted) and no output")
         wine.stop()
         for value in set(secrets):
             hits = files_containing(work, value)
             check(not hits, f"a secret is in plain text in {hits}")
+            check(not any(value in output for output in wine.outputs),
+                  "a secret appeared in the CLI's output")
         timings["total"] = time.monotonic() - started
         print("Windows CLI under Wine: all steps passed. Times (s): "
               + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()), flush=True)
