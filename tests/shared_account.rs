@@ -567,3 +567,19 @@ fn a_run_in_progress_elsewhere_is_not_offered_for_recovery() {
         after.stdout
     );
 }
+
+#[test]
+fn a_setup_is_checked_and_rotated_in_its_keys_region_whatever_the_session_region() {
+    let sandbox = Sandbox::start();
+    let made = provision(&sandbox, "app", &["--new-key", "alias/app"]);
+    let listed = sandbox.cli(&["list", "--region", "eu-west-1", "--json"]);
+    listed.assert_ok();
+    let setup = listed.json()[0].clone();
+    assert_eq!(setup["key_arn"], made["key_arn"]);
+    assert_eq!(setup["key_state"], "Enabled", "{setup}");
+    assert_eq!(setup["key_aliases"], json!(["alias/app"]), "{setup}");
+    sandbox
+        .cli(&["rotate", "--user", "app", "--region", "eu-west-1"])
+        .assert_ok();
+    still_works(&sandbox, "app").expect("the rotated key works in the key's region");
+}
