@@ -102,7 +102,10 @@ pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
     let setups = setups::list(&connection, Arc::new(OsVault), Some(&journal))
         .await
         .map_err(|e| e.report(None))?;
-    if let Some(scan) = csfle_core::discovery::remembered(&data_dir, connection.account_id()) {
+    // An account with no users or roles outside our path has nothing to explain.
+    if let Some(scan) = csfle_core::discovery::remembered(&data_dir, connection.account_id())
+        .filter(|s| s.users_scanned + s.roles_scanned > 0)
+    {
         eprintln!("{}", scan.describe());
     }
     if args.json {

@@ -14,7 +14,7 @@ export function legacyText(scan: LegacyScan): string {
 /** The note with a "Look again" button, or null before any scan (nothing to say). */
 export async function legacyNote(ctx: Context, reload: () => void): Promise<HTMLElement | null> {
   const scan = await ctx.api.legacyScan(false).catch(() => null);
-  if (!scan) return null;
+  if (!scan || scan.users_scanned + scan.roles_scanned === 0) return null;
   const again = button(
     "Look again",
     () => {
