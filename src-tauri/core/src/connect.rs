@@ -170,6 +170,10 @@ pub fn credentials_problem(error: &(dyn std::error::Error + 'static)) -> Option<
     None
 }
 
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod key_region_tests {
     #[test]
@@ -185,8 +189,4 @@ mod key_region_tests {
         assert_eq!(super::key_region("1234abcd-12ab"), None);
         assert_eq!(super::key_region("alias/app"), None);
     }
-}
-
-fn non_empty(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
