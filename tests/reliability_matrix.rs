@@ -161,6 +161,28 @@ fn provision(sandbox: &Sandbox) -> support::CliRun {
     ])
 }
 
+/// An application has asked for credentials: the keychain also holds cached session credentials,
+/// which rotation and teardown must remove with the stored key.
+fn cache_session_credentials(sandbox: &Sandbox) {
+    sandbox
+        .cli(&[
+            "credential-process",
+            "--user",
+            "app",
+            "--account",
+            "123456789012",
+        ])
+        .assert_ok();
+    assert!(session_cached(sandbox));
+}
+
+fn session_cached(sandbox: &Sandbox) -> bool {
+    sandbox
+        .keyring
+        .lookup(SERVICE, &format!("{ACCOUNT}#session"))
+        .is_some()
+}
+
 /// The stored item, if any: (access key id, secret).
 fn stored(sandbox: &Sandbox) -> Option<(String, String)> {
     let item: Value = serde_json::from_str(&sandbox.keyring.lookup(SERVICE, ACCOUNT)?).ok()?;
@@ -324,6 +346,7 @@ fn rotate_matrix() {
             }
             reset(&sandbox);
             provision(&sandbox).assert_ok();
+            cache_session_credentials(&sandbox);
             let before = stored(&sandbox);
             sandbox.emulator.add_fault(kind.rule(call));
             let run = sandbox.cli(&["rotate", "--user", "app", "--verify-timeout", "3"]);
@@ -331,6 +354,9 @@ fn rotate_matrix() {
             let consistent = one_working_key_in_keychain(&sandbox);
             let verdict = match (run.status.success(), consistent) {
                 (_, Err(problem)) => Err(problem),
+                (true, Ok(())) if session_cached(&sandbox) => {
+                    Err("session credentials made with the old key are still cached".into())
+                }
                 (true, Ok(()))
                     if stored(&sandbox) != before
                         && run.stdout.contains("could not be deleted") =>
@@ -376,6 +402,7 @@ fn teardown_matrix() {
             }
             reset(&sandbox);
             provision(&sandbox).assert_ok();
+            cache_session_credentials(&sandbox);
             sandbox.emulator.add_fault(kind.rule(call));
             let run = sandbox.cli(&[
                 "teardown",
