@@ -38,8 +38,16 @@ pub async fn connect(session: State<'_, Session>, options: ConnectOptions) -> Re
 }
 
 #[tauri::command]
-pub async fn list_keys(session: State<'_, Session>) -> Reply<Vec<KeySummary>> {
-    session.list_keys().await
+pub async fn list_keys(
+    session: State<'_, Session>,
+    on_page: Channel<Vec<KeySummary>>,
+) -> Reply<u32> {
+    // A closed window cannot be told; the listing just ends.
+    session
+        .list_keys(move |page| {
+            let _ = on_page.send(page);
+        })
+        .await
 }
 
 #[tauri::command]

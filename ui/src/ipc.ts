@@ -83,7 +83,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
   connect: (options: ConnectOptions) => call<Identity>("connect", { options }),
-  listKeys: () => call<KeySummary[]>("list_keys"),
+  /** Every key of the region; `onPage` gets them page by page as AWS lists them. Resolves to the count. */
+  listKeys: (onPage: (keys: KeySummary[]) => void) => call<number>("list_keys", { onPage: pageChannel(onPage) }),
   describeKeys: (refs: string[]) => call<KeySummary[]>("describe_keys", { refs }),
   checkUserName: (name: string) => call<FieldCheck>("check_user_name", { name }),
   checkAlias: (alias: string) => call<FieldCheck>("check_alias", { alias }),
@@ -118,6 +119,15 @@ function progressChannel(onProgress: (event: Progress) => void): Channel<Progres
   channel.onmessage = (event) => {
     record("progress", event);
     onProgress(event);
+  };
+  return channel;
+}
+
+function pageChannel<T>(onPage: (page: T) => void): Channel<T> {
+  const channel = new Channel<T>();
+  channel.onmessage = (page) => {
+    record("page", page);
+    onPage(page);
   };
   return channel;
 }

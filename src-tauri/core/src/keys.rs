@@ -10,7 +10,7 @@ use crate::plan::unsuitability;
 use crate::validate;
 use futures_util::StreamExt;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use ts_rs::TS;
 
 /// `DescribeKey` calls in flight at once: quick for a screenful, gentle on KMS's request quota.
@@ -54,7 +54,28 @@ impl KeySummary {
 /// Every key of the region that could be a customer-managed key, not yet described: keys with an
 /// alias first (by alias), then the rest by id.
 pub async fn customer_keys(connection: &Connection) -> Result<Vec<KeySummary>, ProvisionError> {
+    let mut all = Vec::new();
+    stream_keys(connection, |page| all.extend(page)).await?;
+    Ok(all)
+}
+
+/// The same listing, handed over page by page as AWS returns it, so the picker can paint the first
+/// aliases while the rest of a big account is still being listed: each `ListAliases` page (its
+/// keys, by alias), then the keys without an alias. Returns how many keys were handed over.
+pub async fn stream_keys(
+    connection: &Connection,
+    mut emit: impl FnMut(Vec<KeySummary>),
+) -> Result<usize, ProvisionError> {
     let kms = connection.kms();
+    let arn_of = |id: &str| {
+        format!(
+            "arn:{}:kms:{}:{}:key/{id}",
+            connection.partition(),
+            connection.region(),
+            connection.account_id()
+        )
+    };
+    // Every key id is needed only at the end (for keys without an alias): listed meanwhile.
     let list_keys = async {
         let mut keys = Vec::new();
         let mut pages = kms.list_keys().limit(KEYS_PAGE).into_paginator().send();
@@ -69,8 +90,9 @@ pub async fn customer_keys(connection: &Connection) -> Result<Vec<KeySummary>, P
         }
         Ok::<_, ProvisionError>(keys)
     };
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut sent = 0;
     let list_aliases = async {
-        let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
         let mut pages = kms
             .list_aliases()
             .limit(ALIASES_PAGE)
@@ -78,19 +100,35 @@ pub async fn customer_keys(connection: &Connection) -> Result<Vec<KeySummary>, P
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
+            let mut by_key: HashMap<String, Vec<String>> = HashMap::new();
             for alias in page.aliases() {
                 if let (Some(name), Some(target)) = (alias.alias_name(), alias.target_key_id()) {
-                    aliases
+                    by_key
                         .entry(target.to_string())
                         .or_default()
                         .push(name.to_string());
                 }
             }
+            let keys: Vec<(String, String)> = by_key
+                .keys()
+                .filter(|id| seen.insert((*id).clone()))
+                .map(|id| (id.clone(), arn_of(id)))
+                .collect();
+            let listed = arrange(keys, &mut by_key);
+            sent += listed.len();
+            emit(listed);
         }
-        Ok::<_, ProvisionError>(aliases)
+        Ok::<_, ProvisionError>(())
     };
-    let (keys, mut aliases) = futures_util::future::try_join(list_keys, list_aliases).await?;
-    Ok(arrange(keys, &mut aliases))
+    let (keys, ()) = futures_util::future::try_join(list_keys, list_aliases).await?;
+    let rest: Vec<(String, String)> = keys
+        .into_iter()
+        .filter(|(id, _)| !seen.contains(id))
+        .collect();
+    let rest = arrange(rest, &mut HashMap::new());
+    sent += rest.len();
+    emit(rest);
+    Ok(sent)
 }
 
 fn arrange(
@@ -101,6 +139,7 @@ fn arrange(
         .into_iter()
         .filter_map(|(id, arn)| {
             let mut names = aliases.remove(&id).unwrap_or_default();
+            // Keys AWS manages always carry one of its reserved aliases.
             if names.iter().any(|n| n.starts_with(AWS_MANAGED_ALIAS)) {
                 return None;
             }

@@ -141,10 +141,16 @@ impl Session {
             .ok_or_else(not_connected)
     }
 
-    pub async fn list_keys(&self) -> Result<Vec<KeySummary>, ErrorReport> {
+    /// The region's keys, handed to `emit` page by page (the picker paints the first at once);
+    /// returns how many there were.
+    pub async fn list_keys(
+        &self,
+        emit: impl FnMut(Vec<KeySummary>) + Send,
+    ) -> Result<u32, ErrorReport> {
         let connection = self.connection().await?;
-        keys::customer_keys(&connection)
+        keys::stream_keys(&connection, emit)
             .await
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
             .map_err(|e| e.report(None))
     }
 

@@ -17,6 +17,14 @@ const listed = (i: number): KeySummary => ({
   reason: null,
 });
 
+/** What the Rust side does with the picker's channel: one message per page, in order. */
+function sendPages(args: unknown, pages: KeySummary[][]): number {
+  const channel = (args as { onPage: { id: number } }).onPage;
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, data: unknown): void } }).__TAURI_INTERNALS__;
+  pages.forEach((message, index) => internals.runCallback(channel.id, { index, message }));
+  return pages.reduce((n, page) => n + page.length, 0);
+}
+
 async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 0));
 }
@@ -47,7 +55,7 @@ describe("key picker", () => {
     const all = Array.from({ length: 2000 }, (_, i) => listed(i));
     const asked: string[][] = [];
     mockIPC((cmd, args) => {
-      if (cmd === "list_keys") return all;
+      if (cmd === "list_keys") return sendPages(args, [all.slice(0, 100), all.slice(100, 1000), all.slice(1000)]);
       if (cmd === "describe_keys") {
         const refs = (args as { refs: string[] }).refs;
         asked.push(refs);
@@ -75,7 +83,7 @@ describe("key picker", () => {
   it("describes a typed alias that the listing does not hold", async () => {
     const asked: string[][] = [];
     mockIPC((cmd, args) => {
-      if (cmd === "list_keys") return [listed(1)];
+      if (cmd === "list_keys") return sendPages(args, [[listed(1)], []]);
       if (cmd === "describe_keys") {
         const refs = (args as { refs: string[] }).refs;
         asked.push(refs);
@@ -102,5 +110,18 @@ describe("key picker", () => {
     expect(typed?.disabled).toBe(false);
     typed?.click();
     expect(ctx.wizard.existingKeyArn).toBe("arn:aws:kms:us-east-1:123456789012:key/elsewhere");
+  });
+
+  it("shows a key whose aliases span two pages once, with both aliases", async () => {
+    mockIPC((cmd, args) => {
+      if (cmd === "list_keys") return sendPages(args, [[{ ...listed(7), aliases: ["alias/b"] }], [{ ...listed(7), aliases: ["alias/a"] }], []]);
+      if (cmd === "describe_keys") return (args as { refs: string[] }).refs.map(() => ({ ...listed(7), aliases: [], described: true, usable: true, state: "Enabled" }));
+      return null;
+    });
+    const pane = document.createElement("div");
+    await keyPicker(context(), pane, () => undefined)();
+    await settle();
+    expect(pane.querySelectorAll(".key-row")).toHaveLength(1);
+    expect(pane.querySelector(".key-name")?.textContent).toBe("alias/a, alias/b");
   });
 });

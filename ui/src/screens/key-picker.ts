@@ -31,10 +31,14 @@ export function matching(keys: KeySummary[], query: string): KeySummary[] {
 export function keyPicker(ctx: Context, pane: HTMLElement, onPick: () => void): () => Promise<void> {
   const { wizard } = ctx;
   let keys: KeySummary[] = [];
+  // Position of each key in `keys`, so a key whose aliases span two pages is merged, not repeated.
+  const position = new Map<string, number>();
   let shown = PAGE;
   let query = "";
   let typed: KeySummary | null = null;
-  let generation = 0;
+  let loading = true;
+  // One refresh at a time: a page arriving mid-describe must not describe the same keys again.
+  let queue: Promise<void> = Promise.resolve();
 
   const search = h("input", {
     id: "key-search",
@@ -97,7 +101,7 @@ export function keyPicker(ctx: Context, pane: HTMLElement, onPick: () => void): 
     const rows = visible.map(row);
     if (typed) rows.unshift(row(typed));
     list.replaceChildren(...rows);
-    const total = keys.length.toLocaleString();
+    const total = `${keys.length.toLocaleString()}${loading ? " so far (still listing)" : ""}`;
     status.textContent =
       query.trim() === ""
         ? `${total} keys in ${wizard.identity?.region ?? "this region"}; showing ${visible.length.toLocaleString()}. Search to find one, or enter its ARN or alias.`
@@ -110,8 +114,7 @@ export function keyPicker(ctx: Context, pane: HTMLElement, onPick: () => void): 
     );
   };
 
-  const refresh = async () => {
-    const mine = ++generation;
+  const refreshNow = async () => {
     const text = query.trim();
     const wanted = matching(keys, text).slice(0, shown);
     const exact = wanted.some((key) => key.arn === text || key.key_id === text || key.aliases.includes(text));
@@ -119,9 +122,13 @@ export function keyPicker(ctx: Context, pane: HTMLElement, onPick: () => void): 
       describe(wanted),
       looksLikeKeyRef(text) && !exact ? ctx.api.describeKeys([text]).then((answers) => answers[0] ?? null) : Promise.resolve(null),
     ]);
-    if (mine !== generation) return;
     typed = typedAnswer;
     render();
+  };
+  const refresh = () => {
+    const run = queue.then(refreshNow);
+    queue = run.catch(() => undefined);
+    return run;
   };
 
   const showMore = async () => {
@@ -142,19 +149,43 @@ export function keyPicker(ctx: Context, pane: HTMLElement, onPick: () => void): 
     onSearch();
   });
 
+  const shell = () => {
+    const intro =
+      keys.length === 0 && !loading
+        ? h("p", { class: "empty" }, `This account has no customer-managed keys in ${wizard.identity?.region ?? "this region"} that you may list. Enter a key ARN or alias above, or choose "Create a new key".`)
+        : "";
+    pane.replaceChildren(h("fieldset", { class: "key-list" }, h("legend", {}, "Keys in this region"), search, status, intro, list, more));
+  };
+
   return async () => {
     pane.replaceChildren(h("p", { "aria-live": "polite" }, "Loading keys…"));
+    let first = true;
+    // Pages arrive as AWS lists them: the first is described and painted at once, later ones only
+    // grow the count (and the rows, when fewer than a screenful are shown).
+    const onPage = (page: KeySummary[]) => {
+      for (const key of page) {
+        const at = position.get(key.key_id);
+        if (at === undefined) {
+          position.set(key.key_id, keys.length);
+          keys.push(key);
+        } else {
+          keys[at] = { ...keys[at], aliases: [...keys[at].aliases, ...key.aliases].sort() };
+        }
+      }
+      const painting = refresh();
+      if (first) {
+        first = false;
+        painting.then(shell, (error: unknown) => pane.replaceChildren(errorPanel(reportOf(error))));
+      }
+    };
     try {
-      keys = await ctx.api.listKeys();
+      await ctx.api.listKeys(onPage);
+      loading = false;
       await refresh();
+      if (first) shell();
+      else if (keys.length === 0) shell();
     } catch (error) {
       pane.replaceChildren(errorPanel(reportOf(error)));
-      return;
     }
-    const intro =
-      keys.length === 0
-        ? h("p", { class: "empty" }, `This account has no customer-managed keys in ${wizard.identity?.region ?? "this region"} that you may list. Enter a key ARN or alias above, or choose "Create a new key".`)
-        : null;
-    pane.replaceChildren(h("fieldset", { class: "key-list" }, h("legend", {}, "Keys in this region"), search, status, intro ?? "", list, more));
   };
 }
