@@ -61,8 +61,10 @@ pub async fn judge(
             key_arn: key_arn.to_string(),
             deletable: true,
             used_by,
-            reason: "Data encrypted with this key can never be read again once KMS deletes it. \
-                     The deletion waits the chosen number of days and can be cancelled until then."
+            reason: "No other setup of this app and no unfinished run uses it, but applications \
+                     this app does not know of might. Data encrypted with this key can never be \
+                     read again once KMS deletes it. The deletion waits the chosen number of days \
+                     and can be cancelled until then."
                 .into(),
         },
         Ok(used_by) => refuse(

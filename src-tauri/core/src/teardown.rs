@@ -224,7 +224,7 @@ pub async fn teardown(
     }
     finish(connection, journal, &preview, retire, &mut report).await;
     if report.failed.is_empty() {
-        mark_torn_down(connection, journal, PrincipalKind::User, user);
+        mark_torn_down(connection, journal, PrincipalKind::User, user, &mut report);
     }
     Ok(report)
 }
@@ -260,23 +260,29 @@ async fn finish(
     }
 }
 
-/// A partial teardown stays visible in the setups view until a later run finishes it.
+/// A partial teardown stays visible in the setups view until a later run finishes it. A journal
+/// that cannot be written is reported like any other part that could not be finished.
 fn mark_torn_down(
     connection: &Connection,
     journal: Option<&Journal>,
     kind: PrincipalKind,
     name: &str,
+    report: &mut TeardownReport,
 ) {
-    if let Some(journal) = journal {
-        let _ = journal.update(|runs| {
-            for run in runs.iter_mut().filter(|r| {
-                r.principal_kind == kind
-                    && r.principal_name == name
-                    && r.account_id == connection.account_id()
-            }) {
-                run.state = RunState::TornDown;
-            }
-        });
+    let Some(journal) = journal else { return };
+    let marked = journal.update(|runs| {
+        for run in runs.iter_mut().filter(|r| {
+            r.principal_kind == kind
+                && r.principal_name == name
+                && r.account_id == connection.account_id()
+        }) {
+            run.state = RunState::TornDown;
+        }
+    });
+    if let Err(error) = marked {
+        report.failed.push(format!(
+            "the local journal still lists {name} ({error}); run teardown again once the app's data folder is writable"
+        ));
     }
 }
 
@@ -392,7 +398,7 @@ pub async fn teardown_role(
     }
     finish(connection, journal, &preview, retire, &mut report).await;
     if report.failed.is_empty() {
-        mark_torn_down(connection, journal, PrincipalKind::Role, role);
+        mark_torn_down(connection, journal, PrincipalKind::Role, role, &mut report);
     }
     Ok(report)
 }
