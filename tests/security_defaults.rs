@@ -56,6 +56,17 @@ fn a_new_user_setup_passes_kms3_kms4_iam3_and_explains_iam2() {
         Vec::<String>::new(),
         "the review changes nothing"
     );
+    let text = sandbox.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--new-key",
+        "alias/app",
+        "--dry-run",
+    ]);
+    text.assert_ok();
+    assert!(text.stdout.contains("FAILS  IAM.2"), "{}", text.stdout);
+    assert!(text.stdout.contains("passes KMS.4"), "{}", text.stdout);
 
     let made = sandbox.cli(&[
         "provision",

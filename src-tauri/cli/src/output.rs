@@ -50,6 +50,21 @@ pub fn print_plan(plan: &Plan) {
         "\nInline policy {} for {}:\n  {}",
         plan.policy_name, plan.user_name, plan.policy_document
     );
+    print_predicted(&plan.findings);
+}
+
+/// The Security Hub findings the setup will have the moment it exists.
+fn print_predicted(findings: &[csfle_core::findings::Finding]) {
+    use csfle_core::findings::FindingStatus;
+    println!("\nAWS Security Hub, once it exists:");
+    for finding in findings {
+        let status = match finding.status {
+            FindingStatus::Passed => "passes",
+            FindingStatus::Failed => "FAILS ",
+            FindingStatus::Unknown => "unknown",
+        };
+        println!("  {status} {:<7} {}", finding.control, finding.message);
+    }
 }
 
 pub fn print_role_plan(plan: &csfle_core::role::RolePlan) {
@@ -71,6 +86,7 @@ pub fn print_role_plan(plan: &csfle_core::role::RolePlan) {
         "\nInline policy {}:\n  {}",
         plan.policy_name, plan.policy_document
     );
+    print_predicted(&plan.findings);
 }
 
 fn step_name(step: StepId) -> &'static str {
