@@ -51,7 +51,10 @@ pub async fn list_keys(
 }
 
 #[tauri::command]
-pub async fn describe_keys(session: State<'_, Session>, refs: Vec<String>) -> Reply<Vec<KeySummary>> {
+pub async fn describe_keys(
+    session: State<'_, Session>,
+    refs: Vec<String>,
+) -> Reply<Vec<KeySummary>> {
     session.describe_keys(refs).await
 }
 

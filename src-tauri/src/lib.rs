@@ -17,6 +17,7 @@ pub fn run() {
     };
     let session = Session::new(Arc::new(OsVault), options);
     let result = tauri::Builder::default()
+        .plugin(start_facts(&session))
         .manage(session)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -51,4 +52,14 @@ pub fn run() {
         eprintln!("csfle-provisioner could not start its window: {error}");
         std::process::exit(1);
     }
+}
+
+/// The first screen needs the app's facts (profiles, regions, the keychain's name). They are read
+/// here, in microseconds, and handed to the page before its script runs, so the first screen
+/// waits for no IPC round trip; the `app_info` command still answers the same.
+fn start_facts(session: &Session) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let facts = serde_json::to_string(&session.info()).unwrap_or_else(|_| "null".into());
+    tauri::plugin::Builder::new("csfle-start-facts")
+        .js_init_script(format!("window.__CSFLE_APP_INFO__ = {facts};"))
+        .build()
 }

@@ -1,6 +1,7 @@
 import "./styles.css";
 import { errorPanel, reportOf, type Context } from "./components";
 import { h } from "./dom";
+import type { AppInfo } from "./bindings";
 import { api, type Api } from "./ipc";
 import { accountScreen } from "./screens/account";
 import { applyScreen } from "./screens/apply";
@@ -10,6 +11,12 @@ import { keyScreen } from "./screens/key";
 import { reviewScreen } from "./screens/review";
 import { setupsScreen } from "./screens/setups";
 import { endpointBanner, initialWizard, SCREENS, type ScreenName, type Wizard } from "./state";
+
+declare global {
+  interface Window {
+    __CSFLE_APP_INFO__?: AppInfo | null;
+  }
+}
 
 // Start-up marks, read by the benchmark (bench/bench.py) to see where the time to first screen goes.
 performance.mark("csfle:script");
@@ -53,7 +60,8 @@ export async function start(root: Document, ipc: Api): Promise<Context | null> {
   };
   let wizard: Wizard;
   try {
-    const info = await ipc.appInfo();
+    // Handed over by the app before this script ran (src-tauri/src/lib.rs); asked for otherwise.
+    const info = window.__CSFLE_APP_INFO__ ?? (await ipc.appInfo());
     performance.mark("csfle:info");
     wizard = initialWizard(info);
     setBanner(info.endpoint_override);
