@@ -483,10 +483,12 @@ it reads every user's tags once, and says so. Every list after it costs the same
 
 {scale.PICKER_KEYS:,} customer-managed keys with aliases, paged as AWS pages them. From clicking "Use
 an existing key" until the first rows are painted (two animation frames), in the release app:
-**{picker['ms']:.0f} ms**, {picker['rows']} rows on screen, described. The picker lists every key and alias
-(`ListKeys` pages of 1,000, `ListAliases` pages of 100) without describing any, then describes the
-50 it shows; search and "show more" describe what they reveal, and a typed ARN or alias is
-described on its own. Status line: "{picker['status']}".
+**{picker['ms']:.0f} ms**, {picker['rows']} rows on screen, described. The keys arrive page by page over
+an IPC channel: the first `ListAliases` page (100 aliases) is described (50 `DescribeKey` calls, ten
+at a time) and painted while the remaining pages are still being listed (`ListAliases` pages at
+most 100, `ListKeys` 1,000; the keys without an alias come last). Search and "show more" describe
+what they reveal; a typed ARN or alias is described on its own. Status line when measured:
+"{picker['status']}".
 
 ## `credential_process` latency
 
