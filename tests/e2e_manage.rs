@@ -252,6 +252,7 @@ fn a_full_lifecycle_leaves_no_secret_anywhere() {
     flow.shot("sweep-rotated");
     flow.window.click("#teardown-sweep-app-open");
     flow.window.type_into("#confirm-sweep-app", "sweep-app");
+    flow.window.click("#delete-key-sweep-app");
     flow.window.click("#teardown-go-sweep-app");
     flow.wait_text("#teardown-result", "Torn down");
     flow.shot("sweep-torn-down");

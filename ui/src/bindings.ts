@@ -88,7 +88,7 @@ export type RollbackReport = { undone: Array<string>, left_behind: Array<string>
 
 export type Field = "userName" | "roleName" | "keyAlias" | "keyDescription" | "existingKey" | "policyName" | "region" | "profile" | "keyDeletionDays" | "trust";
 
-export type AwsFailureKind = "access-denied" | "invalid-credentials" | "expired-credentials" | "throttled" | "unreachable" | "not-found" | "already-exists" | "limit-exceeded" | "other";
+export type AwsFailureKind = "access-denied" | "invalid-credentials" | "expired-credentials" | "throttled" | "unreachable" | "not-found" | "already-exists" | "limit-exceeded" | "conflict" | "other";
 
 export type SetupSummary = { kind: PrincipalKind, 
 /**

@@ -17,6 +17,8 @@ pub enum AwsFailureKind {
     NotFound,
     AlreadyExists,
     LimitExceeded,
+    /// Something still attached blocks a deletion (IAM's DeleteConflict).
+    Conflict,
     Other,
 }
 
@@ -43,6 +45,7 @@ impl std::fmt::Display for AwsFailure {
             AwsFailureKind::NotFound => "did not find what it looked for",
             AwsFailureKind::AlreadyExists => "found that the resource already exists",
             AwsFailureKind::LimitExceeded => "hit an AWS limit",
+            AwsFailureKind::Conflict => "was blocked by something still attached",
             AwsFailureKind::Other => "failed",
         };
         write!(f, "{} {what}", self.action)?;
@@ -77,6 +80,7 @@ impl AwsFailure {
             AwsFailureKind::NotFound => "Check the name or ARN and the region, then try again.".into(),
             AwsFailureKind::AlreadyExists => "Choose another name, or remove the existing resource first.".into(),
             AwsFailureKind::LimitExceeded => "An AWS account limit was reached. Remove unused resources or ask AWS support to raise the limit.".into(),
+            AwsFailureKind::Conflict => "Something someone attached outside this app is still in the way (the message names it). Remove it in the AWS console, then run the same step again: it finishes what is left.".into(),
             AwsFailureKind::Other => "Try again; if it keeps failing, check the AWS Health Dashboard.".into(),
         }
     }
@@ -156,6 +160,7 @@ fn classify(code: Option<&str>, status: Option<u16>) -> AwsFailureKind {
         }
         Some("EntityAlreadyExists" | "AlreadyExistsException") => AwsFailureKind::AlreadyExists,
         Some("LimitExceeded" | "LimitExceededException") => AwsFailureKind::LimitExceeded,
+        Some("DeleteConflict" | "DeleteConflictException") => AwsFailureKind::Conflict,
         _ if status == Some(403) => AwsFailureKind::AccessDenied,
         _ => AwsFailureKind::Other,
     }
@@ -183,6 +188,10 @@ mod tests {
         assert_eq!(
             classify(Some("InternalFailure"), Some(500)),
             AwsFailureKind::Other
+        );
+        assert_eq!(
+            classify(Some("DeleteConflict"), Some(409)),
+            AwsFailureKind::Conflict
         );
     }
 

@@ -69,6 +69,7 @@ impl ProvisionError {
                 AwsFailureKind::NotFound => "aws-not-found",
                 AwsFailureKind::AlreadyExists => "aws-already-exists",
                 AwsFailureKind::LimitExceeded => "aws-limit-exceeded",
+                AwsFailureKind::Conflict => "aws-delete-conflict",
                 AwsFailureKind::Other => "aws-error",
             },
             ProvisionError::UserExists(_) => "user-exists",

@@ -115,7 +115,9 @@ pub fn data_dir() -> PathBuf {
     let base = if cfg!(target_os = "macos") {
         home.join("Library/Application Support")
     } else if cfg!(target_os = "windows") {
-        std::env::var_os("APPDATA")
+        // Local, not roaming: the keychain item it describes stays on this computer too.
+        std::env::var_os("LOCALAPPDATA")
+            .or_else(|| std::env::var_os("APPDATA"))
             .map(PathBuf::from)
             .unwrap_or(home)
     } else {
