@@ -1,0 +1,78 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import type { SetupSummary } from "../bindings";
+import type { Context } from "../components";
+import { api } from "../ipc";
+import { initialWizard } from "../state";
+import { setupsScreen } from "./setups";
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function context(): Context {
+  const wizard = initialWizard({ version: "0", store_name: "", endpoint_override: null, regions: [], default_region: "us-east-1", profiles: [] });
+  return { wizard, api, go: () => undefined, setBanner: () => undefined };
+}
+
+const KEY = "AKIAIOSFODNN7OLDKEY1";
+
+/** A user setup whose only key is 120 days old and unused for 50: IAM.3 and IAM.22 fail. */
+function agedSetup(): SetupSummary {
+  return {
+    kind: "user",
+    name: "app",
+    principal_arn: "arn:aws:iam::123456789012:user/app",
+    key_arn: "arn:aws:kms:us-east-1:123456789012:key/k",
+    key_aliases: ["alias/app"],
+    key_state: "Enabled",
+    key_created_by_app: true,
+    policy_name: "csfle-kms-app",
+    policy: "least-privilege",
+    outside_changes: [],
+    access_keys: [{ access_key_id: KEY, status: "Active", age_days: 120, last_used: "2026-10-09T10:00:00Z", in_keychain: true }],
+    keychain_account: "123456789012/app",
+    keychain_present: true,
+    journal_state: null,
+    findings: [
+      { control: "KMS.4", title: "AWS KMS key rotation should be enabled", status: "failed", message: "Automatic rotation of the key material is off.", action: "enable-rotation", access_key_id: null },
+      { control: "IAM.3", title: "IAM users' access keys should be rotated every 90 days or less", status: "failed", message: "The access key is 120 days old.", action: "rotate-access-key", access_key_id: KEY },
+      { control: "KMS.3", title: "AWS KMS keys should not be deleted unintentionally", status: "passed", message: "The key is not scheduled for deletion.", action: null, access_key_id: null },
+    ],
+    key_ages: [{ access_key_id: KEY, created: "120 days ago", last_used: "50 days ago", too_old: true, unused: true }],
+  };
+}
+
+describe("setups view", () => {
+  afterEach(() => clearMocks());
+
+  it("shows ages in words, warns at 90 days old and 45 days unused, and offers the fixes", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "interrupted_runs") return [];
+      if (cmd === "list_setups") return [agedSetup()];
+      if (cmd === "enable_key_rotation") return { key_arn: "arn:aws:kms:us-east-1:123456789012:key/k", rotation_enabled: true, message: "Automatic yearly rotation is on." };
+      return null;
+    });
+    document.body.replaceChildren(setupsScreen(context()));
+    await settle();
+    const card = document.querySelector("[data-setup=app]")?.textContent ?? "";
+    expect(card).toContain("made 120 days ago · last used 50 days ago");
+    expect(card).toContain("Older than 90 days");
+    expect(card).toContain("Unused for 45 days or more");
+    expect(document.getElementById("rotate-now-key-app")?.textContent).toBe("Rotate now");
+    expect(document.getElementById("rotate-now-finding-app")?.textContent).toBe("Rotate now");
+    // The unused key is the one in the keychain: removing it means tearing the setup down.
+    (document.getElementById("remove-unused-key-app") as HTMLButtonElement).click();
+    expect(document.getElementById("teardown-app")).not.toBeNull();
+    // Failed findings come before passed ones.
+    const order = [...document.querySelectorAll("#findings-app [data-control]")].map((li) => li.getAttribute("data-control"));
+    expect(order).toEqual(["KMS.4", "IAM.3", "KMS.3"]);
+
+    (document.getElementById("enable-rotation-app") as HTMLButtonElement).click();
+    await settle();
+    expect(calls).toContainEqual(["enable_key_rotation", { key: "arn:aws:kms:us-east-1:123456789012:key/k" }]);
+    expect(calls.filter(([cmd]) => cmd === "list_setups")).toHaveLength(2);
+  });
+});
