@@ -217,13 +217,46 @@ fn a_user_changed_by_other_admins_is_reported_and_torn_down_cleanly() {
             .send(),
     )
     .expect("CreateLoginProfile");
+    aws.block(
+        iam.upload_ssh_public_key()
+            .user_name("app")
+            .ssh_public_key_body("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDb someone@laptop")
+            .send(),
+    )
+    .expect("UploadSSHPublicKey");
+    let mfa = aws
+        .block(
+            iam.create_virtual_mfa_device()
+                .virtual_mfa_device_name("app-mfa")
+                .send(),
+        )
+        .expect("CreateVirtualMFADevice");
+    let serial = mfa
+        .virtual_mfa_device()
+        .map(|d| d.serial_number().to_string())
+        .unwrap();
+    aws.block(
+        iam.enable_mfa_device()
+            .user_name("app")
+            .serial_number(&serial)
+            .authentication_code1("123456")
+            .authentication_code2("654321")
+            .send(),
+    )
+    .expect("EnableMFADevice");
 
     let listed = sandbox.cli(&["list", "--json"]);
     listed.assert_ok();
     let setup = &listed.json()[0];
     assert_eq!(setup["policy"], "drifted", "{setup}");
     let changes = setup["outside_changes"].to_string();
-    for named in ["EverythingPolicy", "admins", "console password"] {
+    for named in [
+        "EverythingPolicy",
+        "admins",
+        "console password",
+        "SSH public key",
+        "MFA device",
+    ] {
         assert!(changes.contains(named), "{named} not named: {changes}");
     }
 
@@ -244,6 +277,13 @@ fn a_user_changed_by_other_admins_is_reported_and_torn_down_cleanly() {
         .cli(&["teardown", "--user", "app", "--yes"])
         .assert_ok();
     assert!(aws.users().is_empty(), "the user is gone");
+    let devices = aws
+        .block(iam.list_virtual_mfa_devices().send())
+        .expect("ListVirtualMFADevices");
+    assert!(
+        devices.virtual_mfa_devices().is_empty(),
+        "the MFA device added for the user went with it"
+    );
     assert!(
         aws.block(iam.get_policy().policy_arn(&policy_arn).send())
             .is_ok(),
