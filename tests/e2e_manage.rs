@@ -230,6 +230,20 @@ fn a_full_lifecycle_leaves_no_secret_anywhere() {
     flow.review_and_apply();
     let first = flow.finish();
     let first_secret = first["SecretAccessKey"].as_str().unwrap().to_string();
+    // An application asks for credentials: session credentials, cached as a second keychain item.
+    let session = flow.sandbox.cli(&[
+        "credential-process",
+        "--user",
+        "sweep-app",
+        "--account",
+        "123456789012",
+    ]);
+    session.assert_ok();
+    let session = session.json();
+    let session_secret = session["SecretAccessKey"].as_str().unwrap().to_string();
+    let session_token = session["SessionToken"].as_str().unwrap().to_string();
+    let cache = "123456789012/sweep-app#session";
+    assert!(flow.sandbox.keyring.lookup(SERVICE, cache).is_some());
     flow.window.click("#done-setups");
     flow.window.wait_for_screen("setups");
     flow.window.click("#verify-sweep-app");
@@ -249,6 +263,10 @@ fn a_full_lifecycle_leaves_no_secret_anywhere() {
     .unwrap();
     let second_secret = second["SecretAccessKey"].as_str().unwrap().to_string();
     assert_ne!(first_secret, second_secret);
+    assert!(
+        flow.sandbox.keyring.lookup(SERVICE, cache).is_none(),
+        "rotation removed the session credentials made with the old key"
+    );
     flow.shot("sweep-rotated");
     flow.window.click("#teardown-sweep-app-open");
     flow.window.type_into("#confirm-sweep-app", "sweep-app");
@@ -265,15 +283,26 @@ fn a_full_lifecycle_leaves_no_secret_anywhere() {
         vec![planted.clone()]
     );
     std::fs::remove_file(planted).unwrap();
-    for secret in [&first_secret, &second_secret] {
+    for secret in [
+        &first_secret,
+        &second_secret,
+        &session_secret,
+        &session_token,
+    ] {
         let files = flow.sandbox.files_containing(secret);
         assert!(files.is_empty(), "a secret is in plain text in {files:?}");
     }
+    assert_eq!(flow.sandbox.keyring.count(SERVICE), 0);
     let logs = flow.sandbox.keyring.home().join("logs");
     assert!(
         logs.join("driver-stderr.log").exists(),
         "the app's output was captured"
     );
-    flow.assert_no_secret_in_replies(&[&first_secret, &second_secret]);
+    flow.assert_no_secret_in_replies(&[
+        &first_secret,
+        &second_secret,
+        &session_secret,
+        &session_token,
+    ]);
     flow.sandbox.aws().assert_nothing_left(&[]);
 }
