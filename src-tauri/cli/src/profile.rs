@@ -83,18 +83,16 @@ pub fn credential_process(args: CredentialProcessArgs) -> Result<(), ErrorReport
         let stored = LoadedCredentials::parse(&item).map_err(report)?;
         credential_process_output(&stored.access_key_id, &stored.secret_access_key)
     } else {
-        // A cache hit is one keychain read; only a miss waits for STS on the runtime.
-        match session_credentials::cached(&vault, &account, csfle_core::journal::now() as i64) {
-            Some(hit) => hit,
-            None => tokio::task::block_in_place(|| {
-                tokio::runtime::Handle::current().block_on(session_credentials::serve(
-                    &vault,
-                    &account,
-                    args.duration_seconds,
-                ))
-            })
-            .map_err(|e| e.report(None))?,
-        }
+        // A cache hit is one keychain read; only a miss calls STS. This function is synchronous
+        // (the keychain answers synchronously), so it waits for the STS call on the runtime.
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(session_credentials::serve(
+                &vault,
+                &account,
+                args.duration_seconds,
+            ))
+        })
+        .map_err(|e| e.report(None))?
     };
     let mut stdout = std::io::stdout().lock();
     stdout
