@@ -22,6 +22,7 @@ pub mod keys;
 pub mod model;
 pub mod outside_changes;
 pub mod ownership;
+pub mod pages;
 pub mod permissions;
 pub mod plan;
 pub mod policy;

@@ -4,6 +4,7 @@
 //! managed policy or a group, which others may use) so that the principal itself can go.
 
 use crate::aws_error::{AwsFailure, AwsFailureKind};
+use crate::pages;
 use aws_sdk_iam::Client;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,50 +70,42 @@ pub async fn of_user(
     user: &str,
     ours: Option<&str>,
 ) -> Result<Vec<Extra>, AwsFailure> {
-    let mut extras = Vec::new();
-    let mut pages = iam
-        .list_attached_user_policies()
-        .user_name(user)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListAttachedUserPolicies", &e))?;
-        extras.extend(
-            page.attached_policies()
-                .iter()
-                .map(|p| Extra::ManagedPolicy {
-                    arn: p.policy_arn().unwrap_or_default().to_string(),
-                    name: p.policy_name().unwrap_or_default().to_string(),
-                }),
-        );
-    }
-    let mut pages = iam
-        .list_groups_for_user()
-        .user_name(user)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListGroupsForUser", &e))?;
-        extras.extend(
-            page.groups()
-                .iter()
-                .map(|g| Extra::Group(g.group_name().to_string())),
-        );
-    }
-    let mut pages = iam
-        .list_user_policies()
-        .user_name(user)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
-        extras.extend(
-            page.policy_names()
-                .iter()
-                .filter(|name| Some(name.as_str()) != ours)
-                .map(|name| Extra::InlinePolicy(name.clone())),
-        );
-    }
+    let mut extras = pages::all(
+        iam.list_attached_user_policies()
+            .user_name(user)
+            .into_paginator()
+            .send(),
+        "iam:ListAttachedUserPolicies",
+        |page| page.attached_policies().iter().map(managed).collect(),
+    )
+    .await?;
+    extras.extend(
+        pages::all(
+            iam.list_groups_for_user()
+                .user_name(user)
+                .into_paginator()
+                .send(),
+            "iam:ListGroupsForUser",
+            |page| {
+                page.groups()
+                    .iter()
+                    .map(|g| Extra::Group(g.group_name().to_string()))
+                    .collect()
+            },
+        )
+        .await?,
+    );
+    extras.extend(
+        pages::all(
+            iam.list_user_policies()
+                .user_name(user)
+                .into_paginator()
+                .send(),
+            "iam:ListUserPolicies",
+            |page| others(page.policy_names(), ours),
+        )
+        .await?,
+    );
     match iam.get_login_profile().user_name(user).send().await {
         Ok(_) => extras.push(Extra::ConsolePassword),
         Err(e) => {
@@ -122,45 +115,54 @@ pub async fn of_user(
             }
         }
     }
-    let mut pages = iam
-        .list_mfa_devices()
-        .user_name(user)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListMFADevices", &e))?;
-        extras.extend(
-            page.mfa_devices()
-                .iter()
-                .map(|d| Extra::MfaDevice(d.serial_number().to_string())),
-        );
-    }
-    let mut pages = iam
-        .list_signing_certificates()
-        .user_name(user)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListSigningCertificates", &e))?;
-        extras.extend(
-            page.certificates()
-                .iter()
-                .map(|c| Extra::SigningCertificate(c.certificate_id().to_string())),
-        );
-    }
-    let mut pages = iam
-        .list_ssh_public_keys()
-        .user_name(user)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListSSHPublicKeys", &e))?;
-        extras.extend(
-            page.ssh_public_keys()
-                .iter()
-                .map(|k| Extra::SshKey(k.ssh_public_key_id().to_string())),
-        );
-    }
+    extras.extend(
+        pages::all(
+            iam.list_mfa_devices()
+                .user_name(user)
+                .into_paginator()
+                .send(),
+            "iam:ListMFADevices",
+            |page| {
+                page.mfa_devices()
+                    .iter()
+                    .map(|d| Extra::MfaDevice(d.serial_number().to_string()))
+                    .collect()
+            },
+        )
+        .await?,
+    );
+    extras.extend(
+        pages::all(
+            iam.list_signing_certificates()
+                .user_name(user)
+                .into_paginator()
+                .send(),
+            "iam:ListSigningCertificates",
+            |page| {
+                page.certificates()
+                    .iter()
+                    .map(|c| Extra::SigningCertificate(c.certificate_id().to_string()))
+                    .collect()
+            },
+        )
+        .await?,
+    );
+    extras.extend(
+        pages::all(
+            iam.list_ssh_public_keys()
+                .user_name(user)
+                .into_paginator()
+                .send(),
+            "iam:ListSSHPublicKeys",
+            |page| {
+                page.ssh_public_keys()
+                    .iter()
+                    .map(|k| Extra::SshKey(k.ssh_public_key_id().to_string()))
+                    .collect()
+            },
+        )
+        .await?,
+    );
     extras.extend(service_credentials(iam, user).await?);
     let boundary = iam
         .get_user()
@@ -174,6 +176,22 @@ pub async fn of_user(
         .map(str::to_string);
     extras.extend(boundary.map(Extra::PermissionsBoundary));
     Ok(extras)
+}
+
+fn managed(policy: &aws_sdk_iam::types::AttachedPolicy) -> Extra {
+    Extra::ManagedPolicy {
+        arn: policy.policy_arn().unwrap_or_default().to_string(),
+        name: policy.policy_name().unwrap_or_default().to_string(),
+    }
+}
+
+/// Inline policies other than `ours`.
+fn others(names: &[String], ours: Option<&str>) -> Vec<Extra> {
+    names
+        .iter()
+        .filter(|name| Some(name.as_str()) != ours)
+        .map(|name| Extra::InlinePolicy(name.clone()))
+        .collect()
 }
 
 /// Service-specific credentials (CodeCommit, Keyspaces). Some emulators do not implement the
@@ -209,37 +227,26 @@ pub async fn of_role(
     role: &str,
     ours: Option<&str>,
 ) -> Result<Vec<Extra>, AwsFailure> {
-    let mut extras = Vec::new();
-    let mut pages = iam
-        .list_attached_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListAttachedRolePolicies", &e))?;
-        extras.extend(
-            page.attached_policies()
-                .iter()
-                .map(|p| Extra::ManagedPolicy {
-                    arn: p.policy_arn().unwrap_or_default().to_string(),
-                    name: p.policy_name().unwrap_or_default().to_string(),
-                }),
-        );
-    }
-    let mut pages = iam
-        .list_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
-        extras.extend(
-            page.policy_names()
-                .iter()
-                .filter(|name| Some(name.as_str()) != ours)
-                .map(|name| Extra::InlinePolicy(name.clone())),
-        );
-    }
+    let mut extras = pages::all(
+        iam.list_attached_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .send(),
+        "iam:ListAttachedRolePolicies",
+        |page| page.attached_policies().iter().map(managed).collect(),
+    )
+    .await?;
+    extras.extend(
+        pages::all(
+            iam.list_role_policies()
+                .role_name(role)
+                .into_paginator()
+                .send(),
+            "iam:ListRolePolicies",
+            |page| others(page.policy_names(), ours),
+        )
+        .await?,
+    );
     let boundary = iam
         .get_role()
         .role_name(role)

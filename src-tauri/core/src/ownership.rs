@@ -4,6 +4,7 @@
 use crate::aws_error::{AwsFailure, AwsFailureKind};
 use crate::connect::Connection;
 use crate::error::ProvisionError;
+use crate::pages;
 use crate::tags;
 
 /// The user's ARN when it exists and this app made it.
@@ -63,17 +64,15 @@ pub async fn access_keys(
     iam: &aws_sdk_iam::Client,
     user: &str,
 ) -> Result<Vec<aws_sdk_iam::types::AccessKeyMetadata>, AwsFailure> {
-    let mut keys = Vec::new();
-    let mut pages = iam
-        .list_access_keys()
-        .user_name(user)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListAccessKeys", &e))?;
-        keys.extend(page.access_key_metadata().iter().cloned());
-    }
-    Ok(keys)
+    pages::all(
+        iam.list_access_keys()
+            .user_name(user)
+            .into_paginator()
+            .send(),
+        "iam:ListAccessKeys",
+        |page| page.access_key_metadata().to_vec(),
+    )
+    .await
 }
 
 /// The names of every inline policy of `user`, all pages.
@@ -81,17 +80,15 @@ pub async fn user_policy_names(
     iam: &aws_sdk_iam::Client,
     user: &str,
 ) -> Result<Vec<String>, AwsFailure> {
-    let mut names = Vec::new();
-    let mut pages = iam
-        .list_user_policies()
-        .user_name(user)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
-        names.extend(page.policy_names().iter().cloned());
-    }
-    Ok(names)
+    pages::all(
+        iam.list_user_policies()
+            .user_name(user)
+            .into_paginator()
+            .send(),
+        "iam:ListUserPolicies",
+        |page| page.policy_names().to_vec(),
+    )
+    .await
 }
 
 /// The names of every inline policy of `role`, all pages.
@@ -99,36 +96,34 @@ pub async fn role_policy_names(
     iam: &aws_sdk_iam::Client,
     role: &str,
 ) -> Result<Vec<String>, AwsFailure> {
-    let mut names = Vec::new();
-    let mut pages = iam
-        .list_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
-        names.extend(page.policy_names().iter().cloned());
-    }
-    Ok(names)
+    pages::all(
+        iam.list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .send(),
+        "iam:ListRolePolicies",
+        |page| page.policy_names().to_vec(),
+    )
+    .await
 }
 
 /// Every alias that points at the key (found in the key's own region), all pages.
 pub async fn key_aliases(connection: &Connection, key: &str) -> Result<Vec<String>, AwsFailure> {
     let key_id = key.rsplit('/').next().unwrap_or(key);
-    let mut aliases = Vec::new();
-    let mut pages = connection
-        .kms_for_key(key)
-        .list_aliases()
-        .key_id(key_id)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
-        aliases.extend(
+    pages::all(
+        connection
+            .kms_for_key(key)
+            .list_aliases()
+            .key_id(key_id)
+            .into_paginator()
+            .send(),
+        "kms:ListAliases",
+        |page| {
             page.aliases()
                 .iter()
-                .filter_map(|a| a.alias_name().map(str::to_string)),
-        );
-    }
-    Ok(aliases)
+                .filter_map(|a| a.alias_name().map(str::to_string))
+                .collect()
+        },
+    )
+    .await
 }

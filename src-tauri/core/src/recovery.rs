@@ -189,20 +189,24 @@ async fn role_inventory(
             name: run.policy_name.clone(),
         });
     }
-    let mut pages = iam
-        .list_instance_profiles_for_role()
-        .role_name(role)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListInstanceProfilesForRole", &e))?;
-        for profile in page.instance_profiles() {
-            found.push(Created::InstanceProfile {
-                name: profile.instance_profile_name().to_string(),
-                role: Some(role.to_string()),
-            });
-        }
-    }
+    let profiles = crate::pages::all(
+        iam.list_instance_profiles_for_role()
+            .role_name(role)
+            .into_paginator()
+            .send(),
+        "iam:ListInstanceProfilesForRole",
+        |page| {
+            page.instance_profiles()
+                .iter()
+                .map(|p| p.instance_profile_name().to_string())
+                .collect()
+        },
+    )
+    .await?;
+    found.extend(profiles.into_iter().map(|name| Created::InstanceProfile {
+        name,
+        role: Some(role.to_string()),
+    }));
     // A profile made but not yet holding the role: same name as the role, and this run's tag.
     if let Ok(reply) = iam
         .get_instance_profile()

@@ -410,20 +410,20 @@ async fn remove_role(
     report: &mut TeardownReport,
 ) -> Result<(), ProvisionError> {
     let iam = connection.iam();
-    let mut profiles = Vec::new();
-    let mut pages = iam
-        .list_instance_profiles_for_role()
-        .role_name(role)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListInstanceProfilesForRole", &e))?;
-        profiles.extend(
+    let profiles = crate::pages::all(
+        iam.list_instance_profiles_for_role()
+            .role_name(role)
+            .into_paginator()
+            .send(),
+        "iam:ListInstanceProfilesForRole",
+        |page| {
             page.instance_profiles()
                 .iter()
-                .map(|p| p.instance_profile_name().to_string()),
-        );
-    }
+                .map(|p| p.instance_profile_name().to_string())
+                .collect()
+        },
+    )
+    .await?;
     for name in profiles {
         let item = crate::rollback::Created::InstanceProfile {
             name: name.clone(),
@@ -463,26 +463,16 @@ async fn user_policy_key(
     iam: &aws_sdk_iam::Client,
     user: &str,
 ) -> Result<Option<(String, String)>, ProvisionError> {
-    let mut pages = iam
-        .list_user_policies()
-        .user_name(user)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
-        for name in page.policy_names() {
-            let reply = iam
-                .get_user_policy()
-                .user_name(user)
-                .policy_name(name)
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("iam:GetUserPolicy", &e))?;
-            if let Some(arn) = crate::policy::decode_document(reply.policy_document())
-                .and_then(|d| crate::policy::single_resource(&d))
-            {
-                return Ok(Some((name.clone(), arn)));
-            }
+    for name in ownership::user_policy_names(iam, user).await? {
+        let reply = iam
+            .get_user_policy()
+            .user_name(user)
+            .policy_name(&name)
+            .send()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("iam:GetUserPolicy", &e))?;
+        if let Some(arn) = single_key(reply.policy_document()) {
+            return Ok(Some((name, arn)));
         }
     }
     Ok(None)
@@ -493,29 +483,23 @@ async fn role_policy_key(
     iam: &aws_sdk_iam::Client,
     role: &str,
 ) -> Result<Option<(String, String)>, ProvisionError> {
-    let mut pages = iam
-        .list_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRolePolicies", &e))?;
-        for name in page.policy_names() {
-            let reply = iam
-                .get_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("iam:GetRolePolicy", &e))?;
-            if let Some(arn) = crate::policy::decode_document(reply.policy_document())
-                .and_then(|d| crate::policy::single_resource(&d))
-            {
-                return Ok(Some((name.clone(), arn)));
-            }
+    for name in ownership::role_policy_names(iam, role).await? {
+        let reply = iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(&name)
+            .send()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("iam:GetRolePolicy", &e))?;
+        if let Some(arn) = single_key(reply.policy_document()) {
+            return Ok(Some((name, arn)));
         }
     }
     Ok(None)
+}
+
+fn single_key(encoded: &str) -> Option<String> {
+    crate::policy::decode_document(encoded).and_then(|d| crate::policy::single_resource(&d))
 }
 
 /// Removes the key's aliases and schedules its deletion. Only called for a key that
