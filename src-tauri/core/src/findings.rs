@@ -476,40 +476,37 @@ pub fn predict(
     key: &PlannedKey,
     rotation: Result<bool, String>,
 ) -> Vec<Finding> {
-    let new_key = matches!(key, PlannedKey::New { .. });
-    let mut kms4 = kms4(Some(&rotation));
-    if new_key {
-        kms4.message = "The setup turns on automatic yearly rotation of the new key's material (kms:EnableKeyRotation). AWS keeps the old material, so MongoDB needs no change.".into();
-    }
-    let summary = Subject {
-        kind,
-        name: "the new user",
-        key_state: Some("Enabled"),
-        access_keys: &[],
+    let passed = |control: &str, message: &str| {
+        finding(control, FindingStatus::Passed, message.to_string(), None)
     };
-    let policies = Some(Ok(vec!["the kms:Encrypt/kms:Decrypt policy".to_string()]));
-    let mut findings = judge(
-        &summary,
-        &Observed {
-            rotation_enabled: None,
-            user_policies: policies,
-        },
-        0,
-    );
-    findings[0] = finding(
-        "KMS.3",
-        FindingStatus::Passed,
-        "The key is not scheduled for deletion; tearing the setup down keeps it unless you ask for its deletion.".into(),
-        None,
-    );
-    findings[1] = kms4;
-    if kind == PrincipalKind::User {
-        if let Some(iam3) = findings.iter_mut().find(|f| f.control == "IAM.3") {
-            iam3.message = "The access key is new. Rotate it from the setups view before it is 90 days old; the view warns you.".into();
+    let kms4 = match key {
+        PlannedKey::New { .. } => passed("KMS.4", "The setup turns on automatic yearly rotation of the new key's material (kms:EnableKeyRotation). AWS keeps the old material, so MongoDB needs no change."),
+        PlannedKey::Existing { .. } => kms4(Some(&rotation)),
+    };
+    let mut findings = vec![
+        passed("KMS.3", "The key is not scheduled for deletion; tearing the setup down keeps it unless you ask for its deletion."),
+        kms4,
+    ];
+    match kind {
+        PrincipalKind::Role => {
+            findings.push(passed(
+                "IAM.2",
+                "No IAM user: the kms:Encrypt/kms:Decrypt policy goes on the role.",
+            ));
+            for control in ["IAM.3", "IAM.22", "IAM.8"] {
+                findings.push(passed(control, "A role has no access keys: AWS hands the application temporary credentials that renew themselves."));
+            }
         }
-        for control in ["IAM.22", "IAM.8"] {
-            if let Some(f) = findings.iter_mut().find(|f| f.control == control) {
-                f.message = "The application's AWS SDK uses the key each time it renews its one-hour session credentials, so an application in use keeps it fresh.".into();
+        PrincipalKind::User => {
+            findings.push(finding(
+                "IAM.2",
+                FindingStatus::Failed,
+                "The new IAM user gets an inline kms:Encrypt/kms:Decrypt policy. This is by design: MongoDB's documented setup gives the application's IAM user this policy, and IAM.2 counts any policy on a user. An IAM role setup (EC2 instance profile, ECS task role, Lambda) passes this control, because the policy is on the role.".into(),
+                Some(FindingAction::UseRole),
+            ));
+            findings.push(passed("IAM.3", "The access key is new. Rotate it from the setups view before it is 90 days old; the view warns you."));
+            for control in ["IAM.22", "IAM.8"] {
+                findings.push(passed(control, "The application's AWS SDK uses the key each time it renews its one-hour session credentials, so an application in use keeps it fresh."));
             }
         }
     }
@@ -645,6 +642,12 @@ mod tests {
             description: String::new(),
         };
         let f = predict(PrincipalKind::User, &new, Ok(true));
+        let controls: Vec<&str> = f.iter().map(|f| f.control.as_str()).collect();
+        assert_eq!(
+            controls,
+            ["KMS.3", "KMS.4", "IAM.2", "IAM.3", "IAM.22", "IAM.8"]
+        );
+        assert!(f[2].message.contains("MongoDB's documented setup"));
         assert_eq!(status(&f, "KMS.4"), FindingStatus::Passed);
         assert_eq!(status(&f, "IAM.2"), FindingStatus::Failed);
         assert_eq!(status(&f, "IAM.3"), FindingStatus::Passed);
