@@ -188,21 +188,72 @@ struct Job<'a> {
 }
 
 async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionError> {
+    let (key, user_arn) = make_key_and_user(job, ledger).await?;
+    let key_arn = match (&key, &job.plan.key) {
+        (Some((_, arn)), _) => arn.clone(),
+        (None, PlannedKey::Existing { arn, .. }) => arn.clone(),
+        (None, PlannedKey::New { .. }) => unreachable_key()?,
+    };
+    checkpoint(job.cancel)?;
+    let (access_key_id, secret) = grant_name_and_issue(job, ledger, key.as_ref(), &key_arn).await?;
+    checkpoint(job.cancel)?;
+    let alias = planned_alias(&job.plan.key);
+    let issued = Issued {
+        access_key_id: &access_key_id,
+        secret: &secret,
+        key_arn: &key_arn,
+        key_alias: alias.as_deref(),
+        user_arn: &user_arn,
+    };
+    store_in_keychain(job, ledger, &issued).await?;
+    checkpoint(job.cancel)?;
+    prove(job, &issued).await?;
+    let plan = job.plan;
+    Ok(Outcome {
+        key_alias: alias,
+        region: job.connection.region().to_string(),
+        user_name: plan.user_name.clone(),
+        policy_name: plan.policy_name.clone(),
+        keychain: plan.keychain.clone(),
+        verified: true,
+        warnings: vec![],
+        key_arn,
+        user_arn,
+        access_key_id,
+    })
+}
+
+/// What the run made that the keychain item and the proof need.
+struct Issued<'a> {
+    access_key_id: &'a str,
+    secret: &'a Sensitive,
+    key_arn: &'a str,
+    key_alias: Option<&'a str>,
+    user_arn: &'a str,
+}
+
+fn planned_alias(key: &PlannedKey) -> Option<String> {
+    match key {
+        PlannedKey::New { alias, .. } => Some(alias.clone()),
+        PlannedKey::Existing { alias, .. } => alias.clone(),
+    }
+}
+
+/// Stage 1: the key (when the plan makes one) and the user, which do not depend on each other.
+/// Returns the new key's (id, ARN) and the user's ARN.
+async fn make_key_and_user(
+    job: &Job<'_>,
+    ledger: &mut Ledger,
+) -> Result<(Option<(String, String)>, String), ProvisionError> {
     let Job {
         connection,
         plan,
-        vault,
         sink,
-        cancel,
-        options,
         run_id,
         existing,
+        ..
     } = *job;
-    let iam = connection.iam();
-    let kms = connection.kms();
     let user = plan.user_name.as_str();
-
-    // Stage 1: the key and the user do not depend on each other.
     let create_key = async {
         match (&plan.key, &existing.key) {
             (PlannedKey::New { .. }, Some(made)) => {
@@ -220,6 +271,7 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
             (PlannedKey::Existing { .. }, _) => Ok(None),
         }
     };
+    let iam = connection.iam();
     let create_user = async {
         match &existing.user_arn {
             Some(arn) => step(sink, StepId::CreateUser, already(arn.clone())).await,
@@ -236,21 +288,28 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
     if user_arn.is_ok() && existing.user_arn.is_none() {
         ledger.record(Created::User(user.to_string()));
     }
-    let (key, user_arn) = (key?, user_arn?);
-    let key_arn = match (&key, &plan.key) {
-        (Some((_, arn)), _) => arn.clone(),
-        (None, PlannedKey::Existing { arn, .. }) => arn.clone(),
-        (None, PlannedKey::New { .. }) => unreachable_key()?,
-    };
-    checkpoint(cancel)?;
+    Ok((key?, user_arn?))
+}
 
-    // Stage 2: naming the key, granting the user, and making its access key are independent.
-    let alias = match &plan.key {
-        PlannedKey::New { alias, .. } => Some(alias.clone()),
-        PlannedKey::Existing { alias, .. } => alias.clone(),
-    };
+/// Stage 2: naming the key and turning on its rotation, granting the user, and making its
+/// access key are independent. Returns the access key id and its secret.
+async fn grant_name_and_issue(
+    job: &Job<'_>,
+    ledger: &mut Ledger,
+    key: Option<&(String, String)>,
+    key_arn: &str,
+) -> Result<(String, Sensitive), ProvisionError> {
+    let Job {
+        connection,
+        plan,
+        sink,
+        existing,
+        ..
+    } = *job;
+    let (iam, kms) = (connection.iam(), connection.kms());
+    let user = plan.user_name.as_str();
     let create_alias = async {
-        match (&plan.key, &key) {
+        match (&plan.key, key) {
             (PlannedKey::New { alias, .. }, Some(_)) if existing.alias => {
                 step(sink, StepId::CreateAlias, already(alias.clone()))
                     .await
@@ -264,7 +323,7 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
             _ => Ok(None),
         }
     };
-    let document = policy::kms_policy_document(&key_arn);
+    let document = policy::kms_policy_document(key_arn);
     let put_policy = step(
         sink,
         StepId::PutUserPolicy,
@@ -276,7 +335,7 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
         create_access_key(&iam, user, &[]),
     );
     let rotation = async {
-        match &key {
+        match key {
             Some((key_id, _)) => step(
                 sink,
                 StepId::EnableKeyRotation,
@@ -311,27 +370,40 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
     alias_done?;
     policy_done?;
     rotation_done?;
-    let (access_key_id, secret) = access_key?;
-    checkpoint(cancel)?;
+    access_key
+}
 
-    // Stage 3: the keychain. Until this succeeds, the secret exists only in this process.
-    let payload = credentials::StoredCredentials {
-        access_key_id: &access_key_id,
-        secret_access_key: &secret,
-        key_arn: &key_arn,
-        key_alias: alias.as_deref(),
+/// Stage 3: the keychain. Until this succeeds, the secret exists only in this process.
+async fn store_in_keychain(
+    job: &Job<'_>,
+    ledger: &mut Ledger,
+    issued: &Issued<'_>,
+) -> Result<(), ProvisionError> {
+    let Job {
+        connection,
+        plan,
+        vault,
+        sink,
+        ..
+    } = *job;
+    let user = plan.user_name.as_str();
+    let sealed = credentials::StoredCredentials {
+        access_key_id: issued.access_key_id,
+        secret_access_key: issued.secret,
+        key_arn: issued.key_arn,
+        key_alias: issued.key_alias,
         region: connection.region(),
         account_id: connection.account_id(),
-        principal_arn: &user_arn,
+        principal_arn: issued.user_arn,
         principal_name: user,
         policy_name: &plan.policy_name,
-    };
+    }
+    .seal();
     let account = plan.keychain.account.clone();
     let label = format!(
         "MongoDB CSFLE credentials for {user} ({})",
         connection.account_id()
     );
-    let sealed = payload.seal();
     let store_vault = Arc::clone(vault);
     let store_account = account.clone();
     step(sink, StepId::StoreInKeychain, async move {
@@ -349,43 +421,33 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
     })
     .await?;
     ledger.record(Created::KeychainItem(account));
-    checkpoint(cancel)?;
+    Ok(())
+}
 
-    // Stage 4: prove it with the new credentials alone.
+/// Stage 4: prove it with the new credentials alone, in the key's own region.
+async fn prove(job: &Job<'_>, issued: &Issued<'_>) -> Result<(), ProvisionError> {
     let probe = Probe {
-        access_key_id: &access_key_id,
-        secret: &secret,
+        access_key_id: issued.access_key_id,
+        secret: issued.secret,
         session_token: None,
-        key_arn: &key_arn,
-        expected_arn: &user_arn,
+        key_arn: issued.key_arn,
+        expected_arn: issued.user_arn,
     };
-    step(sink, StepId::Verify, async {
+    step(job.sink, StepId::Verify, async {
         verify::verify(
-            &connection.config_for_key(&key_arn),
+            &job.connection.config_for_key(issued.key_arn),
             &probe,
-            options.verify_limit,
-            sink,
-            cancel,
+            job.options.verify_limit,
+            job.sink,
+            job.cancel,
         )
         .await
         .map(|()| {
             "Encrypted and decrypted a random 32-byte value with the new credentials".to_string()
         })
     })
-    .await?;
-
-    Ok(Outcome {
-        key_arn,
-        key_alias: alias,
-        region: connection.region().to_string(),
-        user_arn,
-        user_name: user.to_string(),
-        policy_name: plan.policy_name.clone(),
-        access_key_id,
-        keychain: plan.keychain.clone(),
-        verified: true,
-        warnings: vec![],
-    })
+    .await
+    .map(drop)
 }
 
 /// A step that an interrupted run already completed.
