@@ -361,37 +361,13 @@ async fn run(
     ledger: &mut Ledger,
     run_id: &str,
 ) -> Result<RoleOutcome, ProvisionError> {
-    let iam = connection.iam();
-    let kms = connection.kms();
-    let role = plan.role_name.as_str();
-    let create_key = async {
-        match &plan.key {
-            PlannedKey::New { description, .. } => step(
-                sink,
-                StepId::CreateKey,
-                apply::create_key(connection, description, role, run_id),
-            )
-            .await
-            .map(Some),
-            PlannedKey::Existing { .. } => Ok(None),
-        }
-    };
-    let create_role = step(
+    let made = Made {
+        connection,
+        plan,
         sink,
-        StepId::CreateRole,
-        create_role(&iam, role, &plan.trust_policy, run_id),
-    );
-    let (key, role_arn) = tokio::join!(create_key, create_role);
-    if let Ok(Some((key_id, arn))) = &key {
-        ledger.record(Created::Key {
-            key_id: key_id.clone(),
-            arn: arn.clone(),
-        });
-    }
-    if role_arn.is_ok() {
-        ledger.record(Created::Role(role.to_string()));
-    }
-    let (key, role_arn) = (key?, role_arn?);
+        run_id,
+    };
+    let (key, role_arn) = made.key_and_role(ledger).await?;
     let key_arn = match (&key, &plan.key) {
         (Some((_, arn)), _) | (None, PlannedKey::Existing { arn, .. }) => arn.clone(),
         (None, PlannedKey::New { .. }) => {
@@ -401,43 +377,172 @@ async fn run(
         }
     };
     checkpoint(cancel)?;
-
-    let create_alias = async {
-        match (&plan.key, &key) {
-            (PlannedKey::New { alias, .. }, Some((key_id, _))) => step(
-                sink,
-                StepId::CreateAlias,
-                apply::create_alias(&kms, alias, key_id),
-            )
-            .await
-            .map(Some),
-            _ => Ok(None),
-        }
-    };
-    let document = policy::kms_policy_document(&key_arn);
-    let put_policy = step(sink, StepId::PutRolePolicy, async {
-        careful::through_lag(|| async {
-            iam.put_role_policy()
-                .role_name(role)
-                .policy_name(&plan.policy_name)
-                .policy_document(&document)
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("iam:PutRolePolicy", &e))
-        })
+    let instance_profile_arn = made
+        .grant_name_and_profile(ledger, key.as_ref(), &key_arn)
         .await?;
-        Ok(format!(
-            "Policy {} allows kms:Encrypt and kms:Decrypt on the key",
-            plan.policy_name
-        ))
-    });
-    let instance_profile = async {
-        let Some(name) = &plan.instance_profile else {
+    checkpoint(cancel)?;
+    let (verified, verification) = step(
+        sink,
+        StepId::Verify,
+        verify_role(connection, plan, &role_arn, &key_arn, options, sink, cancel),
+    )
+    .await?;
+    Ok(RoleOutcome {
+        key_arn,
+        key_alias: match &plan.key {
+            PlannedKey::New { alias, .. } => Some(alias.clone()),
+            PlannedKey::Existing { alias, .. } => alias.clone(),
+        },
+        region: connection.region().into(),
+        role_arn,
+        role_name: plan.role_name.clone(),
+        policy_name: plan.policy_name.clone(),
+        instance_profile_arn,
+        trust: plan.trust.clone(),
+        verified,
+        verification,
+    })
+}
+
+/// What one role run works with while it makes things.
+struct Made<'a> {
+    connection: &'a Connection,
+    plan: &'a RolePlan,
+    sink: &'a dyn ProgressSink,
+    run_id: &'a str,
+}
+
+impl Made<'_> {
+    /// Stage 1: the key (when the plan makes one) and the role, independent of each other.
+    async fn key_and_role(
+        &self,
+        ledger: &mut Ledger,
+    ) -> Result<(Option<(String, String)>, String), ProvisionError> {
+        let (plan, sink) = (self.plan, self.sink);
+        let role = plan.role_name.as_str();
+        let iam = self.connection.iam();
+        let create_key = async {
+            match &plan.key {
+                PlannedKey::New { description, .. } => step(
+                    sink,
+                    StepId::CreateKey,
+                    apply::create_key(self.connection, description, role, self.run_id),
+                )
+                .await
+                .map(Some),
+                PlannedKey::Existing { .. } => Ok(None),
+            }
+        };
+        let create_role = step(
+            sink,
+            StepId::CreateRole,
+            create_role(&iam, role, &plan.trust_policy, self.run_id),
+        );
+        let (key, role_arn) = tokio::join!(create_key, create_role);
+        if let Ok(Some((key_id, arn))) = &key {
+            ledger.record(Created::Key {
+                key_id: key_id.clone(),
+                arn: arn.clone(),
+            });
+        }
+        if role_arn.is_ok() {
+            ledger.record(Created::Role(role.to_string()));
+        }
+        Ok((key?, role_arn?))
+    }
+
+    /// Stage 2: naming the key and turning on its rotation, granting the role, and its instance
+    /// profile (for EC2) are independent. Returns the instance profile's ARN, if one was made.
+    async fn grant_name_and_profile(
+        &self,
+        ledger: &mut Ledger,
+        key: Option<&(String, String)>,
+        key_arn: &str,
+    ) -> Result<Option<String>, ProvisionError> {
+        let (plan, sink) = (self.plan, self.sink);
+        let role = plan.role_name.as_str();
+        let (iam, kms) = (self.connection.iam(), self.connection.kms());
+        let create_alias = async {
+            match (&plan.key, key) {
+                (PlannedKey::New { alias, .. }, Some((key_id, _))) => step(
+                    sink,
+                    StepId::CreateAlias,
+                    apply::create_alias(&kms, alias, key_id),
+                )
+                .await
+                .map(Some),
+                _ => Ok(None),
+            }
+        };
+        let document = policy::kms_policy_document(key_arn);
+        let put_policy = step(sink, StepId::PutRolePolicy, async {
+            careful::through_lag(|| async {
+                iam.put_role_policy()
+                    .role_name(role)
+                    .policy_name(&plan.policy_name)
+                    .policy_document(&document)
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("iam:PutRolePolicy", &e))
+            })
+            .await?;
+            Ok(format!(
+                "Policy {} allows kms:Encrypt and kms:Decrypt on the key",
+                plan.policy_name
+            ))
+        });
+        let rotation = async {
+            match key {
+                Some((key_id, _)) => step(
+                    sink,
+                    StepId::EnableKeyRotation,
+                    apply::enable_rotation(&kms, key_id),
+                )
+                .await
+                .map(drop),
+                None => Ok(()),
+            }
+        };
+        let (alias_done, policy_done, (profile_made, role_added, profile_arn), rotation_done) = tokio::join!(
+            create_alias,
+            put_policy,
+            self.instance_profile(&iam),
+            rotation
+        );
+        if let Ok(Some(alias)) = &alias_done {
+            ledger.record(Created::Alias(alias.clone()));
+        }
+        if policy_done.is_ok() {
+            ledger.record(Created::RolePolicy {
+                role: role.into(),
+                name: plan.policy_name.clone(),
+            });
+        }
+        if let Some(name) = profile_made {
+            ledger.record(Created::InstanceProfile {
+                name,
+                role: role_added.then(|| role.to_string()),
+            });
+        }
+        alias_done?;
+        policy_done?;
+        rotation_done?;
+        profile_arn
+    }
+
+    /// The EC2 instance profile holding the role: (profile made, role added, its ARN), so that
+    /// rollback knows exactly what to undo even when the second call fails.
+    async fn instance_profile(
+        &self,
+        iam: &aws_sdk_iam::Client,
+    ) -> (Option<String>, bool, Result<Option<String>, ProvisionError>) {
+        let Some(name) = &self.plan.instance_profile else {
             return (None, false, Ok(None));
         };
+        let role = self.plan.role_name.as_str();
         let (mut made, mut added) = (None, false);
-        let result = step(sink, StepId::CreateInstanceProfile, async {
-            let arn = create_instance_profile(&iam, name, run_id).await?;
+        let result = step(self.sink, StepId::CreateInstanceProfile, async {
+            let arn = create_instance_profile(iam, name, self.run_id).await?;
             made = Some(name.clone());
             careful::through_lag(|| async {
                 iam.add_role_to_instance_profile()
@@ -453,63 +558,7 @@ async fn run(
         })
         .await;
         (made, added, result.map(Some))
-    };
-    let rotation = async {
-        match &key {
-            Some((key_id, _)) => step(
-                sink,
-                StepId::EnableKeyRotation,
-                apply::enable_rotation(&kms, key_id),
-            )
-            .await
-            .map(drop),
-            None => Ok(()),
-        }
-    };
-    let (alias_done, policy_done, (profile_made, role_added, profile_arn), rotation_done) =
-        tokio::join!(create_alias, put_policy, instance_profile, rotation);
-    if let Ok(Some(alias)) = &alias_done {
-        ledger.record(Created::Alias(alias.clone()));
     }
-    if policy_done.is_ok() {
-        ledger.record(Created::RolePolicy {
-            role: role.into(),
-            name: plan.policy_name.clone(),
-        });
-    }
-    if let Some(name) = profile_made {
-        ledger.record(Created::InstanceProfile {
-            name,
-            role: role_added.then(|| role.to_string()),
-        });
-    }
-    alias_done?;
-    policy_done?;
-    rotation_done?;
-    let instance_profile_arn = profile_arn?;
-    checkpoint(cancel)?;
-
-    let (verified, verification) = step(
-        sink,
-        StepId::Verify,
-        verify_role(connection, plan, &role_arn, &key_arn, options, sink, cancel),
-    )
-    .await?;
-    Ok(RoleOutcome {
-        key_arn,
-        key_alias: match &plan.key {
-            PlannedKey::New { alias, .. } => Some(alias.clone()),
-            PlannedKey::Existing { alias, .. } => alias.clone(),
-        },
-        region: connection.region().into(),
-        role_arn,
-        role_name: role.into(),
-        policy_name: plan.policy_name.clone(),
-        instance_profile_arn,
-        trust: plan.trust.clone(),
-        verified,
-        verification,
-    })
 }
 
 /// Returns the role's ARN; after a lost reply the role is adopted only if it carries this run's tag.
