@@ -218,3 +218,106 @@ fn a_role_setup_passes_iam2_and_says_where_its_credentials_come_from() {
         );
     }
 }
+
+/// Backdates an access key inside the emulator, as a key made and used long ago looks in AWS.
+fn age_key(sandbox: &Sandbox, access_key_id: &str, created_days_ago: u32, last_used: Option<u32>) {
+    let spec = serde_json::json!({"ageKeys": {access_key_id: {
+        "createdDaysAgo": created_days_ago, "lastUsedDaysAgo": last_used}}});
+    ureq::Agent::new_with_defaults()
+        .post(&format!("{}/_seed", sandbox.emulator.url))
+        .content_type("application/json")
+        .send(spec.to_string())
+        .expect("age the key");
+}
+
+/// AWS's own answer: days since the key was made, days since it was last used.
+fn ages_in_aws(sandbox: &Sandbox, user: &str, access_key_id: &str) -> (i64, Option<i64>) {
+    let aws = sandbox.aws();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let keys = aws
+        .block(aws.iam().list_access_keys().user_name(user).send())
+        .expect("ListAccessKeys");
+    let made = keys
+        .access_key_metadata()
+        .iter()
+        .find(|k| k.access_key_id() == Some(access_key_id))
+        .and_then(|k| k.create_date())
+        .expect("CreateDate")
+        .secs();
+    let used = aws
+        .block(
+            aws.iam()
+                .get_access_key_last_used()
+                .access_key_id(access_key_id)
+                .send(),
+        )
+        .expect("GetAccessKeyLastUsed");
+    let used = used
+        .access_key_last_used()
+        .and_then(|u| u.last_used_date())
+        .map(|d| (now - d.secs()) / 86_400);
+    ((now - made) / 86_400, used)
+}
+
+#[test]
+fn an_old_unused_key_fails_iam3_and_iam22_until_it_is_rotated() {
+    let sandbox = Sandbox::start();
+    let made = sandbox.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--new-key",
+        "alias/app",
+        "--json",
+    ]);
+    made.assert_ok();
+    let old_key = made.json()["access_key_id"].as_str().unwrap().to_string();
+    age_key(&sandbox, &old_key, 120, Some(50));
+    assert_eq!(ages_in_aws(&sandbox, "app", &old_key), (120, Some(50)));
+
+    let list = listed(&sandbox);
+    let app = setup(&list, "app");
+    let iam3 = finding(&app["findings"], "IAM.3");
+    assert_eq!(iam3["status"], "failed");
+    assert_eq!(iam3["action"], "rotate-access-key");
+    assert_eq!(iam3["access_key_id"], old_key.as_str());
+    assert!(iam3["message"].as_str().unwrap().contains("120 days old"));
+    assert_eq!(finding(&app["findings"], "IAM.22")["status"], "failed");
+    assert_eq!(
+        finding(&app["findings"], "IAM.22")["action"],
+        "remove-unused-key"
+    );
+    assert_eq!(
+        finding(&app["findings"], "IAM.8")["status"],
+        "passed",
+        "50 < 90 days"
+    );
+    let age = &app["key_ages"][0];
+    assert_eq!(age["created"], "120 days ago");
+    assert_eq!(age["last_used"], "50 days ago");
+    assert_eq!(age["too_old"], true);
+    assert_eq!(age["unused"], true);
+    let text = sandbox.cli(&["list"]);
+    assert!(text.stdout.contains("ROTATE NOW"), "{}", text.stdout);
+
+    // Never used for 100 days: both unused controls fail.
+    age_key(&sandbox, &old_key, 100, None);
+    let list = listed(&sandbox);
+    let app = setup(&list, "app");
+    assert_eq!(app["key_ages"][0]["last_used"], "never used");
+    assert_eq!(finding(&app["findings"], "IAM.8")["status"], "failed");
+
+    sandbox.cli(&["rotate", "--user", "app"]).assert_ok();
+    let list = listed(&sandbox);
+    let findings = &setup(&list, "app")["findings"];
+    for control in ["IAM.3", "IAM.22", "IAM.8"] {
+        assert_eq!(
+            finding(findings, control)["status"],
+            "passed",
+            "{control} after rotation"
+        );
+    }
+}

@@ -167,8 +167,8 @@ def page(action, request, body, sizes):
 
 def seed(spec):
     """Fills the account in-process: `users` plain users (path "/", optional `userTags`), `keys`
-    symmetric keys each with an alias, and `movePaths` {user: path} for setups made before the app
-    had its own IAM path."""
+    symmetric keys each with an alias, `movePaths` {user: path} for setups made before the app
+    had its own IAM path, and `ageKeys` {access key id: {createdDaysAgo, lastUsedDaysAgo}}."""
     from moto.iam.models import iam_backends
     from moto.kms.models import kms_backends
 
@@ -200,6 +200,17 @@ def seed(spec):
         iam.tagger.delete_all_tags_for_resource(user.arn)
         user.path = path
         iam.tagger.tag_resource(user.arn, tags)
+    for key_id, age in spec.get("ageKeys", {}).items():
+        # Keys as old as real accounts have them: made N days ago, last used M days ago (or never).
+        from datetime import timedelta
+
+        from moto.core.utils import utcnow
+        from moto.iam.models import AccessKeyLastUsed
+
+        key = next(k for u in iam.users.values() for k in u.access_keys if k.access_key_id == key_id)
+        key.create_date = utcnow() - timedelta(days=age["createdDaysAgo"])
+        used = age.get("lastUsedDaysAgo")
+        key.last_used = None if used is None else AccessKeyLastUsed(utcnow() - timedelta(days=used), "kms", region)
     return {"users": len(iam.users), "keys": len(kms.keys)}
 
 
