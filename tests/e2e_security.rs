@@ -53,3 +53,47 @@ fn setups_view_shows_findings_and_enables_rotation() {
     flow.wait_text("[data-setup=ledger-app]", "Automatic yearly rotation is on");
     flow.shot("rotation-enabled");
 }
+
+#[test]
+fn an_old_unused_key_is_flagged_and_rotate_now_clears_it() {
+    let sandbox = Sandbox::start();
+    let made = sandbox.cli(&[
+        "provision",
+        "--user",
+        "billing-app",
+        "--new-key",
+        "alias/billing",
+        "--json",
+    ]);
+    made.assert_ok();
+    let old_key = made.json()["access_key_id"].as_str().unwrap().to_string();
+    // Backdate the key inside the emulator: made 120 days ago, last used 50 days ago.
+    ureq::Agent::new_with_defaults()
+        .post(&format!("{}/_seed", sandbox.emulator.url))
+        .content_type("application/json")
+        .send(
+            serde_json::json!({"ageKeys": {&old_key: {"createdDaysAgo": 120, "lastUsedDaysAgo": 50}}})
+                .to_string(),
+        )
+        .expect("age the key");
+
+    let mut flow = Flow::open("aged-key", sandbox);
+    flow.connect_only();
+    flow.window.click("#connect-setups");
+    flow.window.wait_for_screen("setups");
+    let card = "[data-setup=billing-app]";
+    flow.wait_text(card, "made 120 days ago · last used 50 days ago");
+    let text = flow.window.text(card);
+    assert!(text.contains("Older than 90 days"), "{text}");
+    assert!(text.contains("Unused for 45 days or more"), "{text}");
+    flow.window.find("#remove-unused-key-billing-app");
+    flow.shot("warnings");
+
+    flow.window.click("#rotate-now-key-billing-app");
+    flow.wait_text(card, "The keychain now holds the new access key");
+    let text = flow.window.text(card);
+    assert!(!text.contains("Older than 90 days"), "{text}");
+    assert!(text.contains("made today"), "{text}");
+    assert_ne!(flow.sandbox.aws().access_keys("billing-app"), vec![old_key]);
+    flow.shot("rotated");
+}
