@@ -363,3 +363,69 @@ fn rotation_and_teardown_remove_the_cached_session_credentials() {
         "both keychain items are gone"
     );
 }
+
+#[test]
+fn libmongocrypt_on_demand_credentials_come_from_the_profile_as_session_credentials() {
+    let (sandbox, result) = provisioned();
+    sandbox
+        .cli(&["aws-profile", "--user", "app", "--profile", "csfle-app"])
+        .assert_ok();
+    let access_key_id = result["access_key_id"].as_str().unwrap();
+    sandbox.emulator.clear_requests();
+    // kms_providers {"aws": {}}: libmongocrypt asks the AWS default chain, which runs our
+    // credential_process through the profile (tests/apps/mongocrypt_app.py).
+    let mut app = Command::new(support::python());
+    app.arg(support::repo_root().join("tests/apps/mongocrypt_app.py"))
+        .env_clear();
+    for (key, value) in sandbox.env() {
+        if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
+            app.env(key, value);
+        }
+    }
+    app.env("AWS_PROFILE", "csfle-app")
+        .env("EMULATOR_URL", &sandbox.emulator.url)
+        .env("KEY_ARN", result["key_arn"].as_str().unwrap())
+        .env("AWS_REGION_OF_KEY", "us-east-1");
+    let output = app.output().expect("run the libmongocrypt application");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["round_trip"], true, "a data key made and used");
+    assert_eq!(
+        seen["token_sent"], true,
+        "libmongocrypt signed with the session token"
+    );
+    let calls: Vec<(String, String)> = sandbox
+        .emulator
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap_or_default().to_string(),
+                r["accessKey"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    // The stored key signed only sts:GetSessionToken; libmongocrypt's Encrypt and Decrypt were
+    // signed with the session credentials.
+    assert_eq!(
+        calls[0],
+        ("GetSessionToken".to_string(), access_key_id.to_string())
+    );
+    let kms: Vec<&(String, String)> = calls[1..].iter().collect();
+    assert!(
+        kms.iter().any(|(action, _)| action == "Encrypt"),
+        "{calls:?}"
+    );
+    assert!(
+        kms.iter().any(|(action, _)| action == "Decrypt"),
+        "{calls:?}"
+    );
+    assert!(
+        kms.iter().all(|(_, key)| key != access_key_id),
+        "the stored key reached the application: {calls:?}"
+    );
+}
