@@ -5,7 +5,7 @@
 use crate::aws_error::AwsFailure;
 use crate::connect::Connection;
 use crate::error::ProvisionError;
-use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState};
+use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, OriginType};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -46,6 +46,11 @@ pub async fn enable(connection: &Connection, key: &str) -> Result<RotationReport
         .is_some_and(|s| *s != KeySpec::SymmetricDefault)
     {
         return Err(unsuitable("only symmetric keys support automatic rotation"));
+    }
+    if meta.origin().is_some_and(|o| *o != OriginType::AwsKms) {
+        return Err(unsuitable(
+            "its key material is imported or in a custom key store, which KMS cannot rotate automatically; rotate it by hand as AWS describes for such keys",
+        ));
     }
     if meta.key_state() != Some(&KeyState::Enabled) {
         return Err(unsuitable(
