@@ -55,7 +55,6 @@ pub const CREATE: &[&str] = &[
     "iam:TagInstanceProfile",
     "iam:AddRoleToInstanceProfile",
     "sts:AssumeRole",
-    "sts:GetSessionToken",
 ];
 
 /// Rollback, rotation and teardown; ScheduleKeyDeletion only with --delete-key, PutKeyPolicy
@@ -84,8 +83,10 @@ pub const REMOVE: &[&str] = &[
     "kms:PutKeyPolicy",
 ];
 
-/// The proof: made with the new credentials, not the admin's (listed for completeness).
-pub const SERVICE_ACCOUNT: &[&str] = &["kms:Encrypt", "kms:Decrypt"];
+/// Made with the service account's own credentials, not the admin's (listed for completeness):
+/// the proof, and credential-process turning the stored key into session credentials (which
+/// needs no permission).
+pub const SERVICE_ACCOUNT: &[&str] = &["kms:Encrypt", "kms:Decrypt", "sts:GetSessionToken"];
 
 pub fn all() -> impl Iterator<Item = &'static str> {
     READ.iter()
