@@ -242,8 +242,14 @@ fn teardown_needs_confirmation_and_then_removes_everything_it_made() {
     let config = std::fs::read_to_string(sandbox.aws_dir().join("config")).unwrap();
     assert!(config.contains("[profile csfle-app]"));
 
-    let unconfirmed = sandbox.cli(&["teardown", "--user", "app", "--delete-key",
-        "--key-deletion-days", "7"]);
+    let unconfirmed = sandbox.cli(&[
+        "teardown",
+        "--user",
+        "app",
+        "--delete-key",
+        "--key-deletion-days",
+        "7",
+    ]);
     unconfirmed.assert_failed();
     assert!(
         unconfirmed.stderr.contains("Add --yes"),

@@ -387,7 +387,7 @@ fn teardown_matrix() {
             "--user",
             "app",
             "--delete-key",
-        "--key-deletion-days",
+            "--key-deletion-days",
             "7",
             "--yes",
         ])
@@ -409,7 +409,7 @@ fn teardown_matrix() {
                 "--user",
                 "app",
                 "--delete-key",
-        "--key-deletion-days",
+                "--key-deletion-days",
                 "7",
                 "--yes",
             ]);
@@ -424,7 +424,7 @@ fn teardown_matrix() {
                     "--user",
                     "app",
                     "--delete-key",
-        "--key-deletion-days",
+                    "--key-deletion-days",
                     "7",
                     "--yes",
                 ]);

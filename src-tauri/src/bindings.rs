@@ -6,6 +6,7 @@ use csfle_core::connect::ConnectOptions;
 use csfle_core::credential_profile::ProfileWritten;
 use csfle_core::error::{ErrorReport, RollbackReport};
 use csfle_core::journal::{PrincipalKind, RunState};
+use csfle_core::key_usage::KeyVerdict;
 use csfle_core::keys::KeySummary;
 use csfle_core::model::{
     Identity, KeyChoice, KeychainRef, Outcome, Plan, PlanStep, PlannedKey, Progress, SetupRequest,
@@ -17,7 +18,6 @@ use csfle_core::role::{RoleOutcome, RolePlan, RoleRequest, Trust};
 use csfle_core::rotate::RotateReport;
 use csfle_core::session::{AppInfo, FieldCheck, VerifyReport};
 use csfle_core::setups::{AccessKeyInfo, PolicyHealth, SetupSummary};
-use csfle_core::key_usage::KeyVerdict;
 use csfle_core::teardown::{TeardownPreview, TeardownReport};
 use csfle_core::validate::Field;
 use ts_rs::{Config, TS};

@@ -211,8 +211,8 @@ async fn provision_role(
         &crate::signals::cancel_on_interrupt(),
         &options,
     )
-        .await
-        .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
+    .await
+    .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
     if json {
         return output::print_json(&outcome);
     }
@@ -225,6 +225,13 @@ async fn provision_role(
         println!("  instance profile: {profile} (attach it to your EC2 instances)");
     }
     println!("  verified: {}", outcome.verification);
-    println!("  credentials: {}", csfle_core::session_credentials::role_credential_source(&outcome.trust, &outcome.role_arn, outcome.instance_profile_arn.as_deref()));
+    println!(
+        "  credentials: {}",
+        csfle_core::session_credentials::role_credential_source(
+            &outcome.trust,
+            &outcome.role_arn,
+            outcome.instance_profile_arn.as_deref()
+        )
+    );
     Ok(())
 }

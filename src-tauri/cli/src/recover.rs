@@ -89,17 +89,16 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
             }
             results.push(serde_json::to_value(&outcome).unwrap_or_default());
         } else {
-            let report =
-                recovery::clean_up(
-                    &connection,
-                    &vault,
-                    &journal,
-                    run,
-                    &output::print_progress,
-                    &crate::signals::cancel_on_interrupt(),
-                )
-                    .await
-                    .map_err(|e| e.report(None))?;
+            let report = recovery::clean_up(
+                &connection,
+                &vault,
+                &journal,
+                run,
+                &output::print_progress,
+                &crate::signals::cancel_on_interrupt(),
+            )
+            .await
+            .map_err(|e| e.report(None))?;
             if !report.left_behind.is_empty() {
                 return Err(ErrorReport {
                     code: "cleanup-incomplete".into(),

@@ -1,45 +1,34 @@
 //! The provisioning engine of csfle-provisioner: everything that talks to AWS and to the OS
 //! keychain, with no user interface. The desktop app and the command-line program are thin users.
+//!
+//! Grouped by concern: [`setup`] makes a setup, [`lifecycle`] lives with it, [`aws`] talks to
+//! AWS, [`local`] is what stays on this computer. Each module is also re-exported at the crate
+//! root (`csfle_core::apply`, …), the paths the app, the CLI and the tests use.
 
-pub mod apply;
-pub mod atomic_file;
-pub mod aws_config_file;
-pub mod aws_error;
+pub mod aws;
+pub mod lifecycle;
+pub mod local;
+pub mod setup;
+
 pub mod cancel;
-pub mod careful;
-pub mod connect;
-pub mod credential_profile;
-pub mod credentials;
-pub mod discovery;
 pub mod error;
-pub mod findings;
-pub mod journal;
-pub mod key_policy;
-pub mod key_rotation;
-pub mod key_usage;
-pub mod keychain;
-pub mod keys;
 pub mod model;
-pub mod outside_changes;
-pub mod ownership;
-pub mod pages;
-pub mod permissions;
-pub mod plan;
-pub mod policy;
-pub mod profiles;
-pub mod recovery;
-pub mod regions;
-pub mod role;
-pub mod rollback;
-pub mod rotate;
 pub mod secret;
 pub mod session;
-pub mod session_credentials;
-pub mod setups;
-pub mod tags;
-pub mod teardown;
 pub mod validate;
-pub mod verify;
+
+pub use aws::{
+    aws_error, careful, connect, key_policy, outside_changes, ownership, pages, permissions,
+    policy, regions, tags,
+};
+pub use lifecycle::{
+    discovery, findings, key_rotation, key_usage, recovery, rotate, setups, teardown,
+};
+pub use local::{
+    atomic_file, aws_config_file, credential_profile, credentials, journal, keychain, profiles,
+    session_credentials,
+};
+pub use setup::{apply, keys, plan, role, rollback, verify};
 
 /// `AKIA…WXYZ`: enough to tell keys apart, too little to matter if shown.
 pub fn mask_access_key_id(id: &str) -> String {

@@ -6,12 +6,12 @@ use crate::apply::ApplyFailure;
 use crate::credential_profile::{self, ProfileWritten};
 use crate::error::{ErrorReport, ProvisionError, RollbackReport};
 use crate::journal::Journal;
+use crate::journal::PrincipalKind;
 use crate::model::{Outcome, ProgressSink};
 use crate::recovery::{self, InterruptedRun};
 use crate::role::{self, RoleOutcome, RolePlan, RoleRequest};
 use crate::rotate::{self, RotateOptions, RotateReport};
 use crate::setups::{self, SetupSummary};
-use crate::journal::PrincipalKind;
 use crate::teardown::{self, TeardownPreview, TeardownReport};
 use crate::{keychain, validate};
 use std::sync::Arc;
@@ -115,10 +115,21 @@ impl Session {
         role: bool,
     ) -> Result<TeardownPreview, ErrorReport> {
         let connection = self.connection().await?;
-        let kind = if role { PrincipalKind::Role } else { PrincipalKind::User };
-        teardown::preview(&connection, Arc::clone(&self.vault), self.journal(), kind, &name, true)
-            .await
-            .map_err(report)
+        let kind = if role {
+            PrincipalKind::Role
+        } else {
+            PrincipalKind::User
+        };
+        teardown::preview(
+            &connection,
+            Arc::clone(&self.vault),
+            self.journal(),
+            kind,
+            &name,
+            true,
+        )
+        .await
+        .map_err(report)
     }
 
     /// `confirmation` must repeat the principal's name: the typed confirmation of the GUI.
@@ -141,7 +152,8 @@ impl Session {
         let connection = self.connection().await?;
         let vault = Arc::clone(&self.vault);
         let result = if role {
-            teardown::teardown_role(&connection, vault, self.journal(), &name, delete_key_days).await
+            teardown::teardown_role(&connection, vault, self.journal(), &name, delete_key_days)
+                .await
         } else {
             teardown::teardown(&connection, vault, self.journal(), &name, delete_key_days).await
         };

@@ -135,9 +135,9 @@ impl Ledger {
         for item in self.items.iter().rev() {
             let described = item.describe();
             if cancel.is_cancelled() {
-                report
-                    .left_behind
-                    .push(format!("{described}: not removed (cancelled); clean up again to finish"));
+                report.left_behind.push(format!(
+                    "{described}: not removed (cancelled); clean up again to finish"
+                ));
                 continue;
             }
             match undo(item, connection, vault).await {

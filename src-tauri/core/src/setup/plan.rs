@@ -66,7 +66,12 @@ pub async fn plan(
     keychain_check?;
     user_check?;
     let planned_key = key_check?;
-    let findings = crate::findings::predicted(connection, crate::journal::PrincipalKind::User, &planned_key).await;
+    let findings = crate::findings::predicted(
+        connection,
+        crate::journal::PrincipalKind::User,
+        &planned_key,
+    )
+    .await;
     Ok(Plan {
         findings,
         ..build_plan(connection, valid, planned_key, &vault.store_name())

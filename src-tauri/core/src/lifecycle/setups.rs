@@ -100,7 +100,12 @@ pub async fn list(
         let state = state_of(PrincipalKind::Role, &name);
         setups.push(describe_role(connection, &name, state).await);
     }
-    futures_util::future::join_all(setups.iter_mut().map(|s| crate::findings::attach(connection, s))).await;
+    futures_util::future::join_all(
+        setups
+            .iter_mut()
+            .map(|s| crate::findings::attach(connection, s)),
+    )
+    .await;
     Ok(setups)
 }
 

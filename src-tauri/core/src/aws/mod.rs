@@ -1,0 +1,13 @@
+//! Talking to AWS: connecting, error meanings, tags, regions, policies, listing every page, careful creates, and what other admins changed.
+
+pub mod aws_error;
+pub mod careful;
+pub mod connect;
+pub mod key_policy;
+pub mod outside_changes;
+pub mod ownership;
+pub mod pages;
+pub mod permissions;
+pub mod policy;
+pub mod regions;
+pub mod tags;

@@ -1,0 +1,10 @@
+//! What lives on this computer: the OS keychain, the journal, private atomic files, the AWS config editor and profiles, and the credential formats.
+
+pub mod atomic_file;
+pub mod aws_config_file;
+pub mod credential_profile;
+pub mod credentials;
+pub mod journal;
+pub mod keychain;
+pub mod profiles;
+pub mod session_credentials;

@@ -1,0 +1,8 @@
+//! Making a setup: plan (validate and read AWS, change nothing), apply with rollback, the IAM-role path, the proof, and the key picker.
+
+pub mod apply;
+pub mod keys;
+pub mod plan;
+pub mod role;
+pub mod rollback;
+pub mod verify;
