@@ -195,7 +195,7 @@ def process_tree_rss(root_pid):
 
 
 def open_session(base, binary):
-    for _attempt in range(3):
+    for _attempt in range(6):
         # WebKitWebDriver now and then drops a new-session request under load; the clock
         # restarts with each attempt, so a retry does not count against the app.
         started, wall = time.perf_counter(), time.time()
@@ -203,7 +203,7 @@ def open_session(base, binary):
             session = http(f"{base}/session", "POST", {"capabilities": {"alwaysMatch": {"tauri:options": {"application": str(binary)}}}})["value"]["sessionId"]
             return session, started, wall
         except (OSError, KeyError, TypeError):
-            time.sleep(1)
+            time.sleep(2)
     raise RuntimeError(f"tauri-driver could not open {binary}")
 
 
@@ -238,73 +238,108 @@ return [['origin', performance.timeOrigin], ['page:response', n.responseEnd || 0
   .concat(performance.getEntriesByType('mark').filter(m => m.name.startsWith('csfle:')).map(m => [m.name, m.startTime]));"""
 
 
-def key_picker(base, emulator, runs=5):
+def key_picker(new_driver, runs=5):
     """First paint of the key picker in an account of scale.PICKER_KEYS keys, from clicking "Use an
     existing key" until the first described rows are painted."""
-    results = []
-    for _ in range(runs):
-        session, _, _ = open_session(base, APP)
+    results, failures = [], 0
+    while len(results) < runs and failures < 3 * runs:
+        driver = new_driver()
+        base = driver.base
         try:
-            wait_for(base, session, "#screen[data-screen=connect] h1")
-            script(base, session, scale.CONNECT_SCRIPT, ["us-east-1"])
-            wait_for(base, session, "#identity")
-            script(base, session, "document.getElementById('connect-continue').click();")
-            wait_for(base, session, "#screen[data-screen=key] h1")
-            results.append(script(base, session, scale.PICKER_SCRIPT, asynchronous=True))
+            session, _, _ = open_session(base, APP)
+            try:
+                wait_for(base, session, "#screen[data-screen=connect] h1")
+                script(base, session, scale.CONNECT_SCRIPT, ["us-east-1"])
+                wait_for(base, session, "#identity")
+                script(base, session, "document.getElementById('connect-continue').click();")
+                wait_for(base, session, "#screen[data-screen=key] h1")
+                results.append(script(base, session, scale.PICKER_SCRIPT, asynchronous=True))
+            finally:
+                close_session(base, session)
+        except (OSError, RuntimeError) as error:
+            # A WebDriver connection dropped under load (see Driver): that run is taken again.
+            failures += 1
+            print(f"key picker run dropped ({error!r}); again", file=sys.stderr)
         finally:
-            close_session(base, session)
+            driver.stop()
     return {"ms": median([r["ms"] for r in results]), "rows": results[-1]["rows"], "status": results[-1]["status"]}
 
 
+class Driver:
+    """A virtual display and a tauri-driver. WebKitWebDriver here stops answering after a few
+    sessions (seen: "Maximum number of active sessions" once a close was dropped), so every
+    session gets a fresh one; its start is not part of what is measured."""
+
+    def __init__(self, env):
+        self.display = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        name = ":" + self.display.stdout.readline().strip()
+        port, native = free_port(), free_port()
+        driver_env = dict(env, DISPLAY=name, GDK_BACKEND="x11", NO_AT_BRIDGE="1")
+        log = open(os.environ.get("BENCH_DRIVER_LOG", "/tmp/csfle-bench-driver.log"), "a")
+        self.driver = subprocess.Popen([str(ROOT / ".tools/bin/tauri-driver"), "--port", str(port), "--native-port", str(native)], env=driver_env, stdout=log, stderr=log)
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while True:
+            try:
+                http(f"{self.base}/status")
+                break
+            except OSError:
+                if time.time() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.1)
+
+    def stop(self):
+        self.driver.send_signal(15)
+        self.driver.wait()
+        self.display.terminate()
+        self.display.wait()
+
+
 def startup(env, targets, runs=5, after=None):
-    """One virtual display and one tauri-driver; each target is opened `runs` times, alternating.
-    `after(base)` runs with the same driver once the start-up runs are done."""
-    display = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    name = ":" + display.stdout.readline().strip()
-    port, native = free_port(), free_port()
-    driver_env = dict(env, DISPLAY=name, GDK_BACKEND="x11", NO_AT_BRIDGE="1")
-    log = open(os.environ.get("BENCH_DRIVER_LOG", "/tmp/csfle-bench-driver.log"), "w")
-    driver = subprocess.Popen([str(ROOT / ".tools/bin/tauri-driver"), "--port", str(port), "--native-port", str(native)], env=driver_env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            http(f"{base}/status")
-            break
-        except OSError:
-            if time.time() > deadline:
-                raise
-            time.sleep(0.1)
+    """Each target is opened `runs` times, alternating, each time under a fresh driver.
+    `after(driver_factory)` runs once the start-up runs are done."""
     results = {label: ([], []) for label in targets}
     marks, extra = [], None
-    try:
-        for _ in range(runs):
-            for label, (binary, css) in targets.items():
-                session, started, wall = open_session(base, binary)
-                while True:
-                    found = http(f"{base}/session/{session}/element", "POST", {"using": "css selector", "value": css})
-                    if "element-6066-11e4-a52e-4f735466cecf" in (found.get("value") or {}):
-                        break
-                    time.sleep(0.02)
-                results[label][0].append(time.perf_counter() - started)
-                pid = int(subprocess.run(["pgrep", "-n", "-f", str(binary)], capture_output=True, text=True).stdout.split()[0])
-                results[label][1].append(process_tree_rss(pid))
-                seen = dict(script(base, session, MARKS_SCRIPT))
-                seen["before-page"] = seen.pop("origin") - wall * 1000
-                marks.append({f"{label}/{k}": v for k, v in seen.items()})
-                close_session(base, session)
-        if after is not None:
-            extra = after(base)
-    finally:
-        driver.send_signal(15)
-        driver.wait()
-        display.terminate()
-        display.wait()
+    for _ in range(runs):
+        for label, (binary, css) in targets.items():
+            measure_once(env, label, binary, css, results, marks)
+    if after is not None:
+        extra = after(lambda: Driver(env))
     measured = {label: {"start": median(t), "rss_mib": median(m) / 1024} for label, (t, m) in results.items()}
     names = sorted({name for m in marks for name in m})
     measured["marks"] = {name: median([m[name] for m in marks if name in m]) for name in names}
     measured["after"] = extra
     return measured
+
+
+def measure_once(env, label, binary, css, results, marks):
+    for _attempt in range(3):
+        driver = Driver(env)
+        base = driver.base
+        try:
+            session, started, wall = open_session(base, binary)
+            while True:
+                found = http(f"{base}/session/{session}/element", "POST", {"using": "css selector", "value": css})
+                if "element-6066-11e4-a52e-4f735466cecf" in (found.get("value") or {}):
+                    break
+                time.sleep(0.02)
+            elapsed = time.perf_counter() - started
+            pid = int(subprocess.run(["pgrep", "-n", "-f", str(binary)], capture_output=True, text=True).stdout.split()[0])
+            rss = process_tree_rss(pid)
+            seen = dict(script(base, session, MARKS_SCRIPT))
+            seen["before-page"] = seen.pop("origin") - wall * 1000
+            close_session(base, session)
+            results[label][0].append(elapsed)
+            results[label][1].append(rss)
+            marks.append({f"{label}/{k}": v for k, v in seen.items()})
+            return
+        except (OSError, RuntimeError) as error:
+            # A WebDriver connection dropped under load (see Driver): that run is taken again.
+            print(f"start-up run dropped ({error!r}); again", file=sys.stderr)
+        finally:
+            driver.stop()
+    raise RuntimeError(f"{binary} could not be measured")
 
 
 def deb():
@@ -370,9 +405,9 @@ def main():
         if want("app"):
             print("start-up, memory and the key picker …", file=sys.stderr)
 
-            def picker_run(base):
+            def picker_run(new_driver):
                 scale.seed_picker_keys(emulator, scale.SIZES[-1][1] if rows else 0)
-                return key_picker(base, emulator)
+                return key_picker(new_driver)
 
             measured = startup(env, {"app": (APP, "#screen[data-screen=connect] h1"), "hello": (HELLO, "#hello")}, after=picker_run)
             app, hello, picker = measured["app"], measured["hello"], measured["after"]
@@ -520,7 +555,7 @@ What an application pays each time its AWS SDK fetches the credentials from the 
 
 ## The desktop app
 
-Release builds, each started 5 times under Xvfb through tauri-driver; time from the WebDriver
+Release builds, each started 5 times under Xvfb through a fresh tauri-driver; time from the WebDriver
 "new session" request until the first screen's heading exists (for the baseline, its `<h1>`), and
 the resident memory of the whole process tree (app, WebKit web and network processes) at that point.
 
