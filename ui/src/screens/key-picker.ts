@@ -101,11 +101,11 @@ export function keyPicker(ctx: Context, pane: HTMLElement, onPick: () => void): 
     const rows = visible.map(row);
     if (typed) rows.unshift(row(typed));
     list.replaceChildren(...rows);
-    const total = `${keys.length.toLocaleString()}${loading ? " so far (still listing)" : ""}`;
+    const total = `${keys.length.toLocaleString()} keys${loading ? " so far (still listing)" : ""}`;
     status.textContent =
       query.trim() === ""
-        ? `${total} keys in ${wizard.identity?.region ?? "this region"}; showing ${visible.length.toLocaleString()}. Search to find one, or enter its ARN or alias.`
-        : `${found.length.toLocaleString()} of ${total} keys match; showing ${visible.length.toLocaleString()}.`;
+        ? `${total} in ${wizard.identity?.region ?? "this region"}; showing ${visible.length.toLocaleString()}. Search to find one, or enter its ARN or alias.`
+        : `${found.length.toLocaleString()} of ${total} match; showing ${visible.length.toLocaleString()}.`;
     const rest = found.length - visible.length;
     more.replaceChildren(
       rest > 0
