@@ -498,8 +498,11 @@ PyPI) and `secret-tool`, without plan checks or rollback.
 
 Our wall time is {wall_over_server:.2f}× the sum of the emulator's own per-call times
 ({ms(p['our_server'])}); the rest is process start, SDK set-up, TLS-free HTTP on loopback, SigV4
-signing and the keychain write. The calls beyond the minimal chain are the shared-account checks
-(the key policy, an existing user's or key's use elsewhere, lookups after an ambiguous reply).
+signing, the keychain write (a D-Bus round trip to the Secret Service) and the journal: every step
+that creates something is recorded durably first (a locked read-modify-write and an fsync), so a
+killed run can be found and cleaned up. Those local writes are most of what is left above the
+goal; they are the price of crash recovery and were kept. The proof asks STS and KMS at the same
+time (one round trip less than before).
 
 ## IAM's propagation delay
 
@@ -568,10 +571,17 @@ the resident memory of the whole process tree (app, WebKit web and network proce
 Where the time goes (medians, ms; the first column from the WebDriver request to the page's
 navigation start, the others from that start):
 
-| | process and WebView start | page loaded | DOM ready | app script runs | app facts over IPC | first screen in the DOM |
+| | process and WebView start | page loaded | DOM ready | app script runs | app facts read | first screen in the DOM |
 |---|---|---|---|---|---|---|
 | csfle-provisioner | {mark('app/before-page')} | {mark('app/page:response')} | {mark('app/page:dom-ready')} | {mark('app/csfle:script')} | {mark('app/csfle:info')} | {mark('app/csfle:painted')} |
 | hello-world | {mark('hello/before-page')} | {mark('hello/page:response')} | {mark('hello/page:dom-ready')} | — | — | (the `<h1>` is in the HTML) |
+
+The app's facts reach the page in an init script, so no IPC call precedes the first screen (the
+"app facts" column is when the script read them). Process and WebView start are the same for
+both; the page's own work is {mark('app/csfle:painted')} against {mark('hello/page:dom-ready')}. The rest of the
+difference in the first table comes after the first screen is in the DOM and before WebDriver
+reports it (WebKit finishing the load and first paint of a larger page and stylesheet); this run
+does not split it further.
 
 ## Package size
 
