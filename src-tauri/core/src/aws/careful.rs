@@ -41,6 +41,20 @@ pub enum Found<T> {
     Conflict(ProvisionError),
 }
 
+/// Settles a lookup by name: not found means the create did not happen, the run's own resource
+/// (`(made by this run, its ARN)`) is adopted, and anything else holding the name is `conflict`.
+pub fn settle(
+    looked: Result<(bool, String), AwsFailure>,
+    conflict: impl FnOnce() -> ProvisionError,
+) -> Result<Found<String>, ProvisionError> {
+    match looked {
+        Ok((true, arn)) => Ok(Found::Ours(arn)),
+        Ok((false, _)) => Ok(Found::Conflict(conflict())),
+        Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(Found::Nothing),
+        Err(failure) => Err(failure.into()),
+    }
+}
+
 /// Sends `create` until it succeeds, is refused, or a lookup settles what happened.
 /// `AlreadyExists` also leads to a lookup: it may be the answer to our own lost request.
 pub async fn create<T, C, CF, L, LF>(create: C, lookup: L) -> Result<T, ProvisionError>

@@ -107,6 +107,27 @@ pub async fn role_policy_names(
     .await
 }
 
+/// The names of every instance profile holding `role`, all pages.
+pub async fn instance_profile_names(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+) -> Result<Vec<String>, AwsFailure> {
+    pages::all(
+        iam.list_instance_profiles_for_role()
+            .role_name(role)
+            .into_paginator()
+            .send(),
+        "iam:ListInstanceProfilesForRole",
+        |page| {
+            page.instance_profiles()
+                .iter()
+                .map(|p| p.instance_profile_name().to_string())
+                .collect()
+        },
+    )
+    .await
+}
+
 /// Every alias that points at the key (found in the key's own region), all pages.
 pub async fn key_aliases(connection: &Connection, key: &str) -> Result<Vec<String>, AwsFailure> {
     let key_id = key.rsplit('/').next().unwrap_or(key);

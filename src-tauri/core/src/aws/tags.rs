@@ -45,6 +45,12 @@ pub fn iam_is_ours(tags: &[aws_sdk_iam::types::Tag]) -> bool {
         .any(|t| t.key() == CREATED_BY_KEY && t.value() == CREATED_BY_VALUE)
 }
 
+/// True when IAM tags say this run (`run_id`) made the resource.
+pub fn iam_made_by_run(tags: &[aws_sdk_iam::types::Tag], run_id: &str) -> bool {
+    tags.iter()
+        .any(|t| t.key() == RUN_KEY && t.value() == run_id)
+}
+
 /// True when KMS tags say this app made the key.
 pub fn kms_is_ours(tags: &[aws_sdk_kms::types::Tag]) -> bool {
     tags.iter()

@@ -73,10 +73,7 @@ async fn inventory(
     let iam = connection.iam();
     let user = run.principal_name.as_str();
     let user_is_runs = match iam.list_user_tags().user_name(user).send().await {
-        Ok(reply) => reply
-            .tags()
-            .iter()
-            .any(|t| t.key() == tags::RUN_KEY && t.value() == run.id),
+        Ok(reply) => tags::iam_made_by_run(reply.tags(), &run.id),
         Err(e) if AwsFailure::from_sdk("iam:ListUserTags", &e).kind == AwsFailureKind::NotFound => {
             false
         }
@@ -169,10 +166,7 @@ async fn role_inventory(
     let iam = connection.iam();
     let role = run.principal_name.as_str();
     let tagged = match iam.list_role_tags().role_name(role).send().await {
-        Ok(reply) => reply
-            .tags()
-            .iter()
-            .any(|t| t.key() == tags::RUN_KEY && t.value() == run.id),
+        Ok(reply) => tags::iam_made_by_run(reply.tags(), &run.id),
         Err(e) if AwsFailure::from_sdk("iam:ListRoleTags", &e).kind == AwsFailureKind::NotFound => {
             false
         }
@@ -189,20 +183,7 @@ async fn role_inventory(
             name: run.policy_name.clone(),
         });
     }
-    let profiles = crate::pages::all(
-        iam.list_instance_profiles_for_role()
-            .role_name(role)
-            .into_paginator()
-            .send(),
-        "iam:ListInstanceProfilesForRole",
-        |page| {
-            page.instance_profiles()
-                .iter()
-                .map(|p| p.instance_profile_name().to_string())
-                .collect()
-        },
-    )
-    .await?;
+    let profiles = crate::ownership::instance_profile_names(&iam, role).await?;
     found.extend(profiles.into_iter().map(|name| Created::InstanceProfile {
         name,
         role: Some(role.to_string()),
@@ -215,10 +196,7 @@ async fn role_inventory(
         .await
     {
         if let Some(profile) = reply.instance_profile() {
-            let runs = profile
-                .tags()
-                .iter()
-                .any(|t| t.key() == tags::RUN_KEY && t.value() == run.id);
+            let runs = tags::iam_made_by_run(profile.tags(), &run.id);
             let holds_role = profile.roles().iter().any(|r| r.role_name() == role);
             if runs && !holds_role {
                 found.push(Created::InstanceProfile {

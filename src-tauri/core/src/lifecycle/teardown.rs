@@ -201,6 +201,27 @@ pub async fn teardown(
     user: &str,
     delete_key_days: Option<i32>,
 ) -> Result<TeardownReport, ProvisionError> {
+    tear_down(
+        connection,
+        vault,
+        journal,
+        PrincipalKind::User,
+        user,
+        delete_key_days,
+    )
+    .await
+}
+
+/// Both kinds of setup: preview (and refuse an unsafe key deletion before any change), remove
+/// the principal, then the key's fate and the profiles, and the journal last.
+async fn tear_down(
+    connection: &Connection,
+    vault: Arc<dyn Vault>,
+    journal: Option<&Journal>,
+    kind: PrincipalKind,
+    name: &str,
+    delete_key_days: Option<i32>,
+) -> Result<TeardownReport, ProvisionError> {
     if let Some(days) = delete_key_days {
         check_days(days)?;
     }
@@ -209,22 +230,28 @@ pub async fn teardown(
         connection,
         Arc::clone(&vault),
         journal,
-        PrincipalKind::User,
-        user,
+        kind,
+        name,
         judge_key,
     )
     .await?;
     let retire = check_key_deletion(&preview, delete_key_days)?;
-    let account = keychain::account_for(connection.account_id(), user);
     let mut report = TeardownReport::default();
-    if preview.principal_exists {
-        remove_user(connection, &vault, user, &account, &mut report).await?;
-    } else {
-        remove_keychain_item(&vault, &account, &mut report).await;
+    match (kind, preview.principal_exists) {
+        (PrincipalKind::User, exists) => {
+            let account = keychain::account_for(connection.account_id(), name);
+            if exists {
+                remove_user(connection, &vault, name, &account, &mut report).await?;
+            } else {
+                remove_keychain_item(&vault, &account, &mut report).await;
+            }
+        }
+        (PrincipalKind::Role, true) => remove_role(connection, &vault, name, &mut report).await?,
+        (PrincipalKind::Role, false) => {}
     }
     finish(connection, journal, &preview, retire, &mut report).await;
     if report.failed.is_empty() {
-        mark_torn_down(connection, journal, PrincipalKind::User, user, &mut report);
+        mark_torn_down(connection, journal, kind, name, &mut report);
     }
     Ok(report)
 }
@@ -378,29 +405,15 @@ pub async fn teardown_role(
     role: &str,
     delete_key_days: Option<i32>,
 ) -> Result<TeardownReport, ProvisionError> {
-    if let Some(days) = delete_key_days {
-        check_days(days)?;
-    }
-    let judge_key = delete_key_days.is_some();
-    let preview = preview(
+    tear_down(
         connection,
-        Arc::clone(&vault),
+        vault,
         journal,
         PrincipalKind::Role,
         role,
-        judge_key,
+        delete_key_days,
     )
-    .await?;
-    let retire = check_key_deletion(&preview, delete_key_days)?;
-    let mut report = TeardownReport::default();
-    if preview.principal_exists {
-        remove_role(connection, &vault, role, &mut report).await?;
-    }
-    finish(connection, journal, &preview, retire, &mut report).await;
-    if report.failed.is_empty() {
-        mark_torn_down(connection, journal, PrincipalKind::Role, role, &mut report);
-    }
-    Ok(report)
+    .await
 }
 
 async fn remove_role(
@@ -410,20 +423,7 @@ async fn remove_role(
     report: &mut TeardownReport,
 ) -> Result<(), ProvisionError> {
     let iam = connection.iam();
-    let profiles = crate::pages::all(
-        iam.list_instance_profiles_for_role()
-            .role_name(role)
-            .into_paginator()
-            .send(),
-        "iam:ListInstanceProfilesForRole",
-        |page| {
-            page.instance_profiles()
-                .iter()
-                .map(|p| p.instance_profile_name().to_string())
-                .collect()
-        },
-    )
-    .await?;
+    let profiles = crate::ownership::instance_profile_names(&iam, role).await?;
     for name in profiles {
         let item = crate::rollback::Created::InstanceProfile {
             name: name.clone(),

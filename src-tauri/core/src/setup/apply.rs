@@ -646,29 +646,27 @@ async fn create_user(
                 .unwrap_or_default())
         },
         || async {
-            let found = match iam.get_user().user_name(user).send().await {
-                Ok(found) => found,
-                Err(e) => {
-                    let failure = AwsFailure::from_sdk("iam:GetUser", &e);
-                    return match failure.kind {
-                        crate::aws_error::AwsFailureKind::NotFound => Ok(Found::Nothing),
-                        _ => Err(failure.into()),
-                    };
-                }
+            let looked = async {
+                let found = iam
+                    .get_user()
+                    .user_name(user)
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e))?;
+                let tagged = iam
+                    .list_user_tags()
+                    .user_name(user)
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
+                let arn = found
+                    .user()
+                    .map(|u| u.arn().to_string())
+                    .unwrap_or_default();
+                Ok((tags::iam_made_by_run(tagged.tags(), run_id), arn))
             };
-            let tagged = iam
-                .list_user_tags()
-                .user_name(user)
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
-            let ours = tagged
-                .tags()
-                .iter()
-                .any(|t| t.key() == tags::RUN_KEY && t.value() == run_id);
-            Ok(match (ours, found.user()) {
-                (true, Some(made)) => Found::Ours(made.arn().to_string()),
-                _ => Found::Conflict(ProvisionError::UserExists(user.to_string())),
+            careful::settle(looked.await, || {
+                ProvisionError::UserExists(user.to_string())
             })
         },
     )

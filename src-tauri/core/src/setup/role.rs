@@ -5,7 +5,7 @@
 use crate::apply::{self, checkpoint, step, ApplyFailure, ApplyOptions};
 use crate::aws_error::{AwsFailure, AwsFailureKind};
 use crate::cancel::Cancel;
-use crate::careful::{self, Found};
+use crate::careful;
 use crate::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
 use crate::journal::{self, PrincipalKind, Run, RunState};
@@ -590,25 +590,21 @@ async fn create_role(
                 .unwrap_or_default())
         },
         || async {
-            let found = match iam.get_role().role_name(role).send().await {
-                Ok(found) => found,
-                Err(e) => {
-                    let failure = AwsFailure::from_sdk("iam:GetRole", &e);
-                    return match failure.kind {
-                        AwsFailureKind::NotFound => Ok(Found::Nothing),
-                        _ => Err(failure.into()),
-                    };
-                }
-            };
-            let ours = found
-                .role()
-                .map(|r| r.tags().iter().any(|t| t.key() == tags::RUN_KEY && t.value() == run_id))
-                .unwrap_or(false);
-            Ok(match (ours, found.role()) {
-                (true, Some(made)) => Found::Ours(made.arn().to_string()),
-                _ => Found::Conflict(ProvisionError::Unsupported(format!(
+            let looked = iam
+                .get_role()
+                .role_name(role)
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:GetRole", &e))
+                .map(|found| {
+                    found.role().map_or((false, String::new()), |r| {
+                        (tags::iam_made_by_run(r.tags(), run_id), r.arn().to_string())
+                    })
+                });
+            careful::settle(looked, || {
+                ProvisionError::Unsupported(format!(
                     "The IAM role {role} already exists and this run did not make it; choose another name"
-                ))),
+                ))
             })
         },
     )
@@ -639,25 +635,21 @@ async fn create_instance_profile(
                 .unwrap_or_default())
         },
         || async {
-            let found = match iam.get_instance_profile().instance_profile_name(name).send().await {
-                Ok(found) => found,
-                Err(e) => {
-                    let failure = AwsFailure::from_sdk("iam:GetInstanceProfile", &e);
-                    return match failure.kind {
-                        AwsFailureKind::NotFound => Ok(Found::Nothing),
-                        _ => Err(failure.into()),
-                    };
-                }
-            };
-            let profile = found.instance_profile();
-            let ours = profile
-                .map(|p| p.tags().iter().any(|t| t.key() == tags::RUN_KEY && t.value() == run_id))
-                .unwrap_or(false);
-            Ok(match (ours, profile) {
-                (true, Some(made)) => Found::Ours(made.arn().to_string()),
-                _ => Found::Conflict(ProvisionError::Unsupported(format!(
+            let looked = iam
+                .get_instance_profile()
+                .instance_profile_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:GetInstanceProfile", &e))
+                .map(|found| {
+                    found.instance_profile().map_or((false, String::new()), |p| {
+                        (tags::iam_made_by_run(p.tags(), run_id), p.arn().to_string())
+                    })
+                });
+            careful::settle(looked, || {
+                ProvisionError::Unsupported(format!(
                     "The instance profile {name} already exists and this run did not make it; choose another role name"
-                ))),
+                ))
             })
         },
     )
