@@ -78,6 +78,12 @@ pub fn save(service: &str, account: &str, label: &str, secret: &str) -> Result<(
     Ok(())
 }
 
+/// Whether the store answers at all, without reading or writing an item where the platform
+/// allows (`probe_account` is read where it does not).
+pub fn reachable(service: &str, probe_account: &str) -> Result<(), StoreError> {
+    platform::reachable(service, probe_account)
+}
+
 /// The item's secret.
 pub fn load(service: &str, account: &str) -> Result<String, StoreError> {
     let entry = platform::entry(service, account, None).map_err(unavailable)?;

@@ -260,12 +260,19 @@ impl Journal {
     }
 
     pub fn record(&self, run_id: &str, item: Created) -> Result<(), JournalError> {
+        self.record_all(run_id, vec![item])
+    }
+
+    /// Several items made at the same time, in one durable write.
+    pub fn record_all(&self, run_id: &str, items: Vec<Created>) -> Result<(), JournalError> {
         self.update(|runs| {
             if let Some(run) = runs.iter_mut().find(|r| r.id == run_id) {
-                if let Created::Key { arn, .. } = &item {
-                    run.key_arn = Some(arn.clone());
+                for item in items {
+                    if let Created::Key { arn, .. } = &item {
+                        run.key_arn = Some(arn.clone());
+                    }
+                    run.created.push(item);
                 }
-                run.created.push(item);
             }
         })
     }

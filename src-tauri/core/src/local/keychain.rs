@@ -144,10 +144,14 @@ impl Vault for OsVault {
     }
 
     fn check_reachable(&self) -> Result<(), KeychainError> {
-        match self.load("csfle-provisioner/reachability-probe") {
-            Ok(_) | Err(KeychainError::NotFound { .. }) => Ok(()),
-            Err(KeychainError::ReadFailed { .. }) => Ok(()),
-            Err(other) => Err(other),
+        match csfle_keystore::reachable(SERVICE, "csfle-provisioner/reachability-probe") {
+            Ok(()) => Ok(()),
+            Err(e) => match e.failure {
+                Failure::Locked => Err(KeychainError::Locked),
+                Failure::Unavailable => Err(KeychainError::Unavailable { detail: e.detail }),
+                // The store answered; whatever it said about the probe item is not our concern.
+                Failure::Missing | Failure::Other => Ok(()),
+            },
         }
     }
 

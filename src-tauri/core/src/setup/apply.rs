@@ -205,9 +205,7 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
         key_alias: alias.as_deref(),
         user_arn: &user_arn,
     };
-    store_in_keychain(job, ledger, &issued).await?;
-    checkpoint(job.cancel)?;
-    prove(job, &issued).await?;
+    store_and_prove(job, ledger, &issued).await?;
     let plan = job.plan;
     Ok(Outcome {
         key_alias: alias,
@@ -279,15 +277,17 @@ async fn make_key_and_user(
         }
     };
     let (key, user_arn) = tokio::join!(create_key, create_user);
+    let mut made = Vec::new();
     if let (Ok(Some((key_id, arn))), None) = (&key, &existing.key) {
-        ledger.record(Created::Key {
+        made.push(Created::Key {
             key_id: key_id.clone(),
             arn: arn.clone(),
         });
     }
     if user_arn.is_ok() && existing.user_arn.is_none() {
-        ledger.record(Created::User(user.to_string()));
+        made.push(Created::User(user.to_string()));
     }
+    ledger.record_all(made);
     Ok((key?, user_arn?))
 }
 
@@ -348,37 +348,67 @@ async fn grant_name_and_issue(
     };
     let (alias_done, policy_done, access_key, rotation_done) =
         tokio::join!(create_alias, put_policy, create_access_key, rotation);
+    let mut made = Vec::new();
     if let Ok(Some(alias)) = &alias_done {
-        ledger.record(Created::Alias(alias.clone()));
+        made.push(Created::Alias(alias.clone()));
     }
     let policy_recorded = ledger
         .items()
         .iter()
         .any(|c| matches!(c, Created::Policy { .. }));
     if policy_done.is_ok() && !policy_recorded {
-        ledger.record(Created::Policy {
+        made.push(Created::Policy {
             user: user.to_string(),
             name: plan.policy_name.clone(),
         });
     }
     if let Ok((id, _)) = &access_key {
-        ledger.record(Created::AccessKey {
+        made.push(Created::AccessKey {
             user: user.to_string(),
             id: id.clone(),
         });
     }
+    ledger.record_all(made);
     alias_done?;
     policy_done?;
     rotation_done?;
     access_key
 }
 
-/// Stage 3: the keychain. Until this succeeds, the secret exists only in this process.
-async fn store_in_keychain(
+/// Stages 3 and 4 at once: the proof needs only the credentials in memory, and on real AWS it
+/// waits seconds for IAM while the keychain write takes milliseconds. A failed write ends the
+/// proof at once (the rollback then deletes the access key); a failed proof still waits for the
+/// write, so a stored item is always in the ledger before anything is rolled back.
+async fn store_and_prove(
     job: &Job<'_>,
     ledger: &mut Ledger,
     issued: &Issued<'_>,
 ) -> Result<(), ProvisionError> {
+    let started = Instant::now();
+    let store = store_in_keychain(job, issued);
+    let proof = prove(job, issued);
+    tokio::pin!(store, proof);
+    let (stored, proved) = tokio::select! {
+        stored = &mut store => match stored {
+            Ok(account) => (Ok(account), proof.await),
+            Err(error) => {
+                job.sink.emit(Progress::Failed {
+                    step: StepId::Verify,
+                    message: "Stopped: the credentials could not be stored in the keychain".into(),
+                    elapsed_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+                });
+                (Err(error), Ok(()))
+            }
+        },
+        proved = &mut proof => (store.await, proved),
+    };
+    ledger.record(Created::KeychainItem(stored?));
+    proved
+}
+
+/// Stage 3: the keychain. Until this succeeds, the secret exists only in this process. Returns
+/// the item's account.
+async fn store_in_keychain(job: &Job<'_>, issued: &Issued<'_>) -> Result<String, ProvisionError> {
     let Job {
         connection,
         plan,
@@ -420,8 +450,7 @@ async fn store_in_keychain(
         })
     })
     .await?;
-    ledger.record(Created::KeychainItem(account));
-    Ok(())
+    Ok(account)
 }
 
 /// Stage 4: prove it with the new credentials alone, in the key's own region.

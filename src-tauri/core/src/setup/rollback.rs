@@ -81,14 +81,22 @@ impl Ledger {
     }
 
     pub fn record(&mut self, item: Created) {
+        self.record_all(vec![item]);
+    }
+
+    /// What concurrent steps made, in one journal write.
+    pub fn record_all(&mut self, items: Vec<Created>) {
+        if items.is_empty() {
+            return;
+        }
         if let Some((journal, run_id)) = &self.journal {
             // A journal that cannot be written weakens crash recovery; the run itself goes on,
             // and the admin hears about it at the end.
-            if let Err(error) = journal.record(run_id, item.clone()) {
+            if let Err(error) = journal.record_all(run_id, items.clone()) {
                 self.journal_trouble.get_or_insert(error.to_string());
             }
         }
-        self.items.push(item);
+        self.items.extend(items);
     }
 
     /// Why the journal could not follow this run, if it could not.
