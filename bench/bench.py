@@ -110,10 +110,13 @@ def median(values):
     return statistics.median(values)
 
 
-def timed(command, env):
+def timed(command, env, span=None):
     started = time.perf_counter()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    ended = time.perf_counter()
+    if span is not None:
+        span.extend([started, ended])
+    return ended - started
 
 
 def waves(requests):
@@ -131,16 +134,21 @@ def waves(requests):
 
 def provisioning(emulator, env, bench_env):
     ours, baseline, our_calls, our_waves, our_server, base_calls, base_waves, base_server = [], [], [], [], [], [], [], []
+    before_first, after_last = [], []
     for i in range(RUNS):
         for which in (("ours", "base") if i % 2 == 0 else ("base", "ours")):
             emulator.clear()
             if which == "ours":
                 user = f"ours-{i}"
-                ours.append(timed([str(CLI), "provision", "--user", user, "--new-key", f"alias/{user}", "--json"], env))
-                calls, w, s = emulator.requests(), None, None
+                span = []
+                ours.append(timed([str(CLI), "provision", "--user", user, "--new-key", f"alias/{user}", "--json"], env, span))
+                calls = emulator.requests()
                 our_calls.append(len(calls))
                 our_waves.append(waves(calls))
                 our_server.append(sum((r["end"] or r["start"]) - r["start"] for r in calls))
+                # The emulator stamps requests with the same monotonic clock as this process.
+                before_first.append(min(r["start"] for r in calls) - span[0])
+                after_last.append(span[1] - max(r["end"] or r["start"] for r in calls))
             else:
                 user = f"base-{i}"
                 baseline.append(timed(["bash", str(ROOT / "bench/aws_cli_provision.sh"), user], bench_env))
@@ -152,6 +160,7 @@ def provisioning(emulator, env, bench_env):
         "ours": median(ours), "baseline": median(baseline),
         "our_calls": median(our_calls), "our_waves": median(our_waves), "our_server": median(our_server),
         "base_calls": median(base_calls), "base_waves": median(base_waves), "base_server": median(base_server),
+        "before_first": median(before_first), "after_last": median(after_last),
         "ours_all": ours, "baseline_all": baseline,
     }
 
@@ -234,7 +243,9 @@ def script(base, session, source, args=(), asynchronous=False):
 # The app's own marks (ui/src/main.ts) and the page's load, relative to its navigation start, and
 # that start itself (epoch ms), to split process and WebView start from the page's own work.
 MARKS_SCRIPT = """const n = performance.getEntriesByType('navigation')[0] || {};
-return [['origin', performance.timeOrigin], ['page:response', n.responseEnd || 0], ['page:dom-ready', n.domContentLoadedEventEnd || 0]]
+const paint = performance.getEntriesByType('paint').find(p => p.name === 'first-contentful-paint');
+return [['origin', performance.timeOrigin], ['page:response', n.responseEnd || 0], ['page:dom-ready', n.domContentLoadedEventEnd || 0],
+  ['page:load', n.loadEventEnd || 0], ['page:first-paint', paint ? paint.startTime : 0]]
   .concat(performance.getEntriesByType('mark').filter(m => m.name.startsWith('csfle:')).map(m => [m.name, m.startTime]));"""
 
 
@@ -296,7 +307,10 @@ class Driver:
         self.display.wait()
 
 
-def startup(env, targets, runs=5, after=None):
+STARTUP_RUNS = int(os.environ.get("BENCH_STARTUP_RUNS", "9"))
+
+
+def startup(env, targets, runs=STARTUP_RUNS, after=None):
     """Each target is opened `runs` times, alternating, each time under a fresh driver.
     `after(driver_factory)` runs once the start-up runs are done."""
     results = {label: ([], []) for label in targets}
@@ -347,7 +361,9 @@ def deb():
     subprocess.run([str(ROOT / "ui/node_modules/.bin/tauri"), "build", "--bundles", "deb"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     package = next((ROOT / "target/release/bundle/deb").glob("*.deb"))
     installed = int(subprocess.run(["dpkg-deb", "-f", str(package), "Installed-Size"], capture_output=True, text=True, check=True).stdout.strip())
-    return {"name": package.name, "deb_mib": package.stat().st_size / 2**20, "installed_mib": installed / 1024}
+    listing = subprocess.run(["dpkg-deb", "-c", str(package)], capture_output=True, text=True, check=True).stdout
+    binaries = {line.split()[-1].rsplit("/", 1)[-1]: int(line.split()[2]) / 2**20 for line in listing.splitlines() if "/usr/bin/" in line}
+    return {"name": package.name, "deb_mib": package.stat().st_size / 2**20, "installed_mib": installed / 1024, "binaries": binaries}
 
 
 def machine():
@@ -456,6 +472,7 @@ def write(p, c, g, rows, app, hello, picker, d):
     list_ratio = big["steady"] / empty["steady"]
     first_ratio = big["first"] / empty["first"]
     plot(rows)
+    binaries = ", ".join(f"`{name}` {size:.1f} MiB" for name, size in sorted((d.get("binaries") or {}).items())) or "(not listed)"
     marks = app.get("marks") or {}
     mark = lambda name: f"{marks[name]:.0f} ms" if name in marks else "—"
     size_rows = "\n".join(
@@ -497,12 +514,17 @@ PyPI) and `secret-tool`, without plan checks or rollback.
 | ratio (script ÷ ours) | **{p['baseline'] / p['ours']:.1f}×** | | | |
 
 Our wall time is {wall_over_server:.2f}× the sum of the emulator's own per-call times
-({ms(p['our_server'])}); the rest is process start, SDK set-up, TLS-free HTTP on loopback, SigV4
-signing, the keychain write (a D-Bus round trip to the Secret Service) and the journal: every step
-that creates something is recorded durably first (a locked read-modify-write and an fsync), so a
-killed run can be found and cleaned up. Those local writes are most of what is left above the
-goal; they are the price of crash recovery and were kept. The proof asks STS and KMS at the same
-time (one round trip less than before).
+({ms(p['our_server'])}). Of what is left, {ms(p['before_first'])} pass before the first AWS call
+(process start, SDK set-up, and loading the system's root certificates, which rustls reads from
+both the CA bundle and the certificate folder) and {ms(p['after_last'])} after the last one (the
+journal's final write and exit); the rest sits between calls: SigV4 signing, the journal (every
+step that creates something is recorded durably before the next, a locked read-modify-write and
+an fsync, so a killed run can be found and cleaned up; what concurrent steps made goes in one
+write), and the keychain. The keychain's reachability check before any change opens a Secret
+Service session without key exchange (it reads no secret), and the item is written while the
+proof runs: on real AWS the proof waits seconds for IAM, so the write is never what the admin waits
+for. A failed write stops the proof and rolls back; a failed proof waits for the write first, so
+a stored item is always rolled back too. The proof asks STS and KMS at the same time.
 
 ## IAM's propagation delay
 
@@ -558,7 +580,7 @@ What an application pays each time its AWS SDK fetches the credentials from the 
 
 ## The desktop app
 
-Release builds, each started 5 times under Xvfb through a fresh tauri-driver; time from the WebDriver
+Release builds, each started {STARTUP_RUNS} times (alternating) under Xvfb through a fresh tauri-driver; time from the WebDriver
 "new session" request until the first screen's heading exists (for the baseline, its `<h1>`), and
 the resident memory of the whole process tree (app, WebKit web and network processes) at that point.
 
@@ -571,21 +593,26 @@ the resident memory of the whole process tree (app, WebKit web and network proce
 Where the time goes (medians, ms; the first column from the WebDriver request to the page's
 navigation start, the others from that start):
 
-| | process and WebView start | page loaded | DOM ready | app script runs | app facts read | first screen in the DOM |
-|---|---|---|---|---|---|---|
-| csfle-provisioner | {mark('app/before-page')} | {mark('app/page:response')} | {mark('app/page:dom-ready')} | {mark('app/csfle:script')} | {mark('app/csfle:info')} | {mark('app/csfle:painted')} |
-| hello-world | {mark('hello/before-page')} | {mark('hello/page:response')} | {mark('hello/page:dom-ready')} | — | — | (the `<h1>` is in the HTML) |
+| | process and WebView start | page loaded | app script runs | app facts read | first screen in the DOM | DOM ready | load event | first paint |
+|---|---|---|---|---|---|---|---|---|
+| csfle-provisioner | {mark('app/before-page')} | {mark('app/page:response')} | {mark('app/csfle:script')} | {mark('app/csfle:info')} | {mark('app/csfle:painted')} | {mark('app/page:dom-ready')} | {mark('app/page:load')} | {mark('app/page:first-paint')} |
+| hello-world | {mark('hello/before-page')} | {mark('hello/page:response')} | — | — | (in the HTML) | {mark('hello/page:dom-ready')} | {mark('hello/page:load')} | {mark('hello/page:first-paint')} |
 
-The app's facts reach the page in an init script, so no IPC call precedes the first screen (the
-"app facts" column is when the script read them). Process and WebView start are the same for
-both; the page's own work is {mark('app/csfle:painted')} against {mark('hello/page:dom-ready')}. The rest of the
-difference in the first table comes after the first screen is in the DOM and before WebDriver
-reports it (WebKit finishing the load and first paint of a larger page and stylesheet); this run
-does not split it further.
+WebDriver answers once the page has loaded and painted, so the first paint is what the start-up
+figure waits for. The app's facts reach the page in an init script, so no IPC call precedes the
+first screen. Process and WebView start are the same for both. Between the first screen in the
+DOM and its first paint, profiling the web process (`perf`) showed two costs: fontconfig, once per
+font family, size and weight first used (a six-family fallback list and seven text sizes had made the
+first paint ~80 ms later; the stylesheet now names `system-ui, sans-serif` and uses one small
+size), and Skia's first use of each drawing shader, which Mesa's software renderer here
+compiles with LLVM (a real GPU driver compiles them too, faster, and caches them).
 
 ## Package size
 
 `tauri build --bundles deb`: `{d['name']}` is {d['deb_mib']:.1f} MiB; installed, {d['installed_mib']:.1f} MiB.
+It carries two programs: {binaries}. The command-line program ships with the app since applications
+read their credentials through `csfle-provisioner-cli credential-process`; that is why the package
+is about twice the 9.6 MiB it was when it held the app alone.
 """
     (ROOT / "BENCHMARKS.md").write_text(text)
     print(text)
