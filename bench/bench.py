@@ -362,7 +362,8 @@ def deb():
     package = next((ROOT / "target/release/bundle/deb").glob("*.deb"))
     installed = int(subprocess.run(["dpkg-deb", "-f", str(package), "Installed-Size"], capture_output=True, text=True, check=True).stdout.strip())
     listing = subprocess.run(["dpkg-deb", "-c", str(package)], capture_output=True, text=True, check=True).stdout
-    binaries = {line.split()[-1].rsplit("/", 1)[-1]: int(line.split()[2]) / 2**20 for line in listing.splitlines() if "/usr/bin/" in line}
+    files = [line.split() for line in listing.splitlines() if line.startswith("-")]
+    binaries = {f[-1].rsplit("/", 1)[-1]: int(f[2]) / 2**20 for f in files if f[-1].lstrip("./").startswith("usr/bin/")}
     return {"name": package.name, "deb_mib": package.stat().st_size / 2**20, "installed_mib": installed / 1024, "binaries": binaries}
 
 
