@@ -251,3 +251,35 @@ fn what_rollback_cannot_undo_is_reported_as_left_behind() {
         run.stderr
     );
 }
+
+#[test]
+fn a_failed_keychain_write_stops_the_proof_at_once() {
+    let sandbox = Sandbox::with_keyring(KeyringState::Locked);
+    // The new key never becomes live, so only the keychain's failure can end this run early: the
+    // write and the proof run side by side.
+    sandbox.emulator.add_fault(json!({"action": "GetCallerIdentity", "notAccessKey": ADMIN_ACCESS_KEY, "times": 100000, "status": 403, "code": "InvalidClientTokenId", "message": "never live"}));
+    let started = std::time::Instant::now();
+    let run = provision(&sandbox, &["--verify-timeout", "600"]);
+    run.assert_failed();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "the proof was not waited for"
+    );
+    assert!(
+        run.stderr.contains("The keychain is locked"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("Stopped: the credentials could not be stored in the keychain"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rolled back: access key AKIA"),
+        "{}",
+        run.stderr
+    );
+    sandbox.aws().assert_nothing_left(&[]);
+}
