@@ -4,6 +4,8 @@
 mod support;
 
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use support::sandbox::ADMIN_ACCESS_KEY;
 use support::Sandbox;
 
 fn role_json(aws: &support::aws::Aws, role: &str) -> Option<Value> {
@@ -296,4 +298,40 @@ fn role_setups_are_listed_and_an_interrupted_one_is_cleaned_up() {
         "the finished setup was not touched"
     );
     assert_eq!(aws.aliases(), vec!["alias/listed".to_string()]);
+}
+
+#[test]
+fn the_verify_limit_bounds_the_role_wait_and_its_proof_together() {
+    let sandbox = Sandbox::start();
+    // IAM refuses the new role for most of the limit, and then its credentials never work.
+    sandbox.emulator.add_fault(json!({"action": "AssumeRole", "times": 20, "status": 403, "code": "AccessDenied", "message": "not yet"}));
+    sandbox.emulator.add_fault(json!({"action": "GetCallerIdentity", "notAccessKey": ADMIN_ACCESS_KEY, "times": 100000, "status": 403, "code": "InvalidClientTokenId", "message": "never live"}));
+    let started = Instant::now();
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "batch-app",
+        "--trust",
+        "123456789012",
+        "--new-key",
+        "alias/batch",
+        "--verify-timeout",
+        "6",
+    ]);
+    let elapsed = started.elapsed();
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("did not become usable within 6 s"),
+        "{}",
+        run.stderr
+    );
+    // Twenty refusals at the quarter-second pace take ~5 s; a proof given a fresh 6 s of its own
+    // would end near 11 s.
+    assert!(elapsed < Duration::from_secs(9), "took {elapsed:?}");
+    assert!(
+        run.stderr.contains("rolled back: IAM role batch-app")
+            || run.stderr.contains("rolled back: role batch-app"),
+        "{}",
+        run.stderr
+    );
 }

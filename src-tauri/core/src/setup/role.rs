@@ -703,7 +703,7 @@ async fn verify_role(
         )));
     }
     let sts = aws_sdk_sts::Client::new(&connection.config);
-    let deadline = tokio::time::Instant::now() + options.verify_limit.min(verify::MAX_LIMIT);
+    let deadline = verify::deadline_for(options.verify_limit);
     // The same pace as the credential probes: a role that becomes assumable is noticed at once.
     let mut pace = verify::Pace::new();
     let credentials = loop {
@@ -753,9 +753,10 @@ async fn verify_role(
         key_arn,
         expected_arn: &session_arn,
     };
-    verify::verify(
+    verify::verify_until(
         &connection.config_for_key(key_arn),
         &probe,
+        deadline,
         options.verify_limit,
         sink,
         cancel,

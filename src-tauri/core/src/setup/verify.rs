@@ -60,8 +60,25 @@ pub async fn verify(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<(), ProvisionError> {
+    verify_until(base, probe, deadline_for(limit), limit, sink, cancel).await
+}
+
+/// When a wait of `limit` that starts now must end (at most `MAX_LIMIT` away).
+pub fn deadline_for(limit: Duration) -> Instant {
+    Instant::now() + limit.min(MAX_LIMIT)
+}
+
+/// [`verify`] within a deadline an earlier wait already started (a role's proof shares the one
+/// its AssumeRole wait began, so the admin's limit bounds both); `limit` is what failures quote.
+pub async fn verify_until(
+    base: &SdkConfig,
+    probe: &Probe<'_>,
+    deadline: Instant,
+    limit: Duration,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<(), ProvisionError> {
     let config = config_for(base, probe);
-    let deadline = Instant::now() + limit.min(MAX_LIMIT);
     let waiter = Waiter {
         deadline,
         limit,
