@@ -423,8 +423,14 @@ def main():
             print("start-up, memory and the key picker …", file=sys.stderr)
 
             def picker_run(new_driver):
-                scale.seed_picker_keys(emulator, scale.SIZES[-1][1] if rows else 0)
-                return key_picker(new_driver)
+                # The account already holds the keys the other benchmarks made.
+                held, sizes, last = scale.count_keys(emulator), [], None
+                for target in sorted({max(held, scale.PICKER_SIZES[0])} | {t for t in scale.PICKER_SIZES if t > held}):
+                    held = scale.seed_picker_keys(emulator, held, target)
+                    last = key_picker(new_driver)
+                    sizes.append({"keys": held, "ms": last["ms"]})
+                    print(f"key picker with {held} keys: {last['ms']:.0f} ms", file=sys.stderr)
+                return dict(last, sizes=sizes)
 
             measured = startup(env, {"app": (APP, "#screen[data-screen=connect] h1"), "hello": (HELLO, "#hello")}, after=picker_run)
             app, hello, picker = measured["app"], measured["hello"], measured["after"]
@@ -464,6 +470,16 @@ def plot(rows):
     (ROOT / "docs/list-scale.svg").write_text(svg)
 
 
+def plot_picker(sizes):
+    svg = line_chart(
+        "Key picker: first rows painted, release app",
+        "customer-managed keys in the account",
+        "first paint (ms)",
+        [("first paint", "#1f6feb", [(s["keys"], s["ms"]) for s in sizes])],
+    )
+    (ROOT / "docs/picker-scale.svg").write_text(svg)
+
+
 def write(p, c, g, rows, app, hello, picker, d):
     ms = lambda s: f"{s * 1000:.0f} ms"
     sec = lambda s: f"{s:.2f} s"
@@ -473,6 +489,9 @@ def write(p, c, g, rows, app, hello, picker, d):
     list_ratio = big["steady"] / empty["steady"]
     first_ratio = big["first"] / empty["first"]
     plot(rows)
+    picker_sizes = picker.get("sizes") or [{"keys": scale.PICKER_KEYS, "ms": picker["ms"]}]
+    plot_picker(picker_sizes)
+    picker_rows = "\n".join(f"| {s['keys']:,} | {s['ms']:.0f} ms |" for s in picker_sizes)
     binaries = ", ".join(f"`{name}` {size:.1f} MiB" for name, size in sorted((d.get("binaries") or {}).items())) or "(not listed)"
     marks = app.get("marks") or {}
     mark = lambda name: f"{marks[name]:.0f} ms" if name in marks else "—"
@@ -568,6 +587,14 @@ at a time) and painted while the remaining pages are still being listed (`ListAl
 most 100, `ListKeys` 1,000; the keys without an alias come last). Search and "show more" describe
 what they reveal; a typed ARN or alias is described on its own. Status line when measured:
 "{picker['status']}".
+
+The same measurement as the account grows (five runs each, keys added between sizes):
+
+| keys in the account | first rows painted |
+|---|---|
+{picker_rows}
+
+![key picker first paint against the number of keys](docs/picker-scale.svg)
 
 ## `credential_process` latency
 

@@ -89,9 +89,24 @@ def list_scale(emulator, env, cli, runs):
     return rows
 
 
-def seed_picker_keys(emulator, existing):
+# The key picker is measured as the account grows to PICKER_KEYS.
+PICKER_SIZES = [250, 500, 1000, PICKER_KEYS]
+
+
+def seed_picker_keys(emulator, existing, target=PICKER_KEYS):
+    """Adds keys until the account holds `target` (it holds `existing`); returns the new count."""
     emulator.fault({"kind": "paginate"})
-    emulator.seed({"keys": max(0, PICKER_KEYS - existing), "keyPrefix": "picker-"})
+    emulator.seed({"keys": max(0, target - existing), "keyPrefix": "picker-"})
+    return max(existing, target)
+
+
+def count_keys(emulator):
+    """Every key in the account, as ListKeys pages them (boto3 comes with the emulator)."""
+    import boto3
+
+    kms = boto3.client("kms", endpoint_url=emulator.url, region_name="us-east-1",
+                       aws_access_key_id="AKIABENCHADMIN000001", aws_secret_access_key="bench")
+    return sum(len(page["Keys"]) for page in kms.get_paginator("list_keys").paginate())
 
 
 # In the page: choose "Use an existing key" and wait until the first key row is laid out and painted.
