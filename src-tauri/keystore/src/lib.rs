@@ -78,10 +78,20 @@ pub fn save(service: &str, account: &str, label: &str, secret: &str) -> Result<(
     Ok(())
 }
 
-/// Whether the store answers at all, without reading or writing an item where the platform
-/// allows (`probe_account` is read where it does not).
+/// Whether the store answers at all. The Secret Service is asked for a session without key
+/// exchange; elsewhere `probe_account`, an item that is not there, is read.
+#[cfg(target_os = "linux")]
+pub fn reachable(_service: &str, _probe_account: &str) -> Result<(), StoreError> {
+    platform::reachable()
+}
+
+/// Whether the store answers at all: reading `probe_account`, an item that is not there, asks it.
+#[cfg(not(target_os = "linux"))]
 pub fn reachable(service: &str, probe_account: &str) -> Result<(), StoreError> {
-    platform::reachable(service, probe_account)
+    match load(service, probe_account) {
+        Err(error) if error.failure != Failure::Missing => Err(error),
+        _ => Ok(()),
+    }
 }
 
 /// The item's secret.

@@ -24,7 +24,7 @@ pub fn entry(service: &str, account: &str, label: Option<&str>) -> Result<Entry>
 
 /// The service answered a session request. A plain session, because the check reads no secret:
 /// the Diffie-Hellman exchange an item read needs cost ~5 ms of every setup's critical path.
-pub fn reachable(_service: &str, _probe_account: &str) -> std::result::Result<(), StoreError> {
+pub fn reachable() -> std::result::Result<(), StoreError> {
     dbus_secret_service::SecretService::connect(dbus_secret_service::EncryptionType::Plain)
         .map(drop)
         .map_err(|error| StoreError {

@@ -17,14 +17,6 @@ pub fn entry(service: &str, account: &str, _label: Option<&str>) -> Result<Entry
     Entry::new_in_store_with_modifiers(&store, service, account, &HashMap::new())
 }
 
-/// Reading an item that is not there proves the store answers.
-pub fn reachable(service: &str, probe_account: &str) -> std::result::Result<(), crate::StoreError> {
-    match entry(service, probe_account, None).and_then(|entry| entry.get_password()) {
-        Ok(_) | Err(keyring_core::Error::NoEntry) => Ok(()),
-        Err(error) => Err(error.into()),
-    }
-}
-
 pub fn after_save(_entry: &Entry, _account: &str, _label: &str) -> Result<()> {
     Ok(())
 }

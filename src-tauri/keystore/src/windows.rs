@@ -20,14 +20,6 @@ pub fn entry(service: &str, account: &str, _label: Option<&str>) -> Result<Entry
 
 /// An explicit target leaves the credential's user name empty: fill it and the comment, so the
 /// item reads as ours in Credential Manager and `cmdkey /list`.
-/// Reading an item that is not there proves the store answers.
-pub fn reachable(service: &str, probe_account: &str) -> std::result::Result<(), crate::StoreError> {
-    match entry(service, probe_account, None).and_then(|entry| entry.get_password()) {
-        Ok(_) | Err(keyring_core::Error::NoEntry) => Ok(()),
-        Err(error) => Err(error.into()),
-    }
-}
-
 pub fn after_save(entry: &Entry, account: &str, label: &str) -> Result<()> {
     let attributes = HashMap::from([("username", account), ("comment", label)]);
     entry.update_attributes(&attributes)

@@ -395,7 +395,7 @@ async fn store_and_prove(
                 job.sink.emit(Progress::Failed {
                     step: StepId::Verify,
                     message: "Stopped: the credentials could not be stored in the keychain".into(),
-                    elapsed_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+                    elapsed_ms: elapsed_ms(started),
                 });
                 (Err(error), Ok(()))
             }
@@ -521,6 +521,10 @@ impl Detail for (String, Sensitive) {
     }
 }
 
+fn elapsed_ms(started: Instant) -> u32 {
+    u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX)
+}
+
 /// Runs one step with started/finished/failed events and its elapsed time.
 pub(crate) async fn step<T: Detail>(
     sink: &dyn ProgressSink,
@@ -530,7 +534,7 @@ pub(crate) async fn step<T: Detail>(
     sink.emit(Progress::Started { step: id });
     let started = Instant::now();
     let result = work.await;
-    let elapsed_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    let elapsed_ms = elapsed_ms(started);
     match &result {
         Ok(value) => sink.emit(Progress::Finished {
             step: id,
