@@ -452,7 +452,7 @@ struct FailingVault {
     fail_remove: bool,
 }
 
-impl csfle_core::keychain::Vault for FailingVault {
+impl csfle_core::local::keychain::Vault for FailingVault {
     fn store_name(&self) -> String {
         "test keychain".into()
     }
@@ -461,9 +461,9 @@ impl csfle_core::keychain::Vault for FailingVault {
         account: &str,
         _label: &str,
         secret: &csfle_core::secret::Sensitive,
-    ) -> Result<(), csfle_core::keychain::KeychainError> {
+    ) -> Result<(), csfle_core::local::keychain::KeychainError> {
         if self.fail_save {
-            return Err(csfle_core::keychain::KeychainError::WriteFailed {
+            return Err(csfle_core::local::keychain::KeychainError::WriteFailed {
                 detail: "disk full (injected)".into(),
             });
         }
@@ -476,44 +476,49 @@ impl csfle_core::keychain::Vault for FailingVault {
     fn load(
         &self,
         account: &str,
-    ) -> Result<csfle_core::secret::Sensitive, csfle_core::keychain::KeychainError> {
+    ) -> Result<csfle_core::secret::Sensitive, csfle_core::local::keychain::KeychainError> {
         self.items
             .lock()
             .unwrap()
             .get(account)
             .map(|s| csfle_core::secret::Sensitive::new(s.clone()))
-            .ok_or(csfle_core::keychain::KeychainError::NotFound {
+            .ok_or(csfle_core::local::keychain::KeychainError::NotFound {
                 account: account.into(),
             })
     }
-    fn remove(&self, account: &str) -> Result<(), csfle_core::keychain::KeychainError> {
+    fn remove(&self, account: &str) -> Result<(), csfle_core::local::keychain::KeychainError> {
         if self.fail_remove {
-            return Err(csfle_core::keychain::KeychainError::WriteFailed {
+            return Err(csfle_core::local::keychain::KeychainError::WriteFailed {
                 detail: "read-only (injected)".into(),
             });
         }
         self.items.lock().unwrap().remove(account);
         Ok(())
     }
-    fn check_reachable(&self) -> Result<(), csfle_core::keychain::KeychainError> {
+    fn check_reachable(&self) -> Result<(), csfle_core::local::keychain::KeychainError> {
         Ok(())
     }
 }
 
-fn in_process(sandbox: &Sandbox) -> (tokio::runtime::Runtime, csfle_core::connect::Connection) {
+fn in_process(
+    sandbox: &Sandbox,
+) -> (
+    tokio::runtime::Runtime,
+    csfle_core::aws::connect::Connection,
+) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let config = support::aws::config(&sandbox.emulator.url, ADMIN_ACCESS_KEY, "x");
     let connection = runtime
-        .block_on(csfle_core::connect::establish(config))
+        .block_on(csfle_core::aws::connect::establish(config))
         .expect("connect");
     (runtime, connection)
 }
 
 fn provision_in_process(
     runtime: &tokio::runtime::Runtime,
-    connection: &csfle_core::connect::Connection,
-    vault: std::sync::Arc<dyn csfle_core::keychain::Vault>,
-) -> Result<csfle_core::model::Outcome, Box<csfle_core::apply::ApplyFailure>> {
+    connection: &csfle_core::aws::connect::Connection,
+    vault: std::sync::Arc<dyn csfle_core::local::keychain::Vault>,
+) -> Result<csfle_core::model::Outcome, Box<csfle_core::setup::apply::ApplyFailure>> {
     use csfle_core::model::{KeyChoice, Quiet, SetupRequest};
     let request = SetupRequest {
         key: KeyChoice::New {
@@ -524,14 +529,14 @@ fn provision_in_process(
         policy_name: None,
     };
     let plan = runtime
-        .block_on(csfle_core::plan::plan(connection, &request, &vault))
+        .block_on(csfle_core::setup::plan::plan(connection, &request, &vault))
         .expect("plan");
-    let options = csfle_core::apply::ApplyOptions {
+    let options = csfle_core::setup::apply::ApplyOptions {
         verify_limit: std::time::Duration::from_secs(3),
         journal: None,
     };
     runtime
-        .block_on(csfle_core::apply::apply(
+        .block_on(csfle_core::setup::apply::apply(
             connection,
             &plan,
             vault,
@@ -639,12 +644,12 @@ fn keychain_matrix() {
         fail_save: true,
         fail_remove: false,
     });
-    let options = csfle_core::rotate::RotateOptions {
+    let options = csfle_core::lifecycle::rotate::RotateOptions {
         delete_inactive_key: false,
         verify_limit: std::time::Duration::from_secs(3),
         journal: None,
     };
-    let result = runtime.block_on(csfle_core::rotate::rotate(
+    let result = runtime.block_on(csfle_core::lifecycle::rotate::rotate(
         &connection,
         vault.clone(),
         "app",
@@ -717,7 +722,7 @@ fn keychain_matrix() {
     });
     provision_in_process(&runtime, &connection, vault.clone()).expect("provision in process");
     let report = runtime
-        .block_on(csfle_core::teardown::teardown(
+        .block_on(csfle_core::lifecycle::teardown::teardown(
             &connection,
             vault.clone(),
             None,

@@ -13,7 +13,7 @@ fn role_json(aws: &support::aws::Aws, role: &str) -> Option<Value> {
         .block(aws.iam().get_role().role_name(role).send())
         .ok()?;
     let document = reply.role()?.assume_role_policy_document()?.to_string();
-    serde_json::from_str(&csfle_core::policy::percent_decode(&document)?).ok()
+    serde_json::from_str(&csfle_core::aws::policy::percent_decode(&document)?).ok()
 }
 
 #[test]
@@ -67,8 +67,8 @@ fn an_ec2_role_gets_a_trust_policy_an_instance_profile_and_no_access_key() {
         .unwrap();
     let key_arn = outcome["key_arn"].as_str().unwrap();
     assert_eq!(
-        csfle_core::policy::percent_decode(policy.policy_document()).unwrap(),
-        csfle_core::policy::kms_policy_document(key_arn)
+        csfle_core::aws::policy::percent_decode(policy.policy_document()).unwrap(),
+        csfle_core::aws::policy::kms_policy_document(key_arn)
     );
     let profile = aws
         .block(

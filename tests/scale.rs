@@ -144,12 +144,12 @@ fn the_key_picker_lists_every_page_without_describing_and_explains_each_refusal(
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let config = support::aws::config(&sandbox.emulator.url, ADMIN_ACCESS_KEY, ADMIN_SECRET);
     let connection = runtime
-        .block_on(csfle_core::connect::establish(config))
+        .block_on(csfle_core::aws::connect::establish(config))
         .expect("connect");
 
     sandbox.emulator.clear_requests();
     let keys = runtime
-        .block_on(csfle_core::keys::customer_keys(&connection))
+        .block_on(csfle_core::setup::keys::customer_keys(&connection))
         .expect("list keys");
     assert_eq!(keys.len(), 1236, "every page of every key");
     assert!(
@@ -164,7 +164,7 @@ fn the_key_picker_lists_every_page_without_describing_and_explains_each_refusal(
     );
     assert_eq!(count(&sandbox, "ListKeys"), 2, "1,000-key pages");
 
-    let described = runtime.block_on(csfle_core::keys::describe_keys(
+    let described = runtime.block_on(csfle_core::setup::keys::describe_keys(
         &connection,
         vec![
             denied_id.clone(),

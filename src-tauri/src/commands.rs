@@ -1,17 +1,17 @@
 //! The IPC surface. Every reply type is generated into ui/src/bindings.ts; none can hold a secret.
 
-use csfle_core::connect::ConnectOptions;
-use csfle_core::credential_profile::ProfileWritten;
+use csfle_core::aws::connect::ConnectOptions;
 use csfle_core::error::ErrorReport;
 use csfle_core::error::RollbackReport;
-use csfle_core::keys::KeySummary;
+use csfle_core::lifecycle::recovery::InterruptedRun;
+use csfle_core::lifecycle::rotate::RotateReport;
+use csfle_core::lifecycle::setups::SetupSummary;
+use csfle_core::lifecycle::teardown::{TeardownPreview, TeardownReport};
+use csfle_core::local::credential_profile::ProfileWritten;
 use csfle_core::model::{Identity, Outcome, Plan, Progress, ProgressSink, SetupRequest};
-use csfle_core::recovery::InterruptedRun;
-use csfle_core::role::{RoleOutcome, RolePlan, RoleRequest};
-use csfle_core::rotate::RotateReport;
 use csfle_core::session::{AppInfo, FieldCheck, Session, VerifyReport};
-use csfle_core::setups::SetupSummary;
-use csfle_core::teardown::{TeardownPreview, TeardownReport};
+use csfle_core::setup::keys::KeySummary;
+use csfle_core::setup::role::{RoleOutcome, RolePlan, RoleRequest};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -102,7 +102,7 @@ pub async fn list_setups(session: State<'_, Session>) -> Reply<Vec<SetupSummary>
 pub async fn legacy_scan(
     session: State<'_, Session>,
     rescan: bool,
-) -> Reply<Option<csfle_core::discovery::LegacyScan>> {
+) -> Reply<Option<csfle_core::lifecycle::discovery::LegacyScan>> {
     session.legacy_scan(rescan).await
 }
 
@@ -124,7 +124,7 @@ pub async fn rotate(
 pub async fn enable_key_rotation(
     session: State<'_, Session>,
     key: String,
-) -> Reply<csfle_core::key_rotation::RotationReport> {
+) -> Reply<csfle_core::lifecycle::key_rotation::RotationReport> {
     session.enable_key_rotation(key).await
 }
 

@@ -4,10 +4,10 @@
 pub mod bindings;
 mod commands;
 
-use csfle_core::apply::ApplyOptions;
-use csfle_core::journal::Journal;
-use csfle_core::keychain::OsVault;
+use csfle_core::local::journal::Journal;
+use csfle_core::local::keychain::OsVault;
 use csfle_core::session::Session;
+use csfle_core::setup::apply::ApplyOptions;
 use std::sync::Arc;
 
 pub fn run() {

@@ -88,7 +88,7 @@ impl Aws {
                     .send(),
             )
             .ok()?;
-        csfle_core::policy::percent_decode(reply.policy_document())
+        csfle_core::aws::policy::percent_decode(reply.policy_document())
     }
 
     pub fn user_tags(&self, user: &str) -> Vec<(String, String)> {

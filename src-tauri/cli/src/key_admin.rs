@@ -4,7 +4,7 @@
 use crate::manage::Target;
 use crate::output;
 use csfle_core::error::ErrorReport;
-use csfle_core::{key_policy, permissions, validate};
+use csfle_core::{aws::key_policy, aws::permissions, validate};
 
 #[derive(clap::Args)]
 pub struct FixKeyPolicyArgs {
@@ -22,7 +22,7 @@ pub async fn fix_key_policy(args: FixKeyPolicyArgs) -> Result<(), ErrorReport> {
     let connection = args.target.connect().await?;
     let key_ref = validate::existing_key(&args.key, connection.region())
         .map_err(|e| csfle_core::error::ProvisionError::from(e).report(None))?;
-    let arn = csfle_core::plan::suitable_key_arn(&connection, &key_ref)
+    let arn = csfle_core::setup::plan::suitable_key_arn(&connection, &key_ref)
         .await
         .map_err(|e| e.report(None))?;
     match key_policy::check(&connection, &arn).await {

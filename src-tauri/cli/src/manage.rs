@@ -1,15 +1,15 @@
 //! `list`, `rotate` and `teardown`: living with a setup after it was made.
 
 use crate::output;
-use csfle_core::connect::{self, ConnectOptions, Connection};
+use csfle_core::aws::connect::{self, ConnectOptions, Connection};
 use csfle_core::error::ErrorReport;
-use csfle_core::findings::{Finding, FindingAction, FindingStatus};
-use csfle_core::journal::{Journal, PrincipalKind};
-use csfle_core::key_rotation;
-use csfle_core::keychain::{OsVault, Vault};
-use csfle_core::rotate::{self, RotateOptions};
-use csfle_core::setups::{self, PolicyHealth};
-use csfle_core::teardown;
+use csfle_core::lifecycle::findings::{Finding, FindingAction, FindingStatus};
+use csfle_core::lifecycle::key_rotation;
+use csfle_core::lifecycle::rotate::{self, RotateOptions};
+use csfle_core::lifecycle::setups::{self, PolicyHealth};
+use csfle_core::lifecycle::teardown;
+use csfle_core::local::journal::{Journal, PrincipalKind};
+use csfle_core::local::keychain::{OsVault, Vault};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -95,16 +95,17 @@ pub struct TeardownArgs {
 pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
     let connection = args.target.connect().await?;
     let journal = Journal::open_default();
-    let data_dir = csfle_core::journal::data_dir();
+    let data_dir = csfle_core::local::journal::data_dir();
     if args.rescan {
-        csfle_core::discovery::forget(&data_dir, connection.account_id());
+        csfle_core::lifecycle::discovery::forget(&data_dir, connection.account_id());
     }
     let setups = setups::list(&connection, Arc::new(OsVault), Some(&journal))
         .await
         .map_err(|e| e.report(None))?;
     // An account with no users or roles outside our path has nothing to explain.
-    if let Some(scan) = csfle_core::discovery::remembered(&data_dir, connection.account_id())
-        .filter(|s| s.users_scanned + s.roles_scanned > 0)
+    if let Some(scan) =
+        csfle_core::lifecycle::discovery::remembered(&data_dir, connection.account_id())
+            .filter(|s| s.users_scanned + s.roles_scanned > 0)
     {
         eprintln!("{}", scan.describe());
     }
@@ -168,7 +169,7 @@ pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
         }
         println!(
             "  keychain: {} / {} ({})",
-            csfle_core::keychain::SERVICE,
+            csfle_core::local::keychain::SERVICE,
             setup.keychain_account,
             if setup.keychain_present {
                 "present"

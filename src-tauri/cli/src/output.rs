@@ -54,8 +54,8 @@ pub fn print_plan(plan: &Plan) {
 }
 
 /// The Security Hub findings the setup will have the moment it exists.
-fn print_predicted(findings: &[csfle_core::findings::Finding]) {
-    use csfle_core::findings::FindingStatus;
+fn print_predicted(findings: &[csfle_core::lifecycle::findings::Finding]) {
+    use csfle_core::lifecycle::findings::FindingStatus;
     println!("\nAWS Security Hub, once it exists:");
     for finding in findings {
         let status = match finding.status {
@@ -67,7 +67,7 @@ fn print_predicted(findings: &[csfle_core::findings::Finding]) {
     }
 }
 
-pub fn print_role_plan(plan: &csfle_core::role::RolePlan) {
+pub fn print_role_plan(plan: &csfle_core::setup::role::RolePlan) {
     let who = &plan.identity;
     println!(
         "Acting as {} (account {}) in {}",

@@ -1,12 +1,12 @@
 //! `credential-process` and `aws-profile`: applications read the keychain through their AWS SDK.
 
 use crate::output;
-use csfle_core::credential_profile;
-use csfle_core::credentials::{credential_process_output, LoadedCredentials};
 use csfle_core::error::{ErrorReport, ProvisionError};
-use csfle_core::journal::{Journal, RunState};
-use csfle_core::keychain::{OsVault, Vault};
-use csfle_core::session_credentials;
+use csfle_core::local::credential_profile;
+use csfle_core::local::credentials::{credential_process_output, LoadedCredentials};
+use csfle_core::local::journal::{Journal, RunState};
+use csfle_core::local::keychain::{OsVault, Vault};
+use csfle_core::local::session_credentials;
 use csfle_core::validate;
 use std::io::{IsTerminal, Write};
 

@@ -1,12 +1,12 @@
 use crate::output;
-use csfle_core::apply::{self, ApplyOptions};
-use csfle_core::connect::{self, ConnectOptions};
+use csfle_core::aws::connect::{self, ConnectOptions};
 use csfle_core::error::{ErrorReport, ProvisionError};
-use csfle_core::journal::Journal;
-use csfle_core::keychain::{OsVault, Vault};
+use csfle_core::local::journal::Journal;
+use csfle_core::local::keychain::{OsVault, Vault};
 use csfle_core::model::{KeyChoice, SetupRequest};
-use csfle_core::plan;
-use csfle_core::role::{self, RoleRequest};
+use csfle_core::setup::apply::{self, ApplyOptions};
+use csfle_core::setup::plan;
+use csfle_core::setup::role::{self, RoleRequest};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -227,7 +227,7 @@ async fn provision_role(
     println!("  verified: {}", outcome.verification);
     println!(
         "  credentials: {}",
-        csfle_core::session_credentials::role_credential_source(
+        csfle_core::local::session_credentials::role_credential_source(
             &outcome.trust,
             &outcome.role_arn,
             outcome.instance_profile_arn.as_deref()

@@ -1,12 +1,12 @@
 //! `recover`: find setups whose run was killed part-way, and resume or clean them up.
 
 use crate::output;
-use csfle_core::apply::ApplyOptions;
-use csfle_core::connect::{self, ConnectOptions};
+use csfle_core::aws::connect::{self, ConnectOptions};
 use csfle_core::error::ErrorReport;
-use csfle_core::journal::Journal;
-use csfle_core::keychain::{OsVault, Vault};
-use csfle_core::recovery;
+use csfle_core::lifecycle::recovery;
+use csfle_core::local::journal::Journal;
+use csfle_core::local::keychain::{OsVault, Vault};
+use csfle_core::setup::apply::ApplyOptions;
 use std::sync::Arc;
 use std::time::Duration;
 

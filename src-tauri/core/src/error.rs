@@ -1,7 +1,7 @@
 //! Every way provisioning can fail, each with a stable code and a next step for the admin.
 
-use crate::aws_error::{AwsFailure, AwsFailureKind};
-use crate::keychain::KeychainError;
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::local::keychain::KeychainError;
 use crate::validate::InputError;
 use serde::Serialize;
 use ts_rs::TS;

@@ -86,7 +86,7 @@ pub struct Plan {
     pub steps: Vec<PlanStep>,
     pub keychain: KeychainRef,
     /// The Security Hub findings the setup will have the moment it exists.
-    pub findings: Vec<crate::findings::Finding>,
+    pub findings: Vec<crate::lifecycle::findings::Finding>,
 }
 
 /// What a finished setup produced.

@@ -1,18 +1,18 @@
 //! One admin's session in a front end: the checked connection, the plan awaiting confirmation,
 //! and the last outcome. The desktop app's commands are one-line calls into this.
 
-use crate::apply::{self, ApplyOptions};
+use crate::aws::connect::{self, ConnectOptions, Connection};
 use crate::cancel::Cancel;
-use crate::connect::{self, ConnectOptions, Connection};
-use crate::credentials::LoadedCredentials;
 use crate::error::{ErrorReport, ProvisionError};
-use crate::keychain::{self, Vault};
-use crate::keys::{self, KeySummary};
+use crate::local::credentials::LoadedCredentials;
+use crate::local::keychain::{self, Vault};
+use crate::local::profiles::{self, ProfileInfo};
 use crate::model::{Identity, Outcome, Plan, ProgressSink, Quiet, SetupRequest};
-use crate::profiles::{self, ProfileInfo};
+use crate::setup::apply::{self, ApplyOptions};
+use crate::setup::keys::{self, KeySummary};
+use crate::setup::verify::{self, Probe};
 use crate::validate::{self, InputError};
-use crate::verify::{self, Probe};
-use crate::{plan, regions};
+use crate::{aws::regions, setup::plan};
 use serde::Serialize;
 use std::sync::{Arc, Mutex as StdMutex};
 use tokio::sync::Mutex;
@@ -70,7 +70,7 @@ struct State {
     connection: Option<Connection>,
     plan: Option<Plan>,
     outcome: Option<Outcome>,
-    role_plan: Option<crate::role::RolePlan>,
+    role_plan: Option<crate::setup::role::RolePlan>,
 }
 
 pub struct Session {

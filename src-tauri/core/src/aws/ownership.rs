@@ -1,11 +1,11 @@
 //! Whether a resource is this app's to change: only what carries our `created-by` tag is ever
 //! modified or deleted by rotate and teardown.
 
-use crate::aws_error::{AwsFailure, AwsFailureKind};
-use crate::connect::Connection;
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::connect::Connection;
+use crate::aws::pages;
+use crate::aws::tags;
 use crate::error::ProvisionError;
-use crate::pages;
-use crate::tags;
 
 /// The user's ARN when it exists and this app made it.
 pub async fn our_user(connection: &Connection, user: &str) -> Result<String, ProvisionError> {

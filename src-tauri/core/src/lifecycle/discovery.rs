@@ -5,10 +5,10 @@
 //! everyone else's users: they are looked for by tag once per account and computer (every page,
 //! every user), and the names found are remembered in a small file beside the journal.
 
-use crate::aws_error::{AwsFailure, AwsFailureKind};
-use crate::connect::Connection;
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::connect::Connection;
+use crate::aws::tags;
 use crate::error::ProvisionError;
-use crate::tags;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -68,10 +68,10 @@ pub struct Found {
 }
 
 /// Where the scan is remembered: beside the journal, else in the app's data folder.
-pub fn dir_for(journal: Option<&crate::journal::Journal>) -> PathBuf {
+pub fn dir_for(journal: Option<&crate::local::journal::Journal>) -> PathBuf {
     journal
         .and_then(|j| j.path().parent().map(Path::to_path_buf))
-        .unwrap_or_else(crate::journal::data_dir)
+        .unwrap_or_else(crate::local::journal::data_dir)
 }
 
 pub fn file_in(dir: &Path) -> PathBuf {
@@ -92,7 +92,7 @@ fn store(file: &Path, remembered: &Remembered) {
         if let Some(dir) = file.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        let _ = crate::atomic_file::replace(file, &bytes);
+        let _ = crate::local::atomic_file::replace(file, &bytes);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -271,7 +271,7 @@ async fn scan_legacy(iam: &aws_sdk_iam::Client) -> Result<LegacyScan, ProvisionE
     )
     .await?;
     Ok(LegacyScan {
-        scanned_at: crate::journal::now(),
+        scanned_at: crate::local::journal::now(),
         users_scanned,
         roles_scanned,
         users,

@@ -4,11 +4,11 @@
 //!
 //! Gathering (AWS calls) and judging (pure, testable) are kept apart.
 
-use crate::aws_error::AwsFailure;
-use crate::connect::Connection;
-use crate::journal::PrincipalKind;
+use crate::aws::aws_error::AwsFailure;
+use crate::aws::connect::Connection;
+use crate::lifecycle::setups::{AccessKeyInfo, SetupSummary};
+use crate::local::journal::PrincipalKind;
 use crate::model::PlannedKey;
-use crate::setups::{AccessKeyInfo, SetupSummary};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use serde::Serialize;
@@ -110,7 +110,7 @@ pub struct Observed {
 /// Judges a listed setup and stores the result in it. One call per summary.
 pub async fn attach(connection: &Connection, summary: &mut SetupSummary) {
     let observed = observe(connection, summary).await;
-    let now = crate::journal::now() as i64;
+    let now = crate::local::journal::now() as i64;
     summary.findings = judge(&Subject::of(summary), &observed, now);
     summary.key_ages = summary
         .access_keys

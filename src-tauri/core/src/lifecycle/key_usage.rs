@@ -3,13 +3,13 @@
 //! and no other setup, unfinished run or principal this app knows of uses it. When the check itself
 //! cannot be completed, the answer is also "no".
 
-use crate::aws_error::AwsFailure;
-use crate::connect::Connection;
+use crate::aws::aws_error::AwsFailure;
+use crate::aws::connect::Connection;
+use crate::aws::tags;
 use crate::error::ProvisionError;
-use crate::journal::{Journal, PrincipalKind, RunState};
-use crate::keychain::Vault;
-use crate::rollback::Created;
-use crate::tags;
+use crate::local::journal::{Journal, PrincipalKind, RunState};
+use crate::local::keychain::Vault;
+use crate::setup::rollback::Created;
 use serde::Serialize;
 use std::sync::Arc;
 use ts_rs::TS;
@@ -129,7 +129,7 @@ async fn users_besides(
         PrincipalKind::User => format!("the setup of IAM user {n}"),
         PrincipalKind::Role => format!("the setup of IAM role {n}"),
     };
-    let mut used_by: Vec<String> = crate::setups::list(connection, vault, journal)
+    let mut used_by: Vec<String> = crate::lifecycle::setups::list(connection, vault, journal)
         .await?
         .into_iter()
         .filter(|s| s.key_arn.as_deref() == Some(key_arn) && !is_self(s.kind, &s.name))

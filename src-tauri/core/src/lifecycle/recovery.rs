@@ -4,17 +4,17 @@
 //! and by the run's tag, so even a resource the journal missed (killed between AWS's answer and the
 //! journal write) is found.
 
-use crate::apply::{self, ApplyFailure, ApplyOptions, Existing};
-use crate::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::connect::Connection;
+use crate::aws::tags;
 use crate::cancel::Cancel;
-use crate::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
-use crate::journal::{Journal, Run, RunState};
-use crate::keychain::Vault;
+use crate::local::journal::{Journal, Run, RunState};
+use crate::local::keychain::Vault;
 use crate::model::{Outcome, PlannedKey, ProgressSink};
-use crate::plan::{self, ValidKey, ValidRequest};
-use crate::rollback::{self, Created, Ledger};
-use crate::tags;
+use crate::setup::apply::{self, ApplyFailure, ApplyOptions, Existing};
+use crate::setup::plan::{self, ValidKey, ValidRequest};
+use crate::setup::rollback::{self, Created, Ledger};
 use serde::Serialize;
 use std::sync::Arc;
 use ts_rs::TS;
@@ -22,7 +22,7 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct InterruptedRun {
     pub run_id: String,
-    pub kind: crate::journal::PrincipalKind,
+    pub kind: crate::local::journal::PrincipalKind,
     pub user_name: String,
     pub region: String,
     /// Unix seconds; exact as a JavaScript number until the year 285 million.
@@ -81,7 +81,7 @@ async fn inventory(
     };
     if user_is_runs {
         add(&mut found, Created::User(user.to_string()));
-        let policies = crate::ownership::user_policy_names(&iam, user).await?;
+        let policies = crate::aws::ownership::user_policy_names(&iam, user).await?;
         if policies.contains(&run.policy_name) {
             add(
                 &mut found,
@@ -91,7 +91,7 @@ async fn inventory(
                 },
             );
         }
-        for id in crate::ownership::access_key_ids(connection, user).await? {
+        for id in crate::aws::ownership::access_key_ids(connection, user).await? {
             add(
                 &mut found,
                 Created::AccessKey {
@@ -101,7 +101,7 @@ async fn inventory(
             );
         }
     }
-    if run.principal_kind == crate::journal::PrincipalKind::Role {
+    if run.principal_kind == crate::local::journal::PrincipalKind::Role {
         for item in role_inventory(connection, run).await? {
             add(&mut found, item);
         }
@@ -109,7 +109,7 @@ async fn inventory(
     if run.new_key_description.is_some() {
         if let Some((key_id, arn)) = key_tagged_with(connection, &run.id).await? {
             if let Some(alias) = &run.key_alias {
-                if crate::ownership::key_aliases(connection, &key_id)
+                if crate::aws::ownership::key_aliases(connection, &key_id)
                     .await?
                     .contains(alias)
                 {
@@ -131,14 +131,15 @@ async fn inventory(
             })
             .collect();
         let reader = account.clone();
-        let stored = crate::keychain::off_thread(vault, move |vault| match vault.load(&reader) {
-            Ok(item) => crate::credentials::LoadedCredentials::parse(&item)
-                .map(|c| Some(c.access_key_id))
-                .or(Ok(None)),
-            Err(crate::keychain::KeychainError::NotFound { .. }) => Ok(None),
-            Err(other) => Err(other),
-        })
-        .await?;
+        let stored =
+            crate::local::keychain::off_thread(vault, move |vault| match vault.load(&reader) {
+                Ok(item) => crate::local::credentials::LoadedCredentials::parse(&item)
+                    .map(|c| Some(c.access_key_id))
+                    .or(Ok(None)),
+                Err(crate::local::keychain::KeychainError::NotFound { .. }) => Ok(None),
+                Err(other) => Err(other),
+            })
+            .await?;
         if stored.is_some_and(|id| run_keys.contains(&id)) {
             add(&mut found, Created::KeychainItem(account.clone()));
         }
@@ -176,14 +177,14 @@ async fn role_inventory(
         return Ok(vec![]);
     }
     let mut found = vec![Created::Role(role.to_string())];
-    let policies = crate::ownership::role_policy_names(&iam, role).await?;
+    let policies = crate::aws::ownership::role_policy_names(&iam, role).await?;
     if policies.contains(&run.policy_name) {
         found.push(Created::RolePolicy {
             role: role.to_string(),
             name: run.policy_name.clone(),
         });
     }
-    let profiles = crate::ownership::instance_profile_names(&iam, role).await?;
+    let profiles = crate::aws::ownership::instance_profile_names(&iam, role).await?;
     found.extend(profiles.into_iter().map(|name| Created::InstanceProfile {
         name,
         role: Some(role.to_string()),
@@ -286,7 +287,7 @@ pub async fn resume(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<Outcome, ApplyFailure> {
-    if run.principal_kind == crate::journal::PrincipalKind::Role {
+    if run.principal_kind == crate::local::journal::PrincipalKind::Role {
         return Err(ApplyFailure {
             error: ProvisionError::Unsupported(
                 "Resuming an interrupted role setup is not supported".into(),

@@ -2,17 +2,17 @@
 //! work: create the new key, prove it, replace the keychain item atomically, then retire the old
 //! key. Whatever fails, exactly one working key remains, and it is the one in the keychain.
 
-use crate::aws_error::AwsFailure;
+use crate::aws::aws_error::AwsFailure;
+use crate::aws::connect::Connection;
+use crate::aws::ownership;
 use crate::cancel::Cancel;
-use crate::connect::Connection;
-use crate::credentials::{LoadedCredentials, StoredCredentials};
 use crate::error::ProvisionError;
-use crate::journal::Journal;
-use crate::keychain::{self, Vault};
+use crate::local::credentials::{LoadedCredentials, StoredCredentials};
+use crate::local::journal::Journal;
+use crate::local::keychain::{self, Vault};
 use crate::model::Quiet;
-use crate::ownership;
-use crate::rollback::Created;
-use crate::verify::{self, Probe};
+use crate::setup::rollback::Created;
+use crate::setup::verify::{self, Probe};
 use aws_sdk_iam::types::StatusType;
 use serde::Serialize;
 use std::sync::Arc;
@@ -51,7 +51,8 @@ pub async fn rotate(
 
     let (deleted_inactive_key, remaining) =
         make_room(&iam, user, &old.access_key_id, options.delete_inactive_key).await?;
-    let (new_id, new_secret) = crate::apply::create_access_key(&iam, user, &remaining).await?;
+    let (new_id, new_secret) =
+        crate::setup::apply::create_access_key(&iam, user, &remaining).await?;
 
     // From here on, any failure removes the new key, and the old one stays in the keychain.
     let undo_new = |reason: ProvisionError| {
@@ -111,7 +112,7 @@ pub async fn rotate(
         return Err(undo_new(error.into()).await);
     }
     // Session credentials cached from the old key must not be handed out again.
-    let _ = crate::session_credentials::forget_off_thread(&vault, &account).await;
+    let _ = crate::local::session_credentials::forget_off_thread(&vault, &account).await;
 
     // The keychain now holds the new key. Retire the old one; if that is refused, put the old
     // item back so the key in the keychain is still the only working one.
@@ -193,7 +194,7 @@ async fn make_room(
     in_keychain: &str,
     delete_inactive: bool,
 ) -> Result<(Option<String>, Vec<String>), ProvisionError> {
-    let keys = crate::ownership::access_keys(iam, user).await?;
+    let keys = crate::aws::ownership::access_keys(iam, user).await?;
     let others: Vec<_> = keys
         .iter()
         .filter(|k| k.access_key_id() != Some(in_keychain))

@@ -1,12 +1,12 @@
 //! The setups view: every setup this app made in the account, found from AWS by our tags and from
 //! the local journal, with the health of each part.
 
-use crate::aws_error::AwsFailure;
-use crate::connect::Connection;
+use crate::aws::aws_error::AwsFailure;
+use crate::aws::connect::Connection;
+use crate::aws::policy;
 use crate::error::ProvisionError;
-use crate::journal::{Journal, PrincipalKind, RunState};
-use crate::keychain::{self, Vault};
-use crate::policy;
+use crate::local::journal::{Journal, PrincipalKind, RunState};
+use crate::local::keychain::{self, Vault};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -51,9 +51,9 @@ pub struct SetupSummary {
     pub keychain_present: bool,
     pub journal_state: Option<RunState>,
     /// Security Hub controls judged from what AWS says now.
-    pub findings: Vec<crate::findings::Finding>,
+    pub findings: Vec<crate::lifecycle::findings::Finding>,
     /// Each access key's age and last use in human terms.
-    pub key_ages: Vec<crate::findings::KeyAge>,
+    pub key_ages: Vec<crate::lifecycle::findings::KeyAge>,
 }
 
 pub async fn list(
@@ -79,8 +79,8 @@ pub async fn list(
     };
     // Every page of our IAM path, plus setups older than the path (scanned for once, remembered
     // beside the journal): no cap, and no cost that grows with the rest of the account.
-    let dir = crate::discovery::dir_for(journal);
-    let found = crate::discovery::principals(connection, Some(&dir)).await?;
+    let dir = crate::lifecycle::discovery::dir_for(journal);
+    let found = crate::lifecycle::discovery::principals(connection, Some(&dir)).await?;
     let mut users = named(PrincipalKind::User);
     users.extend(found.users);
     let mut roles = named(PrincipalKind::Role);
@@ -103,7 +103,7 @@ pub async fn list(
     futures_util::future::join_all(
         setups
             .iter_mut()
-            .map(|s| crate::findings::attach(connection, s)),
+            .map(|s| crate::lifecycle::findings::attach(connection, s)),
     )
     .await;
     Ok(setups)
@@ -164,7 +164,7 @@ async fn describe_role(
         return summary;
     };
     summary.principal_arn = found.role().map(|r| r.arn().to_string());
-    if let Ok(policies) = crate::ownership::role_policy_names(&iam, role).await {
+    if let Ok(policies) = crate::aws::ownership::role_policy_names(&iam, role).await {
         for name in &policies {
             if let Ok(reply) = iam
                 .get_role_policy()
@@ -181,7 +181,7 @@ async fn describe_role(
     }
     note_outside_changes(
         &mut summary,
-        crate::outside_changes::of_role(&iam, role, None).await,
+        crate::aws::outside_changes::of_role(&iam, role, None).await,
     );
     describe_key(connection, &mut summary).await;
     summary
@@ -199,7 +199,8 @@ async fn describe(
     // Only the key id and ARN are kept: the item's secret is dropped (and zeroized) right here.
     let stored_key = keychain::off_thread(&vault, move |vault| {
         let item = vault.load(&reader_account)?;
-        crate::credentials::LoadedCredentials::parse(&item).map(|c| (c.access_key_id, c.key_arn))
+        crate::local::credentials::LoadedCredentials::parse(&item)
+            .map(|c| (c.access_key_id, c.key_arn))
     })
     .await
     .ok();
@@ -211,7 +212,7 @@ async fn describe(
     };
     summary.principal_arn = found.user().map(|u| u.arn().to_string());
 
-    if let Ok(policies) = crate::ownership::user_policy_names(&iam, user).await {
+    if let Ok(policies) = crate::aws::ownership::user_policy_names(&iam, user).await {
         for name in &policies {
             if let Ok(reply) = iam
                 .get_user_policy()
@@ -228,10 +229,10 @@ async fn describe(
     }
     note_outside_changes(
         &mut summary,
-        crate::outside_changes::of_user(&iam, user, None).await,
+        crate::aws::outside_changes::of_user(&iam, user, None).await,
     );
     let in_keychain = stored_key.as_ref().map(|(id, _)| id.clone());
-    if let Ok(keys) = crate::ownership::access_keys(&iam, user).await {
+    if let Ok(keys) = crate::aws::ownership::access_keys(&iam, user).await {
         for key in &keys {
             let id = key.access_key_id().unwrap_or_default().to_string();
             let last_used = iam
@@ -245,7 +246,7 @@ async fn describe(
                         .and_then(|u| u.last_used_date().map(|d| d.to_string()))
                 });
             let age_days = key.create_date().and_then(|created| {
-                let now = crate::journal::now() as i64;
+                let now = crate::local::journal::now() as i64;
                 u32::try_from((now - created.secs()) / 86_400).ok()
             });
             summary.access_keys.push(AccessKeyInfo {
@@ -267,14 +268,14 @@ async fn describe(
 /// Names what was added outside this app; anything that widens permissions means drift.
 fn note_outside_changes(
     summary: &mut SetupSummary,
-    found: Result<Vec<crate::outside_changes::Extra>, AwsFailure>,
+    found: Result<Vec<crate::aws::outside_changes::Extra>, AwsFailure>,
 ) {
     let ours = summary.policy_name.clone();
     match found {
         Ok(extras) => {
             let extras: Vec<_> = extras
                 .into_iter()
-                .filter(|e| !matches!(e, crate::outside_changes::Extra::InlinePolicy(name) if Some(name) == ours.as_ref()))
+                .filter(|e| !matches!(e, crate::aws::outside_changes::Extra::InlinePolicy(name) if Some(name) == ours.as_ref()))
                 .collect();
             if extras.iter().any(|e| e.widens_permissions())
                 && summary.policy == PolicyHealth::LeastPrivilege
@@ -303,10 +304,10 @@ async fn describe_key(connection: &Connection, summary: &mut SetupSummary) {
     } else {
         summary.key_state = Some("Missing".into());
     }
-    summary.key_created_by_app = crate::ownership::key_is_ours(connection, &arn)
+    summary.key_created_by_app = crate::aws::ownership::key_is_ours(connection, &arn)
         .await
         .unwrap_or(false);
-    if let Ok(aliases) = crate::ownership::key_aliases(connection, &arn).await {
+    if let Ok(aliases) = crate::aws::ownership::key_aliases(connection, &arn).await {
         summary.key_aliases = aliases;
     }
 }

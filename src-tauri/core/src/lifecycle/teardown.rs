@@ -2,15 +2,15 @@
 //! and the user (or role). The master key and its alias are kept unless the admin asks for the key
 //! to go too, and even then only a key this app made for this setup and nothing else uses.
 
-use crate::aws_error::{AwsFailure, AwsFailureKind};
-use crate::connect::Connection;
-use crate::credential_profile;
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::connect::Connection;
+use crate::aws::outside_changes::{self, Extra};
+use crate::aws::ownership;
 use crate::error::ProvisionError;
-use crate::journal::{Journal, PrincipalKind, RunState};
-use crate::key_usage::{self, KeyVerdict};
-use crate::keychain::{self, Vault};
-use crate::outside_changes::{self, Extra};
-use crate::ownership;
+use crate::lifecycle::key_usage::{self, KeyVerdict};
+use crate::local::credential_profile;
+use crate::local::journal::{Journal, PrincipalKind, RunState};
+use crate::local::keychain::{self, Vault};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde::Serialize;
@@ -154,7 +154,7 @@ fn journal_runs(
     kind: PrincipalKind,
     name: &str,
     torn_down_too: bool,
-) -> Vec<crate::journal::Run> {
+) -> Vec<crate::local::journal::Run> {
     journal
         .and_then(|j| j.runs().ok())
         .unwrap_or_default()
@@ -314,11 +314,11 @@ fn mark_torn_down(
 }
 
 async fn remove_keychain_item(vault: &Arc<dyn Vault>, account: &str, report: &mut TeardownReport) {
-    if let Err(e) = crate::session_credentials::forget_off_thread(vault, account).await {
+    if let Err(e) = crate::local::session_credentials::forget_off_thread(vault, account).await {
         report.failed.push(format!(
             "keychain item {} / {}: {e}. {}",
             keychain::SERVICE,
-            crate::session_credentials::cache_account(account),
+            crate::local::session_credentials::cache_account(account),
             e.hint()
         ));
     }
@@ -389,7 +389,7 @@ async fn our_role(iam: &aws_sdk_iam::Client, role: &str) -> Result<(), Provision
                 failure.into()
             }
         })?;
-    if crate::tags::iam_is_ours(tags.tags()) {
+    if crate::aws::tags::iam_is_ours(tags.tags()) {
         Ok(())
     } else {
         Err(ProvisionError::NotOurs(format!("the IAM role {role}")))
@@ -423,13 +423,13 @@ async fn remove_role(
     report: &mut TeardownReport,
 ) -> Result<(), ProvisionError> {
     let iam = connection.iam();
-    let profiles = crate::ownership::instance_profile_names(&iam, role).await?;
+    let profiles = crate::aws::ownership::instance_profile_names(&iam, role).await?;
     for name in profiles {
-        let item = crate::rollback::Created::InstanceProfile {
+        let item = crate::setup::rollback::Created::InstanceProfile {
             name: name.clone(),
             role: Some(role.to_string()),
         };
-        match crate::rollback::undo(&item, connection, vault).await {
+        match crate::setup::rollback::undo(&item, connection, vault).await {
             Ok(()) => report.removed.push(format!("instance profile {name}")),
             Err(reason) => report
                 .failed
@@ -499,7 +499,8 @@ async fn role_policy_key(
 }
 
 fn single_key(encoded: &str) -> Option<String> {
-    crate::policy::decode_document(encoded).and_then(|d| crate::policy::single_resource(&d))
+    crate::aws::policy::decode_document(encoded)
+        .and_then(|d| crate::aws::policy::single_resource(&d))
 }
 
 /// Removes the key's aliases and schedules its deletion. Only called for a key that

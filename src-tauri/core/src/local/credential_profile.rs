@@ -2,11 +2,11 @@
 //! an AWS profile whose credentials come from `csfle-provisioner-cli credential-process`, so no
 //! plaintext credentials file is needed.
 
-use crate::aws_config_file::{self, ConfigEditError};
-use crate::credentials::LoadedCredentials;
 use crate::error::ProvisionError;
-use crate::keychain::{KeychainError, Vault};
-use crate::profiles;
+use crate::local::aws_config_file::{self, ConfigEditError};
+use crate::local::credentials::LoadedCredentials;
+use crate::local::keychain::{KeychainError, Vault};
+use crate::local::profiles;
 use std::path::{Path, PathBuf};
 
 /// The keychain account for `user`: `account_id/user`. Without an account id, the candidates are
@@ -18,9 +18,9 @@ pub fn resolve_account(
     account_id: Option<&str>,
 ) -> Result<String, ProvisionError> {
     if let Some(account_id) = account_id {
-        return Ok(crate::keychain::account_for(account_id, user));
+        return Ok(crate::local::keychain::account_for(account_id, user));
     }
-    let runs = crate::journal::Journal::open_default()
+    let runs = crate::local::journal::Journal::open_default()
         .runs()
         .map_err(|e| ProvisionError::Journal(e.to_string()))?;
     let mut candidates = journal_accounts(&runs, user);
@@ -46,8 +46,8 @@ pub fn resolve_account(
 }
 
 /// The keychain accounts the journal names for `user`'s setups that were not torn down.
-fn journal_accounts(runs: &[crate::journal::Run], user: &str) -> Vec<String> {
-    use crate::journal::RunState;
+fn journal_accounts(runs: &[crate::local::journal::Run], user: &str) -> Vec<String> {
+    use crate::local::journal::RunState;
     let mut accounts: Vec<String> = runs
         .iter()
         .filter(|run| run.principal_name == user)
@@ -142,19 +142,19 @@ fn edit_config(
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default(),
             ));
-            crate::atomic_file::replace_private(&backup, text.as_bytes()).map_err(io)?;
+            crate::local::atomic_file::replace_private(&backup, text.as_bytes()).map_err(io)?;
             Some(backup)
         }
         None => None,
     };
-    crate::atomic_file::replace(path, edited.as_bytes()).map_err(io)?;
+    crate::local::atomic_file::replace(path, edited.as_bytes()).map_err(io)?;
     Ok(backup)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{PrincipalKind, Run, RunState};
+    use crate::local::journal::{PrincipalKind, Run, RunState};
 
     fn run(account: &str, user: &str, state: RunState) -> Run {
         Run {
@@ -167,7 +167,7 @@ mod tests {
             policy_name: format!("csfle-kms-{user}"),
             key_arn: None,
             key_alias: None,
-            keychain_account: Some(crate::keychain::account_for(account, user)),
+            keychain_account: Some(crate::local::keychain::account_for(account, user)),
             state,
             started_at: 1,
             created: vec![],

@@ -2,7 +2,7 @@
 //! It holds names and ARNs only, never a secret. Each change rewrites the file atomically, so a
 //! run killed at any moment leaves a journal that says exactly what exists.
 
-use crate::rollback::Created;
+use crate::setup::rollback::Created;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -52,7 +52,7 @@ impl Run {
     /// A run about to make its first change.
     pub fn started(
         id: &str,
-        connection: &crate::connect::Connection,
+        connection: &crate::aws::connect::Connection,
         principal_kind: PrincipalKind,
         principal_name: &str,
         policy_name: &str,
@@ -169,7 +169,7 @@ impl Journal {
     /// Holds `journal.json.lock` exclusively until dropped.
     fn lock_file(&self) -> Result<std::fs::File, JournalError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        crate::atomic_file::create_private_dir(dir).map_err(|e| self.error("written", e))?;
+        crate::local::atomic_file::create_private_dir(dir).map_err(|e| self.error("written", e))?;
         let mut options = std::fs::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -194,7 +194,8 @@ impl Journal {
 
     fn write(&self, contents: &Contents) -> Result<(), JournalError> {
         let text = serde_json::to_vec_pretty(contents).map_err(|e| self.error("written", e))?;
-        crate::atomic_file::replace_private(&self.path, &text).map_err(|e| self.error("written", e))
+        crate::local::atomic_file::replace_private(&self.path, &text)
+            .map_err(|e| self.error("written", e))
     }
 
     pub fn runs(&self) -> Result<Vec<Run>, JournalError> {
@@ -235,7 +236,8 @@ impl Journal {
 
     fn run_lock_file(&self, run_id: &str) -> Result<std::fs::File, JournalError> {
         let dir = self.path.parent().unwrap_or(Path::new(".")).join("runs");
-        crate::atomic_file::create_private_dir(&dir).map_err(|e| self.error("written", e))?;
+        crate::local::atomic_file::create_private_dir(&dir)
+            .map_err(|e| self.error("written", e))?;
         let safe: String = run_id
             .chars()
             .map(|c| {

@@ -6,10 +6,10 @@
 //! zeroized memory as the stored key, and served from there until shortly before it expires, so
 //! an SDK that asks often costs one keychain read, not an STS round trip.
 
-use crate::aws_error::AwsFailure;
-use crate::credentials::LoadedCredentials;
+use crate::aws::aws_error::AwsFailure;
 use crate::error::ProvisionError;
-use crate::keychain::{KeychainError, Vault};
+use crate::local::credentials::LoadedCredentials;
+use crate::local::keychain::{KeychainError, Vault};
 use crate::secret::Sensitive;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -49,17 +49,17 @@ pub fn forget(vault: &dyn Vault, account: &str) -> Result<(), KeychainError> {
 /// [`forget`] on the blocking pool, for async callers (rotation, teardown).
 pub async fn forget_off_thread(vault: &Arc<dyn Vault>, account: &str) -> Result<(), KeychainError> {
     let account = account.to_string();
-    crate::keychain::off_thread(vault, move |vault| forget(vault, &account)).await
+    crate::local::keychain::off_thread(vault, move |vault| forget(vault, &account)).await
 }
 
 /// What gives an application on a role setup its credentials: AWS's own temporary credentials,
 /// renewed by the platform, so there is nothing to store or rotate.
 pub fn role_credential_source(
-    trust: &crate::role::Trust,
+    trust: &crate::setup::role::Trust,
     role_arn: &str,
     instance_profile_arn: Option<&str>,
 ) -> String {
-    use crate::role::Trust;
+    use crate::setup::role::Trust;
     match (trust, instance_profile_arn) {
         (_, Some(profile)) => format!("On EC2 the instance profile {profile} gives the application its credentials: the instance metadata service hands the AWS SDK temporary credentials for {role_arn} and renews them before they expire."),
         (Trust::Service { service }, None) if service.starts_with("ecs-tasks") => format!("On ECS set {role_arn} as the task role (taskRoleArn) of the task definition: the ECS agent hands the AWS SDK temporary credentials through the container credentials endpoint and renews them."),
@@ -139,7 +139,7 @@ pub async fn serve(
     account: &str,
     duration_seconds: i32,
 ) -> Result<Sensitive, ProvisionError> {
-    if let Some(hit) = cached(vault, account, crate::journal::now() as i64) {
+    if let Some(hit) = cached(vault, account, crate::local::journal::now() as i64) {
         return Ok(hit);
     }
     let item = vault.load(account)?;
@@ -276,7 +276,7 @@ mod tests {
     fn a_long_lived_item_is_never_taken_for_a_cached_answer() {
         let vault = MemoryVault::default();
         let account = "111122223333/app";
-        let long_lived = crate::credentials::credential_process_output(
+        let long_lived = crate::local::credentials::credential_process_output(
             "AKIAEXAMPLE",
             &Sensitive::new("s3cr3t".into()),
         );

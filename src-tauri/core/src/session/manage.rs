@@ -2,18 +2,18 @@
 //! AWS profiles and crash recovery.
 
 use super::{Session, VerifyReport};
-use crate::apply::ApplyFailure;
-use crate::credential_profile::{self, ProfileWritten};
 use crate::error::{ErrorReport, ProvisionError, RollbackReport};
-use crate::journal::Journal;
-use crate::journal::PrincipalKind;
+use crate::lifecycle::recovery::{self, InterruptedRun};
+use crate::lifecycle::rotate::{self, RotateOptions, RotateReport};
+use crate::lifecycle::setups::{self, SetupSummary};
+use crate::lifecycle::teardown::{self, TeardownPreview, TeardownReport};
+use crate::local::credential_profile::{self, ProfileWritten};
+use crate::local::journal::Journal;
+use crate::local::journal::PrincipalKind;
 use crate::model::{Outcome, ProgressSink};
-use crate::recovery::{self, InterruptedRun};
-use crate::role::{self, RoleOutcome, RolePlan, RoleRequest};
-use crate::rotate::{self, RotateOptions, RotateReport};
-use crate::setups::{self, SetupSummary};
-use crate::teardown::{self, TeardownPreview, TeardownReport};
-use crate::{keychain, validate};
+use crate::setup::apply::ApplyFailure;
+use crate::setup::role::{self, RoleOutcome, RolePlan, RoleRequest};
+use crate::{local::keychain, validate};
 use std::sync::Arc;
 
 fn report(error: ProvisionError) -> ErrorReport {
@@ -41,23 +41,26 @@ impl Session {
     pub async fn legacy_scan(
         &self,
         rescan: bool,
-    ) -> Result<Option<crate::discovery::LegacyScan>, ErrorReport> {
+    ) -> Result<Option<crate::lifecycle::discovery::LegacyScan>, ErrorReport> {
         let connection = self.connection().await?;
-        let dir = crate::discovery::dir_for(self.journal());
+        let dir = crate::lifecycle::discovery::dir_for(self.journal());
         if rescan {
-            crate::discovery::forget(&dir, connection.account_id());
+            crate::lifecycle::discovery::forget(&dir, connection.account_id());
             return Ok(None);
         }
-        Ok(crate::discovery::remembered(&dir, connection.account_id()))
+        Ok(crate::lifecycle::discovery::remembered(
+            &dir,
+            connection.account_id(),
+        ))
     }
 
     /// "Enable rotation" on a setup's key (Security Hub KMS.4).
     pub async fn enable_key_rotation(
         &self,
         key: String,
-    ) -> Result<crate::key_rotation::RotationReport, ErrorReport> {
+    ) -> Result<crate::lifecycle::key_rotation::RotationReport, ErrorReport> {
         let connection = self.connection().await?;
-        crate::key_rotation::enable(&connection, &key)
+        crate::lifecycle::key_rotation::enable(&connection, &key)
             .await
             .map_err(report)
     }
@@ -87,7 +90,7 @@ impl Session {
 
     /// The IAM policy an administrator needs for everything this app does, to copy.
     pub fn admin_policy(&self) -> String {
-        serde_json::to_string_pretty(&crate::permissions::admin_policy()).unwrap_or_default()
+        serde_json::to_string_pretty(&crate::aws::permissions::admin_policy()).unwrap_or_default()
     }
 
     /// Adds KMS's default account statement to an existing key's policy, because the admin
@@ -96,10 +99,10 @@ impl Session {
         let connection = self.connection().await?;
         let key_ref = validate::existing_key(&key, connection.region())
             .map_err(|e| report(ProvisionError::from(e)))?;
-        let arn = crate::plan::suitable_key_arn(&connection, &key_ref)
+        let arn = crate::setup::plan::suitable_key_arn(&connection, &key_ref)
             .await
             .map_err(report)?;
-        crate::key_policy::allow_iam(&connection, &arn)
+        crate::aws::key_policy::allow_iam(&connection, &arn)
             .await
             .map_err(report)?;
         Ok(format!(
@@ -275,9 +278,9 @@ impl Session {
 
     fn interrupted(
         &self,
-        connection: &crate::connect::Connection,
+        connection: &crate::aws::connect::Connection,
         run_id: &str,
-    ) -> Result<crate::journal::Run, ErrorReport> {
+    ) -> Result<crate::local::journal::Run, ErrorReport> {
         self.journal()
             .map(|j| recovery::interrupted(j, connection))
             .unwrap_or_default()

@@ -1,17 +1,17 @@
 //! Applying a plan: create, store, prove; and on any failure, undo everything this run made.
 
-use crate::aws_error::AwsFailure;
+use crate::aws::aws_error::AwsFailure;
+use crate::aws::careful::{self, Found};
+use crate::aws::connect::Connection;
 use crate::cancel::Cancel;
-use crate::careful::{self, Found};
-use crate::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
-use crate::journal::{self, Journal, PrincipalKind, Run, RunState};
-use crate::keychain::{self, Vault};
+use crate::local::journal::{self, Journal, PrincipalKind, Run, RunState};
+use crate::local::keychain::{self, Vault};
 use crate::model::{Outcome, Plan, PlannedKey, Progress, ProgressSink, StepId};
-use crate::rollback::{Created, Ledger};
 use crate::secret::Sensitive;
-use crate::verify::{self, Probe};
-use crate::{credentials, policy, tags};
+use crate::setup::rollback::{Created, Ledger};
+use crate::setup::verify::{self, Probe};
+use crate::{aws::policy, aws::tags, local::credentials};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,7 +72,7 @@ pub async fn apply(
     .await
 }
 
-/// Like [`apply`], starting from what an interrupted run left (see [`crate::recovery`]).
+/// Like [`apply`], starting from what an interrupted run left (see [`crate::lifecycle::recovery`]).
 pub async fn apply_resuming(
     connection: &Connection,
     plan: &Plan,
@@ -583,7 +583,7 @@ pub(crate) async fn create_key(
         },
         || async {
             Ok(
-                match crate::recovery::key_tagged_with(connection, run_id).await? {
+                match crate::lifecycle::recovery::key_tagged_with(connection, run_id).await? {
                     Some(key) => Found::Ours(key),
                     None => Found::Nothing,
                 },
@@ -642,7 +642,7 @@ pub(crate) async fn create_alias(
                 Ok(_) => Found::Conflict(ProvisionError::AliasExists(alias.to_string())),
                 Err(e)
                     if AwsFailure::from_sdk("kms:DescribeKey", &e).kind
-                        == crate::aws_error::AwsFailureKind::NotFound =>
+                        == crate::aws::aws_error::AwsFailureKind::NotFound =>
                 {
                     Found::Nothing
                 }
@@ -751,7 +751,7 @@ pub(crate) async fn create_access_key(
             let Some(mut key) = reply.access_key else {
                 return Err(AwsFailure {
                     action: "iam:CreateAccessKey",
-                    kind: crate::aws_error::AwsFailureKind::Other,
+                    kind: crate::aws::aws_error::AwsFailureKind::Other,
                     code: None,
                     message: "IAM returned no access key".into(),
                     status: None,
@@ -775,7 +775,7 @@ pub(crate) async fn delete_keys_without_secret(
     user: &str,
     keep: &[String],
 ) -> Result<(), ProvisionError> {
-    let listed = crate::ownership::access_keys(iam, user).await?;
+    let listed = crate::aws::ownership::access_keys(iam, user).await?;
     for id in listed
         .iter()
         .filter_map(|k| k.access_key_id())

@@ -3,10 +3,10 @@
 //! Listing costs two or three round trips for an account of 2,000 keys; describing 2,000 would be
 //! 2,000 calls before the admin sees anything.
 
-use crate::aws_error::{AwsFailure, AwsFailureKind};
-use crate::connect::Connection;
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::connect::Connection;
 use crate::error::ProvisionError;
-use crate::plan::unsuitability;
+use crate::setup::plan::unsuitability;
 use crate::validate;
 use futures_util::StreamExt;
 use serde::Serialize;

@@ -1,12 +1,12 @@
 //! Planning: validate every input, read AWS to find conflicts and unsuitable keys, and list every
 //! action that applying will take. Planning changes nothing.
 
-use crate::aws_error::{AwsFailure, AwsFailureKind};
-use crate::connect::Connection;
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::connect::Connection;
+use crate::aws::policy;
 use crate::error::ProvisionError;
-use crate::keychain::{self, Vault};
+use crate::local::keychain::{self, Vault};
 use crate::model::{KeyChoice, KeychainRef, Plan, PlanStep, PlannedKey, SetupRequest, StepId};
-use crate::policy;
 use crate::validate::{self, KeyRef};
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, KeyUsageType};
 use std::sync::Arc;
@@ -66,9 +66,9 @@ pub async fn plan(
     keychain_check?;
     user_check?;
     let planned_key = key_check?;
-    let findings = crate::findings::predicted(
+    let findings = crate::lifecycle::findings::predicted(
         connection,
-        crate::journal::PrincipalKind::User,
+        crate::local::journal::PrincipalKind::User,
         &planned_key,
     )
     .await;
@@ -115,7 +115,7 @@ pub(crate) async fn check_key(
         }
         ValidKey::Existing(key_ref) => {
             let arn = suitable_key_arn(connection, key_ref).await?;
-            crate::key_policy::check(connection, &arn).await?;
+            crate::aws::key_policy::check(connection, &arn).await?;
             let alias = match key_ref {
                 KeyRef::Alias(alias) => Some(alias.clone()),
                 _ => None,

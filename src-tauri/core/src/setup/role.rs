@@ -2,20 +2,20 @@
 //! chosen principal (an AWS service, or an ARN), gets the same least-privilege KMS policy, and has
 //! no access key at all: drivers fetch its temporary credentials themselves.
 
-use crate::apply::{self, checkpoint, step, ApplyFailure, ApplyOptions};
-use crate::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::careful;
+use crate::aws::connect::Connection;
 use crate::cancel::Cancel;
-use crate::careful;
-use crate::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
-use crate::journal::{self, PrincipalKind, Run, RunState};
+use crate::local::journal::{self, PrincipalKind, Run, RunState};
 use crate::model::{KeyChoice, PlanStep, PlannedKey, Progress, ProgressSink, StepId};
-use crate::plan::{self, ValidKey};
-use crate::rollback::{Created, Ledger};
 use crate::secret::Sensitive;
+use crate::setup::apply::{self, checkpoint, step, ApplyFailure, ApplyOptions};
+use crate::setup::plan::{self, ValidKey};
+use crate::setup::rollback::{Created, Ledger};
+use crate::setup::verify::{self, Probe};
 use crate::validate::{self, Field, InputError};
-use crate::verify::{self, Probe};
-use crate::{policy, tags};
+use crate::{aws::policy, aws::tags};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use ts_rs::TS;
@@ -144,7 +144,7 @@ pub struct RolePlan {
     pub instance_profile: Option<String>,
     pub steps: Vec<PlanStep>,
     /// The Security Hub findings the setup will have the moment it exists.
-    pub findings: Vec<crate::findings::Finding>,
+    pub findings: Vec<crate::lifecycle::findings::Finding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -228,7 +228,8 @@ pub async fn plan_role(
     }
     steps.push(step(StepId::Verify, "sts:AssumeRole, kms:Encrypt, kms:Decrypt", key_arn.clone(), "Prove it works where possible: assume the role and encrypt and decrypt a random test value.".into()));
     Ok(RolePlan {
-        findings: crate::findings::predicted(connection, PrincipalKind::Role, &key).await,
+        findings: crate::lifecycle::findings::predicted(connection, PrincipalKind::Role, &key)
+            .await,
         identity: connection.identity.clone(),
         key,
         trust_policy: trust_policy(&trust),
@@ -342,7 +343,8 @@ pub async fn apply_role(
         }
         Err(error) => {
             // A role setup stores nothing in the keychain; the vault is never asked.
-            let vault: Arc<dyn crate::keychain::Vault> = Arc::new(crate::keychain::OsVault);
+            let vault: Arc<dyn crate::local::keychain::Vault> =
+                Arc::new(crate::local::keychain::OsVault);
             let rollback = ledger.roll_back(connection, &vault, sink).await;
             if let (Some(journal), true) = (&options.journal, rollback.left_behind.is_empty()) {
                 let _ = journal.set_state(&run_id, RunState::RolledBack);

@@ -1,11 +1,11 @@
 //! The ledger of what a run created, and its undoing in reverse order. Every resource is entered
 //! the moment AWS confirms it, so a failure anywhere later can remove it.
 
-use crate::aws_error::{AwsFailure, AwsFailureKind};
-use crate::connect::Connection;
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::connect::Connection;
 use crate::error::RollbackReport;
-use crate::journal::Journal;
-use crate::keychain::Vault;
+use crate::local::journal::Journal;
+use crate::local::keychain::Vault;
 use crate::model::{Progress, ProgressSink, StepId};
 use std::sync::Arc;
 
@@ -48,7 +48,7 @@ impl Created {
             Created::User(user) => format!("IAM user {user}"),
             Created::Policy { user, name } => format!("inline policy {name} of {user}"),
             Created::AccessKey { user, id } => format!("access key {} of {user}", crate::mask_access_key_id(id)),
-            Created::KeychainItem(account) => format!("keychain item {} / {account}", crate::keychain::SERVICE),
+            Created::KeychainItem(account) => format!("keychain item {} / {account}", crate::local::keychain::SERVICE),
             Created::Role(role) => format!("IAM role {role}"),
             Created::RolePolicy { role, name } => format!("inline policy {name} of role {role}"),
             Created::InstanceProfile { name, .. } => format!("instance profile {name}"),
@@ -198,7 +198,7 @@ pub async fn undo(
         // The run's own user: any access key on it is the run's too (one whose reply was lost
         // included), and IAM refuses to delete a user that still has keys.
         Created::User(user) => {
-            match crate::apply::delete_keys_without_secret(&iam, user, &[]).await {
+            match crate::setup::apply::delete_keys_without_secret(&iam, user, &[]).await {
                 Err(error) => return Err(format!("{error}. {}", error.hint())),
                 Ok(()) => iam
                     .delete_user()
@@ -265,7 +265,7 @@ pub async fn undo(
         }
         Created::KeychainItem(account) => {
             let account = account.clone();
-            return crate::keychain::off_thread(vault, move |vault| vault.remove(&account))
+            return crate::local::keychain::off_thread(vault, move |vault| vault.remove(&account))
                 .await
                 .map_err(|e| format!("{e}. {}", e.hint()));
         }

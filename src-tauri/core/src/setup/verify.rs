@@ -2,7 +2,7 @@
 //! expected principal, and it encrypts and decrypts a random value with the key. Both are polled
 //! (bounded) while IAM makes the new key and its policy live, and noticed within a quarter second.
 
-use crate::aws_error::{AwsFailure, AwsFailureKind};
+use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::cancel::Cancel;
 use crate::error::ProvisionError;
 use crate::model::{Progress, ProgressSink, StepId};
