@@ -3,11 +3,13 @@
 pub mod aws_error;
 pub mod careful;
 pub mod connect;
+pub mod iam;
 pub mod key_policy;
+pub mod kms;
 pub mod outside_changes;
 pub mod ownership;
 pub mod pages;
 pub mod permissions;
 pub mod policy;
-pub mod regions;
+pub mod sts;
 pub mod tags;
