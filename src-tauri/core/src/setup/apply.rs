@@ -273,28 +273,12 @@ async fn grant_name_and_issue(
         connection,
         plan,
         sink,
-        existing,
+        existing: _,
         ..
     } = *job;
     let (iam_client, kms_client) = (connection.iam(), connection.kms());
     let user = plan.user_name.as_str();
-    let create_alias = async {
-        match (&plan.key, key) {
-            (PlannedKey::New { alias, .. }, Some(_)) if existing.alias => {
-                step(sink, StepId::CreateAlias, already(alias.clone()))
-                    .await
-                    .map(|_| None)
-            }
-            (PlannedKey::New { alias, .. }, Some((key_id, _))) => step(
-                sink,
-                StepId::CreateAlias,
-                kms::create_alias(&kms_client, alias, key_id),
-            )
-            .await
-            .map(Some),
-            _ => Ok(None),
-        }
-    };
+    let create_alias = name_the_key(job, key);
     let document = policy::kms_policy_document(key_arn);
     let put_policy = step(
         sink,
@@ -325,31 +309,52 @@ async fn grant_name_and_issue(
     };
     let (alias_done, policy_done, access_key, rotation_done) =
         tokio::join!(create_alias, put_policy, create_access_key, rotation);
-    let mut made = Vec::new();
-    if let Ok(Some(alias)) = &alias_done {
-        made.push(Created::Alias(alias.clone()));
-    }
     let policy_recorded = ledger
         .items()
         .iter()
         .any(|c| matches!(c, Created::Policy { .. }));
+    let mut made = Vec::new();
+    if let Ok(Some(alias)) = &alias_done {
+        made.push(Created::Alias(alias.clone()));
+    }
     if policy_done.is_ok() && !policy_recorded {
         made.push(Created::Policy {
             user: user.to_string(),
             name: plan.policy_name.clone(),
         });
     }
-    if let Ok((id, _)) = &access_key {
-        made.push(Created::AccessKey {
-            user: user.to_string(),
-            id: id.clone(),
-        });
-    }
+    made.extend(access_key.as_ref().ok().map(|(id, _)| Created::AccessKey {
+        user: user.to_string(),
+        id: id.clone(),
+    }));
     ledger.record_all(made);
     alias_done?;
     policy_done?;
     rotation_done?;
     access_key
+}
+
+/// The new key's alias, unless an interrupted run made it already; returns the alias made now.
+async fn name_the_key(
+    job: &Job<'_>,
+    key: Option<&(String, String)>,
+) -> Result<Option<String>, ProvisionError> {
+    let (plan, sink, existing) = (job.plan, job.sink, job.existing);
+    match (&plan.key, key) {
+        (PlannedKey::New { alias, .. }, Some(_)) if existing.alias => {
+            step(sink, StepId::CreateAlias, already(alias.clone()))
+                .await
+                .map(|_| None)
+        }
+        (PlannedKey::New { alias, .. }, Some((key_id, _))) => step(
+            sink,
+            StepId::CreateAlias,
+            kms::create_alias(&job.connection.kms(), alias, key_id),
+        )
+        .await
+        .map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// Stages 3 and 4 at once: the proof needs only the credentials in memory, and on real AWS it
