@@ -20,7 +20,9 @@ use csfle_core::model::{
 };
 use csfle_core::session::{AppInfo, FieldCheck, VerifyReport};
 use csfle_core::setup::keys::KeySummary;
-use csfle_core::setup::role::{RoleOutcome, RolePlan, RoleRequest};
+use csfle_core::setup::role::RoleOutcome;
+use csfle_core::setup::role_plan::RolePlan;
+use csfle_core::setup::role_plan::RoleRequest;
 use csfle_core::validate::Field;
 use ts_rs::{Config, TS};
 

@@ -7,7 +7,7 @@ mod commands;
 use csfle_core::local::journal::Journal;
 use csfle_core::local::keychain::OsVault;
 use csfle_core::session::Session;
-use csfle_core::setup::apply::ApplyOptions;
+use csfle_core::setup::run_frame::ApplyOptions;
 use std::sync::Arc;
 
 pub fn run() {

@@ -4,8 +4,8 @@ use crate::aws::connect::Connection;
 use crate::aws::{iam, kms};
 use crate::cancel::Cancel;
 
-use crate::error::{ProvisionError, RollbackReport};
-use crate::local::journal::{Journal, Run};
+use crate::error::ProvisionError;
+use crate::local::journal::Run;
 use crate::local::keychain::{self, Vault};
 use crate::model::created::Created;
 use crate::model::principal::Principal;
@@ -13,29 +13,12 @@ use crate::model::principal::PrincipalKind;
 use crate::model::{Outcome, Plan, PlannedKey, Progress, ProgressSink, StepId};
 use crate::secret::Sensitive;
 use crate::setup::rollback::Ledger;
-use crate::setup::run_frame::{self, Frame, Start};
+use crate::setup::run_frame::{self, ApplyFailure, ApplyOptions, Frame, Start};
 use crate::setup::verify::{self, Probe};
 use crate::{aws::policy, local::credentials};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-#[derive(Debug, Clone)]
-pub struct ApplyOptions {
-    /// The bound on waiting for IAM to make the new key usable.
-    pub verify_limit: Duration,
-    /// Where runs are recorded for crash recovery and the setups view; `None` records nothing.
-    pub journal: Option<Arc<Journal>>,
-}
-
-impl Default for ApplyOptions {
-    fn default() -> Self {
-        ApplyOptions {
-            verify_limit: verify::DEFAULT_LIMIT,
-            journal: None,
-        }
-    }
-}
+use std::time::Instant;
 
 /// What an interrupted run already made, so resuming does not make it twice.
 #[derive(Debug, Clone, Default)]
@@ -45,13 +28,6 @@ pub struct Existing {
     pub alias: bool,
     pub user_arn: Option<String>,
     pub created: Vec<Created>,
-}
-
-/// A failed run: why, and what rollback did about it.
-#[derive(Debug)]
-pub struct ApplyFailure {
-    pub error: ProvisionError,
-    pub rollback: RollbackReport,
 }
 
 /// Runs `plan`. On success everything exists and works; on failure nothing this run created is
