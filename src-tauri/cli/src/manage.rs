@@ -3,13 +3,13 @@
 use crate::output;
 use csfle_core::aws::connect::{self, ConnectOptions, Connection};
 use csfle_core::error::ErrorReport;
-use csfle_core::lifecycle::findings::{Finding, FindingAction, FindingStatus};
 use csfle_core::lifecycle::key_rotation;
 use csfle_core::lifecycle::rotate::{self, RotateOptions};
 use csfle_core::lifecycle::setups::{self, PolicyHealth};
 use csfle_core::lifecycle::teardown;
 use csfle_core::local::journal::Journal;
 use csfle_core::local::keychain::{OsVault, Vault};
+use csfle_core::model::findings::{Finding, FindingAction, FindingStatus};
 use csfle_core::model::principal::PrincipalKind;
 use std::sync::Arc;
 use std::time::Duration;

@@ -175,7 +175,8 @@ async fn provision_role(
     // The same checks plan_role makes, before the first AWS call.
     csfle_core::validate::role_name(request.role_name.trim())
         .map_err(|e| ProvisionError::from(e).report(None))?;
-    role::Trust::parse(&request.trust).map_err(|e| ProvisionError::from(e).report(None))?;
+    csfle_core::model::principal::Trust::parse(&request.trust)
+        .map_err(|e| ProvisionError::from(e).report(None))?;
     let probe = SetupRequest {
         key: request.key.clone(),
         user_name: request.role_name.clone(),
@@ -185,7 +186,7 @@ async fn provision_role(
     let connection = connect::establish(config)
         .await
         .map_err(|e| e.report(None))?;
-    let plan = role::plan_role(&connection, &request)
+    let plan = csfle_core::setup::role_plan::plan_role(&connection, &request)
         .await
         .map_err(|e| e.report(None))?;
     if dry_run {
