@@ -219,9 +219,7 @@ pub async fn create_role(
                     })
                 });
             careful::settle(looked, || {
-                ProvisionError::Unsupported(format!(
-                    "The IAM role {role} already exists and this run did not make it; choose another name"
-                ))
+                ProvisionError::RoleExists(format!("IAM role {role}"))
             })
         },
     )
@@ -259,14 +257,14 @@ pub async fn create_instance_profile(
                 .await
                 .map_err(|e| AwsFailure::from_sdk("iam:GetInstanceProfile", &e))
                 .map(|found| {
-                    found.instance_profile().map_or((false, String::new()), |p| {
-                        (tags::iam_made_by_run(p.tags(), run_id), p.arn().to_string())
-                    })
+                    found
+                        .instance_profile()
+                        .map_or((false, String::new()), |p| {
+                            (tags::iam_made_by_run(p.tags(), run_id), p.arn().to_string())
+                        })
                 });
             careful::settle(looked, || {
-                ProvisionError::Unsupported(format!(
-                    "The instance profile {name} already exists and this run did not make it; choose another role name"
-                ))
+                ProvisionError::RoleExists(format!("instance profile {name}"))
             })
         },
     )

@@ -123,13 +123,11 @@ async fn ensure_role_is_new(
 ) -> Result<(), ProvisionError> {
     let iam = connection.iam();
     if iam::name_taken(&iam, IamName::Role(role)).await? {
-        return Err(ProvisionError::NotFound(format!(
-            "The IAM role {role} already exists; choose a new name"
-        )));
+        return Err(ProvisionError::RoleExists(format!("IAM role {role}")));
     }
     if with_profile && iam::name_taken(&iam, IamName::InstanceProfile(role)).await? {
-        return Err(ProvisionError::NotFound(format!(
-            "The instance profile {role} already exists; choose a new role name"
+        return Err(ProvisionError::RoleExists(format!(
+            "instance profile {role}"
         )));
     }
     Ok(())
