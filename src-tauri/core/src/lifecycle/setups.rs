@@ -267,7 +267,7 @@ async fn access_keys(
     in_keychain: Option<&str>,
 ) -> Vec<AccessKeyInfo> {
     let mut listed = Vec::new();
-    if let Ok(keys) = crate::aws::ownership::access_keys(&iam, user).await {
+    if let Ok(keys) = crate::aws::ownership::access_keys(iam, user).await {
         for key in &keys {
             let id = key.access_key_id().unwrap_or_default().to_string();
             let last_used = iam
