@@ -337,3 +337,63 @@ pub async fn name_taken(iam: &aws_sdk_iam::Client, name: IamName<'_>) -> Result<
         Err(failure) => Err(failure),
     }
 }
+
+/// When the access key was last used (RFC 3339), or `None` when it never was.
+pub async fn access_key_last_used(
+    iam: &aws_sdk_iam::Client,
+    id: &str,
+) -> Result<Option<String>, AwsFailure> {
+    iam.get_access_key_last_used()
+        .access_key_id(id)
+        .send()
+        .await
+        .map(|reply| {
+            reply
+                .access_key_last_used()
+                .and_then(|u| u.last_used_date().map(|d| d.to_string()))
+        })
+        .map_err(|e| AwsFailure::from_sdk("iam:GetAccessKeyLastUsed", &e))
+}
+
+/// The names of the user's inline and attached policies, both lists asked at once (the setups
+/// view waits for its slowest setup). First page of each: IAM.2 fails on any one.
+pub async fn policies_on_user(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+) -> Result<Vec<String>, AwsFailure> {
+    let (inline, attached) = tokio::join!(
+        iam.list_user_policies().user_name(user).send(),
+        iam.list_attached_user_policies().user_name(user).send()
+    );
+    let inline = inline.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
+    let attached =
+        attached.map_err(|e| AwsFailure::from_sdk("iam:ListAttachedUserPolicies", &e))?;
+    let mut names: Vec<String> = inline.policy_names().to_vec();
+    names.extend(
+        attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_name().map(str::to_string)),
+    );
+    Ok(names)
+}
+
+/// The instance profile `name`, when it exists: (this run's tag on it, whether it holds `role`).
+pub async fn instance_profile_made_by_run(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    role: &str,
+    run_id: &str,
+) -> Result<Option<(bool, bool)>, AwsFailure> {
+    let reply = iam
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:GetInstanceProfile", &e))?;
+    Ok(reply.instance_profile().map(|profile| {
+        let runs = tags::iam_made_by_run(profile.tags(), run_id);
+        let holds_role = profile.roles().iter().any(|r| r.role_name() == role);
+        (runs, holds_role)
+    }))
+}

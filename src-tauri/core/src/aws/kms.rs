@@ -179,19 +179,32 @@ pub async fn delete_alias(kms: &aws_sdk_kms::Client, alias: &str) -> Result<(), 
 }
 
 /// Schedules the key's deletion after `days` (7–30); cancellable until then. By bare key id:
-/// AWS takes either form, some emulators only this one.
+/// AWS takes either form, some emulators only this one. Returns the deletion date AWS set.
 pub async fn schedule_deletion(
     kms: &aws_sdk_kms::Client,
     key_id: &str,
     days: i32,
-) -> Result<(), AwsFailure> {
+) -> Result<Option<String>, AwsFailure> {
     kms.schedule_key_deletion()
         .key_id(key_id)
         .pending_window_in_days(days)
         .send()
         .await
-        .map(drop)
+        .map(|reply| reply.deletion_date().map(|d| d.to_string()))
         .map_err(|e| AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e))
+}
+
+/// The key's tags (by ARN or id, through a client of the key's region).
+pub async fn tags_of(
+    kms: &aws_sdk_kms::Client,
+    key: &str,
+) -> Result<Vec<aws_sdk_kms::types::Tag>, AwsFailure> {
+    kms.list_resource_tags()
+        .key_id(key)
+        .send()
+        .await
+        .map(|reply| reply.tags.unwrap_or_default())
+        .map_err(|e| AwsFailure::from_sdk("kms:ListResourceTags", &e))
 }
 
 /// The key's metadata; `None` when KMS has no such key (id, ARN or alias) in the client's region.

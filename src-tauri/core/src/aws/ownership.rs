@@ -50,14 +50,8 @@ pub async fn our_principal(
 
 /// True when this app made the key (its tags say so).
 pub async fn key_is_ours(connection: &Connection, key: &str) -> Result<bool, ProvisionError> {
-    let reply = connection
-        .kms_for_key(key)
-        .list_resource_tags()
-        .key_id(key)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("kms:ListResourceTags", &e))?;
-    Ok(tags::kms_is_ours(reply.tags()))
+    let key_tags = crate::aws::kms::tags_of(&connection.kms_for_key(key), key).await?;
+    Ok(tags::kms_is_ours(&key_tags))
 }
 
 /// The ids of every access key of `user`, active or not.
