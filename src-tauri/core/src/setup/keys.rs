@@ -188,20 +188,17 @@ async fn describe_one(kms: &aws_sdk_kms::Client, region: &str, typed: String) ->
         Ok(key) => key,
         Err(error) => return refused(error.rule),
     };
-    let reply = match kms.describe_key().key_id(key.as_kms_key_id()).send().await {
-        Ok(reply) => reply,
-        Err(e) => {
-            let failure = AwsFailure::from_sdk("kms:DescribeKey", &e);
+    let described = match crate::aws::kms::describe_key(kms, &key.as_kms_key_id()).await {
+        Ok(Some(metadata)) => metadata,
+        Ok(None) => return refused(format!("KMS has no key or alias by this name in {region}")),
+        Err(failure) => {
             return refused(match failure.kind {
                 AwsFailureKind::AccessDenied => "you may not describe it (kms:DescribeKey is denied), so the app cannot check that it is an enabled symmetric encryption key; ask its owner to allow kms:DescribeKey for you".into(),
-                AwsFailureKind::NotFound => format!("KMS has no key or alias by this name in {region}"),
                 _ => format!("KMS could not describe it: {failure}"),
             });
         }
     };
-    let Some(m) = reply.key_metadata() else {
-        return refused("KMS returned no details for it".into());
-    };
+    let m = &described;
     let reason = unsuitability(m.key_state(), m.key_spec(), m.key_usage(), m.key_manager());
     KeySummary {
         key_id: m.key_id().to_string(),
