@@ -8,6 +8,9 @@ use crate::error::ProvisionError;
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::secret::Sensitive;
 
+/// IAM's largest page for ListUsers/ListRoles: fewest round trips in a large account.
+const NAMES_PAGE: i32 = 1000;
+
 /// Returns the user's ARN. A lost reply or "already exists" is settled by the user's run tag:
 /// the run's own user is adopted, anybody else's is a conflict.
 pub async fn create_user(
@@ -396,4 +399,53 @@ pub async fn instance_profile_made_by_run(
         let holds_role = profile.roles().iter().any(|r| r.role_name() == role);
         (runs, holds_role)
     }))
+}
+
+/// Every user's or role's name, all pages. With `prefix`, those under that IAM path; without, those
+/// outside the app's path (and never AWS's own service roles, which cannot be the app's).
+pub async fn principal_names(
+    iam: &aws_sdk_iam::Client,
+    kind: PrincipalKind,
+    prefix: Option<&str>,
+) -> Result<Vec<String>, AwsFailure> {
+    let outside_ours = |path: &str| prefix.is_some() || !path.starts_with(tags::IAM_PATH);
+    let mut out = Vec::new();
+    match kind {
+        PrincipalKind::User => {
+            let mut pages = iam
+                .list_users()
+                .set_path_prefix(prefix.map(str::to_string))
+                .max_items(NAMES_PAGE)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUsers", &e))?;
+                out.extend(
+                    page.users()
+                        .iter()
+                        .filter(|u| outside_ours(u.path()))
+                        .map(|u| u.user_name().to_string()),
+                );
+            }
+        }
+        PrincipalKind::Role => {
+            let mut pages = iam
+                .list_roles()
+                .set_path_prefix(prefix.map(str::to_string))
+                .max_items(NAMES_PAGE)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRoles", &e))?;
+                out.extend(
+                    page.roles()
+                        .iter()
+                        .filter(|r| outside_ours(r.path()))
+                        .filter(|r| prefix.is_some() || !r.path().starts_with("/aws-service-role/"))
+                        .map(|r| r.role_name().to_string()),
+                );
+            }
+        }
+    }
+    Ok(out)
 }

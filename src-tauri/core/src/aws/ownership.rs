@@ -205,3 +205,26 @@ pub async fn principal_arn(
         }
     }
 }
+
+/// The user's or role's tags.
+pub async fn tags_of(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsFailure> {
+    match principal.kind {
+        PrincipalKind::User => iam
+            .list_user_tags()
+            .user_name(principal.name)
+            .send()
+            .await
+            .map(|r| r.tags().to_vec())
+            .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e)),
+        PrincipalKind::Role => iam
+            .list_role_tags()
+            .role_name(principal.name)
+            .send()
+            .await
+            .map(|r| r.tags().to_vec())
+            .map_err(|e| AwsFailure::from_sdk("iam:ListRoleTags", &e)),
+    }
+}
