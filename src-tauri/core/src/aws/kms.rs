@@ -253,3 +253,42 @@ pub async fn decrypt(
         .map(|reply| reply.plaintext)
         .map_err(|e| AwsFailure::from_sdk("kms:Decrypt", &e))
 }
+
+/// Every key of the client's region as (key id, key ARN), all pages of `page_size`.
+pub async fn all_keys(
+    kms: &aws_sdk_kms::Client,
+    page_size: i32,
+) -> Result<Vec<(String, String)>, AwsFailure> {
+    let mut keys = Vec::new();
+    let mut pages = kms.list_keys().limit(page_size).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
+        keys.extend(page.keys().iter().filter_map(|k| {
+            Some((
+                k.key_id()?.to_string(),
+                k.key_arn().unwrap_or_default().to_string(),
+            ))
+        }));
+    }
+    Ok(keys)
+}
+
+/// Every alias that names a key, handed to `on_page` as (alias, target key id) one page of
+/// `page_size` at a time, as AWS returns them: a picker can show the first page at once.
+pub async fn alias_pages(
+    kms: &aws_sdk_kms::Client,
+    page_size: i32,
+    mut on_page: impl FnMut(Vec<(String, String)>),
+) -> Result<(), AwsFailure> {
+    let mut pages = kms.list_aliases().limit(page_size).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
+        on_page(
+            page.aliases()
+                .iter()
+                .filter_map(|a| Some((a.alias_name()?.to_string(), a.target_key_id()?.to_string())))
+                .collect(),
+        );
+    }
+    Ok(())
+}
