@@ -23,9 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 # BENCH_PROFILE=debug tries the harness on debug builds; the figures in BENCHMARKS.md are release.
 PROFILE = os.environ.get("BENCH_PROFILE", "release")
-CLI = ROOT / f"target/{PROFILE}/csfle-provisioner-cli"
-APP = ROOT / f"target/{PROFILE}/csfle-provisioner"
-HELLO = ROOT / f"target/{PROFILE}/hello-tauri"
+# bench/run.sh passes cargo's target folder (CARGO_TARGET_DIR, a cargo config's target-dir, or target/).
+TARGET = Path(os.environ.get("CSFLE_TARGET_DIR") or os.environ.get("CARGO_TARGET_DIR") or ROOT / "target").resolve()
+CLI = TARGET / PROFILE / "csfle-provisioner-cli"
+APP = TARGET / PROFILE / "csfle-provisioner"
+HELLO = TARGET / PROFILE / "hello-tauri"
 ACCOUNT = "123456789012"
 
 
@@ -359,7 +361,7 @@ def measure_once(env, label, binary, css, results, marks):
 def deb():
     env = dict(os.environ, TAURI_FRONTEND_PATH="ui")
     subprocess.run([str(ROOT / "ui/node_modules/.bin/tauri"), "build", "--bundles", "deb"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    package = next((ROOT / "target/release/bundle/deb").glob("*.deb"))
+    package = next((TARGET / "release/bundle/deb").glob("*.deb"))
     installed = int(subprocess.run(["dpkg-deb", "-f", str(package), "Installed-Size"], capture_output=True, text=True, check=True).stdout.strip())
     listing = subprocess.run(["dpkg-deb", "-c", str(package)], capture_output=True, text=True, check=True).stdout
     files = [line.split() for line in listing.splitlines() if line.startswith("-")]
@@ -396,7 +398,7 @@ def main():
     bench_env = dict(env, PATH=f"{ROOT / '.venv-bench/bin'}:{env['PATH']}")
     only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
     want = lambda part: not only or part in only
-    saved = ROOT / "target/bench-results.json"
+    saved = TARGET / "bench-results.json"
     results = json.loads(saved.read_text()) if only and saved.exists() else {}
 
     def keep(**parts):
