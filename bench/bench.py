@@ -647,9 +647,10 @@ read their credentials through `csfle-provisioner-cli credential-process`.
 What keeps them small (issue 15; before it, the package was 18.6 MiB with the app at 28.6 MiB and
 the CLI at 22.5 MiB): the AWS SDK crates without their default features, which had linked a second,
 legacy HTTPS stack (hyper 0.14, rustls 0.21, ring) beside the one the SDK uses; tokio with the
-features the code uses; and the release profile: fat LTO, one codegen unit, and `opt-level = "s"` for
-the SDK's generated service crates only (IAM, KMS, STS, SSO, SSO-OIDC: builders and (de)serializers of
-a few calls, each waiting on the network). `panic` stays `unwind`.
+features the code uses; and the release profile: fat LTO, one codegen unit, and `opt-level = "s"` only
+for code that waits on the network or runs once per start (the SDK's service crates and request
+pipeline, the engine, the CLI's argument parser; hashing and TLS crypto keep the default level).
+`panic` stays `unwind`.
 """
     (ROOT / "BENCHMARKS.md").write_text(text)
     print(text)
