@@ -10,7 +10,12 @@ if [[ ! -x .venv-bench/bin/aws ]]; then
 fi
 npm --prefix ui run build --silent
 cargo build --release -p csfle-provisioner -p csfle-provisioner-cli
+# Where cargo put them, as an absolute path: $CARGO_TARGET_DIR, a cargo config's target-dir, or
+# target/. bench.py reads the binaries (and the .deb it builds) from there.
+CSFLE_TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+export CSFLE_TARGET_DIR
 # The baseline shares the app's lockfile and target folder, so it is built from the same crates.
 cp Cargo.lock bench/hello-tauri/Cargo.lock
-CARGO_TARGET_DIR="$PWD/target" cargo build --release --manifest-path bench/hello-tauri/Cargo.toml
+CARGO_TARGET_DIR="$CSFLE_TARGET_DIR" cargo build --release --manifest-path bench/hello-tauri/Cargo.toml
 .venv/bin/python bench/bench.py

@@ -14,6 +14,9 @@ fi
 echo "==> Building the UI and the app (the first build takes several minutes)"
 npm --prefix ui run build --silent
 cargo build -p csfle-provisioner -p csfle-provisioner-cli
+# Where cargo put them, as an absolute path: $CARGO_TARGET_DIR, a cargo config's target-dir, or target/.
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
 root="$PWD/.sandbox"
 rm -rf "$root" && mkdir -p "$root"/{aws,keyring/data,keyring/runtime}
@@ -81,7 +84,7 @@ cat <<INFO
 ==> SANDBOX is running
     AWS emulator:  $url (state: $url/moto-api/)
     Keyring:       private, in .sandbox/keyring
-    CLI:           in another terminal: source .sandbox/env, then target/debug/csfle-provisioner-cli …
+    CLI:           in another terminal: source .sandbox/env, then $target_dir/debug/csfle-provisioner-cli …
 INFO
 env | grep -E '^(AWS_[A-Z_]+|DBUS_SESSION_BUS_ADDRESS|CSFLE_PROVISIONER_DATA_DIR)=' | sed -E "s/^([^=]+)=(.*)$/export \1='\2'/" >"$root/env"
-target/debug/csfle-provisioner
+"$target_dir/debug/csfle-provisioner"

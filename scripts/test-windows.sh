@@ -2,13 +2,17 @@
 # Windows and macOS from Linux: cross-builds the CLI and the desktop app for x86_64-pc-windows-gnu,
 # runs the keychain crate's tests against Wine's Credential Manager and the CLI's whole lifecycle
 # under Wine against the AWS emulator (tests/windows/drive.py), and runs clippy on the keychain
-# crate for Linux, Windows and macOS. Builds go to target/<triple>/ so later runs are incremental.
+# crate for Linux, Windows and macOS. Builds go to <target dir>/<triple>/ (the target dir being
+# $CARGO_TARGET_DIR, a cargo config's target-dir, or target/) so later runs are incremental.
 # Needs what `scripts/setup.sh --tests` installs, and ui/dist (the app embeds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target=x86_64-pc-windows-gnu
-out="target/$target/debug"
+# Where cargo puts builds, as an absolute path, however it was configured.
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+out="$target_dir/$target/debug"
 timings=()
 timed() {
   local name=$1 start=$SECONDS

@@ -33,11 +33,16 @@ pub fn python() -> PathBuf {
 }
 
 /// A built binary of this workspace (the test command builds them before running the tests).
+/// Test executables live in `<target dir>/<profile>/deps/`, the workspace's binaries one folder up:
+/// found from there, whatever the target dir is (CARGO_TARGET_DIR, relative or not, a cargo
+/// config's target-dir, `--target`) and for the profile the tests were built with.
 pub fn workspace_binary(name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    let path = target.join("debug").join(name);
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("the test executable is in <target dir>/<profile>/deps");
+    let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.exists(),
         "{} is missing: run `cargo build --workspace` first (scripts/test.sh does)",

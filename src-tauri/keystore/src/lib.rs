@@ -72,10 +72,12 @@ pub fn storage_note() -> &'static str {
 /// Creates the item or atomically replaces its secret. `label` is what the OS's own credential
 /// manager shows next to it.
 pub fn save(service: &str, account: &str, label: &str, secret: &str) -> Result<(), StoreError> {
-    let entry = platform::entry(service, account, Some(label)).map_err(unavailable)?;
-    entry.set_password(secret)?;
-    platform::after_save(&entry, account, label)?;
-    Ok(())
+    // Safe to repeat: the write replaces the item, so a first attempt that did land changes nothing.
+    with_one_retry(|| {
+        let entry = platform::entry(service, account, Some(label)).map_err(opening)?;
+        entry.set_password(secret).map_err(calling)?;
+        platform::after_save(&entry, account, label).map_err(calling)
+    })
 }
 
 /// Whether the store answers at all. The Secret Service is asked for a session without key
@@ -96,24 +98,77 @@ pub fn reachable(service: &str, probe_account: &str) -> Result<(), StoreError> {
 
 /// The item's secret.
 pub fn load(service: &str, account: &str) -> Result<String, StoreError> {
-    let entry = platform::entry(service, account, None).map_err(unavailable)?;
-    Ok(entry.get_password()?)
+    with_one_retry(|| {
+        let entry = platform::entry(service, account, None).map_err(opening)?;
+        entry.get_password().map_err(calling)
+    })
 }
 
 /// Deletes the item; an item that is not there counts as deleted.
 pub fn remove(service: &str, account: &str) -> Result<(), StoreError> {
-    let entry = platform::entry(service, account, None).map_err(unavailable)?;
-    match entry.delete_credential() {
-        Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    // Safe to repeat: if a first attempt deleted the item before its reply was lost, the second
+    // finds nothing, which counts as deleted.
+    with_one_retry(|| {
+        let entry = platform::entry(service, account, None).map_err(opening)?;
+        match entry.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(calling(e)),
+        }
+    })
 }
 
 /// What the store reports about the item (for tests and diagnostics; empty on macOS, where the
 /// store exposes none).
 pub fn attributes(service: &str, account: &str) -> Result<HashMap<String, String>, StoreError> {
-    let entry = platform::entry(service, account, None).map_err(unavailable)?;
-    Ok(entry.get_attributes()?)
+    with_one_retry(|| {
+        let entry = platform::entry(service, account, None).map_err(opening)?;
+        entry.get_attributes().map_err(calling)
+    })
+}
+
+/// A failed attempt, with the step that failed: opening the store and calling it read differently
+/// to the admin (see [`unavailable`]).
+enum Attempt {
+    Opening(keyring_core::Error),
+    Calling(keyring_core::Error),
+}
+
+fn opening(error: keyring_core::Error) -> Attempt {
+    Attempt::Opening(error)
+}
+
+fn calling(error: keyring_core::Error) -> Attempt {
+    Attempt::Calling(error)
+}
+
+impl Attempt {
+    fn error(&self) -> &keyring_core::Error {
+        match self {
+            Attempt::Opening(error) | Attempt::Calling(error) => error,
+        }
+    }
+}
+
+impl From<Attempt> for StoreError {
+    fn from(attempt: Attempt) -> Self {
+        match attempt {
+            Attempt::Opening(error) => unavailable(error),
+            Attempt::Calling(error) => error.into(),
+        }
+    }
+}
+
+/// Runs `attempt` once more when the connection to the store went away under it (on Linux, the
+/// keyring daemon left the bus mid-call, or was between two lives). Each attempt opens a new
+/// connection, and the bus starts the daemon again for it when the session can (D-Bus
+/// activation), so the second try usually lands. Only once: a store that keeps vanishing is
+/// reported, not waited for. Every operation here is safe to repeat.
+fn with_one_retry<T>(mut attempt: impl FnMut() -> Result<T, Attempt>) -> Result<T, StoreError> {
+    match attempt() {
+        Err(failed) if platform::connection_dropped(failed.error()) => attempt(),
+        other => other,
+    }
+    .map_err(StoreError::from)
 }
 
 /// The Windows Credential Manager target name of an item (the key Windows files it under).
@@ -242,6 +297,64 @@ mod tests {
         let second = windows_target_name("csfle-provisioner", "123456789012/app#session");
         assert_eq!(first, "csfle-provisioner:123456789012/app");
         assert_ne!(first, second);
+    }
+
+    /// An error every platform's `connection_dropped` accepts is not constructible off Linux, so
+    /// the retry itself is tested where it can be.
+    #[cfg(target_os = "linux")]
+    fn dropped() -> keyring_core::Error {
+        platform::tests::dbus_failure(
+            "org.freedesktop.DBus.Error.NoReply",
+            "Message recipient disconnected from message bus without replying",
+        )
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_dropped_connection_is_tried_once_more_and_the_second_answer_counts() {
+        let mut calls = 0;
+        let result = with_one_retry(|| {
+            calls += 1;
+            if calls == 1 {
+                Err(opening(dropped()))
+            } else {
+                Ok("secret")
+            }
+        });
+        assert_eq!(result, Ok("secret"));
+        assert_eq!(calls, 2);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_connection_that_drops_twice_is_reported_not_retried_again() {
+        let mut calls = 0;
+        let result: Result<(), StoreError> = with_one_retry(|| {
+            calls += 1;
+            Err(calling(dropped()))
+        });
+        assert_eq!(calls, 2);
+        assert_eq!(result.map_err(|e| e.failure), Err(Failure::Other));
+    }
+
+    #[test]
+    fn other_failures_are_not_retried() {
+        let mut calls = 0;
+        let result: Result<(), StoreError> = with_one_retry(|| {
+            calls += 1;
+            Err(calling(keyring_core::Error::NoEntry))
+        });
+        assert_eq!(calls, 1);
+        assert_eq!(result.map_err(|e| e.failure), Err(Failure::Missing));
+        let mut calls = 0;
+        let opened: Result<(), StoreError> = with_one_retry(|| {
+            calls += 1;
+            Err(opening(keyring_core::Error::NoStorageAccess(
+                "locked".into(),
+            )))
+        });
+        assert_eq!(calls, 1);
+        assert_eq!(opened.map_err(|e| e.failure), Err(Failure::Locked));
     }
 
     #[test]

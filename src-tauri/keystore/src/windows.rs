@@ -24,3 +24,8 @@ pub fn after_save(entry: &Entry, account: &str, label: &str) -> Result<()> {
     let attributes = HashMap::from([("username", account), ("comment", label)]);
     entry.update_attributes(&attributes)
 }
+
+/// Only the Secret Service is reached over a connection that can drop between calls.
+pub fn connection_dropped(_error: &keyring_core::Error) -> bool {
+    false
+}
