@@ -12,4 +12,8 @@ scripts/setup.sh
 TAURI_FRONTEND_PATH=ui ui/node_modules/.bin/tauri build "$@"
 target_dir=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+# tauri writes gzip .debs; xz keeps the package with both programs small (scripts/repack-deb.sh).
+while IFS= read -r -d '' deb; do
+  scripts/repack-deb.sh "$deb"
+done < <(find "$target_dir" -path '*/release/bundle/deb/*.deb' -print0 2>/dev/null)
 echo "==> Bundles are in $target_dir/<target>/release/bundle/ (or $target_dir/release/bundle/ for this machine)"
