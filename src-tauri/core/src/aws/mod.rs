@@ -4,6 +4,8 @@ pub mod aws_error;
 pub mod careful;
 pub mod connect;
 pub mod key_policy;
+#[cfg(test)]
+pub(crate) mod mock;
 pub mod outside_changes;
 pub mod ownership;
 pub mod pages;
