@@ -461,9 +461,9 @@ impl csfle_core::local::keychain::Vault for FailingVault {
         account: &str,
         _label: &str,
         secret: &csfle_core::secret::Sensitive,
-    ) -> Result<(), csfle_core::local::keychain::KeychainError> {
+    ) -> Result<(), csfle_core::error::keychain::KeychainError> {
         if self.fail_save {
-            return Err(csfle_core::local::keychain::KeychainError::WriteFailed {
+            return Err(csfle_core::error::keychain::KeychainError::WriteFailed {
                 detail: "disk full (injected)".into(),
             });
         }
@@ -476,26 +476,26 @@ impl csfle_core::local::keychain::Vault for FailingVault {
     fn load(
         &self,
         account: &str,
-    ) -> Result<csfle_core::secret::Sensitive, csfle_core::local::keychain::KeychainError> {
+    ) -> Result<csfle_core::secret::Sensitive, csfle_core::error::keychain::KeychainError> {
         self.items
             .lock()
             .unwrap()
             .get(account)
             .map(|s| csfle_core::secret::Sensitive::new(s.clone()))
-            .ok_or(csfle_core::local::keychain::KeychainError::NotFound {
+            .ok_or(csfle_core::error::keychain::KeychainError::NotFound {
                 account: account.into(),
             })
     }
-    fn remove(&self, account: &str) -> Result<(), csfle_core::local::keychain::KeychainError> {
+    fn remove(&self, account: &str) -> Result<(), csfle_core::error::keychain::KeychainError> {
         if self.fail_remove {
-            return Err(csfle_core::local::keychain::KeychainError::WriteFailed {
+            return Err(csfle_core::error::keychain::KeychainError::WriteFailed {
                 detail: "read-only (injected)".into(),
             });
         }
         self.items.lock().unwrap().remove(account);
         Ok(())
     }
-    fn check_reachable(&self) -> Result<(), csfle_core::local::keychain::KeychainError> {
+    fn check_reachable(&self) -> Result<(), csfle_core::error::keychain::KeychainError> {
         Ok(())
     }
 }

@@ -1,8 +1,8 @@
 //! TypeScript declarations of every type that crosses IPC, generated from the Rust types so the
 //! UI cannot drift from them. `ui/src/bindings.ts` is this output; a test fails when it is stale.
 
-use csfle_core::aws::aws_error::AwsFailureKind;
 use csfle_core::aws::connect::ConnectOptions;
+use csfle_core::error::aws::AwsFailureKind;
 use csfle_core::error::{ErrorReport, RollbackReport};
 use csfle_core::lifecycle::key_usage::KeyVerdict;
 use csfle_core::lifecycle::recovery::InterruptedRun;
@@ -10,15 +10,17 @@ use csfle_core::lifecycle::rotate::RotateReport;
 use csfle_core::lifecycle::setups::{AccessKeyInfo, PolicyHealth, SetupSummary};
 use csfle_core::lifecycle::teardown::{TeardownPreview, TeardownReport};
 use csfle_core::local::credential_profile::ProfileWritten;
-use csfle_core::local::journal::{PrincipalKind, RunState};
+use csfle_core::local::journal::RunState;
 use csfle_core::local::profiles::ProfileInfo;
+use csfle_core::model::principal::PrincipalKind;
+use csfle_core::model::principal::Trust;
 use csfle_core::model::{
     Identity, KeyChoice, KeychainRef, Outcome, Plan, PlanStep, PlannedKey, Progress, SetupRequest,
     StepId,
 };
 use csfle_core::session::{AppInfo, FieldCheck, VerifyReport};
 use csfle_core::setup::keys::KeySummary;
-use csfle_core::setup::role::{RoleOutcome, RolePlan, RoleRequest, Trust};
+use csfle_core::setup::role::{RoleOutcome, RolePlan, RoleRequest};
 use csfle_core::validate::Field;
 use ts_rs::{Config, TS};
 
@@ -59,10 +61,10 @@ pub fn typescript() -> String {
     declare::<SetupSummary>(&cfg, &mut out);
     declare::<AccessKeyInfo>(&cfg, &mut out);
     declare::<csfle_core::lifecycle::discovery::LegacyScan>(&cfg, &mut out);
-    declare::<csfle_core::lifecycle::findings::Finding>(&cfg, &mut out);
-    declare::<csfle_core::lifecycle::findings::FindingStatus>(&cfg, &mut out);
-    declare::<csfle_core::lifecycle::findings::FindingAction>(&cfg, &mut out);
-    declare::<csfle_core::lifecycle::findings::KeyAge>(&cfg, &mut out);
+    declare::<csfle_core::model::findings::Finding>(&cfg, &mut out);
+    declare::<csfle_core::model::findings::FindingStatus>(&cfg, &mut out);
+    declare::<csfle_core::model::findings::FindingAction>(&cfg, &mut out);
+    declare::<csfle_core::model::findings::KeyAge>(&cfg, &mut out);
     declare::<csfle_core::lifecycle::key_rotation::RotationReport>(&cfg, &mut out);
     declare::<PolicyHealth>(&cfg, &mut out);
     declare::<RunState>(&cfg, &mut out);

@@ -8,8 +8,9 @@ use csfle_core::lifecycle::key_rotation;
 use csfle_core::lifecycle::rotate::{self, RotateOptions};
 use csfle_core::lifecycle::setups::{self, PolicyHealth};
 use csfle_core::lifecycle::teardown;
-use csfle_core::local::journal::{Journal, PrincipalKind};
+use csfle_core::local::journal::Journal;
 use csfle_core::local::keychain::{OsVault, Vault};
+use csfle_core::model::principal::PrincipalKind;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -54,8 +54,8 @@ pub fn print_plan(plan: &Plan) {
 }
 
 /// The Security Hub findings the setup will have the moment it exists.
-fn print_predicted(findings: &[csfle_core::lifecycle::findings::Finding]) {
-    use csfle_core::lifecycle::findings::FindingStatus;
+fn print_predicted(findings: &[csfle_core::model::findings::Finding]) {
+    use csfle_core::model::findings::FindingStatus;
     println!("\nAWS Security Hub, once it exists:");
     for finding in findings {
         let status = match finding.status {

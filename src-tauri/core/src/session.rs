@@ -12,7 +12,7 @@ use crate::setup::apply::{self, ApplyOptions};
 use crate::setup::keys::{self, KeySummary};
 use crate::setup::verify::{self, Probe};
 use crate::validate::{self, InputError};
-use crate::{aws::regions, setup::plan};
+use crate::{setup::plan, validate::regions};
 use serde::Serialize;
 use std::sync::{Arc, Mutex as StdMutex};
 use tokio::sync::Mutex;

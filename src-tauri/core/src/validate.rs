@@ -1,7 +1,7 @@
 //! Input checks against AWS's own naming rules, run before any AWS call so that a typo
 //! costs nothing and changes nothing.
 
-use crate::aws::regions;
+pub mod regions;
 use serde::Serialize;
 use ts_rs::TS;
 

@@ -6,7 +6,7 @@
 //! Resources made a moment ago may also be invisible for a while (read-after-create lag): a
 //! "not found" for one of them is waited out within a bound.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use std::future::Future;
 use std::time::Duration;

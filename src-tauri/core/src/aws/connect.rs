@@ -1,7 +1,7 @@
 //! The admin's connection: credentials from the default chain or a named profile, a region, and
 //! whatever endpoint override the environment sets (`AWS_ENDPOINT_URL`), checked with STS.
 
-use crate::aws::aws_error::AwsFailure;
+use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use crate::model::Identity;
 use crate::validate;
@@ -48,7 +48,7 @@ impl Connection {
     pub fn partition(&self) -> &str {
         match self.identity.arn.split(':').nth(1) {
             Some(partition) if partition.starts_with("aws") => partition,
-            _ => crate::aws::regions::partition_of(self.region()).unwrap_or("aws"),
+            _ => crate::validate::regions::partition_of(self.region()).unwrap_or("aws"),
         }
     }
 

@@ -4,8 +4,8 @@
 //! propagation cures. Planning stops on such a key and shows the statement that would fix it;
 //! the app adds it only when the admin asks.
 
-use crate::aws::aws_error::AwsFailure;
 use crate::aws::connect::Connection;
+use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use serde_json::{json, Value};
 

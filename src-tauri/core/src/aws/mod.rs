@@ -3,7 +3,9 @@
 pub mod aws_error;
 pub mod careful;
 pub mod connect;
+pub mod iam;
 pub mod key_policy;
+pub mod kms;
 #[cfg(test)]
 pub(crate) mod mock;
 pub mod outside_changes;
@@ -11,5 +13,5 @@ pub mod ownership;
 pub mod pages;
 pub mod permissions;
 pub mod policy;
-pub mod regions;
+pub mod sts;
 pub mod tags;

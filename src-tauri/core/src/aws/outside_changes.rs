@@ -3,8 +3,8 @@
 //! The setups view names each one; teardown detaches or removes each one (never deleting a
 //! managed policy or a group, which others may use) so that the principal itself can go.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::aws::pages;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use aws_sdk_iam::Client;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,10 @@
 //! Whether a resource is this app's to change: only what carries our `created-by` tag is ever
 //! modified or deleted by rotate and teardown.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::aws::connect::Connection;
 use crate::aws::pages;
 use crate::aws::tags;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 
 /// The user's ARN when it exists and this app made it.

@@ -1,7 +1,7 @@
 //! Reading every page of an AWS list: no caller stops early, so nothing in a large account is
 //! silently missed.
 
-use crate::aws::aws_error::AwsFailure;
+use crate::error::aws::AwsFailure;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;

@@ -1,5 +1,8 @@
 //! The least-privilege policy the service account gets: Encrypt and Decrypt on one key, nothing else.
 
+use crate::model::principal::Trust;
+use serde::Serialize;
+
 /// The exact inline policy document for `key_arn`, in the byte form that is sent to IAM and shown
 /// in the plan, so what the admin reviews is what AWS stores.
 pub fn kms_policy_document(key_arn: &str) -> String {
@@ -109,6 +112,36 @@ fn normalise(document: &serde_json::Value) -> serde_json::Value {
         }
     }
     serde_json::json!({"Version": document.get("Version"), "Statement": statements})
+}
+
+/// The trust policy: who may assume the role.
+pub fn trust_policy(trust: &Trust) -> String {
+    let principal = match trust {
+        Trust::Service { service } => serde_json::json!({ "Service": service }),
+        Trust::Principal { arn } => serde_json::json!({ "AWS": arn }),
+    };
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Document {
+        version: &'static str,
+        statement: [Statement; 1],
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Statement {
+        effect: &'static str,
+        principal: serde_json::Value,
+        action: &'static str,
+    }
+    serde_json::to_string(&Document {
+        version: "2012-10-17",
+        statement: [Statement {
+            effect: "Allow",
+            principal,
+            action: "sts:AssumeRole",
+        }],
+    })
+    .unwrap_or_default()
 }
 
 #[cfg(test)]

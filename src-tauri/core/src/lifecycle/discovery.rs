@@ -5,9 +5,9 @@
 //! everyone else's users: they are looked for by tag once per account and computer (every page,
 //! every user), and the names found are remembered in a small file beside the journal.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::aws::connect::Connection;
 use crate::aws::tags;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};

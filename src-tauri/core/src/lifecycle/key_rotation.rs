@@ -2,8 +2,8 @@
 //! the key material. AWS keeps every older material, so data keys MongoDB wrapped earlier still
 //! decrypt and nothing in the application changes.
 
-use crate::aws::aws_error::AwsFailure;
 use crate::aws::connect::Connection;
+use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, OriginType};
 use serde::Serialize;
@@ -64,7 +64,7 @@ pub async fn enable(connection: &Connection, key: &str) -> Result<RotationReport
         .send()
         .await
         .map_err(|e| AwsFailure::from_sdk("kms:EnableKeyRotation", &e))?;
-    let rotation_enabled = crate::lifecycle::findings::rotation_status(connection, &key_id)
+    let rotation_enabled = crate::aws::kms::rotation_status(connection, &key_id)
         .await
         .unwrap_or(true);
     Ok(RotationReport {

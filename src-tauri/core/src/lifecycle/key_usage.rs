@@ -3,13 +3,14 @@
 //! and no other setup, unfinished run or principal this app knows of uses it. When the check itself
 //! cannot be completed, the answer is also "no".
 
-use crate::aws::aws_error::AwsFailure;
 use crate::aws::connect::Connection;
 use crate::aws::tags;
+use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
-use crate::local::journal::{Journal, PrincipalKind, RunState};
+use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::Vault;
-use crate::setup::rollback::Created;
+use crate::model::created::Created;
+use crate::model::principal::PrincipalKind;
 use serde::Serialize;
 use std::sync::Arc;
 use ts_rs::TS;

@@ -4,17 +4,18 @@
 //! and by the run's tag, so even a resource the journal missed (killed between AWS's answer and the
 //! journal write) is found.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::aws::connect::Connection;
 use crate::aws::tags;
 use crate::cancel::Cancel;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::{ProvisionError, RollbackReport};
 use crate::local::journal::{Journal, Run, RunState};
 use crate::local::keychain::Vault;
+use crate::model::created::Created;
 use crate::model::{Outcome, PlannedKey, ProgressSink};
 use crate::setup::apply::{self, ApplyFailure, ApplyOptions, Existing};
 use crate::setup::plan::{self, ValidKey, ValidRequest};
-use crate::setup::rollback::{self, Created, Ledger};
+use crate::setup::rollback::{self, Ledger};
 use serde::Serialize;
 use std::sync::Arc;
 use ts_rs::TS;
@@ -22,7 +23,7 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct InterruptedRun {
     pub run_id: String,
-    pub kind: crate::local::journal::PrincipalKind,
+    pub kind: crate::model::principal::PrincipalKind,
     pub user_name: String,
     pub region: String,
     /// Unix seconds; exact as a JavaScript number until the year 285 million.
@@ -101,13 +102,13 @@ async fn inventory(
             );
         }
     }
-    if run.principal_kind == crate::local::journal::PrincipalKind::Role {
+    if run.principal_kind == crate::model::principal::PrincipalKind::Role {
         for item in role_inventory(connection, run).await? {
             add(&mut found, item);
         }
     }
     if run.new_key_description.is_some() {
-        if let Some((key_id, arn)) = key_tagged_with(connection, &run.id).await? {
+        if let Some((key_id, arn)) = crate::aws::kms::key_tagged_with(connection, &run.id).await? {
             if let Some(alias) = &run.key_alias {
                 if crate::aws::ownership::key_aliases(connection, &key_id)
                     .await?
@@ -136,7 +137,7 @@ async fn inventory(
                 Ok(item) => crate::local::credentials::LoadedCredentials::parse(&item)
                     .map(|c| Some(c.access_key_id))
                     .or(Ok(None)),
-                Err(crate::local::keychain::KeychainError::NotFound { .. }) => Ok(None),
+                Err(crate::error::keychain::KeychainError::NotFound { .. }) => Ok(None),
                 Err(other) => Err(other),
             })
             .await?;
@@ -210,53 +211,6 @@ async fn role_inventory(
     Ok(found)
 }
 
-/// The key whose run tag is `run_id`, looked for through every key of the region. A key whose
-/// tags cannot be read makes the answer unknown, which is an error, never a silent "none".
-pub(crate) async fn key_tagged_with(
-    connection: &Connection,
-    run_id: &str,
-) -> Result<Option<(String, String)>, ProvisionError> {
-    let kms = connection.kms();
-    let mut unreadable = None;
-    let mut pages = kms.list_keys().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
-        for key in page.keys() {
-            let Some(id) = key.key_id() else { continue };
-            let tagged = match kms.list_resource_tags().key_id(id).send().await {
-                Ok(tagged) => tagged,
-                Err(e) => {
-                    unreadable = Some(AwsFailure::from_sdk("kms:ListResourceTags", &e));
-                    continue;
-                }
-            };
-            if tagged
-                .tags()
-                .iter()
-                .any(|t| t.tag_key() == tags::RUN_KEY && t.tag_value() == run_id)
-            {
-                // A key already scheduled for deletion was undone earlier; nothing left to do.
-                let state = kms.describe_key().key_id(id).send().await.ok();
-                let pending = state
-                    .as_ref()
-                    .and_then(|d| d.key_metadata())
-                    .and_then(|m| m.key_state())
-                    .is_some_and(|s| *s == aws_sdk_kms::types::KeyState::PendingDeletion);
-                if !pending {
-                    return Ok(Some((
-                        id.to_string(),
-                        key.key_arn().unwrap_or_default().to_string(),
-                    )));
-                }
-            }
-        }
-    }
-    match unreadable {
-        Some(failure) => Err(failure.into()),
-        None => Ok(None),
-    }
-}
-
 /// Removes everything the interrupted run made.
 pub async fn clean_up(
     connection: &Connection,
@@ -287,7 +241,7 @@ pub async fn resume(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<Outcome, ApplyFailure> {
-    if run.principal_kind == crate::local::journal::PrincipalKind::Role {
+    if run.principal_kind == crate::model::principal::PrincipalKind::Role {
         return Err(ApplyFailure {
             error: ProvisionError::Unsupported(
                 "Resuming an interrupted role setup is not supported".into(),

@@ -2,16 +2,16 @@
 //! work: create the new key, prove it, replace the keychain item atomically, then retire the old
 //! key. Whatever fails, exactly one working key remains, and it is the one in the keychain.
 
-use crate::aws::aws_error::AwsFailure;
 use crate::aws::connect::Connection;
 use crate::aws::ownership;
 use crate::cancel::Cancel;
+use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use crate::local::credentials::{LoadedCredentials, StoredCredentials};
 use crate::local::journal::Journal;
 use crate::local::keychain::{self, Vault};
+use crate::model::created::Created;
 use crate::model::Quiet;
-use crate::setup::rollback::Created;
 use crate::setup::verify::{self, Probe};
 use aws_sdk_iam::types::StatusType;
 use serde::Serialize;
@@ -51,8 +51,7 @@ pub async fn rotate(
 
     let (deleted_inactive_key, remaining) =
         make_room(&iam, user, &old.access_key_id, options.delete_inactive_key).await?;
-    let (new_id, new_secret) =
-        crate::setup::apply::create_access_key(&iam, user, &remaining).await?;
+    let (new_id, new_secret) = crate::aws::iam::create_access_key(&iam, user, &remaining).await?;
 
     // From here on, any failure removes the new key, and the old one stays in the keychain.
     let undo_new = |reason: ProvisionError| {

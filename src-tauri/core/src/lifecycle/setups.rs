@@ -1,12 +1,14 @@
 //! The setups view: every setup this app made in the account, found from AWS by our tags and from
 //! the local journal, with the health of each part.
 
-use crate::aws::aws_error::AwsFailure;
 use crate::aws::connect::Connection;
 use crate::aws::policy;
+use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
-use crate::local::journal::{Journal, PrincipalKind, RunState};
+use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
+use crate::model::findings::AccessKeyInfo;
+use crate::model::principal::PrincipalKind;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -18,15 +20,6 @@ pub enum PolicyHealth {
     LeastPrivilege,
     Drifted,
     Missing,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct AccessKeyInfo {
-    pub access_key_id: String,
-    pub status: String,
-    pub age_days: Option<u32>,
-    pub last_used: Option<String>,
-    pub in_keychain: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -51,9 +44,9 @@ pub struct SetupSummary {
     pub keychain_present: bool,
     pub journal_state: Option<RunState>,
     /// Security Hub controls judged from what AWS says now.
-    pub findings: Vec<crate::lifecycle::findings::Finding>,
+    pub findings: Vec<crate::model::findings::Finding>,
     /// Each access key's age and last use in human terms.
-    pub key_ages: Vec<crate::lifecycle::findings::KeyAge>,
+    pub key_ages: Vec<crate::model::findings::KeyAge>,
 }
 
 pub async fn list(

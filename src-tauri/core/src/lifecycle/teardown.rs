@@ -2,15 +2,16 @@
 //! and the user (or role). The master key and its alias are kept unless the admin asks for the key
 //! to go too, and even then only a key this app made for this setup and nothing else uses.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::aws::connect::Connection;
 use crate::aws::outside_changes::{self, Extra};
 use crate::aws::ownership;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use crate::lifecycle::key_usage::{self, KeyVerdict};
 use crate::local::credential_profile;
-use crate::local::journal::{Journal, PrincipalKind, RunState};
+use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
+use crate::model::principal::PrincipalKind;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde::Serialize;
@@ -425,7 +426,7 @@ async fn remove_role(
     let iam = connection.iam();
     let profiles = crate::aws::ownership::instance_profile_names(&iam, role).await?;
     for name in profiles {
-        let item = crate::setup::rollback::Created::InstanceProfile {
+        let item = crate::model::created::Created::InstanceProfile {
             name: name.clone(),
             role: Some(role.to_string()),
         };

@@ -2,10 +2,11 @@
 //! an AWS profile whose credentials come from `csfle-provisioner-cli credential-process`, so no
 //! plaintext credentials file is needed.
 
+use crate::error::keychain::KeychainError;
 use crate::error::ProvisionError;
 use crate::local::aws_config_file::{self, ConfigEditError};
 use crate::local::credentials::LoadedCredentials;
-use crate::local::keychain::{KeychainError, Vault};
+use crate::local::keychain::Vault;
 use crate::local::profiles;
 use std::path::{Path, PathBuf};
 
@@ -154,7 +155,8 @@ fn edit_config(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::local::journal::{PrincipalKind, Run, RunState};
+    use crate::local::journal::{Run, RunState};
+    use crate::model::principal::PrincipalKind;
 
     fn run(account: &str, user: &str, state: RunState) -> Run {
         Run {

@@ -63,10 +63,10 @@ pub struct LoadedCredentials {
 }
 
 impl LoadedCredentials {
-    pub fn parse(item: &Sensitive) -> Result<Self, crate::local::keychain::KeychainError> {
+    pub fn parse(item: &Sensitive) -> Result<Self, crate::error::keychain::KeychainError> {
         // serde_json's message can quote the input; say only where it broke.
         serde_json::from_str(item.expose()).map_err(|e| {
-            crate::local::keychain::KeychainError::ReadFailed {
+            crate::error::keychain::KeychainError::ReadFailed {
                 detail: format!(
                     "the item is not in this app's format (line {}, column {})",
                     e.line(),

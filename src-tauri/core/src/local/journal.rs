@@ -2,7 +2,8 @@
 //! It holds names and ARNs only, never a secret. Each change rewrites the file atomically, so a
 //! run killed at any moment leaves a journal that says exactly what exists.
 
-use crate::setup::rollback::Created;
+use crate::model::created::Created;
+use crate::model::principal::PrincipalKind;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,13 +17,6 @@ pub enum RunState {
     Complete,
     RolledBack,
     TornDown,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum PrincipalKind {
-    User,
-    Role,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

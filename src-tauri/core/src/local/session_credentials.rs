@@ -6,10 +6,11 @@
 //! zeroized memory as the stored key, and served from there until shortly before it expires, so
 //! an SDK that asks often costs one keychain read, not an STS round trip.
 
-use crate::aws::aws_error::AwsFailure;
+use crate::error::aws::AwsFailure;
+use crate::error::keychain::KeychainError;
 use crate::error::ProvisionError;
 use crate::local::credentials::LoadedCredentials;
-use crate::local::keychain::{KeychainError, Vault};
+use crate::local::keychain::Vault;
 use crate::secret::Sensitive;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -55,11 +56,11 @@ pub async fn forget_off_thread(vault: &Arc<dyn Vault>, account: &str) -> Result<
 /// What gives an application on a role setup its credentials: AWS's own temporary credentials,
 /// renewed by the platform, so there is nothing to store or rotate.
 pub fn role_credential_source(
-    trust: &crate::setup::role::Trust,
+    trust: &crate::model::principal::Trust,
     role_arn: &str,
     instance_profile_arn: Option<&str>,
 ) -> String {
-    use crate::setup::role::Trust;
+    use crate::model::principal::Trust;
     match (trust, instance_profile_arn) {
         (_, Some(profile)) => format!("On EC2 the instance profile {profile} gives the application its credentials: the instance metadata service hands the AWS SDK temporary credentials for {role_arn} and renews them before they expire."),
         (Trust::Service { service }, None) if service.starts_with("ecs-tasks") => format!("On ECS set {role_arn} as the task role (taskRoleArn) of the task definition: the ECS agent hands the AWS SDK temporary credentials through the container credentials endpoint and renews them."),

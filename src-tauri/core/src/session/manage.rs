@@ -9,7 +9,7 @@ use crate::lifecycle::setups::{self, SetupSummary};
 use crate::lifecycle::teardown::{self, TeardownPreview, TeardownReport};
 use crate::local::credential_profile::{self, ProfileWritten};
 use crate::local::journal::Journal;
-use crate::local::journal::PrincipalKind;
+use crate::model::principal::PrincipalKind;
 use crate::model::{Outcome, ProgressSink};
 use crate::setup::apply::ApplyFailure;
 use crate::setup::role::{self, RoleOutcome, RolePlan, RoleRequest};

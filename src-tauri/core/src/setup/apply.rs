@@ -1,17 +1,21 @@
 //! Applying a plan: create, store, prove; and on any failure, undo everything this run made.
 
-use crate::aws::aws_error::AwsFailure;
-use crate::aws::careful::{self, Found};
 use crate::aws::connect::Connection;
+use crate::aws::{iam, kms};
 use crate::cancel::Cancel;
+
 use crate::error::{ProvisionError, RollbackReport};
-use crate::local::journal::{self, Journal, PrincipalKind, Run, RunState};
+use crate::local::journal::{Journal, Run};
 use crate::local::keychain::{self, Vault};
+use crate::model::created::Created;
+use crate::model::principal::Principal;
+use crate::model::principal::PrincipalKind;
 use crate::model::{Outcome, Plan, PlannedKey, Progress, ProgressSink, StepId};
 use crate::secret::Sensitive;
-use crate::setup::rollback::{Created, Ledger};
+use crate::setup::rollback::Ledger;
+use crate::setup::run_frame::{self, Frame, Start};
 use crate::setup::verify::{self, Probe};
-use crate::{aws::policy, aws::tags, local::credentials};
+use crate::{aws::policy, local::credentials};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -82,38 +86,18 @@ pub async fn apply_resuming(
     options: &ApplyOptions,
     existing: Existing,
 ) -> Result<Outcome, ApplyFailure> {
-    let run_id = existing
-        .run_id
-        .clone()
-        .unwrap_or_else(|| format!("{}-{}", journal::now(), plan.user_name));
-    // Held until this function returns: recovery elsewhere must not touch a run in progress.
-    let _live = match &options.journal {
-        Some(journal) => match journal.hold_run(&run_id) {
-            Ok(lock) => Some(lock),
-            Err(error) => {
-                return Err(ApplyFailure {
-                    error: ProvisionError::Journal(error.to_string()),
-                    rollback: RollbackReport::default(),
-                })
-            }
+    let start = match &existing.run_id {
+        Some(run_id) => Start::Resume {
+            run_id: run_id.clone(),
+            created: existing.created.clone(),
         },
-        None => None,
+        None => Start::New(new_run(
+            &run_frame::new_run_id(&plan.user_name),
+            connection,
+            plan,
+        )),
     };
-    let mut ledger = match &options.journal {
-        Some(journal) => {
-            if existing.run_id.is_none() {
-                if let Err(error) = journal.start(new_run(&run_id, connection, plan)) {
-                    return Err(ApplyFailure {
-                        error: ProvisionError::Journal(error.to_string()),
-                        rollback: RollbackReport::default(),
-                    });
-                }
-            }
-            Ledger::journaled(Arc::clone(journal), &run_id)
-        }
-        None => Ledger::default(),
-    }
-    .with_items(existing.created.clone());
+    let mut frame = Frame::begin(options, start)?;
     let job = Job {
         connection,
         plan,
@@ -121,46 +105,25 @@ pub async fn apply_resuming(
         sink,
         cancel,
         options,
-        run_id: &run_id,
+        run_id: &frame.run_id.clone(),
         existing: &existing,
     };
-    let result = run(&job, &mut ledger).await;
-    match result {
-        Ok(mut outcome) => {
-            if let Some(trouble) = ledger.journal_trouble() {
-                outcome.warnings.push(journal_warning(trouble));
-            }
-            if let Some(journal) = &options.journal {
-                let completed = journal.update(|runs| {
-                    if let Some(run) = runs.iter_mut().find(|r| r.id == run_id) {
-                        run.key_arn = Some(outcome.key_arn.clone());
-                        run.key_alias = outcome.key_alias.clone();
-                        run.keychain_account = Some(outcome.keychain.account.clone());
-                        run.state = RunState::Complete;
-                    }
-                });
-                if let Err(error) = completed {
-                    outcome.warnings.push(journal_warning(&error.to_string()));
-                }
-            }
-            Ok(outcome)
-        }
-        Err(error) => {
-            let rollback = ledger.roll_back(connection, &vault, sink).await;
-            if let Some(journal) = &options.journal {
-                if rollback.left_behind.is_empty() {
-                    let _ = journal.set_state(&run_id, RunState::RolledBack);
-                }
-            }
-            Err(ApplyFailure { error, rollback })
-        }
-    }
-}
-
-fn journal_warning(trouble: &str) -> String {
-    format!(
-        "The setup works, but the local journal could not record it ({trouble}). The setups view still finds it by its AWS tags; check that the app's data folder is writable."
-    )
+    let result = run(&job, &mut frame.ledger).await;
+    let (mut outcome, warnings) = frame
+        .finish(
+            result,
+            connection,
+            &vault,
+            sink,
+            |outcome: &Outcome, run| {
+                run.key_arn = Some(outcome.key_arn.clone());
+                run.key_alias = outcome.key_alias.clone();
+                run.keychain_account = Some(outcome.keychain.account.clone());
+            },
+        )
+        .await?;
+    outcome.warnings.extend(warnings);
+    Ok(outcome)
 }
 
 fn new_run(run_id: &str, connection: &Connection, plan: &Plan) -> Run {
@@ -262,7 +225,7 @@ async fn make_key_and_user(
             (PlannedKey::New { description, .. }, None) => step(
                 sink,
                 StepId::CreateKey,
-                create_key(connection, description, user, run_id),
+                kms::create_key(connection, description, user, run_id),
             )
             .await
             .map(Some),
@@ -273,7 +236,14 @@ async fn make_key_and_user(
     let create_user = async {
         match &existing.user_arn {
             Some(arn) => step(sink, StepId::CreateUser, already(arn.clone())).await,
-            None => step(sink, StepId::CreateUser, create_user(&iam, user, run_id)).await,
+            None => {
+                step(
+                    sink,
+                    StepId::CreateUser,
+                    iam::create_user(&iam, user, run_id),
+                )
+                .await
+            }
         }
     };
     let (key, user_arn) = tokio::join!(create_key, create_user);
@@ -306,7 +276,7 @@ async fn grant_name_and_issue(
         existing,
         ..
     } = *job;
-    let (iam, kms) = (connection.iam(), connection.kms());
+    let (iam_client, kms_client) = (connection.iam(), connection.kms());
     let user = plan.user_name.as_str();
     let create_alias = async {
         match (&plan.key, key) {
@@ -315,11 +285,13 @@ async fn grant_name_and_issue(
                     .await
                     .map(|_| None)
             }
-            (PlannedKey::New { alias, .. }, Some((key_id, _))) => {
-                step(sink, StepId::CreateAlias, create_alias(&kms, alias, key_id))
-                    .await
-                    .map(Some)
-            }
+            (PlannedKey::New { alias, .. }, Some((key_id, _))) => step(
+                sink,
+                StepId::CreateAlias,
+                kms::create_alias(&kms_client, alias, key_id),
+            )
+            .await
+            .map(Some),
             _ => Ok(None),
         }
     };
@@ -327,19 +299,24 @@ async fn grant_name_and_issue(
     let put_policy = step(
         sink,
         StepId::PutUserPolicy,
-        put_policy(&iam, user, &plan.policy_name, &document),
+        iam::put_inline_policy(
+            &iam_client,
+            Principal::user(user),
+            &plan.policy_name,
+            &document,
+        ),
     );
     let create_access_key = step(
         sink,
         StepId::CreateAccessKey,
-        create_access_key(&iam, user, &[]),
+        iam::create_access_key(&iam_client, user, &[]),
     );
     let rotation = async {
         match key {
             Some((key_id, _)) => step(
                 sink,
                 StepId::EnableKeyRotation,
-                enable_rotation(&kms, key_id),
+                kms::enable_rotation(&kms_client, key_id),
             )
             .await
             .map(drop),
@@ -548,245 +525,4 @@ pub(crate) async fn step<T: Detail>(
         }),
     }
     result
-}
-
-/// Returns (key id, key ARN). After a lost reply the key is looked for by the run's tag, so a
-/// key AWS did make is adopted (and later rolled back) instead of orphaned.
-pub(crate) async fn create_key(
-    connection: &Connection,
-    description: &str,
-    principal: &str,
-    run_id: &str,
-) -> Result<(String, String), ProvisionError> {
-    let kms = connection.kms();
-    careful::create(
-        || async {
-            let reply = kms
-                .create_key()
-                .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
-                .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
-                .description(description)
-                .set_tags(Some(tags::kms_tags(principal, run_id)))
-                .customize()
-                .config_override(careful::kms_no_retry())
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("kms:CreateKey", &e))?;
-            let metadata = reply.key_metadata();
-            Ok((
-                metadata.map(|m| m.key_id().to_string()).unwrap_or_default(),
-                metadata
-                    .and_then(|m| m.arn())
-                    .unwrap_or_default()
-                    .to_string(),
-            ))
-        },
-        || async {
-            Ok(
-                match crate::lifecycle::recovery::key_tagged_with(connection, run_id).await? {
-                    Some(key) => Found::Ours(key),
-                    None => Found::Nothing,
-                },
-            )
-        },
-    )
-    .await
-}
-
-/// Turns on KMS's yearly automatic rotation of the key material (Security Hub KMS.4). Rotation
-/// is invisible to MongoDB: KMS keeps every older key material, so no data key needs rewrapping.
-pub(crate) async fn enable_rotation(
-    kms: &aws_sdk_kms::Client,
-    key_id: &str,
-) -> Result<String, ProvisionError> {
-    careful::through_lag(|| async {
-        kms.enable_key_rotation()
-            .key_id(key_id)
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("kms:EnableKeyRotation", &e))
-    })
-    .await?;
-    Ok("Automatic yearly rotation of the key material is on".into())
-}
-
-pub(crate) async fn create_alias(
-    kms: &aws_sdk_kms::Client,
-    alias: &str,
-    key_id: &str,
-) -> Result<String, ProvisionError> {
-    careful::create(
-        || async {
-            careful::through_lag(|| async {
-                kms.create_alias()
-                    .alias_name(alias)
-                    .target_key_id(key_id)
-                    .customize()
-                    .config_override(careful::kms_no_retry())
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| AwsFailure::from_sdk("kms:CreateAlias", &e))
-            })
-            .await
-        },
-        || async {
-            let found = kms
-                .describe_key()
-                .key_id(alias)
-                .send()
-                .await
-                .map(|d| d.key_metadata().map(|m| m.key_id().to_string()));
-            Ok(match found {
-                Ok(Some(target)) if target == key_id => Found::Ours(()),
-                Ok(_) => Found::Conflict(ProvisionError::AliasExists(alias.to_string())),
-                Err(e)
-                    if AwsFailure::from_sdk("kms:DescribeKey", &e).kind
-                        == crate::aws::aws_error::AwsFailureKind::NotFound =>
-                {
-                    Found::Nothing
-                }
-                Err(e) => return Err(AwsFailure::from_sdk("kms:DescribeKey", &e).into()),
-            })
-        },
-    )
-    .await?;
-    Ok(alias.to_string())
-}
-
-/// Returns the user's ARN. A lost reply or "already exists" is settled by the user's run tag:
-/// the run's own user is adopted, anybody else's is a conflict.
-async fn create_user(
-    iam: &aws_sdk_iam::Client,
-    user: &str,
-    run_id: &str,
-) -> Result<String, ProvisionError> {
-    careful::create(
-        || async {
-            let reply = iam
-                .create_user()
-                .user_name(user)
-                .path(tags::IAM_PATH)
-                .set_tags(Some(tags::iam_tags(run_id)))
-                .customize()
-                .config_override(careful::iam_no_retry())
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("iam:CreateUser", &e))?;
-            Ok(reply
-                .user()
-                .map(|u| u.arn().to_string())
-                .unwrap_or_default())
-        },
-        || async {
-            let looked = async {
-                let found = iam
-                    .get_user()
-                    .user_name(user)
-                    .send()
-                    .await
-                    .map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e))?;
-                let tagged = iam
-                    .list_user_tags()
-                    .user_name(user)
-                    .send()
-                    .await
-                    .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
-                let arn = found
-                    .user()
-                    .map(|u| u.arn().to_string())
-                    .unwrap_or_default();
-                Ok((tags::iam_made_by_run(tagged.tags(), run_id), arn))
-            };
-            careful::settle(looked.await, || {
-                ProvisionError::UserExists(user.to_string())
-            })
-        },
-    )
-    .await
-}
-
-async fn put_policy(
-    iam: &aws_sdk_iam::Client,
-    user: &str,
-    name: &str,
-    document: &str,
-) -> Result<String, ProvisionError> {
-    careful::through_lag(|| async {
-        iam.put_user_policy()
-            .user_name(user)
-            .policy_name(name)
-            .policy_document(document)
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("iam:PutUserPolicy", &e))
-    })
-    .await?;
-    Ok(format!(
-        "Policy {name} allows kms:Encrypt and kms:Decrypt on the key"
-    ))
-}
-
-/// Returns the access key id and its secret, which moves straight into a [`Sensitive`].
-/// `existing` are the user's keys before this call. It is never sent twice blindly: after a lost
-/// reply, every key of the user that is not in `existing` (whose secret nobody can have) is
-/// deleted first.
-pub(crate) async fn create_access_key(
-    iam: &aws_sdk_iam::Client,
-    user: &str,
-    existing: &[String],
-) -> Result<(String, Sensitive), ProvisionError> {
-    careful::create(
-        || async {
-            let reply = careful::through_lag(|| async {
-                iam.create_access_key()
-                    .user_name(user)
-                    .customize()
-                    .config_override(careful::iam_no_retry())
-                    .send()
-                    .await
-                    .map_err(|e| AwsFailure::from_sdk("iam:CreateAccessKey", &e))
-            })
-            .await?;
-            let Some(mut key) = reply.access_key else {
-                return Err(AwsFailure {
-                    action: "iam:CreateAccessKey",
-                    kind: crate::aws::aws_error::AwsFailureKind::Other,
-                    code: None,
-                    message: "IAM returned no access key".into(),
-                    status: None,
-                });
-            };
-            let secret = Sensitive::new(std::mem::take(&mut key.secret_access_key));
-            Ok((std::mem::take(&mut key.access_key_id), secret))
-        },
-        || async {
-            delete_keys_without_secret(iam, user, existing).await?;
-            Ok(Found::Nothing)
-        },
-    )
-    .await
-}
-
-/// Deletes every access key of `user` that is not in `keep`: after a lost CreateAccessKey reply
-/// these are keys whose secret exists nowhere.
-pub(crate) async fn delete_keys_without_secret(
-    iam: &aws_sdk_iam::Client,
-    user: &str,
-    keep: &[String],
-) -> Result<(), ProvisionError> {
-    let listed = crate::aws::ownership::access_keys(iam, user).await?;
-    for id in listed
-        .iter()
-        .filter_map(|k| k.access_key_id())
-        .filter(|id| !keep.iter().any(|k| k == id))
-    {
-        iam.delete_access_key()
-            .user_name(user)
-            .access_key_id(id)
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("iam:DeleteAccessKey", &e))?;
-    }
-    Ok(())
 }

@@ -3,8 +3,8 @@
 //! Listing costs two or three round trips for an account of 2,000 keys; describing 2,000 would be
 //! 2,000 calls before the admin sees anything.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::aws::connect::Connection;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use crate::setup::plan::unsuitability;
 use crate::validate;

@@ -1,9 +1,9 @@
 //! Planning: validate every input, read AWS to find conflicts and unsuitable keys, and list every
 //! action that applying will take. Planning changes nothing.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::aws::connect::Connection;
 use crate::aws::policy;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use crate::local::keychain::{self, Vault};
 use crate::model::{KeyChoice, KeychainRef, Plan, PlanStep, PlannedKey, SetupRequest, StepId};
@@ -66,9 +66,9 @@ pub async fn plan(
     keychain_check?;
     user_check?;
     let planned_key = key_check?;
-    let findings = crate::lifecycle::findings::predicted(
+    let findings = crate::setup::plan::predicted(
         connection,
-        crate::local::journal::PrincipalKind::User,
+        crate::model::principal::PrincipalKind::User,
         &planned_key,
     )
     .await;
@@ -318,6 +318,20 @@ pub(crate) fn build_plan(
         },
         findings: vec![],
     }
+}
+
+/// The findings a setup will have the moment it exists, for the review screen. An existing key's
+/// rotation status is read from AWS; a new key gets rotation turned on by the setup itself.
+pub async fn predicted(
+    connection: &Connection,
+    kind: crate::model::principal::PrincipalKind,
+    key: &PlannedKey,
+) -> Vec<crate::model::findings::Finding> {
+    let rotation = match key {
+        PlannedKey::New { .. } => Ok(true),
+        PlannedKey::Existing { arn, .. } => crate::aws::kms::rotation_status(connection, arn).await,
+    };
+    crate::model::findings::predict(kind, key, rotation)
 }
 
 #[cfg(test)]

@@ -1,60 +1,14 @@
 //! The ledger of what a run created, and its undoing in reverse order. Every resource is entered
 //! the moment AWS confirms it, so a failure anywhere later can remove it.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::aws::connect::Connection;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::RollbackReport;
 use crate::local::journal::Journal;
 use crate::local::keychain::Vault;
-use crate::model::{Progress, ProgressSink, StepId};
+use crate::model::created::{Created, KEY_DELETION_DAYS};
+use crate::model::{Progress, ProgressSink};
 use std::sync::Arc;
-
-/// The shortest waiting period KMS allows before deleting a key: the longest chance to undo.
-pub const KEY_DELETION_DAYS: i32 = 7;
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", content = "detail", rename_all = "kebab-case")]
-pub enum Created {
-    Key { key_id: String, arn: String },
-    Alias(String),
-    User(String),
-    Policy { user: String, name: String },
-    AccessKey { user: String, id: String },
-    KeychainItem(String),
-    Role(String),
-    RolePolicy { role: String, name: String },
-    InstanceProfile { name: String, role: Option<String> },
-}
-
-impl Created {
-    fn step(&self) -> StepId {
-        match self {
-            Created::Key { .. } => StepId::CreateKey,
-            Created::Alias(_) => StepId::CreateAlias,
-            Created::User(_) => StepId::CreateUser,
-            Created::Policy { .. } => StepId::PutUserPolicy,
-            Created::AccessKey { .. } => StepId::CreateAccessKey,
-            Created::KeychainItem(_) => StepId::StoreInKeychain,
-            Created::Role(_) => StepId::CreateRole,
-            Created::RolePolicy { .. } => StepId::PutRolePolicy,
-            Created::InstanceProfile { .. } => StepId::CreateInstanceProfile,
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Created::Key { arn, .. } => format!("KMS key {arn} (scheduled for deletion in {KEY_DELETION_DAYS} days; cancellable until then)"),
-            Created::Alias(alias) => format!("alias {alias}"),
-            Created::User(user) => format!("IAM user {user}"),
-            Created::Policy { user, name } => format!("inline policy {name} of {user}"),
-            Created::AccessKey { user, id } => format!("access key {} of {user}", crate::mask_access_key_id(id)),
-            Created::KeychainItem(account) => format!("keychain item {} / {account}", crate::local::keychain::SERVICE),
-            Created::Role(role) => format!("IAM role {role}"),
-            Created::RolePolicy { role, name } => format!("inline policy {name} of role {role}"),
-            Created::InstanceProfile { name, .. } => format!("instance profile {name}"),
-        }
-    }
-}
 
 /// What one run created, in order, mirrored into the journal when there is one.
 #[derive(Debug, Default)]
@@ -198,7 +152,7 @@ pub async fn undo(
         // The run's own user: any access key on it is the run's too (one whose reply was lost
         // included), and IAM refuses to delete a user that still has keys.
         Created::User(user) => {
-            match crate::setup::apply::delete_keys_without_secret(&iam, user, &[]).await {
+            match crate::aws::iam::delete_keys_without_secret(&iam, user, &[]).await {
                 Err(error) => return Err(format!("{error}. {}", error.hint())),
                 Ok(()) => iam
                     .delete_user()

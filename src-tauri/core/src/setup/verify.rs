@@ -2,8 +2,8 @@
 //! expected principal, and it encrypts and decrypts a random value with the key. Both are polled
 //! (bounded) while IAM makes the new key and its policy live, and noticed within a quarter second.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
 use crate::cancel::Cancel;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use crate::model::{Progress, ProgressSink, StepId};
 use crate::secret::Sensitive;

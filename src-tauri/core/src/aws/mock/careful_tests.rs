@@ -6,9 +6,9 @@
 //! clock moved is itself checked against careful's bound.
 
 use super::{answering, Reply, ACCOUNT};
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind as Kind};
 use crate::aws::careful;
 use crate::aws::tags;
+use crate::error::aws::{AwsFailure, AwsFailureKind as Kind};
 use crate::error::ProvisionError;
 use aws_sdk_iam::operation::create_user::CreateUserOutput;
 use aws_sdk_iam::operation::get_user::GetUserOutput;

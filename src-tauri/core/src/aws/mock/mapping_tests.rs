@@ -3,7 +3,7 @@
 //! error metadata changes under the mapping, not only when `classify` does.
 
 use super::{answering, Reply};
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind as Kind};
+use crate::error::aws::{AwsFailure, AwsFailureKind as Kind};
 use crate::error::ProvisionError;
 use aws_smithy_mocks::mock;
 

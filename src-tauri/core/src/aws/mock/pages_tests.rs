@@ -2,8 +2,8 @@
 //! before it gave, and a page that fails fails the whole list under the list's action.
 
 use super::{answering, Reply};
-use crate::aws::aws_error::AwsFailureKind as Kind;
 use crate::aws::{ownership, pages};
+use crate::error::aws::AwsFailureKind as Kind;
 use aws_sdk_iam::operation::list_access_keys::ListAccessKeysOutput;
 use aws_sdk_iam::types::AccessKeyMetadata;
 use aws_smithy_mocks::{mock, Rule};

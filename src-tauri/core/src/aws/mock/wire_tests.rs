@@ -2,8 +2,8 @@
 //! resource is ours, and which regional endpoint a key's calls go to.
 
 use super::{Reply, Wire, ACCOUNT, ADMIN_ARN, REGION};
-use crate::aws::aws_error::AwsFailureKind as Kind;
 use crate::aws::{connect, ownership};
+use crate::error::aws::AwsFailureKind as Kind;
 use crate::error::ProvisionError;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
@@ -113,7 +113,7 @@ async fn credentials_lost_during_a_run_are_told_apart_by_their_cause() {
 async fn credentials_lost_during_a_run_are_not_a_lost_reply() {
     let wire = Wire::new();
     let error = create_without_credentials(&wire).await;
-    let failure = crate::aws::aws_error::AwsFailure::from_sdk("iam:CreateUser", &error);
+    let failure = crate::error::aws::AwsFailure::from_sdk("iam:CreateUser", &error);
     assert_ne!(failure.kind, Kind::Unreachable);
     assert!(!failure.outcome_unknown());
 }

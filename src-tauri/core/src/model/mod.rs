@@ -1,6 +1,10 @@
 //! The data that crosses from the engine to its front ends. None of these types can hold a secret:
 //! the access key id is an identifier, the secret access key lives only in [`crate::secret::Sensitive`].
 
+pub mod created;
+pub mod findings;
+pub mod principal;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -86,7 +90,7 @@ pub struct Plan {
     pub steps: Vec<PlanStep>,
     pub keychain: KeychainRef,
     /// The Security Hub findings the setup will have the moment it exists.
-    pub findings: Vec<crate::lifecycle::findings::Finding>,
+    pub findings: Vec<crate::model::findings::Finding>,
 }
 
 /// What a finished setup produced.

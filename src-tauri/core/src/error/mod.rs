@@ -1,8 +1,11 @@
 //! Every way provisioning can fail, each with a stable code and a next step for the admin.
 
-use crate::aws::aws_error::{AwsFailure, AwsFailureKind};
-use crate::local::keychain::KeychainError;
+pub mod aws;
+pub mod keychain;
+
 use crate::validate::InputError;
+use aws::{AwsFailure, AwsFailureKind};
+use keychain::KeychainError;
 use serde::Serialize;
 use ts_rs::TS;
 

@@ -1,0 +1,301 @@
+//! Small functions over IAM's API for what a setup makes: one call (or one careful create) each,
+//! errors mapped to what an admin can act on.
+
+use crate::aws::careful::{self, Found};
+use crate::aws::tags;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
+use crate::error::ProvisionError;
+use crate::model::principal::{Principal, PrincipalKind};
+use crate::secret::Sensitive;
+
+/// Returns the user's ARN. A lost reply or "already exists" is settled by the user's run tag:
+/// the run's own user is adopted, anybody else's is a conflict.
+pub async fn create_user(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    run_id: &str,
+) -> Result<String, ProvisionError> {
+    careful::create(
+        || async {
+            let reply = iam
+                .create_user()
+                .user_name(user)
+                .path(tags::IAM_PATH)
+                .set_tags(Some(tags::iam_tags(run_id)))
+                .customize()
+                .config_override(careful::iam_no_retry())
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:CreateUser", &e))?;
+            Ok(reply
+                .user()
+                .map(|u| u.arn().to_string())
+                .unwrap_or_default())
+        },
+        || async {
+            let looked = async {
+                let found = iam
+                    .get_user()
+                    .user_name(user)
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e))?;
+                let tagged = iam
+                    .list_user_tags()
+                    .user_name(user)
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
+                let arn = found
+                    .user()
+                    .map(|u| u.arn().to_string())
+                    .unwrap_or_default();
+                Ok((tags::iam_made_by_run(tagged.tags(), run_id), arn))
+            };
+            careful::settle(looked.await, || {
+                ProvisionError::UserExists(user.to_string())
+            })
+        },
+    )
+    .await
+}
+
+/// Puts the setup's inline policy on its user or role (IAM's twin calls, one step).
+pub async fn put_inline_policy(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+    name: &str,
+    document: &str,
+) -> Result<String, ProvisionError> {
+    careful::through_lag(|| async {
+        match principal.kind {
+            PrincipalKind::User => iam
+                .put_user_policy()
+                .user_name(principal.name)
+                .policy_name(name)
+                .policy_document(document)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| AwsFailure::from_sdk("iam:PutUserPolicy", &e)),
+            PrincipalKind::Role => iam
+                .put_role_policy()
+                .role_name(principal.name)
+                .policy_name(name)
+                .policy_document(document)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| AwsFailure::from_sdk("iam:PutRolePolicy", &e)),
+        }
+    })
+    .await?;
+    Ok(format!(
+        "Policy {name} allows kms:Encrypt and kms:Decrypt on the key"
+    ))
+}
+
+/// Puts `role` into the instance profile `name` (EC2 carries roles only through one).
+pub async fn add_role_to_instance_profile(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    role: &str,
+) -> Result<(), ProvisionError> {
+    careful::through_lag(|| async {
+        iam.add_role_to_instance_profile()
+            .instance_profile_name(name)
+            .role_name(role)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("iam:AddRoleToInstanceProfile", &e))
+    })
+    .await?;
+    Ok(())
+}
+
+/// Returns the access key id and its secret, which moves straight into a [`Sensitive`].
+/// `existing` are the user's keys before this call. It is never sent twice blindly: after a lost
+/// reply, every key of the user that is not in `existing` (whose secret nobody can have) is
+/// deleted first.
+pub async fn create_access_key(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    existing: &[String],
+) -> Result<(String, Sensitive), ProvisionError> {
+    careful::create(
+        || async {
+            let reply = careful::through_lag(|| async {
+                iam.create_access_key()
+                    .user_name(user)
+                    .customize()
+                    .config_override(careful::iam_no_retry())
+                    .send()
+                    .await
+                    .map_err(|e| AwsFailure::from_sdk("iam:CreateAccessKey", &e))
+            })
+            .await?;
+            let Some(mut key) = reply.access_key else {
+                return Err(AwsFailure {
+                    action: "iam:CreateAccessKey",
+                    kind: AwsFailureKind::Other,
+                    code: None,
+                    message: "IAM returned no access key".into(),
+                    status: None,
+                });
+            };
+            let secret = Sensitive::new(std::mem::take(&mut key.secret_access_key));
+            Ok((std::mem::take(&mut key.access_key_id), secret))
+        },
+        || async {
+            delete_keys_without_secret(iam, user, existing).await?;
+            Ok(Found::Nothing)
+        },
+    )
+    .await
+}
+
+/// Deletes every access key of `user` that is not in `keep`: after a lost CreateAccessKey reply
+/// these are keys whose secret exists nowhere.
+pub async fn delete_keys_without_secret(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    keep: &[String],
+) -> Result<(), ProvisionError> {
+    let listed = crate::aws::ownership::access_keys(iam, user).await?;
+    for id in listed
+        .iter()
+        .filter_map(|k| k.access_key_id())
+        .filter(|id| !keep.iter().any(|k| k == id))
+    {
+        iam.delete_access_key()
+            .user_name(user)
+            .access_key_id(id)
+            .send()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("iam:DeleteAccessKey", &e))?;
+    }
+    Ok(())
+}
+
+/// Returns the role's ARN; after a lost reply the role is adopted only if it carries this run's tag.
+pub async fn create_role(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+    trust_policy: &str,
+    run_id: &str,
+) -> Result<String, ProvisionError> {
+    careful::create(
+        || async {
+            let reply = iam
+                .create_role()
+                .role_name(role)
+                .path(tags::IAM_PATH)
+                .assume_role_policy_document(trust_policy)
+                .description(
+                    "MongoDB CSFLE: kms:Encrypt and kms:Decrypt on one key (csfle-provisioner)",
+                )
+                .set_tags(Some(tags::iam_tags(run_id)))
+                .customize()
+                .config_override(careful::iam_no_retry())
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:CreateRole", &e))?;
+            Ok(reply
+                .role()
+                .map(|r| r.arn().to_string())
+                .unwrap_or_default())
+        },
+        || async {
+            let looked = iam
+                .get_role()
+                .role_name(role)
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:GetRole", &e))
+                .map(|found| {
+                    found.role().map_or((false, String::new()), |r| {
+                        (tags::iam_made_by_run(r.tags(), run_id), r.arn().to_string())
+                    })
+                });
+            careful::settle(looked, || {
+                ProvisionError::Unsupported(format!(
+                    "The IAM role {role} already exists and this run did not make it; choose another name"
+                ))
+            })
+        },
+    )
+    .await
+}
+
+/// Returns the instance profile's ARN, adopting this run's own after a lost reply.
+pub async fn create_instance_profile(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    run_id: &str,
+) -> Result<String, ProvisionError> {
+    careful::create(
+        || async {
+            let reply = iam
+                .create_instance_profile()
+                .instance_profile_name(name)
+                .path(tags::IAM_PATH)
+                .set_tags(Some(tags::iam_tags(run_id)))
+                .customize()
+                .config_override(careful::iam_no_retry())
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:CreateInstanceProfile", &e))?;
+            Ok(reply
+                .instance_profile()
+                .map(|p| p.arn().to_string())
+                .unwrap_or_default())
+        },
+        || async {
+            let looked = iam
+                .get_instance_profile()
+                .instance_profile_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("iam:GetInstanceProfile", &e))
+                .map(|found| {
+                    found.instance_profile().map_or((false, String::new()), |p| {
+                        (tags::iam_made_by_run(p.tags(), run_id), p.arn().to_string())
+                    })
+                });
+            careful::settle(looked, || {
+                ProvisionError::Unsupported(format!(
+                    "The instance profile {name} already exists and this run did not make it; choose another role name"
+                ))
+            })
+        },
+    )
+    .await
+}
+
+/// The inline policy `name` of a user or role as IAM stores it, decoded (IAM URL-encodes it).
+pub async fn inline_policy_document(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+    name: &str,
+) -> Result<serde_json::Value, ProvisionError> {
+    let encoded = match principal.kind {
+        PrincipalKind::User => iam
+            .get_user_policy()
+            .user_name(principal.name)
+            .policy_name(name)
+            .send()
+            .await
+            .map(|r| r.policy_document().to_string())
+            .map_err(|e| AwsFailure::from_sdk("iam:GetUserPolicy", &e))?,
+        PrincipalKind::Role => iam
+            .get_role_policy()
+            .role_name(principal.name)
+            .policy_name(name)
+            .send()
+            .await
+            .map(|r| r.policy_document().to_string())
+            .map_err(|e| AwsFailure::from_sdk("iam:GetRolePolicy", &e))?,
+    };
+    Ok(crate::aws::policy::decode_document(&encoded).unwrap_or_default())
+}

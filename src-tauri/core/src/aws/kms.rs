@@ -1,0 +1,170 @@
+//! Small functions over KMS's API: one call (or one careful create) each, errors mapped to what
+//! an admin can act on.
+
+use crate::aws::careful::{self, Found};
+use crate::aws::connect::Connection;
+use crate::aws::tags;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
+use crate::error::ProvisionError;
+
+/// kms:GetKeyRotationStatus, by bare key id (the emulator mishandles ARNs for some key calls).
+pub async fn rotation_status(connection: &Connection, key: &str) -> Result<bool, String> {
+    let key_id = key.rsplit('/').next().unwrap_or(key);
+    connection
+        .kms()
+        .get_key_rotation_status()
+        .key_id(key_id)
+        .send()
+        .await
+        .map(|reply| reply.key_rotation_enabled())
+        .map_err(|e| AwsFailure::from_sdk("kms:GetKeyRotationStatus", &e).to_string())
+}
+
+/// Returns (key id, key ARN). After a lost reply the key is looked for by the run's tag, so a
+/// key AWS did make is adopted (and later rolled back) instead of orphaned.
+pub async fn create_key(
+    connection: &Connection,
+    description: &str,
+    principal: &str,
+    run_id: &str,
+) -> Result<(String, String), ProvisionError> {
+    let kms = connection.kms();
+    careful::create(
+        || async {
+            let reply = kms
+                .create_key()
+                .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
+                .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
+                .description(description)
+                .set_tags(Some(tags::kms_tags(principal, run_id)))
+                .customize()
+                .config_override(careful::kms_no_retry())
+                .send()
+                .await
+                .map_err(|e| AwsFailure::from_sdk("kms:CreateKey", &e))?;
+            let metadata = reply.key_metadata();
+            Ok((
+                metadata.map(|m| m.key_id().to_string()).unwrap_or_default(),
+                metadata
+                    .and_then(|m| m.arn())
+                    .unwrap_or_default()
+                    .to_string(),
+            ))
+        },
+        || async {
+            Ok(match key_tagged_with(connection, run_id).await? {
+                Some(key) => Found::Ours(key),
+                None => Found::Nothing,
+            })
+        },
+    )
+    .await
+}
+
+/// The key whose run tag is `run_id`, looked for through every key of the region. A key whose
+/// tags cannot be read makes the answer unknown, which is an error, never a silent "none".
+pub async fn key_tagged_with(
+    connection: &Connection,
+    run_id: &str,
+) -> Result<Option<(String, String)>, ProvisionError> {
+    let kms = connection.kms();
+    let mut unreadable = None;
+    let mut pages = kms.list_keys().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
+        for key in page.keys() {
+            let Some(id) = key.key_id() else { continue };
+            let tagged = match kms.list_resource_tags().key_id(id).send().await {
+                Ok(tagged) => tagged,
+                Err(e) => {
+                    unreadable = Some(AwsFailure::from_sdk("kms:ListResourceTags", &e));
+                    continue;
+                }
+            };
+            if tagged
+                .tags()
+                .iter()
+                .any(|t| t.tag_key() == tags::RUN_KEY && t.tag_value() == run_id)
+            {
+                // A key already scheduled for deletion was undone earlier; nothing left to do.
+                let state = kms.describe_key().key_id(id).send().await.ok();
+                let pending = state
+                    .as_ref()
+                    .and_then(|d| d.key_metadata())
+                    .and_then(|m| m.key_state())
+                    .is_some_and(|s| *s == aws_sdk_kms::types::KeyState::PendingDeletion);
+                if !pending {
+                    return Ok(Some((
+                        id.to_string(),
+                        key.key_arn().unwrap_or_default().to_string(),
+                    )));
+                }
+            }
+        }
+    }
+    match unreadable {
+        Some(failure) => Err(failure.into()),
+        None => Ok(None),
+    }
+}
+
+/// Turns on KMS's yearly automatic rotation of the key material (Security Hub KMS.4). Rotation
+/// is invisible to MongoDB: KMS keeps every older key material, so no data key needs rewrapping.
+pub async fn enable_rotation(
+    kms: &aws_sdk_kms::Client,
+    key_id: &str,
+) -> Result<String, ProvisionError> {
+    careful::through_lag(|| async {
+        kms.enable_key_rotation()
+            .key_id(key_id)
+            .send()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("kms:EnableKeyRotation", &e))
+    })
+    .await?;
+    Ok("Automatic yearly rotation of the key material is on".into())
+}
+
+pub async fn create_alias(
+    kms: &aws_sdk_kms::Client,
+    alias: &str,
+    key_id: &str,
+) -> Result<String, ProvisionError> {
+    careful::create(
+        || async {
+            careful::through_lag(|| async {
+                kms.create_alias()
+                    .alias_name(alias)
+                    .target_key_id(key_id)
+                    .customize()
+                    .config_override(careful::kms_no_retry())
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| AwsFailure::from_sdk("kms:CreateAlias", &e))
+            })
+            .await
+        },
+        || async {
+            let found = kms
+                .describe_key()
+                .key_id(alias)
+                .send()
+                .await
+                .map(|d| d.key_metadata().map(|m| m.key_id().to_string()));
+            Ok(match found {
+                Ok(Some(target)) if target == key_id => Found::Ours(()),
+                Ok(_) => Found::Conflict(ProvisionError::AliasExists(alias.to_string())),
+                Err(e)
+                    if AwsFailure::from_sdk("kms:DescribeKey", &e).kind
+                        == AwsFailureKind::NotFound =>
+                {
+                    Found::Nothing
+                }
+                Err(e) => return Err(AwsFailure::from_sdk("kms:DescribeKey", &e).into()),
+            })
+        },
+    )
+    .await?;
+    Ok(alias.to_string())
+}

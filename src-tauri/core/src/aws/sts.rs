@@ -1,0 +1,57 @@
+//! Small functions over STS: temporary credentials, each secret part moved straight into a
+//! [`Sensitive`].
+
+use crate::error::aws::{AwsFailure, AwsFailureKind};
+use crate::secret::Sensitive;
+
+/// Temporary credentials; the secret and the token never exist outside a [`Sensitive`].
+pub struct SessionCredentials {
+    pub access_key_id: String,
+    pub secret: Sensitive,
+    pub session_token: Sensitive,
+    /// When AWS says they stop working (RFC 3339), when it says.
+    pub expiration: Option<String>,
+}
+
+impl std::fmt::Debug for SessionCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// sts:AssumeRole once; the caller decides whether a refusal is worth waiting out.
+pub async fn assume_role(
+    sts: &aws_sdk_sts::Client,
+    role_arn: &str,
+    session_name: &str,
+) -> Result<SessionCredentials, AwsFailure> {
+    let reply = sts
+        .assume_role()
+        .role_arn(role_arn)
+        .role_session_name(session_name)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("sts:AssumeRole", &e))?;
+    let Some(mut credentials) = reply.credentials else {
+        return Err(AwsFailure {
+            action: "sts:AssumeRole",
+            kind: AwsFailureKind::Other,
+            code: None,
+            message: "STS returned no credentials".into(),
+            status: None,
+        });
+    };
+    let expiration = aws_smithy_types::DateTime::fmt(
+        &credentials.expiration,
+        aws_smithy_types::date_time::Format::DateTime,
+    )
+    .ok();
+    Ok(SessionCredentials {
+        access_key_id: std::mem::take(&mut credentials.access_key_id),
+        secret: Sensitive::new(std::mem::take(&mut credentials.secret_access_key)),
+        session_token: Sensitive::new(std::mem::take(&mut credentials.session_token)),
+        expiration,
+    })
+}
