@@ -488,6 +488,9 @@ impl HttpConnector for Wire {
 }
 
 mod careful_tests;
+mod iam_tests;
+mod kms_tests;
 mod mapping_tests;
 mod pages_tests;
+mod sts_tests;
 mod wire_tests;

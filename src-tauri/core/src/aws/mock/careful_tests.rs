@@ -1,15 +1,14 @@
 //! `careful::create` and `careful::through_lag` around real SDK calls: a create whose reply is
 //! lost is settled by looking, never by sending blindly again, and only the run's own resource
-//! is adopted. The create below is composed as the setup composes CreateUser.
+//! is adopted. Through `aws::iam`'s CreateUser and PutUserPolicy as the setup sends them.
 //!
 //! Paused time everywhere: careful's pauses between attempts pass instantly, and how long the
 //! clock moved is itself checked against careful's bound.
 
 use super::{answering, Reply, ACCOUNT};
-use crate::aws::careful;
-use crate::aws::tags;
-use crate::error::aws::{AwsFailure, AwsFailureKind as Kind};
+use crate::aws::{careful, iam, tags};
 use crate::error::ProvisionError;
+use crate::model::principal::Principal;
 use aws_sdk_iam::operation::create_user::CreateUserOutput;
 use aws_sdk_iam::operation::get_user::GetUserOutput;
 use aws_sdk_iam::operation::list_user_tags::ListUserTagsOutput;
@@ -61,47 +60,24 @@ fn existing_user(made_by_run: &'static str) -> (Rule, Rule) {
     (found, tagged)
 }
 
-/// CreateUser as the setup sends it: once per attempt, without the SDK's retry; after a lost
-/// reply or "already exists", GetUser and the run tag settle whose user it is.
 async fn create_user(iam: &aws_sdk_iam::Client) -> Result<String, ProvisionError> {
-    careful::create(
-        || async {
-            let reply = iam
-                .create_user()
-                .user_name(USER)
-                .path(tags::IAM_PATH)
-                .set_tags(Some(tags::iam_tags(RUN)))
-                .customize()
-                .config_override(careful::iam_no_retry())
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("iam:CreateUser", &e))?;
-            Ok(reply
-                .user()
-                .map(|u| u.arn().to_string())
-                .unwrap_or_default())
-        },
-        || async {
-            let looked = async {
-                let found = iam.get_user().user_name(USER).send().await;
-                let found = found.map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e))?;
-                let tagged = iam.list_user_tags().user_name(USER).send().await;
-                let tagged = tagged.map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
-                let arn = found
-                    .user()
-                    .map(|u| u.arn().to_string())
-                    .unwrap_or_default();
-                Ok((tags::iam_made_by_run(tagged.tags(), RUN), arn))
-            };
-            careful::settle(looked.await, || ProvisionError::UserExists(USER.into()))
-        },
-    )
-    .await
+    iam::create_user(iam, USER, RUN).await
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_lost_reply_adopts_the_runs_own_user_without_sending_again() {
-    let create = answering(mock!(aws_sdk_iam::Client::create_user), &[Reply::Reset]);
+    // Adoption rests on the run tag and path the create carried: no other CreateUser matches.
+    let carries_run = |r: &aws_sdk_iam::operation::create_user::CreateUserInput| {
+        let tagged = r
+            .tags()
+            .iter()
+            .any(|t| t.key() == tags::RUN_KEY && t.value() == RUN);
+        tagged && r.path() == Some(tags::IAM_PATH) && r.user_name() == Some(USER)
+    };
+    let create = answering(
+        mock!(aws_sdk_iam::Client::create_user).match_requests(carries_run),
+        &[Reply::Reset],
+    );
     let (found, tagged) = existing_user(RUN);
     let iam = super::iam(&[&create, &found, &tagged]);
     assert_eq!(create_user(&iam).await.unwrap(), user_arn());
@@ -260,18 +236,8 @@ async fn refusals_are_final_and_throttling_is_retried_without_looking() {
     assert_eq!(found.num_calls(), 0);
 }
 
-async fn put_policy(iam: &aws_sdk_iam::Client) -> Result<(), AwsFailure> {
-    careful::through_lag(|| async {
-        iam.put_user_policy()
-            .user_name(USER)
-            .policy_name("csfle-kms")
-            .policy_document("{}")
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("iam:PutUserPolicy", &e))
-    })
-    .await
+async fn put_policy(iam: &aws_sdk_iam::Client) -> Result<String, ProvisionError> {
+    iam::put_inline_policy(iam, Principal::user(USER), "csfle-kms", "{}").await
 }
 
 #[tokio::test(start_paused = true)]
@@ -306,8 +272,11 @@ async fn a_user_that_never_appears_is_not_found_within_the_bound() {
     let iam = super::iam(&[&put]);
     let started = Instant::now();
     let failure = put_policy(&iam).await.unwrap_err();
-    assert_eq!(failure.kind, Kind::NotFound);
-    assert_eq!(failure.action, "iam:PutUserPolicy");
+    assert_eq!(failure.code(), "aws-not-found");
+    assert!(
+        failure.to_string().starts_with("iam:PutUserPolicy"),
+        "{failure}"
+    );
     assert!(put.num_calls() > 2, "asked again while the lag may last");
     assert!(
         started.elapsed() <= careful::LAG_LIMIT,
@@ -326,7 +295,10 @@ async fn only_not_found_is_waited_out() {
     let put = answering(mock!(aws_sdk_iam::Client::put_user_policy), &[denied]);
     let iam = super::iam(&[&put]);
     let started = Instant::now();
-    assert_eq!(put_policy(&iam).await.unwrap_err().kind, Kind::AccessDenied);
+    assert_eq!(
+        put_policy(&iam).await.unwrap_err().code(),
+        "aws-access-denied"
+    );
     assert_eq!(put.num_calls(), 1);
     assert_eq!(
         started.elapsed(),

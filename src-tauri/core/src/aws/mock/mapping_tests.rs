@@ -289,31 +289,6 @@ async fn the_emulators_refusal_with_an_error_type_header_is_still_read_from_the_
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_refused_assume_role_names_sts_assume_role() {
-    let reply = Reply::sts_error(
-        403,
-        "AccessDenied",
-        "not authorized to perform: sts:AssumeRole",
-    );
-    let rule = answering(mock!(aws_sdk_sts::Client::assume_role), &[reply]);
-    let sts = super::sts(&[&rule]);
-    let error = sts
-        .assume_role()
-        .role_arn("arn:aws:iam::111122223333:role/app")
-        .role_session_name("verify")
-        .send()
-        .await
-        .unwrap_err();
-    let failure = AwsFailure::from_sdk("sts:AssumeRole", &error);
-    assert_eq!(failure.kind, Kind::AccessDenied);
-    assert!(
-        failure.hint().contains("sts:AssumeRole"),
-        "{}",
-        failure.hint()
-    );
-}
-
-#[tokio::test(start_paused = true)]
 async fn a_reply_that_never_comes_ends_at_the_attempt_timeout_as_unreachable() {
     let rule = answering(mock!(aws_sdk_iam::Client::get_user), &[Reply::Hang]);
     let iam = super::iam(&[&rule]);
