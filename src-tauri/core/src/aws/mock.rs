@@ -489,8 +489,10 @@ impl HttpConnector for Wire {
 
 mod careful_tests;
 mod iam_tests;
+mod key_policy_tests;
 mod kms_tests;
 mod mapping_tests;
+mod outside_tests;
 mod pages_tests;
 mod sts_tests;
 mod wire_tests;

@@ -447,3 +447,15 @@ async fn throttling_and_not_found_give_their_own_next_step() {
     assert_eq!(lost.code, "aws-unreachable");
     assert!(lost.hint.contains("network"), "{}", lost.hint);
 }
+
+#[tokio::test]
+#[ignore = "possible bug: any 403 whose code classify does not know becomes AccessDenied, so \
+            STS's RegionDisabledException (STS not activated in the region) tells the admin to \
+            ask for sts:GetCallerIdentity, which needs no permission at all"]
+async fn a_disabled_region_is_not_a_missing_permission() {
+    let message = "STS is not activated in this region for account:111122223333.";
+    let disabled = Reply::sts_error(403, "RegionDisabledException", message);
+    let failure = sts_get_caller_identity(&disabled).await;
+    assert_eq!(failure.code.as_deref(), Some("RegionDisabledException"));
+    assert_ne!(failure.kind, Kind::AccessDenied);
+}
