@@ -369,10 +369,13 @@ impl Wire {
         Self::default()
     }
 
-    /// Answers `service`'s `action` with `replies` in order, the last one repeating.
+    /// Answers `service`'s `action` with `replies` in order, the last one repeating. A later
+    /// `on` for the same action replaces the earlier one, so a test can change one answer.
     pub(crate) fn on(&self, service: &str, action: &str, replies: &[Reply]) -> &Self {
         assert!(!replies.is_empty(), "{service}:{action} needs a reply");
-        self.routes.lock().unwrap().push(Route {
+        let mut routes = self.routes.lock().unwrap();
+        routes.retain(|r| r.service != service || r.action != action);
+        routes.push(Route {
             service: service.to_string(),
             action: action.to_string(),
             replies: replies.iter().cloned().collect(),

@@ -39,12 +39,8 @@ fn answers() -> Vec<(&'static str, Reply)> {
 /// A wire answering `answers()`, with `changed` answering instead where it names the action.
 fn wire(changed: &[(&'static str, Reply)]) -> Wire {
     let wire = Wire::new();
-    for (action, reply) in answers() {
-        let reply = changed
-            .iter()
-            .find(|(a, _)| *a == action)
-            .map_or(reply, |(_, r)| r.clone());
-        wire.on("iam", action, &[reply]);
+    for (action, reply) in answers().iter().chain(changed) {
+        wire.on("iam", action, std::slice::from_ref(reply));
     }
     wire
 }

@@ -48,6 +48,26 @@ async fn whoami_reads_the_identity_sts_reports() {
 }
 
 #[tokio::test]
+async fn establishing_checks_the_region_before_asking_sts() {
+    let wire = Wire::new();
+    wire.on("sts", "GetCallerIdentity", &[caller_identity()]);
+    let connection = connect::establish(wire.config()).await.unwrap();
+    assert_eq!(
+        (connection.account_id(), connection.partition()),
+        (ACCOUNT, "aws")
+    );
+
+    let nowhere = wire.config().to_builder().region(None).build();
+    let refused = connect::establish(nowhere).await.unwrap_err();
+    assert_eq!(refused.code(), "invalid-input");
+    assert_eq!(
+        wire.calls("sts", "GetCallerIdentity"),
+        1,
+        "nothing sent without a region"
+    );
+}
+
+#[tokio::test]
 async fn rejected_credentials_are_named_as_such() {
     let wire = Wire::new();
     let invalid = Reply::sts_error(
