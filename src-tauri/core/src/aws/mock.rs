@@ -303,7 +303,7 @@ fn credentials() -> Credentials {
 
 /// A client of `$sdk` answering from `$rules` (any order: `RuleMode::MatchAny`), with the retry
 /// behaviour a real connection has (aws-config's default: standard, three attempts).
-macro_rules! mock_client {
+macro_rules! client_answering {
     ($sdk:ident, $rules:expr) => {{
         let mut interceptor =
             MockResponseInterceptor::new().rule_mode(aws_smithy_mocks::RuleMode::MatchAny);
@@ -327,15 +327,15 @@ macro_rules! mock_client {
 }
 
 pub(crate) fn iam(rules: &[&Rule]) -> aws_sdk_iam::Client {
-    mock_client!(aws_sdk_iam, rules.iter().copied())
+    client_answering!(aws_sdk_iam, rules.iter().copied())
 }
 
 pub(crate) fn kms(rules: &[&Rule]) -> aws_sdk_kms::Client {
-    mock_client!(aws_sdk_kms, rules.iter().copied())
+    client_answering!(aws_sdk_kms, rules.iter().copied())
 }
 
 pub(crate) fn sts(rules: &[&Rule]) -> aws_sdk_sts::Client {
-    mock_client!(aws_sdk_sts, rules.iter().copied())
+    client_answering!(aws_sdk_sts, rules.iter().copied())
 }
 
 /// A request [`Wire`] received.
