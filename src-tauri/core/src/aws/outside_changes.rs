@@ -5,6 +5,7 @@
 
 use crate::aws::pages;
 use crate::error::aws::{AwsFailure, AwsFailureKind};
+use crate::model::principal::{Principal, PrincipalKind};
 use aws_sdk_iam::Client;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,8 +65,52 @@ impl Extra {
     }
 }
 
-/// Everything on `user` besides the inline policy `ours` and its access keys.
-pub async fn of_user(
+/// Everything on a user or role besides its inline policy `ours` (and a user's access keys, a
+/// role's instance profiles: those are the setup's own).
+pub async fn of_principal(
+    iam: &Client,
+    principal: Principal<'_>,
+    ours: Option<&str>,
+) -> Result<Vec<Extra>, AwsFailure> {
+    match principal.kind {
+        PrincipalKind::User => of_user(iam, principal.name, ours).await,
+        PrincipalKind::Role => of_role(iam, principal.name, ours).await,
+    }
+}
+
+/// Detaches or removes one extra from a user or role; one already gone counts as removed.
+pub async fn remove_from(
+    iam: &Client,
+    principal: Principal<'_>,
+    extra: &Extra,
+) -> Result<(), AwsFailure> {
+    match principal.kind {
+        PrincipalKind::User => remove_from_user(iam, principal.name, extra).await,
+        PrincipalKind::Role => remove_from_role(iam, principal.name, extra).await,
+    }
+}
+
+/// Everything on `user` besides the inline policy `ours` and its access keys, the permissions
+/// boundary last.
+async fn of_user(iam: &Client, user: &str, ours: Option<&str>) -> Result<Vec<Extra>, AwsFailure> {
+    let mut extras = user_policies_and_groups(iam, user, ours).await?;
+    extras.extend(user_sign_in_material(iam, user).await?);
+    let boundary = iam
+        .get_user()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e))?
+        .user()
+        .and_then(|u| u.permissions_boundary())
+        .and_then(|b| b.permissions_boundary_arn())
+        .map(str::to_string);
+    extras.extend(boundary.map(Extra::PermissionsBoundary));
+    Ok(extras)
+}
+
+/// Managed policies, groups and inline policies other than `ours`.
+async fn user_policies_and_groups(
     iam: &Client,
     user: &str,
     ours: Option<&str>,
@@ -106,6 +151,12 @@ pub async fn of_user(
         )
         .await?,
     );
+    Ok(extras)
+}
+
+/// Console password, MFA devices, signing certificates, SSH keys, service credentials.
+async fn user_sign_in_material(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
+    let mut extras = Vec::new();
     match iam.get_login_profile().user_name(user).send().await {
         Ok(_) => extras.push(Extra::ConsolePassword),
         Err(e) => {
@@ -164,17 +215,6 @@ pub async fn of_user(
         .await?,
     );
     extras.extend(service_credentials(iam, user).await?);
-    let boundary = iam
-        .get_user()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e))?
-        .user()
-        .and_then(|u| u.permissions_boundary())
-        .and_then(|b| b.permissions_boundary_arn())
-        .map(str::to_string);
-    extras.extend(boundary.map(Extra::PermissionsBoundary));
     Ok(extras)
 }
 
@@ -222,11 +262,7 @@ async fn service_credentials(iam: &Client, user: &str) -> Result<Vec<Extra>, Aws
 }
 
 /// Everything on `role` besides the inline policy `ours` (instance profiles are the setup's own).
-pub async fn of_role(
-    iam: &Client,
-    role: &str,
-    ours: Option<&str>,
-) -> Result<Vec<Extra>, AwsFailure> {
+async fn of_role(iam: &Client, role: &str, ours: Option<&str>) -> Result<Vec<Extra>, AwsFailure> {
     let mut extras = pages::all(
         iam.list_attached_role_policies()
             .role_name(role)
@@ -270,7 +306,7 @@ fn gone_is_fine<T>(result: Result<T, AwsFailure>) -> Result<(), AwsFailure> {
 }
 
 /// Detaches or removes one extra from `user`; one that is already gone counts as removed.
-pub async fn remove_from_user(iam: &Client, user: &str, extra: &Extra) -> Result<(), AwsFailure> {
+async fn remove_from_user(iam: &Client, user: &str, extra: &Extra) -> Result<(), AwsFailure> {
     gone_is_fine(match extra {
         Extra::ManagedPolicy { arn, .. } => iam
             .detach_user_policy()
@@ -361,7 +397,7 @@ async fn remove_mfa(iam: &Client, user: &str, serial: &str) -> Result<(), AwsFai
 }
 
 /// Detaches or removes one extra from `role`.
-pub async fn remove_from_role(iam: &Client, role: &str, extra: &Extra) -> Result<(), AwsFailure> {
+async fn remove_from_role(iam: &Client, role: &str, extra: &Extra) -> Result<(), AwsFailure> {
     gone_is_fine(match extra {
         Extra::ManagedPolicy { arn, .. } => iam
             .detach_role_policy()

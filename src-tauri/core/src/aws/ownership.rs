@@ -6,32 +6,45 @@ use crate::aws::pages;
 use crate::aws::tags;
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
+use crate::model::principal::{Principal, PrincipalKind};
 
-/// The user's ARN when it exists and this app made it.
-pub async fn our_user(connection: &Connection, user: &str) -> Result<String, ProvisionError> {
+/// The principal's ARN when it exists and this app made it (its tags say so).
+pub async fn our_principal(
+    connection: &Connection,
+    principal: Principal<'_>,
+) -> Result<String, ProvisionError> {
     let iam = connection.iam();
-    let reply = iam.get_user().user_name(user).send().await.map_err(|e| {
-        let failure = AwsFailure::from_sdk("iam:GetUser", &e);
+    let missing = |failure: AwsFailure| {
         if failure.kind == AwsFailureKind::NotFound {
-            ProvisionError::NotFound(format!("The IAM user {user} does not exist"))
+            ProvisionError::NotFound(format!("The {} does not exist", principal.describe()))
         } else {
             failure.into()
         }
-    })?;
-    let arn = reply
-        .user()
-        .map(|u| u.arn().to_string())
-        .unwrap_or_default();
-    let user_tags = iam
-        .list_user_tags()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
-    if tags::iam_is_ours(user_tags.tags()) {
+    };
+    let name = principal.name;
+    let (arn, ours) = match principal.kind {
+        PrincipalKind::User => {
+            let user = iam.get_user().user_name(name).send().await;
+            let user = user.map_err(|e| missing(AwsFailure::from_sdk("iam:GetUser", &e)))?;
+            let tagged = iam.list_user_tags().user_name(name).send().await;
+            let tagged = tagged.map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
+            let arn = user.user().map(|u| u.arn().to_string());
+            (arn.unwrap_or_default(), tags::iam_is_ours(tagged.tags()))
+        }
+        PrincipalKind::Role => {
+            let tagged = iam.list_role_tags().role_name(name).send().await;
+            let tagged =
+                tagged.map_err(|e| missing(AwsFailure::from_sdk("iam:ListRoleTags", &e)))?;
+            (String::new(), tags::iam_is_ours(tagged.tags()))
+        }
+    };
+    if ours {
         Ok(arn)
     } else {
-        Err(ProvisionError::NotOurs(format!("the IAM user {user}")))
+        Err(ProvisionError::NotOurs(format!(
+            "the {}",
+            principal.describe()
+        )))
     }
 }
 
@@ -75,36 +88,35 @@ pub async fn access_keys(
     .await
 }
 
-/// The names of every inline policy of `user`, all pages.
-pub async fn user_policy_names(
+/// The names of every inline policy of a user or role, all pages.
+pub async fn inline_policy_names(
     iam: &aws_sdk_iam::Client,
-    user: &str,
+    principal: Principal<'_>,
 ) -> Result<Vec<String>, AwsFailure> {
-    pages::all(
-        iam.list_user_policies()
-            .user_name(user)
-            .into_paginator()
-            .send(),
-        "iam:ListUserPolicies",
-        |page| page.policy_names().to_vec(),
-    )
-    .await
-}
-
-/// The names of every inline policy of `role`, all pages.
-pub async fn role_policy_names(
-    iam: &aws_sdk_iam::Client,
-    role: &str,
-) -> Result<Vec<String>, AwsFailure> {
-    pages::all(
-        iam.list_role_policies()
-            .role_name(role)
-            .into_paginator()
-            .send(),
-        "iam:ListRolePolicies",
-        |page| page.policy_names().to_vec(),
-    )
-    .await
+    match principal.kind {
+        PrincipalKind::User => {
+            pages::all(
+                iam.list_user_policies()
+                    .user_name(principal.name)
+                    .into_paginator()
+                    .send(),
+                "iam:ListUserPolicies",
+                |page| page.policy_names().to_vec(),
+            )
+            .await
+        }
+        PrincipalKind::Role => {
+            pages::all(
+                iam.list_role_policies()
+                    .role_name(principal.name)
+                    .into_paginator()
+                    .send(),
+                "iam:ListRolePolicies",
+                |page| page.policy_names().to_vec(),
+            )
+            .await
+        }
+    }
 }
 
 /// The names of every instance profile holding `role`, all pages.
@@ -147,4 +159,30 @@ pub async fn key_aliases(connection: &Connection, key: &str) -> Result<Vec<Strin
         },
     )
     .await
+}
+
+/// True when the user or role carries `run_id`'s tag; one that does not exist was not made.
+pub async fn made_by_run(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+    run_id: &str,
+) -> Result<bool, AwsFailure> {
+    let tagged = match principal.kind {
+        PrincipalKind::User => {
+            let reply = iam.list_user_tags().user_name(principal.name).send().await;
+            reply
+                .map(|r| tags::iam_made_by_run(r.tags(), run_id))
+                .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))
+        }
+        PrincipalKind::Role => {
+            let reply = iam.list_role_tags().role_name(principal.name).send().await;
+            reply
+                .map(|r| tags::iam_made_by_run(r.tags(), run_id))
+                .map_err(|e| AwsFailure::from_sdk("iam:ListRoleTags", &e))
+        }
+    };
+    match tagged {
+        Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(false),
+        other => other,
+    }
 }

@@ -5,13 +5,13 @@
 //! journal write) is found.
 
 use crate::aws::connect::Connection;
-use crate::aws::tags;
+use crate::aws::{ownership, tags};
 use crate::cancel::Cancel;
-use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::{ProvisionError, RollbackReport};
 use crate::local::journal::{Journal, Run, RunState};
 use crate::local::keychain::Vault;
 use crate::model::created::Created;
+use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::{Outcome, PlannedKey, ProgressSink};
 use crate::setup::apply::{self, ApplyFailure, ApplyOptions, Existing};
 use crate::setup::plan::{self, ValidKey, ValidRequest};
@@ -66,98 +66,115 @@ async fn inventory(
     run: &Run,
 ) -> Result<Vec<Created>, ProvisionError> {
     let mut found = run.created.clone();
-    let add = |found: &mut Vec<Created>, item: Created| {
-        if !found.contains(&item) {
-            found.push(item);
-        }
-    };
-    let iam = connection.iam();
-    let user = run.principal_name.as_str();
-    let user_is_runs = match iam.list_user_tags().user_name(user).send().await {
-        Ok(reply) => tags::iam_made_by_run(reply.tags(), &run.id),
-        Err(e) if AwsFailure::from_sdk("iam:ListUserTags", &e).kind == AwsFailureKind::NotFound => {
-            false
-        }
-        Err(e) => return Err(AwsFailure::from_sdk("iam:ListUserTags", &e).into()),
-    };
-    if user_is_runs {
-        add(&mut found, Created::User(user.to_string()));
-        let policies = crate::aws::ownership::user_policy_names(&iam, user).await?;
-        if policies.contains(&run.policy_name) {
-            add(
-                &mut found,
-                Created::Policy {
-                    user: user.to_string(),
-                    name: run.policy_name.clone(),
-                },
-            );
-        }
-        for id in crate::aws::ownership::access_key_ids(connection, user).await? {
-            add(
-                &mut found,
-                Created::AccessKey {
-                    user: user.to_string(),
-                    id,
-                },
-            );
-        }
-    }
-    if run.principal_kind == crate::model::principal::PrincipalKind::Role {
-        for item in role_inventory(connection, run).await? {
-            add(&mut found, item);
-        }
-    }
-    if run.new_key_description.is_some() {
-        if let Some((key_id, arn)) = crate::aws::kms::key_tagged_with(connection, &run.id).await? {
-            if let Some(alias) = &run.key_alias {
-                if crate::aws::ownership::key_aliases(connection, &key_id)
-                    .await?
-                    .contains(alias)
-                {
-                    add(&mut found, Created::Alias(alias.clone()));
-                }
+    let mut add = |items: Vec<Created>| {
+        for item in items {
+            if !found.contains(&item) {
+                found.push(item);
             }
-            add(&mut found, Created::Key { key_id, arn });
         }
-    }
+    };
+    add(match run.principal_kind {
+        PrincipalKind::User => user_inventory(connection, run).await?,
+        PrincipalKind::Role => role_inventory(connection, run).await?,
+    });
+    add(key_inventory(connection, run).await?);
     // The keychain item is the run's only if it holds one of the run's access keys: after the
     // name was reused, the item belongs to the newer setup and is that setup's working secret.
     found.retain(|item| !matches!(item, Created::KeychainItem(_)));
-    if let Some(account) = &run.keychain_account {
-        let run_keys: Vec<String> = found
-            .iter()
-            .filter_map(|item| match item {
-                Created::AccessKey { id, .. } => Some(id.clone()),
-                _ => None,
-            })
-            .collect();
-        let reader = account.clone();
-        let stored =
-            crate::local::keychain::off_thread(vault, move |vault| match vault.load(&reader) {
-                Ok(item) => crate::local::credentials::LoadedCredentials::parse(&item)
-                    .map(|c| Some(c.access_key_id))
-                    .or(Ok(None)),
-                Err(crate::error::keychain::KeychainError::NotFound { .. }) => Ok(None),
-                Err(other) => Err(other),
-            })
-            .await?;
-        if stored.is_some_and(|id| run_keys.contains(&id)) {
-            add(&mut found, Created::KeychainItem(account.clone()));
-        }
+    if let Some(item) = keychain_inventory(vault, run, &found).await? {
+        found.push(item);
     }
     // Undo order is the reverse of this: keychain item and access keys first, the key last.
     found.sort_by_key(|item| match item {
         Created::Key { .. } => 0,
         Created::Alias(_) => 1,
-        Created::User(_) => 2,
-        Created::Policy { .. } => 3,
-        Created::AccessKey { .. } => 4,
+        Created::User(_) | Created::Role(_) => 2,
+        Created::Policy { .. } | Created::RolePolicy { .. } => 3,
+        Created::AccessKey { .. } | Created::InstanceProfile { .. } => 4,
         Created::KeychainItem(_) => 5,
-        Created::Role(_) => 2,
-        Created::RolePolicy { .. } => 3,
-        Created::InstanceProfile { .. } => 4,
     });
     Ok(found)
+}
+
+/// The user a run made (found by its run tag), its inline policy and its access keys.
+async fn user_inventory(
+    connection: &Connection,
+    run: &Run,
+) -> Result<Vec<Created>, ProvisionError> {
+    let iam = connection.iam();
+    let user = run.principal_name.as_str();
+    if !ownership::made_by_run(&iam, Principal::user(user), &run.id).await? {
+        return Ok(vec![]);
+    }
+    let mut found = vec![Created::User(user.to_string())];
+    if ownership::inline_policy_names(&iam, Principal::user(user))
+        .await?
+        .contains(&run.policy_name)
+    {
+        found.push(Created::Policy {
+            user: user.to_string(),
+            name: run.policy_name.clone(),
+        });
+    }
+    for id in ownership::access_key_ids(connection, user).await? {
+        found.push(Created::AccessKey {
+            user: user.to_string(),
+            id,
+        });
+    }
+    Ok(found)
+}
+
+/// The key a run made (found by its run tag) and its alias.
+async fn key_inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, ProvisionError> {
+    if run.new_key_description.is_none() {
+        return Ok(vec![]);
+    }
+    let Some((key_id, arn)) = crate::aws::kms::key_tagged_with(connection, &run.id).await? else {
+        return Ok(vec![]);
+    };
+    let mut found = vec![];
+    if let Some(alias) = &run.key_alias {
+        if ownership::key_aliases(connection, &key_id)
+            .await?
+            .contains(alias)
+        {
+            found.push(Created::Alias(alias.clone()));
+        }
+    }
+    found.push(Created::Key { key_id, arn });
+    Ok(found)
+}
+
+/// The run's keychain item, when it holds one of the access keys in `found`.
+async fn keychain_inventory(
+    vault: &Arc<dyn Vault>,
+    run: &Run,
+    found: &[Created],
+) -> Result<Option<Created>, ProvisionError> {
+    let Some(account) = &run.keychain_account else {
+        return Ok(None);
+    };
+    let run_keys: Vec<String> = found
+        .iter()
+        .filter_map(|item| match item {
+            Created::AccessKey { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let reader = account.clone();
+    let stored =
+        crate::local::keychain::off_thread(vault, move |vault| match vault.load(&reader) {
+            Ok(item) => crate::local::credentials::LoadedCredentials::parse(&item)
+                .map(|c| Some(c.access_key_id))
+                .or(Ok(None)),
+            Err(crate::error::keychain::KeychainError::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other),
+        })
+        .await?;
+    Ok(stored
+        .is_some_and(|id| run_keys.contains(&id))
+        .then(|| Created::KeychainItem(account.clone())))
 }
 
 /// The role a run made (found by its run tag), its inline policy and its instance profile.
@@ -167,19 +184,14 @@ async fn role_inventory(
 ) -> Result<Vec<Created>, ProvisionError> {
     let iam = connection.iam();
     let role = run.principal_name.as_str();
-    let tagged = match iam.list_role_tags().role_name(role).send().await {
-        Ok(reply) => tags::iam_made_by_run(reply.tags(), &run.id),
-        Err(e) if AwsFailure::from_sdk("iam:ListRoleTags", &e).kind == AwsFailureKind::NotFound => {
-            false
-        }
-        Err(e) => return Err(AwsFailure::from_sdk("iam:ListRoleTags", &e).into()),
-    };
-    if !tagged {
+    if !ownership::made_by_run(&iam, Principal::role(role), &run.id).await? {
         return Ok(vec![]);
     }
     let mut found = vec![Created::Role(role.to_string())];
-    let policies = crate::aws::ownership::role_policy_names(&iam, role).await?;
-    if policies.contains(&run.policy_name) {
+    if ownership::inline_policy_names(&iam, Principal::role(role))
+        .await?
+        .contains(&run.policy_name)
+    {
         found.push(Created::RolePolicy {
             role: role.to_string(),
             name: run.policy_name.clone(),

@@ -11,6 +11,7 @@ use crate::local::credentials::{LoadedCredentials, StoredCredentials};
 use crate::local::journal::Journal;
 use crate::local::keychain::{self, Vault};
 use crate::model::created::Created;
+use crate::model::principal::Principal;
 use crate::model::Quiet;
 use crate::setup::verify::{self, Probe};
 use aws_sdk_iam::types::StatusType;
@@ -42,7 +43,7 @@ pub async fn rotate(
     options: &RotateOptions,
 ) -> Result<RotateReport, ProvisionError> {
     crate::validate::user_name(user)?;
-    ownership::our_user(connection, user).await?;
+    ownership::our_principal(connection, Principal::user(user)).await?;
     let account = keychain::account_for(connection.account_id(), user);
     let read_account = account.clone();
     let old_item = keychain::off_thread(&vault, move |vault| vault.load(&read_account)).await?;

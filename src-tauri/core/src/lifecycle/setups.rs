@@ -8,7 +8,7 @@ use crate::error::ProvisionError;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
 use crate::model::findings::AccessKeyInfo;
-use crate::model::principal::PrincipalKind;
+use crate::model::principal::{Principal, PrincipalKind};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -129,10 +129,12 @@ fn empty(
 }
 
 /// Judges an inline policy document against the least-privilege one for the key it names.
-fn judge_policy(summary: &mut SetupSummary, name: &str, encoded: &str) -> bool {
-    let Some(document) = policy::decode_document(encoded) else {
+fn judge_policy(summary: &mut SetupSummary, name: &str, document: &serde_json::Value) -> bool {
+    // IAM stores documents URL-encoded; one that does not decode says nothing about the key.
+    if document.is_null() {
         return false;
-    };
+    }
+    let document = document.clone();
     let key_arn = summary
         .key_arn
         .clone()
@@ -157,25 +159,7 @@ async fn describe_role(
         return summary;
     };
     summary.principal_arn = found.role().map(|r| r.arn().to_string());
-    if let Ok(policies) = crate::aws::ownership::role_policy_names(&iam, role).await {
-        for name in &policies {
-            if let Ok(reply) = iam
-                .get_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .send()
-                .await
-            {
-                if judge_policy(&mut summary, name, reply.policy_document()) {
-                    break;
-                }
-            }
-        }
-    }
-    note_outside_changes(
-        &mut summary,
-        crate::aws::outside_changes::of_role(&iam, role, None).await,
-    );
+    judge_principal(&iam, Principal::role(role), &mut summary).await;
     describe_key(connection, &mut summary).await;
     summary
 }
@@ -205,55 +189,9 @@ async fn describe(
     };
     summary.principal_arn = found.user().map(|u| u.arn().to_string());
 
-    if let Ok(policies) = crate::aws::ownership::user_policy_names(&iam, user).await {
-        for name in &policies {
-            if let Ok(reply) = iam
-                .get_user_policy()
-                .user_name(user)
-                .policy_name(name)
-                .send()
-                .await
-            {
-                if judge_policy(&mut summary, name, reply.policy_document()) {
-                    break;
-                }
-            }
-        }
-    }
-    note_outside_changes(
-        &mut summary,
-        crate::aws::outside_changes::of_user(&iam, user, None).await,
-    );
-    let in_keychain = stored_key.as_ref().map(|(id, _)| id.clone());
-    if let Ok(keys) = crate::aws::ownership::access_keys(&iam, user).await {
-        for key in &keys {
-            let id = key.access_key_id().unwrap_or_default().to_string();
-            let last_used = iam
-                .get_access_key_last_used()
-                .access_key_id(&id)
-                .send()
-                .await
-                .ok()
-                .and_then(|r| {
-                    r.access_key_last_used()
-                        .and_then(|u| u.last_used_date().map(|d| d.to_string()))
-                });
-            let age_days = key.create_date().and_then(|created| {
-                let now = crate::local::journal::now() as i64;
-                u32::try_from((now - created.secs()) / 86_400).ok()
-            });
-            summary.access_keys.push(AccessKeyInfo {
-                in_keychain: in_keychain.as_deref() == Some(id.as_str()),
-                access_key_id: id,
-                status: key
-                    .status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                age_days,
-                last_used,
-            });
-        }
-    }
+    judge_principal(&iam, Principal::user(user), &mut summary).await;
+    let in_keychain = stored_key.as_ref().map(|(id, _)| id.as_str());
+    summary.access_keys = access_keys(&iam, user, in_keychain).await;
     describe_key(connection, &mut summary).await;
     Ok(summary)
 }
@@ -303,4 +241,65 @@ async fn describe_key(connection: &Connection, summary: &mut SetupSummary) {
     if let Ok(aliases) = crate::aws::ownership::key_aliases(connection, &arn).await {
         summary.key_aliases = aliases;
     }
+}
+
+/// The setup's inline policy judged (the first that names one key) and what other admins added.
+async fn judge_principal(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+    summary: &mut SetupSummary,
+) {
+    if let Ok(policies) = crate::aws::ownership::inline_policy_names(iam, principal).await {
+        for name in &policies {
+            let document = crate::aws::iam::inline_policy_document(iam, principal, name).await;
+            if let Ok(document) = document {
+                if judge_policy(summary, name, &document) {
+                    break;
+                }
+            }
+        }
+    }
+    note_outside_changes(
+        summary,
+        crate::aws::outside_changes::of_principal(iam, principal, None).await,
+    );
+}
+
+/// The user's access keys with their age and last use; `in_keychain` marks the stored one.
+async fn access_keys(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    in_keychain: Option<&str>,
+) -> Vec<AccessKeyInfo> {
+    let mut listed = Vec::new();
+    if let Ok(keys) = crate::aws::ownership::access_keys(&iam, user).await {
+        for key in &keys {
+            let id = key.access_key_id().unwrap_or_default().to_string();
+            let last_used = iam
+                .get_access_key_last_used()
+                .access_key_id(&id)
+                .send()
+                .await
+                .ok()
+                .and_then(|r| {
+                    r.access_key_last_used()
+                        .and_then(|u| u.last_used_date().map(|d| d.to_string()))
+                });
+            let age_days = key.create_date().and_then(|created| {
+                let now = crate::local::journal::now() as i64;
+                u32::try_from((now - created.secs()) / 86_400).ok()
+            });
+            listed.push(AccessKeyInfo {
+                in_keychain: in_keychain == Some(id.as_str()),
+                access_key_id: id,
+                status: key
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                age_days,
+                last_used,
+            });
+        }
+    }
+    listed
 }

@@ -11,7 +11,7 @@ use crate::lifecycle::key_usage::{self, KeyVerdict};
 use crate::local::credential_profile;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
-use crate::model::principal::PrincipalKind;
+use crate::model::principal::{Principal, PrincipalKind};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde::Serialize;
@@ -96,35 +96,21 @@ pub async fn preview(
     // runs included.
     let known = journal_runs(journal, connection, kind, name, true);
     let iam = connection.iam();
-    let (exists, extras, policy_key) = match kind {
-        PrincipalKind::User => {
-            crate::validate::user_name(name)?;
-            match ownership::our_user(connection, name).await {
-                Ok(_) => {
-                    let key = user_policy_key(&iam, name).await?;
-                    let extras =
-                        outside_changes::of_user(&iam, name, key.as_ref().map(|k| k.0.as_str()))
-                            .await?;
-                    (true, extras, key.map(|k| k.1))
-                }
-                Err(ProvisionError::NotFound(_)) if !known.is_empty() => (false, vec![], None),
-                Err(error) => return Err(error),
-            }
+    let principal = Principal { kind, name };
+    match kind {
+        PrincipalKind::User => crate::validate::user_name(name)?,
+        PrincipalKind::Role => crate::validate::role_name(name)?,
+    };
+    let (exists, extras, policy_key) = match ownership::our_principal(connection, principal).await {
+        Ok(_) => {
+            let key = policy_key(&iam, principal).await?;
+            let extras =
+                outside_changes::of_principal(&iam, principal, key.as_ref().map(|k| k.0.as_str()))
+                    .await?;
+            (true, extras, key.map(|k| k.1))
         }
-        PrincipalKind::Role => {
-            crate::validate::role_name(name)?;
-            match our_role(&iam, name).await {
-                Ok(()) => {
-                    let key = role_policy_key(&iam, name).await?;
-                    let extras =
-                        outside_changes::of_role(&iam, name, key.as_ref().map(|k| k.0.as_str()))
-                            .await?;
-                    (true, extras, key.map(|k| k.1))
-                }
-                Err(ProvisionError::NotFound(_)) if !known.is_empty() => (false, vec![], None),
-                Err(error) => return Err(error),
-            }
-        }
+        Err(ProvisionError::NotFound(_)) if !known.is_empty() => (false, vec![], None),
+        Err(error) => return Err(error),
     };
     let key_arn = policy_key.or_else(|| known.iter().rev().find_map(|r| r.key_arn.clone()));
     let mut key_aliases = vec![];
@@ -358,43 +344,13 @@ async fn remove_user(
     remove_keychain_item(vault, account, report).await;
     // Every inline policy goes (they are part of the user); managed policies and groups are only
     // detached and left, since other principals may use them.
-    for extra in outside_changes::of_user(&iam, user, None).await? {
-        match outside_changes::remove_from_user(&iam, user, &extra).await {
-            Ok(()) => report.removed.push(extra.removal()),
-            Err(failure) => {
-                report
-                    .failed
-                    .push(format!("{}: {}", extra.removal(), explain(failure)))
-            }
-        }
-    }
+    remove_extras(&iam, Principal::user(user), report).await?;
     report.record(
         format!("IAM user {user}"),
         "iam:DeleteUser",
         iam.delete_user().user_name(user).send().await,
     );
     Ok(())
-}
-
-async fn our_role(iam: &aws_sdk_iam::Client, role: &str) -> Result<(), ProvisionError> {
-    let tags = iam
-        .list_role_tags()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(|e| {
-            let failure = AwsFailure::from_sdk("iam:ListRoleTags", &e);
-            if failure.kind == AwsFailureKind::NotFound {
-                ProvisionError::NotFound(format!("The IAM role {role} does not exist"))
-            } else {
-                failure.into()
-            }
-        })?;
-    if crate::aws::tags::iam_is_ours(tags.tags()) {
-        Ok(())
-    } else {
-        Err(ProvisionError::NotOurs(format!("the IAM role {role}")))
-    }
 }
 
 /// Removes a role setup: its instance profiles, what other admins attached, its inline
@@ -437,16 +393,7 @@ async fn remove_role(
                 .push(format!("instance profile {name}: {reason}")),
         }
     }
-    for extra in outside_changes::of_role(&iam, role, None).await? {
-        match outside_changes::remove_from_role(&iam, role, &extra).await {
-            Ok(()) => report.removed.push(extra.removal()),
-            Err(failure) => {
-                report
-                    .failed
-                    .push(format!("{}: {}", extra.removal(), explain(failure)))
-            }
-        }
-    }
+    remove_extras(&iam, Principal::role(role), report).await?;
     report.record(
         format!("IAM role {role}"),
         "iam:DeleteRole",
@@ -455,53 +402,41 @@ async fn remove_role(
     Ok(())
 }
 
+/// What other admins attached, in the order listed (the permissions boundary last).
+async fn remove_extras(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+    report: &mut TeardownReport,
+) -> Result<(), ProvisionError> {
+    for extra in outside_changes::of_principal(iam, principal, None).await? {
+        match outside_changes::remove_from(iam, principal, &extra).await {
+            Ok(()) => report.removed.push(extra.removal()),
+            Err(failure) => {
+                report
+                    .failed
+                    .push(format!("{}: {}", extra.removal(), explain(failure)))
+            }
+        }
+    }
+    Ok(())
+}
+
 fn explain(failure: AwsFailure) -> String {
     format!("{failure}. {}", failure.hint())
 }
 
-/// The first inline policy of `user` that names one key: (policy name, key ARN).
-async fn user_policy_key(
+/// The first inline policy of the principal that names one key: (policy name, key ARN).
+async fn policy_key(
     iam: &aws_sdk_iam::Client,
-    user: &str,
+    principal: Principal<'_>,
 ) -> Result<Option<(String, String)>, ProvisionError> {
-    for name in ownership::user_policy_names(iam, user).await? {
-        let reply = iam
-            .get_user_policy()
-            .user_name(user)
-            .policy_name(&name)
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("iam:GetUserPolicy", &e))?;
-        if let Some(arn) = single_key(reply.policy_document()) {
+    for name in ownership::inline_policy_names(iam, principal).await? {
+        let document = crate::aws::iam::inline_policy_document(iam, principal, &name).await?;
+        if let Some(arn) = crate::aws::policy::single_resource(&document) {
             return Ok(Some((name, arn)));
         }
     }
     Ok(None)
-}
-
-/// Like [`user_policy_key`], for a role.
-async fn role_policy_key(
-    iam: &aws_sdk_iam::Client,
-    role: &str,
-) -> Result<Option<(String, String)>, ProvisionError> {
-    for name in ownership::role_policy_names(iam, role).await? {
-        let reply = iam
-            .get_role_policy()
-            .role_name(role)
-            .policy_name(&name)
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("iam:GetRolePolicy", &e))?;
-        if let Some(arn) = single_key(reply.policy_document()) {
-            return Ok(Some((name, arn)));
-        }
-    }
-    Ok(None)
-}
-
-fn single_key(encoded: &str) -> Option<String> {
-    crate::aws::policy::decode_document(encoded)
-        .and_then(|d| crate::aws::policy::single_resource(&d))
 }
 
 /// Removes the key's aliases and schedules its deletion. Only called for a key that
