@@ -4,9 +4,14 @@
 use super::{answering, Reply, Wire};
 use crate::aws::outside_changes::{self, Extra};
 use crate::error::aws::AwsFailureKind as Kind;
+use crate::model::principal::{Principal, PrincipalKind};
 use aws_smithy_mocks::mock;
 
 const OURS: &str = "csfle-kms";
+const APP: Principal<'static> = Principal {
+    kind: PrincipalKind::User,
+    name: "app",
+};
 
 /// What IAM answers for a user someone gave a managed policy, a group and one more inline
 /// policy; no password (GetLoginProfile: NoSuchEntity), nothing else.
@@ -59,7 +64,7 @@ fn what_others_added() -> Vec<Extra> {
 #[tokio::test]
 async fn everything_but_our_policy_is_found_and_no_password_is_none() {
     let wire = wire(&[]);
-    let found = outside_changes::of_user(&wire.connection().iam(), "app", Some(OURS)).await;
+    let found = outside_changes::of_principal(&wire.connection().iam(), APP, Some(OURS)).await;
     assert_eq!(found.unwrap(), what_others_added());
     assert_eq!(wire.calls("iam", "GetLoginProfile"), 1);
 }
@@ -68,7 +73,7 @@ async fn everything_but_our_policy_is_found_and_no_password_is_none() {
 async fn an_unimplemented_service_credential_list_means_cannot_tell_not_failure() {
     // The emulator answers ListServiceSpecificCredentials with a 500.
     let wire = wire(&[("ListServiceSpecificCredentials", Reply::server_error(500))]);
-    let found = outside_changes::of_user(&wire.connection().iam(), "app", Some(OURS)).await;
+    let found = outside_changes::of_principal(&wire.connection().iam(), APP, Some(OURS)).await;
     assert_eq!(found.unwrap(), what_others_added());
 }
 
@@ -81,7 +86,7 @@ async fn a_refused_read_fails_the_whole_inventory_under_its_action() {
         "ListGroupsForUser",
     ] {
         let wire = wire(&[(action, Reply::moto_refusal(action))]);
-        let failure = outside_changes::of_user(&wire.connection().iam(), "app", Some(OURS))
+        let failure = outside_changes::of_principal(&wire.connection().iam(), APP, Some(OURS))
             .await
             .unwrap_err();
         assert_eq!(failure.kind, Kind::AccessDenied, "{action}");
@@ -96,7 +101,7 @@ async fn a_password_found_is_named() {
         "<LoginProfile><UserName>app</UserName><CreateDate>2026-01-01T00:00:00Z</CreateDate></LoginProfile>",
     );
     let wire = wire(&[("GetLoginProfile", profile)]);
-    let found = outside_changes::of_user(&wire.connection().iam(), "app", None)
+    let found = outside_changes::of_principal(&wire.connection().iam(), APP, None)
         .await
         .unwrap();
     assert!(found.contains(&Extra::ConsolePassword), "{found:?}");
@@ -116,7 +121,7 @@ async fn removing_what_is_already_gone_counts_as_removed() {
     );
     let iam = super::iam(&[&leave]);
     let group = Extra::Group("admins".into());
-    assert!(outside_changes::remove_from_user(&iam, "app", &group)
+    assert!(outside_changes::remove_from(&iam, APP, &group)
         .await
         .is_ok());
     assert_eq!(leave.num_calls(), 1);
@@ -129,7 +134,7 @@ async fn removing_what_is_already_gone_counts_as_removed() {
     let delete = answering(mock!(aws_sdk_iam::Client::delete_user_policy), &[denied]);
     let iam = super::iam(&[&delete]);
     let extra = Extra::InlinePolicy("debugging".into());
-    let failure = outside_changes::remove_from_user(&iam, "app", &extra)
+    let failure = outside_changes::remove_from(&iam, APP, &extra)
         .await
         .unwrap_err();
     assert_eq!(

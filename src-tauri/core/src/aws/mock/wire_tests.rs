@@ -5,6 +5,7 @@ use super::{Reply, Wire, ACCOUNT, ADMIN_ARN, REGION};
 use crate::aws::{connect, ownership};
 use crate::error::aws::AwsFailureKind as Kind;
 use crate::error::ProvisionError;
+use crate::model::principal::Principal;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 
@@ -158,7 +159,7 @@ async fn our_user_is_found_by_its_tag() {
     let wire = Wire::new();
     wire.on("iam", "GetUser", &[get_user()]);
     wire.on("iam", "ListUserTags", &[user_tags("csfle-provisioner")]);
-    let arn = ownership::our_user(&wire.connection(), "app")
+    let arn = ownership::our_principal(&wire.connection(), Principal::user("app"))
         .await
         .unwrap();
     assert_eq!(arn, "arn:aws:iam::111122223333:user/csfle-provisioner/app");
@@ -174,7 +175,7 @@ async fn a_user_without_our_tag_is_not_ours_and_a_missing_one_is_not_found() {
     let wire = Wire::new();
     wire.on("iam", "GetUser", &[get_user()]);
     wire.on("iam", "ListUserTags", &[user_tags("someone-else")]);
-    let refused = ownership::our_user(&wire.connection(), "app")
+    let refused = ownership::our_principal(&wire.connection(), Principal::user("app"))
         .await
         .unwrap_err();
     assert_eq!(refused.code(), "not-ours");
@@ -186,7 +187,7 @@ async fn a_user_without_our_tag_is_not_ours_and_a_missing_one_is_not_found() {
         "The user with name app cannot be found.",
     );
     wire.on("iam", "GetUser", &[missing]);
-    let refused = ownership::our_user(&wire.connection(), "app")
+    let refused = ownership::our_principal(&wire.connection(), Principal::user("app"))
         .await
         .unwrap_err();
     assert_eq!(refused.code(), "not-found");
@@ -203,7 +204,7 @@ async fn a_refused_tag_read_names_its_own_action() {
         "ListUserTags",
         &[Reply::moto_refusal("iam:ListUserTags")],
     );
-    let refused = ownership::our_user(&wire.connection(), "app")
+    let refused = ownership::our_principal(&wire.connection(), Principal::user("app"))
         .await
         .unwrap_err();
     let ProvisionError::Aws(failure) = &refused else {
