@@ -497,5 +497,6 @@ mod kms_tests;
 mod mapping_tests;
 mod outside_tests;
 mod pages_tests;
+mod principal_tests;
 mod sts_tests;
 mod wire_tests;
