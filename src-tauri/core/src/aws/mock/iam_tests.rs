@@ -246,3 +246,35 @@ async fn a_roles_policy_refusal_names_put_role_policy() {
         refused.hint()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_instance_profile_is_adopted_by_its_run_tag() {
+    use aws_sdk_iam::operation::get_instance_profile::GetInstanceProfileOutput;
+    use aws_sdk_iam::types::InstanceProfile;
+    let arn = format!("arn:aws:iam::{ACCOUNT}:instance-profile/csfle-provisioner/app-role");
+    let profile = InstanceProfile::builder()
+        .path(tags::IAM_PATH)
+        .instance_profile_name("app-role")
+        .instance_profile_id("AIPAMOCK")
+        .arn(&arn)
+        .create_date(aws_smithy_types::DateTime::from_secs(0))
+        .set_roles(Some(vec![]))
+        .set_tags(Some(tags::iam_tags(RUN)))
+        .build()
+        .expect("every required field is set");
+    let create = answering(
+        mock!(aws_sdk_iam::Client::create_instance_profile),
+        &[Reply::Reset],
+    );
+    let found = mock!(aws_sdk_iam::Client::get_instance_profile)
+        .match_requests(|r| r.instance_profile_name() == Some("app-role"))
+        .then_output(move || {
+            GetInstanceProfileOutput::builder()
+                .instance_profile(profile.clone())
+                .build()
+        });
+    let iam = super::iam(&[&create, &found]);
+    let made = iam::create_instance_profile(&iam, "app-role", RUN).await;
+    assert_eq!(made.unwrap(), arn);
+    assert_eq!(create.num_calls(), 1);
+}

@@ -230,3 +230,18 @@ async fn rotation_status_asks_by_bare_key_id() {
         .unwrap_err();
     assert_eq!(refused, "kms:GetKeyRotationStatus was denied");
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_alias_taken_but_not_to_be_found_stays_taken() {
+    // "Already exists" and then DescribeKey cannot see it: nothing to adopt, and sending again
+    // would only be refused again.
+    let missing = Reply::kms_error(400, "NotFoundException", "Alias alias/app is not found.");
+    let create = answering(mock!(aws_sdk_kms::Client::create_alias), &[alias_exists()]);
+    let described = answering(mock!(aws_sdk_kms::Client::describe_key), &[missing]);
+    let client = super::kms(&[&create, &described]);
+    let refused = kms::create_alias(&client, "alias/app", "k-ours")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "aws-already-exists");
+    assert_eq!((create.num_calls(), described.num_calls()), (1, 1));
+}
