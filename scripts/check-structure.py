@@ -128,6 +128,41 @@ def check_layers(findings, report):
                 findings.append(f"{f}: {top} uses {used}, a layer it must not name")
 
 
+def module_of(path):
+    parts = core_module(path)
+    return "::".join(parts) if parts else "lib"
+
+
+def referenced_modules(text, known):
+    """Core modules (`setup::apply`, `model`) a file names, through `crate::` paths and groups."""
+    found = set()
+    for path in re.findall(r"\bcrate::((?:[a-z_]+::)*[a-z_]+)", text):
+        parts = path.split("::")
+        for n in (2, 1):
+            candidate = "::".join(parts[:n])
+            if candidate in known:
+                found.add(candidate)
+                break
+    for group in re.findall(r"\bcrate::\{([^;]*?)\};", text, flags=re.S):
+        for item in re.findall(r"([a-z_]+(?:::[a-z_]+)?)", group):
+            if item in known:
+                found.add(item)
+    return found
+
+
+def check_cycles(findings, report):
+    """No two modules of the engine name each other: a two-way pair hides which way layers run."""
+    files = {module_of(p): p for p in CORE.rglob("*.rs") if p.name != "tests.rs"}
+    uses = {}
+    for module, path in files.items():
+        text = strip_comments(path.read_text())
+        text = re.split(r"#\[cfg\(test\)\]\s*mod tests", text)[0]
+        uses[module] = referenced_modules(text, files) - {module}
+    pairs = sorted({tuple(sorted((a, b))) for a in uses for b in uses[a] if a in uses.get(b, set())})
+    for a, b in pairs:
+        findings.append(f"two-way pair: {a} and {b} name each other")
+
+
 def rust_functions(text):
     """(name, line count) for each `fn` with a body, by brace matching."""
     lines = text.splitlines()
@@ -201,6 +236,7 @@ def main():
     findings = []
     check_paths(findings)
     check_layers(findings, report)
+    check_cycles(findings, report)
     check_sizes(findings, report)
     for finding in findings:
         print(finding)

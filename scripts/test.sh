@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 
+echo "==> Structure: module paths, one-way layers, file and function sizes"
+python3 scripts/check-structure.py
+
 echo "==> UI: type check, lint, unit tests, build"
 npm --prefix ui run check
 

@@ -518,7 +518,7 @@ fn provision_in_process(
     runtime: &tokio::runtime::Runtime,
     connection: &csfle_core::aws::connect::Connection,
     vault: std::sync::Arc<dyn csfle_core::local::keychain::Vault>,
-) -> Result<csfle_core::model::Outcome, Box<csfle_core::setup::apply::ApplyFailure>> {
+) -> Result<csfle_core::model::Outcome, Box<csfle_core::setup::run_frame::ApplyFailure>> {
     use csfle_core::model::{KeyChoice, Quiet, SetupRequest};
     let request = SetupRequest {
         key: KeyChoice::New {
@@ -531,7 +531,7 @@ fn provision_in_process(
     let plan = runtime
         .block_on(csfle_core::setup::plan::plan(connection, &request, &vault))
         .expect("plan");
-    let options = csfle_core::setup::apply::ApplyOptions {
+    let options = csfle_core::setup::run_frame::ApplyOptions {
         verify_limit: std::time::Duration::from_secs(3),
         journal: None,
     };

@@ -1,5 +1,5 @@
-//! TypeScript declarations of every type that crosses IPC, generated from the Rust types so the
-//! UI cannot drift from them. `ui/src/bindings.ts` is this output; a test fails when it is stale.
+//! TypeScript declarations of every type that crosses IPC and of the command names, generated from
+//! the Rust types and command_list.rs so the UI cannot drift from them. `ui/src/bindings.ts` is this output; a test fails when it is stale.
 
 use csfle_core::aws::connect::ConnectOptions;
 use csfle_core::error::aws::AwsFailureKind;
@@ -20,7 +20,9 @@ use csfle_core::model::{
 };
 use csfle_core::session::{AppInfo, FieldCheck, VerifyReport};
 use csfle_core::setup::keys::KeySummary;
-use csfle_core::setup::role::{RoleOutcome, RolePlan, RoleRequest};
+use csfle_core::setup::role::RoleOutcome;
+use csfle_core::setup::role_plan::RolePlan;
+use csfle_core::setup::role_plan::RoleRequest;
 use csfle_core::validate::Field;
 use ts_rs::{Config, TS};
 
@@ -79,6 +81,12 @@ pub fn typescript() -> String {
     declare::<Trust>(&cfg, &mut out);
     declare::<ProfileWritten>(&cfg, &mut out);
     declare::<InterruptedRun>(&cfg, &mut out);
+    // The names of command_list.rs: ipc.ts's `call` takes only these, so tsc rejects any other.
+    let names: Vec<String> = crate::COMMANDS
+        .iter()
+        .map(|name| format!("\"{name}\""))
+        .collect();
+    out.push_str(&format!("export type Command = {};\n", names.join(" | ")));
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

@@ -11,7 +11,9 @@ use csfle_core::local::credential_profile::ProfileWritten;
 use csfle_core::model::{Identity, Outcome, Plan, Progress, ProgressSink, SetupRequest};
 use csfle_core::session::{AppInfo, FieldCheck, Session, VerifyReport};
 use csfle_core::setup::keys::KeySummary;
-use csfle_core::setup::role::{RoleOutcome, RolePlan, RoleRequest};
+use csfle_core::setup::role::RoleOutcome;
+use csfle_core::setup::role_plan::RolePlan;
+use csfle_core::setup::role_plan::RoleRequest;
 use tauri::ipc::Channel;
 use tauri::State;
 

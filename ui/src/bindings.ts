@@ -239,3 +239,5 @@ export type InterruptedRun = { run_id: string, kind: PrincipalKind, user_name: s
  * Unix seconds; exact as a JavaScript number until the year 285 million.
  */
 started_at: number, created: Array<string>, };
+
+export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_run";

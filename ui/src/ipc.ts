@@ -1,10 +1,12 @@
 // The one module that talks to Rust. Every reply is typed by the generated bindings, every
 // failure arrives as an ErrorReport, and every reply is kept in a short log that the end-to-end
-// tests read to prove no secret ever crossed IPC.
+// tests read to prove no secret ever crossed IPC. Command names are the `Command` type, generated
+// from src-tauri/src/command_list.rs; a Rust test checks that this file calls each of them.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
+  Command,
   ConnectOptions,
   ErrorReport,
   FieldCheck,
@@ -68,7 +70,7 @@ export function toReport(error: unknown): ErrorReport {
   };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     const reply = await invoke<T>(command, args);
     record(command, reply);

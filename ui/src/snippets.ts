@@ -26,93 +26,130 @@ export function profileSetup(outcome: Outcome): string {
 export const FROM_PROFILE = "AWS_PROFILE";
 export const FROM_ROLE = "the role (instance profile, task role or execution role)";
 
-export function snippets(master: { region: string; key_arn: string }, source: string = FROM_PROFILE): Snippet[] {
-  const region = JSON.stringify(master.region);
-  const key = JSON.stringify(master.key_arn);
-  return [
-    {
-      driver: "Node.js",
-      language: "javascript",
-      code: `// npm install mongodb mongodb-client-encryption @aws-sdk/credential-providers
-const kmsProviders = { aws: {} }; // credentials on demand from ${source}
-const masterKey = { region: ${region}, key: ${key} };
+/** The quoted region and key ARN a snippet names, and where its driver gets credentials from. */
+interface Target {
+  region: string;
+  key: string;
+  source: string;
+}
+
+function nodeSnippet(t: Target): Snippet {
+  return {
+    driver: "Node.js",
+    language: "javascript",
+    code: `// npm install mongodb mongodb-client-encryption @aws-sdk/credential-providers
+const kmsProviders = { aws: {} }; // credentials on demand from ${t.source}
+const masterKey = { region: ${t.region}, key: ${t.key} };
 const encryption = new ClientEncryption(client, {
   keyVaultNamespace: "encryption.__keyVault",
   kmsProviders,
 });
 const dataKeyId = await encryption.createDataKey("aws", { masterKey });`,
-    },
-    {
-      driver: "Python",
-      language: "python",
-      code: `# pip install "pymongo[aws,encryption]"
-kms_providers = {"aws": {}}  # credentials on demand from ${source}
-master_key = {"region": ${region}, "key": ${key}}
+  };
+}
+
+function pythonSnippet(t: Target): Snippet {
+  return {
+    driver: "Python",
+    language: "python",
+    code: `# pip install "pymongo[aws,encryption]"
+kms_providers = {"aws": {}}  # credentials on demand from ${t.source}
+master_key = {"region": ${t.region}, "key": ${t.key}}
 client_encryption = ClientEncryption(
     kms_providers, "encryption.__keyVault", client, CodecOptions()
 )
 data_key_id = client_encryption.create_data_key("aws", master_key=master_key)`,
-    },
-    {
-      driver: "Java",
-      language: "java",
-      code: `// Credentials on demand from ${source} (AWS SDK for Java v2 on the classpath)
+  };
+}
+
+function javaSnippet(t: Target): Snippet {
+  return {
+    driver: "Java",
+    language: "java",
+    code: `// Credentials on demand from ${t.source} (AWS SDK for Java v2 on the classpath)
 Map<String, Map<String, Object>> kmsProviders = Map.of("aws", Map.of());
 BsonDocument masterKey = new BsonDocument()
-    .append("region", new BsonString(${region}))
-    .append("key", new BsonString(${key}));
+    .append("region", new BsonString(${t.region}))
+    .append("key", new BsonString(${t.key}));
 BsonBinary dataKeyId = clientEncryption.createDataKey("aws",
     new DataKeyOptions().masterKey(masterKey));`,
-    },
-    {
-      driver: "Go",
-      language: "go",
-      code: `// Credentials on demand from ${source}
+  };
+}
+
+function goSnippet(t: Target): Snippet {
+  return {
+    driver: "Go",
+    language: "go",
+    code: `// Credentials on demand from ${t.source}
 kmsProviders := map[string]map[string]interface{}{"aws": {}}
 masterKey := map[string]interface{}{
-	"region": ${region},
-	"key":    ${key},
+	"region": ${t.region},
+	"key":    ${t.key},
 }
 dataKeyID, err := clientEncryption.CreateDataKey(ctx, "aws",
 	options.DataKey().SetMasterKey(masterKey))`,
-    },
-    {
-      driver: "C#",
-      language: "csharp",
-      code: `// Credentials on demand from ${source}
+  };
+}
+
+function csharpSnippet(t: Target): Snippet {
+  return {
+    driver: "C#",
+    language: "csharp",
+    code: `// Credentials on demand from ${t.source}
 var kmsProviders = new Dictionary<string, IReadOnlyDictionary<string, object>>
 {
     { "aws", new Dictionary<string, object>() }
 };
-var masterKey = new BsonDocument { { "region", ${region} }, { "key", ${key} } };
+var masterKey = new BsonDocument { { "region", ${t.region} }, { "key", ${t.key} } };
 var dataKeyId = clientEncryption.CreateDataKey("aws",
     new DataKeyOptions(masterKey: masterKey), CancellationToken.None);`,
-    },
-    {
-      driver: "Rust",
-      language: "rust",
-      code: `// mongodb with features ["in-use-encryption", "aws-auth"]; credentials on demand from ${source}
+  };
+}
+
+function rustSnippet(t: Target): Snippet {
+  return {
+    driver: "Rust",
+    language: "rust",
+    code: `// mongodb with features ["in-use-encryption", "aws-auth"]; credentials on demand from ${t.source}
 let kms_providers = vec![(KmsProvider::aws(), doc! {}, None)];
 let master_key = AwsMasterKey::builder()
-    .region(${region})
-    .key(${key})
+    .region(${t.region})
+    .key(${t.key})
     .build();
 let data_key_id = client_encryption
     .create_data_key(master_key)
     .run()
     .await?;`,
-    },
-    {
-      driver: "mongosh",
-      language: "javascript",
-      code: `// Credentials on demand from ${source}
+  };
+}
+
+function mongoshSnippet(t: Target): Snippet {
+  return {
+    driver: "mongosh",
+    language: "javascript",
+    code: `// Credentials on demand from ${t.source}
 const csfleOptions = {
   keyVaultNamespace: "encryption.__keyVault",
   kmsProviders: { aws: {} },
 };
 const encryptedClient = Mongo(connectionString, csfleOptions);
 const keyVault = encryptedClient.getKeyVault();
-keyVault.createKey("aws", { region: ${region}, key: ${key} });`,
-    },
-  ];
+keyVault.createKey("aws", { region: ${t.region}, key: ${t.key} });`,
+  };
+}
+
+/** One per driver, in the order the Done screen shows them. */
+const DRIVERS: readonly ((t: Target) => Snippet)[] = [
+  nodeSnippet,
+  pythonSnippet,
+  javaSnippet,
+  goSnippet,
+  csharpSnippet,
+  rustSnippet,
+  mongoshSnippet,
+];
+
+export function snippets(master: { region: string; key_arn: string }, source: string = FROM_PROFILE): Snippet[] {
+  const target = { region: JSON.stringify(master.region), key: JSON.stringify(master.key_arn), source };
+  return DRIVERS.map((snippet) => snippet(target));
 }

@@ -67,7 +67,7 @@ fn print_predicted(findings: &[csfle_core::model::findings::Finding]) {
     }
 }
 
-pub fn print_role_plan(plan: &csfle_core::setup::role::RolePlan) {
+pub fn print_role_plan(plan: &csfle_core::setup::role_plan::RolePlan) {
     let who = &plan.identity;
     println!(
         "Acting as {} (account {}) in {}",

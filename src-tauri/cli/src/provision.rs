@@ -4,9 +4,11 @@ use csfle_core::error::{ErrorReport, ProvisionError};
 use csfle_core::local::journal::Journal;
 use csfle_core::local::keychain::{OsVault, Vault};
 use csfle_core::model::{KeyChoice, SetupRequest};
-use csfle_core::setup::apply::{self, ApplyOptions};
+use csfle_core::setup::apply;
 use csfle_core::setup::plan;
-use csfle_core::setup::role::{self, RoleRequest};
+use csfle_core::setup::role;
+use csfle_core::setup::role_plan::RoleRequest;
+use csfle_core::setup::run_frame::ApplyOptions;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ use csfle_core::error::ErrorReport;
 use csfle_core::lifecycle::recovery;
 use csfle_core::local::journal::Journal;
 use csfle_core::local::keychain::{OsVault, Vault};
-use csfle_core::setup::apply::ApplyOptions;
+use csfle_core::setup::run_frame::ApplyOptions;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -8,8 +8,9 @@ use crate::local::credentials::LoadedCredentials;
 use crate::local::keychain::{self, Vault};
 use crate::local::profiles::{self, ProfileInfo};
 use crate::model::{Identity, Outcome, Plan, ProgressSink, Quiet, SetupRequest};
-use crate::setup::apply::{self, ApplyOptions};
+use crate::setup::apply;
 use crate::setup::keys::{self, KeySummary};
+use crate::setup::run_frame::ApplyOptions;
 use crate::setup::verify::{self, Probe};
 use crate::validate::{self, InputError};
 use crate::{setup::plan, validate::regions};
@@ -70,7 +71,7 @@ struct State {
     connection: Option<Connection>,
     plan: Option<Plan>,
     outcome: Option<Outcome>,
-    role_plan: Option<crate::setup::role::RolePlan>,
+    role_plan: Option<crate::setup::role_plan::RolePlan>,
 }
 
 pub struct Session {

@@ -1,5 +1,7 @@
-import { actions, button, errorPanel, field, reportOf, screenTitle, setStatus, whileBusy, type Context } from "../components";
+import type { KeyChoice } from "../bindings";
+import { actions, button, errorPanel, field, reportOf, screenTitle, setStatus, whileBusy, type Context, type Field } from "../components";
 import { debounce, h } from "../dom";
+import type { Wizard } from "../state";
 
 const TRUSTS: readonly [string, string][] = [
   ["ec2", "EC2 instances (an instance profile is made too)"],
@@ -8,26 +10,44 @@ const TRUSTS: readonly [string, string][] = [
   ["arn", "Another principal (an ARN or account id)"],
 ];
 
-export function accountScreen(ctx: Context): HTMLElement {
-  const { wizard } = ctx;
-  const problem = h("div", { "aria-live": "polite" });
-  let userOk = false;
-  let policyOk = true;
+/** The screen's inputs; the user pane and the role pane are shown one at a time. */
+interface AccountForm {
+  user: HTMLInputElement;
+  userField: Field;
+  roleName: HTMLInputElement;
+  trust: HTMLSelectElement;
+  trustArn: HTMLInputElement;
+  trustArnField: Field;
+  policy: HTMLInputElement;
+  policyField: Field;
+  userPane: HTMLElement;
+  rolePane: HTMLElement;
+}
 
-  const user = h("input", { id: "user-name", type: "text", value: wizard.userName, autocomplete: "off", spellcheck: "false" });
+/** Whether the names passed their live checks: "Review plan" waits for both. */
+interface Checks {
+  userOk: boolean;
+  policyOk: boolean;
+}
+
+function textInput(id: string, value: string, placeholder?: string): HTMLInputElement {
+  return h("input", { id, type: "text", value, autocomplete: "off", spellcheck: "false", placeholder: placeholder ?? null });
+}
+
+function accountForm(wizard: Wizard): AccountForm {
+  const user = textInput("user-name", wizard.userName);
   const userField = field(
     "IAM user name",
     user,
     "Your application signs in to AWS as this user. 1–64 letters, digits and + = , . @ _ -. It must not exist yet.",
   );
-  const roleName = h("input", { id: "role-name", type: "text", value: wizard.roleName, autocomplete: "off", spellcheck: "false" });
+  const roleName = textInput("role-name", wizard.roleName);
   const roleField = field("IAM role name", roleName, "1–64 letters, digits and + = , . @ _ -. It must not exist yet.");
   const trust = h("select", { id: "trust" }, ...TRUSTS.map(([value, label]) => h("option", { value, selected: wizard.trust === value }, label)));
-  const trustArn = h("input", { id: "trust-arn", type: "text", value: wizard.trustArn, autocomplete: "off", spellcheck: "false", placeholder: "arn:aws:iam::111122223333:role/app" });
+  const trustArn = textInput("trust-arn", wizard.trustArn, "arn:aws:iam::111122223333:role/app");
   const trustArnField = field("Principal ARN or account id", trustArn);
-  const policy = h("input", { id: "policy-name", type: "text", value: wizard.policyName, autocomplete: "off", spellcheck: "false" });
+  const policy = textInput("policy-name", wizard.policyName);
   const policyField = field("Policy name (optional)", policy, "Leave empty to use csfle-kms-<name>.");
-
   const userPane = h("div", { id: "user-pane" }, userField.wrapper);
   const rolePane = h(
     "div",
@@ -36,74 +56,86 @@ export function accountScreen(ctx: Context): HTMLElement {
     field("Who runs your application", trust, "Only this principal may assume the role. It gets no access key: drivers fetch temporary credentials themselves.").wrapper,
     trustArnField.wrapper,
   );
+  return { user, userField, roleName, trust, trustArn, trustArnField, policy, policyField, userPane, rolePane };
+}
 
-  const review = button("Review plan", () => {
+function chosenKey(wizard: Wizard): KeyChoice {
+  return wizard.keyMode === "new"
+    ? { kind: "new", alias: wizard.alias, description: wizard.description }
+    : { kind: "existing", key: wizard.existingKeyArn ?? "" };
+}
+
+/** Asks the engine for the plan of the chosen principal and remembers which job Apply runs. */
+async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
+  const { wizard } = ctx;
+  if (wizard.principal === "user") {
+    wizard.plan = await ctx.api.plan({ key, user_name: wizard.userName, policy_name: wizard.policyName || null });
+    wizard.job = { kind: "user" };
+  } else {
+    const trustValue = wizard.trust === "arn" ? wizard.trustArn : wizard.trust;
+    wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust: trustValue, policy_name: wizard.policyName || null });
+    wizard.job = { kind: "role" };
+  }
+}
+
+function offerKeyPolicyFix(ctx: Context, problem: HTMLElement, keyArn: string): void {
+  const fix: HTMLButtonElement = button("Let IAM policies use this key", () => {
+    void whileBusy(fix, "Changing the key policy…", async () => {
+      try {
+        problem.replaceChildren(h("p", { class: "panel panel-ok", id: "key-policy-fixed" }, await ctx.api.fixKeyPolicy(keyArn)));
+      } catch (fixError) {
+        problem.replaceChildren(errorPanel(reportOf(fixError)));
+      }
+    });
+  }, "secondary", "fix-key-policy");
+  problem.append(h("p", {}, "This adds the statement shown above to the key's policy (kms:PutKeyPolicy). It lets IAM policies in this account grant access to the key, which is how KMS sets up keys by default."), actions(fix));
+}
+
+function reviewButton(ctx: Context, problem: HTMLElement): HTMLButtonElement {
+  const review: HTMLButtonElement = button("Review plan", () => {
     problem.replaceChildren();
-    const key = wizard.keyMode === "new"
-      ? { kind: "new" as const, alias: wizard.alias, description: wizard.description }
-      : { kind: "existing" as const, key: wizard.existingKeyArn ?? "" };
+    const key = chosenKey(ctx.wizard);
     void whileBusy(review, "Preparing the plan…", async () => {
       try {
-        if (wizard.principal === "user") {
-          wizard.plan = await ctx.api.plan({ key, user_name: wizard.userName, policy_name: wizard.policyName || null });
-          wizard.job = { kind: "user" };
-        } else {
-          const trustValue = wizard.trust === "arn" ? wizard.trustArn : wizard.trust;
-          wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust: trustValue, policy_name: wizard.policyName || null });
-          wizard.job = { kind: "role" };
-        }
+        await makePlan(ctx, key);
         ctx.go("review");
       } catch (error) {
         const report = reportOf(error);
         problem.append(errorPanel(report));
         // The key's own policy shuts IAM out: offer the fix, but only as the admin's choice.
-        if (report.code === "key-policy-blocks-iam" && key.kind === "existing") {
-          const fix: HTMLButtonElement = button("Let IAM policies use this key", () => {
-            void whileBusy(fix, "Changing the key policy…", async () => {
-              try {
-                problem.replaceChildren(h("p", { class: "panel panel-ok", id: "key-policy-fixed" }, await ctx.api.fixKeyPolicy(key.key)));
-              } catch (fixError) {
-                problem.replaceChildren(errorPanel(reportOf(fixError)));
-              }
-            });
-          }, "secondary", "fix-key-policy");
-          problem.append(h("p", {}, "This adds the statement shown above to the key's policy (kms:PutKeyPolicy). It lets IAM policies in this account grant access to the key, which is how KMS sets up keys by default."), actions(fix));
-        }
+        if (report.code === "key-policy-blocks-iam" && key.kind === "existing") offerKeyPolicyFix(ctx, problem, key.key);
       }
     });
   }, "primary", "account-review");
-  const refresh = () => {
-    const principalOk = wizard.principal === "user" ? userOk : roleName.value.trim().length > 0 && (wizard.trust !== "arn" || trustArn.value.trim().length > 0);
-    review.disabled = !(principalOk && policyOk);
-  };
-  const showPrincipal = () => {
-    userPane.hidden = wizard.principal !== "user";
-    rolePane.hidden = wizard.principal !== "role";
-    trustArnField.wrapper.hidden = wizard.trust !== "arn";
-    const name = wizard.principal === "user" ? wizard.userName : wizard.roleName;
-    policy.placeholder = `csfle-kms-${name}`;
-    refresh();
-  };
+  return review;
+}
 
+/** Checks the user name with IAM as the admin types, and reports it under the field. */
+function watchUserName(ctx: Context, form: AccountForm, checks: Checks, showPrincipal: () => void, refresh: () => void): void {
+  const { user, userField } = form;
   const checkUser = debounce(async (value: string) => {
     try {
       const check = await ctx.api.checkUserName(value);
       if (user.value !== value) return;
-      userOk = check.ok;
+      checks.userOk = check.ok;
       setStatus(userField, check.ok ? "ok" : "bad", check.ok ? "✓ Available" : (check.message ?? "Not valid"));
     } catch (error) {
-      userOk = false;
+      checks.userOk = false;
       setStatus(userField, "bad", reportOf(error).message);
     }
     refresh();
   }, 300);
   user.addEventListener("input", () => {
-    wizard.userName = user.value;
-    userOk = false;
+    ctx.wizard.userName = user.value;
+    checks.userOk = false;
     showPrincipal();
     setStatus(userField, "pending", "Checking…");
     checkUser(user.value);
   });
+}
+
+function watchRole(wizard: Wizard, form: AccountForm, showPrincipal: () => void, refresh: () => void): void {
+  const { roleName, trust, trustArn } = form;
   roleName.addEventListener("input", () => {
     wizard.roleName = roleName.value;
     showPrincipal();
@@ -116,27 +148,69 @@ export function accountScreen(ctx: Context): HTMLElement {
     wizard.trustArn = trustArn.value;
     refresh();
   });
+}
+
+function watchPolicyName(ctx: Context, form: AccountForm, checks: Checks, refresh: () => void): void {
+  const { policy, policyField } = form;
   policy.addEventListener("input", async () => {
-    wizard.policyName = policy.value;
+    ctx.wizard.policyName = policy.value;
     const value = policy.value;
     const check = await ctx.api.checkPolicyName(value).catch(() => ({ ok: false, message: "Could not check the name" }));
     if (policy.value !== value) return;
-    policyOk = check.ok;
+    checks.policyOk = check.ok;
     setStatus(policyField, check.ok ? "none" : "bad", check.ok ? "" : (check.message ?? ""));
     refresh();
   });
+}
 
-  const choice = (value: "user" | "role", label: string, help: string) => {
-    const radio = h("input", { type: "radio", name: "principal", id: `principal-${value}`, value, checked: wizard.principal === value });
-    radio.addEventListener("change", () => {
-      wizard.principal = value;
-      showPrincipal();
-    });
-    return h("div", { class: "choice" }, radio, h("label", { for: radio.id }, h("strong", {}, label), h("span", { class: "choice-help" }, help)));
+/** Wires the inputs to the wizard and the Review button; returns the step that shows the chosen principal's pane. */
+function wireAccountForm(ctx: Context, form: AccountForm, review: HTMLButtonElement): () => void {
+  const { wizard } = ctx;
+  const checks: Checks = { userOk: false, policyOk: true };
+  const refresh = () => {
+    const principalOk = wizard.principal === "user" ? checks.userOk : form.roleName.value.trim().length > 0 && (wizard.trust !== "arn" || form.trustArn.value.trim().length > 0);
+    review.disabled = !(principalOk && checks.policyOk);
   };
-  user.dispatchEvent(new Event("input"));
-  showPrincipal();
+  const showPrincipal = () => {
+    form.userPane.hidden = wizard.principal !== "user";
+    form.rolePane.hidden = wizard.principal !== "role";
+    form.trustArnField.wrapper.hidden = wizard.trust !== "arn";
+    const name = wizard.principal === "user" ? wizard.userName : wizard.roleName;
+    form.policy.placeholder = `csfle-kms-${name}`;
+    refresh();
+  };
+  watchUserName(ctx, form, checks, showPrincipal, refresh);
+  watchRole(wizard, form, showPrincipal, refresh);
+  watchPolicyName(ctx, form, checks, refresh);
+  return showPrincipal;
+}
 
+function principalChoice(wizard: Wizard, showPrincipal: () => void, value: "user" | "role", label: string, help: string): HTMLElement {
+  const radio = h("input", { type: "radio", name: "principal", id: `principal-${value}`, value, checked: wizard.principal === value });
+  radio.addEventListener("change", () => {
+    wizard.principal = value;
+    showPrincipal();
+  });
+  return h("div", { class: "choice" }, radio, h("label", { for: radio.id }, h("strong", {}, label), h("span", { class: "choice-help" }, help)));
+}
+
+function principalChoices(wizard: Wizard, showPrincipal: () => void): HTMLElement {
+  return h(
+    "fieldset",
+    { class: "choices" },
+    h("legend", {}, "Kind of account"),
+    principalChoice(wizard, showPrincipal, "user", "IAM user with an access key", "For applications outside AWS. The access key goes straight into your keychain."),
+    principalChoice(wizard, showPrincipal, "role", "IAM role (recommended in production on AWS)", "For applications on EC2, ECS or Lambda: no long-lived key to store or rotate."),
+  );
+}
+
+export function accountScreen(ctx: Context): HTMLElement {
+  const problem = h("div", { "aria-live": "polite" });
+  const form = accountForm(ctx.wizard);
+  const review = reviewButton(ctx, problem);
+  const showPrincipal = wireAccountForm(ctx, form, review);
+  form.user.dispatchEvent(new Event("input"));
+  showPrincipal();
   return h(
     "section",
     { class: "screen-body", "data-screen": "account" },
@@ -144,16 +218,10 @@ export function accountScreen(ctx: Context): HTMLElement {
       "Service account",
       "Who your application acts as. It may only encrypt and decrypt with the master key: it cannot manage the key, see other keys, or sign in to the console.",
     ),
-    h(
-      "fieldset",
-      { class: "choices" },
-      h("legend", {}, "Kind of account"),
-      choice("user", "IAM user with an access key", "For applications outside AWS. The access key goes straight into your keychain."),
-      choice("role", "IAM role (recommended in production on AWS)", "For applications on EC2, ECS or Lambda: no long-lived key to store or rotate."),
-    ),
-    userPane,
-    rolePane,
-    policyField.wrapper,
+    principalChoices(ctx.wizard, showPrincipal),
+    form.userPane,
+    form.rolePane,
+    form.policyField.wrapper,
     actions(button("Back", () => ctx.go("key")), review),
     problem,
   );

@@ -1,6 +1,7 @@
 import type { Progress, StepId } from "../bindings";
 import { actions, button, errorPanel, reportOf, screenTitle, type Context } from "../components";
 import { h } from "../dom";
+import type { Wizard } from "../state";
 
 /** A resumed run shows the whole user setup; steps already made report "already created". */
 const RESUME_STEPS = (
@@ -27,23 +28,35 @@ const LABEL: Record<StepState, string> = {
   "rollback-failed": "Could not roll back",
 };
 
-export function applyScreen(ctx: Context): HTMLElement {
-  const { wizard } = ctx;
-  const job = wizard.job;
-  const steps = job.kind === "role" ? (wizard.rolePlan?.steps ?? []) : job.kind === "user" ? (wizard.plan?.steps ?? []) : RESUME_STEPS;
-  const rows = new Map<StepId, { row: HTMLElement; state: HTMLElement; detail: HTMLElement; timer: HTMLElement; started: number }>();
-  const list = h("ol", { class: "progress", id: "progress" });
-  for (const step of steps) {
-    const state = h("span", { class: "step-state" });
-    const detail = h("span", { class: "step-detail" });
-    const timer = h("span", { class: "step-time" });
-    const row = h("li", { class: "progress-step", "data-step": step.id }, h("span", { class: "step-action" }, step.summary), state, timer, detail);
-    rows.set(step.id, { row, state, detail, timer, started: 0 });
-    set(step.id, "pending");
-    list.append(row);
+type Row = { row: HTMLElement; state: HTMLElement; detail: HTMLElement; timer: HTMLElement; started: number };
+
+/** The step list of the run, one row per step, with a timer that ticks while a step runs. */
+class StepRows {
+  readonly list = h("ol", { class: "progress", id: "progress" });
+  private readonly rows = new Map<StepId, Row>();
+  private readonly ticker: ReturnType<typeof setInterval>;
+
+  constructor(steps: readonly { id: StepId; summary: string }[]) {
+    for (const step of steps) {
+      const state = h("span", { class: "step-state" });
+      const detail = h("span", { class: "step-detail" });
+      const timer = h("span", { class: "step-time" });
+      const row = h("li", { class: "progress-step", "data-step": step.id }, h("span", { class: "step-action" }, step.summary), state, timer, detail);
+      this.rows.set(step.id, { row, state, detail, timer, started: 0 });
+      this.set(step.id, "pending");
+      this.list.append(row);
+    }
+    this.ticker = setInterval(() => {
+      for (const entry of this.rows.values()) {
+        if (entry.row.dataset.state === "running") {
+          entry.timer.textContent = `${((performance.now() - entry.started) / 1000).toFixed(1)} s`;
+        }
+      }
+    }, 200);
   }
-  function set(id: StepId, state: StepState, detail?: string, elapsedMs?: number) {
-    const entry = rows.get(id);
+
+  set(id: StepId, state: StepState, detail?: string, elapsedMs?: number): void {
+    const entry = this.rows.get(id);
     if (!entry) return;
     if (state === "running" && entry.row.dataset.state !== "running") entry.started = performance.now();
     entry.row.dataset.state = state;
@@ -51,31 +64,68 @@ export function applyScreen(ctx: Context): HTMLElement {
     if (detail !== undefined) entry.detail.textContent = detail;
     if (elapsedMs !== undefined) entry.timer.textContent = `${(elapsedMs / 1000).toFixed(1)} s`;
   }
-  const ticker = setInterval(() => {
-    for (const entry of rows.values()) {
-      if (entry.row.dataset.state === "running") {
-        entry.timer.textContent = `${((performance.now() - entry.started) / 1000).toFixed(1)} s`;
-      }
-    }
-  }, 200);
 
-  const onProgress = (event: Progress) => {
+  /** Applies one progress event from the engine to its step's row. */
+  show(event: Progress): void {
     switch (event.event) {
       case "started":
-        return set(event.step, "running");
+        return this.set(event.step, "running");
       case "finished":
-        return set(event.step, "done", event.detail, event.elapsed_ms);
+        return this.set(event.step, "done", event.detail, event.elapsed_ms);
       case "waiting":
-        return set(event.step, "running", event.message);
+        return this.set(event.step, "running", event.message);
       case "failed":
-        return set(event.step, "failed", event.message, event.elapsed_ms);
+        return this.set(event.step, "failed", event.message, event.elapsed_ms);
       case "rolledBack":
-        return set(event.step, "rolled-back", event.message);
+        return this.set(event.step, "rolled-back", event.message);
       case "rollbackFailed":
-        return set(event.step, "rollback-failed", event.message);
+        return this.set(event.step, "rollback-failed", event.message);
     }
-  };
+  }
 
+  stopTicking(): void {
+    clearInterval(this.ticker);
+  }
+}
+
+function jobSteps(wizard: Wizard): readonly { id: StepId; summary: string }[] {
+  const job = wizard.job;
+  return job.kind === "role" ? (wizard.rolePlan?.steps ?? []) : job.kind === "user" ? (wizard.plan?.steps ?? []) : RESUME_STEPS;
+}
+
+/** Starts the job the wizard holds and keeps its outcome for the Done screen. */
+function runJob(ctx: Context, onProgress: (event: Progress) => void): Promise<unknown> {
+  const { wizard } = ctx;
+  const job = wizard.job;
+  return job.kind === "role"
+    ? ctx.api.applyRole(onProgress).then((outcome) => {
+        wizard.roleOutcome = outcome;
+        wizard.outcome = null;
+      })
+    : (job.kind === "user" ? ctx.api.apply(onProgress) : ctx.api.resumeRun(job.runId, onProgress)).then((outcome) => {
+        wizard.outcome = outcome;
+        wizard.roleOutcome = null;
+      });
+}
+
+/** What a failed or cancelled run leaves on screen: what happened, and the ways on. */
+function showFailure(ctx: Context, error: unknown, status: HTMLElement, outcomeArea: HTMLElement, controls: HTMLElement): void {
+  const report = reportOf(error);
+  status.textContent = report.code === "cancelled" ? "Cancelled. Everything made so far was removed." : "The setup failed and was rolled back.";
+  const panel = errorPanel(report);
+  panel.tabIndex = -1;
+  outcomeArea.append(panel);
+  controls.replaceChildren(
+    button("Back to review", () => ctx.go("account")),
+    button("Start over", () => ctx.go("connect"), "primary", "apply-start-over"),
+  );
+  // The explanation comes first: focus it so it is read out and scrolled into view.
+  panel.focus();
+  panel.scrollIntoView({ block: "start" });
+}
+
+export function applyScreen(ctx: Context): HTMLElement {
+  const steps = new StepRows(jobSteps(ctx.wizard));
   const status = h("p", { class: "apply-status", id: "apply-status", role: "status" }, "Working… Keep this window open.");
   const outcomeArea = h("div");
   const cancel = button("Cancel and roll back", () => {
@@ -85,39 +135,16 @@ export function applyScreen(ctx: Context): HTMLElement {
   }, "secondary", "apply-cancel");
   const controls = actions(cancel);
 
-  const run: Promise<unknown> =
-    job.kind === "role"
-      ? ctx.api.applyRole(onProgress).then((outcome) => {
-          wizard.roleOutcome = outcome;
-          wizard.outcome = null;
-        })
-      : (job.kind === "user" ? ctx.api.apply(onProgress) : ctx.api.resumeRun(job.runId, onProgress)).then((outcome) => {
-          wizard.outcome = outcome;
-          wizard.roleOutcome = null;
-        });
-  void run
+  void runJob(ctx, (event) => steps.show(event))
     .then(() => ctx.go("done"))
-    .catch((error) => {
-      const report = reportOf(error);
-      status.textContent = report.code === "cancelled" ? "Cancelled. Everything made so far was removed." : "The setup failed and was rolled back.";
-      const panel = errorPanel(report);
-      panel.tabIndex = -1;
-      outcomeArea.append(panel);
-      controls.replaceChildren(
-        button("Back to review", () => ctx.go("account")),
-        button("Start over", () => ctx.go("connect"), "primary", "apply-start-over"),
-      );
-      // The explanation comes first: focus it so it is read out and scrolled into view.
-      panel.focus();
-      panel.scrollIntoView({ block: "start" });
-    })
-    .finally(() => clearInterval(ticker));
+    .catch((error) => showFailure(ctx, error, status, outcomeArea, controls))
+    .finally(() => steps.stopTicking());
 
   return h(
     "section",
     { class: "screen-body", "data-screen": "apply" },
     ...screenTitle("Setting up", "Each step runs in AWS as shown. If any step fails, everything made so far is removed again."),
-    list,
+    steps.list,
     status,
     outcomeArea,
     controls,

@@ -1,12 +1,12 @@
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
+import type { Wizard } from "../state";
 import { adminPolicyDetails } from "./permissions";
 
 const DEFAULT_CHAIN = "";
 
-export function connectScreen(ctx: Context): HTMLElement {
-  const { wizard } = ctx;
-  const profile = h(
+function profileSelect(wizard: Wizard): HTMLSelectElement {
+  return h(
     "select",
     { id: "profile" },
     h("option", { value: DEFAULT_CHAIN }, "Default credentials (environment or default profile)"),
@@ -14,47 +14,68 @@ export function connectScreen(ctx: Context): HTMLElement {
       h("option", { value: p.name, selected: p.name === wizard.profile }, p.region ? `${p.name} (${p.region})` : p.name),
     ),
   );
-  const region = h(
+}
+
+function regionSelect(wizard: Wizard): HTMLSelectElement {
+  return h(
     "select",
     { id: "region" },
     h("option", { value: "" }, "Choose a region…"),
     ...wizard.info.regions.map((r) => h("option", { value: r, selected: r === wizard.region }, r)),
   );
-  profile.addEventListener("change", () => {
-    const chosen = wizard.info.profiles.find((p) => p.name === profile.value);
-    if (chosen?.region) region.value = chosen.region;
-  });
-  const result = h("div", { class: "result", "aria-live": "polite" });
-  const next = button("Continue", () => ctx.go("key"), "primary", "connect-continue");
-  next.disabled = wizard.identity === null;
-  const manage = button("Manage existing setups", () => ctx.go("setups"), "secondary", "connect-setups");
-  manage.disabled = wizard.identity === null;
+}
 
-  const showIdentity = () => {
-    const who = wizard.identity;
-    result.replaceChildren();
-    if (!who) return;
-    result.append(
+/** Who the app is connected as, or nothing while not connected. */
+function showIdentity(wizard: Wizard, result: HTMLElement): void {
+  const who = wizard.identity;
+  result.replaceChildren();
+  if (!who) return;
+  result.append(
+    h(
+      "section",
+      { class: "panel panel-ok", id: "identity" },
+      h("h2", {}, "Connected"),
       h(
-        "section",
-        { class: "panel panel-ok", id: "identity" },
-        h("h2", {}, "Connected"),
-        h(
-          "dl",
-          { class: "facts" },
-          h("dt", {}, "Acting as"),
-          h("dd", { class: "mono" }, who.arn),
-          h("dt", {}, "Account"),
-          h("dd", { class: "mono", id: "account-id" }, who.account_id),
-          h("dt", {}, "Region"),
-          h("dd", {}, who.region),
-        ),
-        h("p", {}, "Nothing has been changed. Continue to choose the master key."),
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "Acting as"),
+        h("dd", { class: "mono" }, who.arn),
+        h("dt", {}, "Account"),
+        h("dd", { class: "mono", id: "account-id" }, who.account_id),
+        h("dt", {}, "Region"),
+        h("dd", {}, who.region),
       ),
-    );
-  };
+      h("p", {}, "Nothing has been changed. Continue to choose the master key."),
+    ),
+  );
+}
 
-  const check = button(
+/** Says so when an earlier setup did not finish, so the admin resumes or cleans it up first. */
+async function noteInterruptedRuns(ctx: Context, result: HTMLElement): Promise<void> {
+  const interrupted = await ctx.api.interruptedRuns().catch(() => []);
+  if (interrupted.length === 0) return;
+  result.append(
+    h(
+      "section",
+      { class: "panel panel-note", id: "interrupted-notice", role: "status" },
+      h("h2", {}, "An earlier setup was interrupted"),
+      h("p", {}, `The setup of ${interrupted.map((r) => r.user_name).join(", ")} did not finish. Open "Manage existing setups" to resume it or clean it up.`),
+    ),
+  );
+}
+
+interface ConnectControls {
+  profile: HTMLSelectElement;
+  region: HTMLSelectElement;
+  result: HTMLElement;
+  next: HTMLButtonElement;
+  manage: HTMLButtonElement;
+}
+
+function checkButton(ctx: Context, controls: ConnectControls): HTMLButtonElement {
+  const { wizard } = ctx;
+  const { profile, region, result, next, manage } = controls;
+  const check: HTMLButtonElement = button(
     "Check connection",
     () => {
       wizard.profile = profile.value || null;
@@ -67,21 +88,11 @@ export function connectScreen(ctx: Context): HTMLElement {
         try {
           wizard.identity = await ctx.api.connect({ profile: wizard.profile, region: wizard.region });
           ctx.setBanner(wizard.identity.endpoint_override);
-          showIdentity();
+          showIdentity(wizard, result);
           next.disabled = false;
           manage.disabled = false;
           next.focus();
-          const interrupted = await ctx.api.interruptedRuns().catch(() => []);
-          if (interrupted.length > 0) {
-            result.append(
-              h(
-                "section",
-                { class: "panel panel-note", id: "interrupted-notice", role: "status" },
-                h("h2", {}, "An earlier setup was interrupted"),
-                h("p", {}, `The setup of ${interrupted.map((r) => r.user_name).join(", ")} did not finish. Open "Manage existing setups" to resume it or clean it up.`),
-              ),
-            );
-          }
+          await noteInterruptedRuns(ctx, result);
         } catch (error) {
           result.append(errorPanel(reportOf(error)));
         }
@@ -90,7 +101,24 @@ export function connectScreen(ctx: Context): HTMLElement {
     "primary",
     "connect-check",
   );
-  showIdentity();
+  return check;
+}
+
+export function connectScreen(ctx: Context): HTMLElement {
+  const { wizard } = ctx;
+  const profile = profileSelect(wizard);
+  const region = regionSelect(wizard);
+  profile.addEventListener("change", () => {
+    const chosen = wizard.info.profiles.find((p) => p.name === profile.value);
+    if (chosen?.region) region.value = chosen.region;
+  });
+  const result = h("div", { class: "result", "aria-live": "polite" });
+  const next = button("Continue", () => ctx.go("key"), "primary", "connect-continue");
+  next.disabled = wizard.identity === null;
+  const manage = button("Manage existing setups", () => ctx.go("setups"), "secondary", "connect-setups");
+  manage.disabled = wizard.identity === null;
+  const check = checkButton(ctx, { profile, region, result, next, manage });
+  showIdentity(wizard, result);
   return h(
     "section",
     { class: "screen-body", "data-screen": "connect" },

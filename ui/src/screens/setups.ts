@@ -124,10 +124,7 @@ function findingsSection(setup: SetupSummary, fixes: Fixes): HTMLElement {
 /** Reloads the list; `note` is shown on that setup's fresh card, so the result stays visible. */
 type Reload = (note?: { name: string; text: string }) => void;
 
-function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: string): HTMLElement {
-  const area = h("div", { "aria-live": "polite" });
-  if (note) result(area, note);
-  const name = setup.name;
+function verifyButton(ctx: Context, name: string, area: HTMLElement): HTMLButtonElement {
   const verify: HTMLButtonElement = button("Verify", () => {
     void whileBusy(verify, "Verifying…", async () => {
       try {
@@ -137,6 +134,34 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: str
       }
     });
   }, "secondary", `verify-${name}`);
+  return verify;
+}
+
+function enableRotationButton(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload): HTMLButtonElement {
+  const name = setup.name;
+  const enable: HTMLButtonElement = button("Enable rotation", () => {
+    void whileBusy(enable, "Enabling…", async () => {
+      try {
+        const report = await ctx.api.enableKeyRotation(setup.key_arn ?? "");
+        reload({ name, text: `✓ ${report.message}` });
+      } catch (error) {
+        area.replaceChildren(errorPanel(reportOf(error)));
+      }
+    });
+  }, "secondary", `enable-rotation-${name}`);
+  return enable;
+}
+
+/** The card's buttons; each reports into the card's `area`. */
+interface CardButtons {
+  verify: HTMLButtonElement;
+  rotateButton: HTMLButtonElement;
+  teardown: HTMLButtonElement;
+  fixes: Fixes;
+}
+
+function cardButtons(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload): CardButtons {
+  const name = setup.name;
   const rotate = (deleteInactive: boolean): void => {
     void whileBusy(rotateButton, "Rotating…", async () => {
       try {
@@ -153,17 +178,7 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: str
   };
   const rotateButton: HTMLButtonElement = button("Rotate access key", () => rotate(false), "secondary", `rotate-${name}`);
   const teardown = button("Tear down…", () => area.replaceChildren(teardownPanel(ctx, setup, area, reload)), "secondary", `teardown-${name}-open`);
-  const isRole = setup.kind === "role";
-  const enable: HTMLButtonElement = button("Enable rotation", () => {
-    void whileBusy(enable, "Enabling…", async () => {
-      try {
-        const report = await ctx.api.enableKeyRotation(setup.key_arn ?? "");
-        reload({ name, text: `✓ ${report.message}` });
-      } catch (error) {
-        area.replaceChildren(errorPanel(reportOf(error)));
-      }
-    });
-  }, "secondary", `enable-rotation-${name}`);
+  const enable = enableRotationButton(ctx, setup, area, reload);
   const fixes: Fixes = {
     enableRotation: () => enable,
     rotateNow: (where) => button("Rotate now", () => rotate(false), "secondary", `rotate-now-${where}-${name}`),
@@ -174,7 +189,12 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: str
       return h("span", { class: "hint" }, "Delete it in the AWS console: IAM → Users → Security credentials.");
     },
   };
-  const keys = setup.access_keys.map((key) => {
+  return { verify: verifyButton(ctx, name, area), rotateButton, teardown, fixes };
+}
+
+/** One line per access key, with what Security Hub would flag about it and the fix. */
+function accessKeyItems(setup: SetupSummary, fixes: Fixes): HTMLElement[] {
+  return setup.access_keys.map((key) => {
     const age = setup.key_ages.find((a) => a.access_key_id === key.access_key_id);
     const warnings: HTMLElement[] = [];
     if (age?.too_old) warnings.push(h("span", { class: "warning" }, " ⚠ Older than 90 days (Security Hub IAM.3). "), fixes.rotateNow("key"));
@@ -190,30 +210,42 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: str
       ...warnings,
     );
   });
+}
+
+function setupFacts(setup: SetupSummary, keys: HTMLElement[]): HTMLElement {
+  const isRole = setup.kind === "role";
+  return h(
+    "dl",
+    { class: "facts" },
+    h("dt", {}, isRole ? "Role" : "User"),
+    h("dd", { class: "mono" }, setup.principal_arn ?? "missing in AWS"),
+    h("dt", {}, "Key"),
+    h("dd", { class: "mono" }, `${setup.key_aliases.join(", ") || setup.key_arn || "unknown"} · ${setup.key_state ?? "?"}${setup.key_created_by_app ? "" : " · not created by this app"}`),
+    h("dt", {}, "Policy"),
+    h("dd", { class: `policy-${setup.policy}` }, `${setup.policy_name ?? "-"}: ${POLICY_LABEL[setup.policy]}`),
+    ...(isRole
+      ? [h("dt", {}, "Credentials"), h("dd", {}, "Temporary, from the role: nothing to store or rotate")]
+      : [
+          h("dt", {}, "Access keys"),
+          h("dd", {}, keys.length ? h("ul", { class: "plain" }, ...keys) : "none"),
+          h("dt", {}, "Keychain"),
+          h("dd", {}, setup.keychain_present ? "✓ Present" : "⚠ Missing: rotate to store a fresh key"),
+        ]),
+  );
+}
+
+function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: string): HTMLElement {
+  const area = h("div", { "aria-live": "polite" });
+  if (note) result(area, note);
+  const { verify, rotateButton, teardown, fixes } = cardButtons(ctx, setup, area, reload);
+  const keys = accessKeyItems(setup, fixes);
   return h(
     "article",
-    { class: "setup", "data-setup": name },
-    h("h2", {}, name),
-    h(
-      "dl",
-      { class: "facts" },
-      h("dt", {}, isRole ? "Role" : "User"),
-      h("dd", { class: "mono" }, setup.principal_arn ?? "missing in AWS"),
-      h("dt", {}, "Key"),
-      h("dd", { class: "mono" }, `${setup.key_aliases.join(", ") || setup.key_arn || "unknown"} · ${setup.key_state ?? "?"}${setup.key_created_by_app ? "" : " · not created by this app"}`),
-      h("dt", {}, "Policy"),
-      h("dd", { class: `policy-${setup.policy}` }, `${setup.policy_name ?? "-"}: ${POLICY_LABEL[setup.policy]}`),
-      ...(isRole
-        ? [h("dt", {}, "Credentials"), h("dd", {}, "Temporary, from the role: nothing to store or rotate")]
-        : [
-            h("dt", {}, "Access keys"),
-            h("dd", {}, keys.length ? h("ul", { class: "plain" }, ...keys) : "none"),
-            h("dt", {}, "Keychain"),
-            h("dd", {}, setup.keychain_present ? "✓ Present" : "⚠ Missing: rotate to store a fresh key"),
-          ]),
-    ),
+    { class: "setup", "data-setup": setup.name },
+    h("h2", {}, setup.name),
+    setupFacts(setup, keys),
     setup.findings.length ? findingsSection(setup, fixes) : "",
-    isRole ? actions(teardown) : actions(verify, rotateButton, teardown),
+    setup.kind === "role" ? actions(teardown) : actions(verify, rotateButton, teardown),
     area,
   );
 }

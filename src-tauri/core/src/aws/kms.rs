@@ -168,3 +168,28 @@ pub async fn create_alias(
     .await?;
     Ok(alias.to_string())
 }
+
+pub async fn delete_alias(kms: &aws_sdk_kms::Client, alias: &str) -> Result<(), AwsFailure> {
+    kms.delete_alias()
+        .alias_name(alias)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| AwsFailure::from_sdk("kms:DeleteAlias", &e))
+}
+
+/// Schedules the key's deletion after `days` (7–30); cancellable until then. By bare key id:
+/// AWS takes either form, some emulators only this one.
+pub async fn schedule_deletion(
+    kms: &aws_sdk_kms::Client,
+    key_id: &str,
+    days: i32,
+) -> Result<(), AwsFailure> {
+    kms.schedule_key_deletion()
+        .key_id(key_id)
+        .pending_window_in_days(days)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e))
+}

@@ -186,3 +186,28 @@ pub async fn made_by_run(
         other => other,
     }
 }
+
+/// The user's or role's ARN as IAM gives it.
+pub async fn principal_arn(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+) -> Result<String, AwsFailure> {
+    match principal.kind {
+        PrincipalKind::User => {
+            let reply = iam.get_user().user_name(principal.name).send().await;
+            let reply = reply.map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e))?;
+            Ok(reply
+                .user()
+                .map(|u| u.arn().to_string())
+                .unwrap_or_default())
+        }
+        PrincipalKind::Role => {
+            let reply = iam.get_role().role_name(principal.name).send().await;
+            let reply = reply.map_err(|e| AwsFailure::from_sdk("iam:GetRole", &e))?;
+            Ok(reply
+                .role()
+                .map(|r| r.arn().to_string())
+                .unwrap_or_default())
+        }
+    }
+}

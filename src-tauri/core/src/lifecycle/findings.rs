@@ -4,44 +4,29 @@
 use crate::aws::connect::Connection;
 use crate::aws::kms;
 use crate::error::aws::AwsFailure;
-use crate::lifecycle::setups::SetupSummary;
-use crate::model::findings::{judge, key_age, Observed, Subject};
+use crate::model::findings::{Observed, Subject};
 use crate::model::principal::PrincipalKind;
 
-fn subject_of(summary: &SetupSummary) -> Subject<'_> {
-    Subject {
-        kind: summary.kind,
-        name: &summary.name,
-        key_state: summary.key_state.as_deref(),
-        access_keys: &summary.access_keys,
-    }
-}
-
-/// Judges a listed setup and stores the result in it. One call per summary.
-pub async fn attach(connection: &Connection, summary: &mut SetupSummary) {
-    let observed = observe(connection, summary).await;
-    let now = crate::local::journal::now() as i64;
-    summary.findings = judge(&subject_of(summary), &observed, now);
-    summary.key_ages = summary
-        .access_keys
-        .iter()
-        .map(|key| key_age(key, now))
-        .collect();
-}
-
-async fn observe(connection: &Connection, summary: &SetupSummary) -> Observed {
+/// What the controls need beyond the setup's summary: the key's rotation and, for a user that
+/// exists, every policy on it.
+pub async fn observe(
+    connection: &Connection,
+    subject: &Subject<'_>,
+    key_arn: Option<&str>,
+    principal_exists: bool,
+) -> Observed {
     let rotation = async {
-        match &summary.key_arn {
-            Some(arn) if summary.key_state.as_deref() != Some("Missing") => {
+        match key_arn {
+            Some(arn) if subject.key_state != Some("Missing") => {
                 Some(kms::rotation_status(connection, arn).await)
             }
             _ => None,
         }
     };
     let policies = async {
-        match summary.kind {
-            PrincipalKind::User if summary.principal_arn.is_some() => {
-                Some(user_policies(connection, &summary.name).await)
+        match subject.kind {
+            PrincipalKind::User if principal_exists => {
+                Some(user_policies(connection, subject.name).await)
             }
             _ => None,
         }

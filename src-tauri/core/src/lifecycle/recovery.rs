@@ -12,10 +12,12 @@ use crate::local::journal::{Journal, Run, RunState};
 use crate::local::keychain::Vault;
 use crate::model::created::Created;
 use crate::model::principal::{Principal, PrincipalKind};
-use crate::model::{Outcome, PlannedKey, ProgressSink};
-use crate::setup::apply::{self, ApplyFailure, ApplyOptions, Existing};
+use crate::model::{Outcome, Plan, PlannedKey, ProgressSink};
+use crate::setup::apply::{self, Existing};
 use crate::setup::plan::{self, ValidKey, ValidRequest};
 use crate::setup::rollback::{self, Ledger};
+use crate::setup::run_frame::ApplyFailure;
+use crate::setup::run_frame::ApplyOptions;
 use serde::Serialize;
 use std::sync::Arc;
 use ts_rs::TS;
@@ -266,14 +268,49 @@ pub async fn resume(
         rollback: RollbackReport::default(),
     };
     let found = inventory(connection, &vault, run).await.map_err(fail)?;
-    // Access keys and the keychain item are made again: a secret not in the keychain is lost.
+    let kept = remake_secrets(connection, &vault, options, run, found)
+        .await
+        .map_err(fail)?;
+    let key = kept.iter().find_map(|c| match c {
+        Created::Key { key_id, arn } => Some((key_id.clone(), arn.clone())),
+        _ => None,
+    });
+    let user_made = kept.iter().any(|c| matches!(c, Created::User(_)));
+    let user_arn = if user_made {
+        ownership::principal_arn(&connection.iam(), Principal::user(&run.principal_name))
+            .await
+            .ok()
+            .filter(|arn| !arn.is_empty())
+    } else {
+        None
+    };
+    let plan = plan_from_journal(connection, &vault, run).map_err(fail)?;
+    let existing = Existing {
+        run_id: Some(run.id.clone()),
+        alias: kept.iter().any(|c| matches!(c, Created::Alias(_))),
+        key,
+        user_arn,
+        created: kept,
+    };
+    apply::apply_resuming(connection, &plan, vault, sink, cancel, options, existing).await
+}
+
+/// Access keys and the keychain item are made again (a secret not in the keychain is lost), so
+/// they are removed first; returns what is kept.
+async fn remake_secrets(
+    connection: &Connection,
+    vault: &Arc<dyn Vault>,
+    options: &ApplyOptions,
+    run: &Run,
+    found: Vec<Created>,
+) -> Result<Vec<Created>, ProvisionError> {
     let mut kept = Vec::new();
     for item in found {
         match item {
             Created::AccessKey { .. } | Created::KeychainItem(_) => {
-                rollback::undo(&item, connection, &vault)
+                rollback::undo(&item, connection, vault)
                     .await
-                    .map_err(|reason| fail(ProvisionError::RoundTrip(reason)))?;
+                    .map_err(ProvisionError::RoundTrip)?;
                 if let Some(journal) = &options.journal {
                     let _ = journal.forget(&run.id, &item);
                 }
@@ -281,44 +318,30 @@ pub async fn resume(
             other => kept.push(other),
         }
     }
-    let key = kept.iter().find_map(|c| match c {
-        Created::Key { key_id, arn } => Some((key_id.clone(), arn.clone())),
-        _ => None,
-    });
-    let user_made = kept.iter().any(|c| matches!(c, Created::User(_)));
-    let user_arn = if user_made {
-        let reply = connection
-            .iam()
-            .get_user()
-            .user_name(&run.principal_name)
-            .send()
-            .await;
-        reply
-            .ok()
-            .and_then(|r| r.user().map(|u| u.arn().to_string()))
-    } else {
-        None
-    };
-    let valid = ValidRequest {
-        key: match (&run.new_key_description, &run.key_alias, &run.key_arn) {
-            (Some(description), Some(alias), _) => ValidKey::New {
-                alias: alias.clone(),
-                description: description.clone(),
-            },
-            (_, _, Some(arn)) => ValidKey::Existing(
-                crate::validate::existing_key(arn, connection.region())
-                    .map_err(|e| fail(e.into()))?,
-            ),
-            _ => {
-                return Err(fail(ProvisionError::RoundTrip(
-                    "the journal does not say which key the run used".into(),
-                )))
-            }
+    Ok(kept)
+}
+
+/// The plan the interrupted run was applying, rebuilt from its journal entry.
+fn plan_from_journal(
+    connection: &Connection,
+    vault: &Arc<dyn Vault>,
+    run: &Run,
+) -> Result<Plan, ProvisionError> {
+    let key = match (&run.new_key_description, &run.key_alias, &run.key_arn) {
+        (Some(description), Some(alias), _) => ValidKey::New {
+            alias: alias.clone(),
+            description: description.clone(),
         },
-        user_name: run.principal_name.clone(),
-        policy_name: run.policy_name.clone(),
+        (_, _, Some(arn)) => {
+            ValidKey::Existing(crate::validate::existing_key(arn, connection.region())?)
+        }
+        _ => {
+            return Err(ProvisionError::RoundTrip(
+                "the journal does not say which key the run used".into(),
+            ))
+        }
     };
-    let planned_key = match &valid.key {
+    let planned_key = match &key {
         ValidKey::New { alias, description } => PlannedKey::New {
             alias: alias.clone(),
             description: description.clone(),
@@ -328,13 +351,15 @@ pub async fn resume(
             alias: run.key_alias.clone(),
         },
     };
-    let plan = plan::build_plan(connection, valid, planned_key, &vault.store_name());
-    let existing = Existing {
-        run_id: Some(run.id.clone()),
-        alias: kept.iter().any(|c| matches!(c, Created::Alias(_))),
+    let valid = ValidRequest {
         key,
-        user_arn,
-        created: kept,
+        user_name: run.principal_name.clone(),
+        policy_name: run.policy_name.clone(),
     };
-    apply::apply_resuming(connection, &plan, vault, sink, cancel, options, existing).await
+    Ok(plan::build_plan(
+        connection,
+        valid,
+        planned_key,
+        &vault.store_name(),
+    ))
 }

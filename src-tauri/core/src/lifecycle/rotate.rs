@@ -3,9 +3,8 @@
 //! key. Whatever fails, exactly one working key remains, and it is the one in the keychain.
 
 use crate::aws::connect::Connection;
-use crate::aws::ownership;
+use crate::aws::{iam, iam_remove, ownership};
 use crate::cancel::Cancel;
-use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use crate::local::credentials::{LoadedCredentials, StoredCredentials};
 use crate::local::journal::Journal;
@@ -13,8 +12,8 @@ use crate::local::keychain::{self, Vault};
 use crate::model::created::Created;
 use crate::model::principal::Principal;
 use crate::model::Quiet;
+use crate::secret::Sensitive;
 use crate::setup::verify::{self, Probe};
-use aws_sdk_iam::types::StatusType;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,153 +47,186 @@ pub async fn rotate(
     let read_account = account.clone();
     let old_item = keychain::off_thread(&vault, move |vault| vault.load(&read_account)).await?;
     let old = LoadedCredentials::parse(&old_item)?;
-    let iam = connection.iam();
+    let iam_client = connection.iam();
 
-    let (deleted_inactive_key, remaining) =
-        make_room(&iam, user, &old.access_key_id, options.delete_inactive_key).await?;
-    let (new_id, new_secret) = crate::aws::iam::create_access_key(&iam, user, &remaining).await?;
-
-    // From here on, any failure removes the new key, and the old one stays in the keychain.
-    let undo_new = |reason: ProvisionError| {
-        let iam = iam.clone();
-        let new_id = new_id.clone();
-        async move {
-            let _ = iam
-                .delete_access_key()
-                .user_name(user)
-                .access_key_id(&new_id)
-                .send()
-                .await;
-            reason
-        }
-    };
-    let probe = Probe {
-        access_key_id: &new_id,
-        secret: &new_secret,
-        session_token: None,
-        key_arn: &old.key_arn,
-        expected_arn: &old.user_arn,
-    };
-    if let Err(error) = verify::verify(
-        &connection.config_for_key(&old.key_arn),
-        &probe,
-        options.verify_limit,
-        &Quiet,
-        &Cancel::default(),
+    let (deleted_inactive_key, remaining) = make_room(
+        &iam_client,
+        user,
+        &old.access_key_id,
+        options.delete_inactive_key,
     )
-    .await
-    {
-        return Err(undo_new(error).await);
-    }
-    let sealed = StoredCredentials {
-        access_key_id: &new_id,
-        secret_access_key: &new_secret,
-        key_arn: &old.key_arn,
-        key_alias: old.key_alias.as_deref(),
-        region: &old.region,
-        account_id: connection.account_id(),
-        principal_arn: &old.user_arn,
-        principal_name: user,
-        policy_name: &old.policy_name,
-    }
-    .seal();
-    let label = format!(
-        "MongoDB CSFLE credentials for {user} ({})",
-        connection.account_id()
-    );
-    let write_account = account.clone();
-    let write_label = label.clone();
-    let saved = keychain::off_thread(&vault, move |vault| {
-        vault.save(&write_account, &write_label, &sealed)
-    })
-    .await;
-    if let Err(error) = saved {
-        return Err(undo_new(error.into()).await);
+    .await?;
+    let (new_id, new_secret) = iam::create_access_key(&iam_client, user, &remaining).await?;
+    let rotation = Rotation {
+        connection,
+        vault: &vault,
+        user,
+        account: &account,
+        old: &old,
+        new_id: &new_id,
+    };
+    // From here on, any failure removes the new key, and the old one stays in the keychain.
+    let stored = match rotation.prove(&new_secret, options.verify_limit).await {
+        Ok(()) => rotation.store(&new_secret).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = stored {
+        return Err(rotation.undo_new(error).await);
     }
     // Session credentials cached from the old key must not be handed out again.
     let _ = crate::local::session_credentials::forget_off_thread(&vault, &account).await;
-
-    // The keychain now holds the new key. Retire the old one; if that is refused, put the old
-    // item back so the key in the keychain is still the only working one.
-    let deactivated = iam
-        .update_access_key()
-        .user_name(user)
-        .access_key_id(&old.access_key_id)
-        .status(StatusType::Inactive)
-        .send()
-        .await;
-    if let Err(e) = deactivated {
-        let failure = AwsFailure::from_sdk("iam:UpdateAccessKey", &e);
-        let restore_account = account.clone();
-        let restored = keychain::off_thread(&vault, move |vault| {
-            vault.save(&restore_account, &label, &old_item)
-        })
-        .await;
-        return match restored {
-            Ok(()) => Err(undo_new(failure.into()).await),
-            _ => Err(ProvisionError::RoundTrip(format!(
-                "{failure}; the keychain now holds the new key {} and the old key {} is still active: deactivate it in the AWS console",
-                crate::mask_access_key_id(&new_id),
-                crate::mask_access_key_id(&old.access_key_id)
-            ))),
-        };
-    }
-    let old_key_deleted = iam
-        .delete_access_key()
-        .user_name(user)
-        .access_key_id(&old.access_key_id)
-        .send()
-        .await
-        .is_ok();
+    let old_key_deleted = rotation.retire_old(old_item).await?;
     if let Some(journal) = &options.journal {
+        rotation.record(journal);
+    }
+    Ok(RotateReport {
+        user_name: user.to_string(),
+        new_access_key_id: new_id.clone(),
+        old_access_key_id: old.access_key_id.clone(),
+        old_key_deleted,
+        deleted_inactive_key,
+        message: done_message(&new_id, &old.access_key_id, old_key_deleted),
+    })
+}
+
+/// One rotation in progress: the old credentials as the keychain held them, and the new key.
+struct Rotation<'a> {
+    connection: &'a Connection,
+    vault: &'a Arc<dyn Vault>,
+    user: &'a str,
+    account: &'a str,
+    old: &'a LoadedCredentials,
+    new_id: &'a str,
+}
+
+impl Rotation<'_> {
+    /// The new key alone encrypts and decrypts with the setup's key, in the key's region.
+    async fn prove(&self, new_secret: &Sensitive, limit: Duration) -> Result<(), ProvisionError> {
+        let probe = Probe {
+            access_key_id: self.new_id,
+            secret: new_secret,
+            session_token: None,
+            key_arn: &self.old.key_arn,
+            expected_arn: &self.old.user_arn,
+        };
+        verify::verify(
+            &self.connection.config_for_key(&self.old.key_arn),
+            &probe,
+            limit,
+            &Quiet,
+            &Cancel::default(),
+        )
+        .await
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "MongoDB CSFLE credentials for {} ({})",
+            self.user,
+            self.connection.account_id()
+        )
+    }
+
+    /// Replaces the keychain item (one atomic write) with the new key and the same context.
+    async fn store(&self, new_secret: &Sensitive) -> Result<(), ProvisionError> {
+        let old = self.old;
+        let sealed = StoredCredentials {
+            access_key_id: self.new_id,
+            secret_access_key: new_secret,
+            key_arn: &old.key_arn,
+            key_alias: old.key_alias.as_deref(),
+            region: &old.region,
+            account_id: self.connection.account_id(),
+            principal_arn: &old.user_arn,
+            principal_name: self.user,
+            policy_name: &old.policy_name,
+        }
+        .seal();
+        let (account, label) = (self.account.to_string(), self.label());
+        keychain::off_thread(self.vault, move |vault| {
+            vault.save(&account, &label, &sealed)
+        })
+        .await
+        .map_err(ProvisionError::from)
+    }
+
+    /// Deletes the new key (best effort) and hands back why the rotation stopped.
+    async fn undo_new(&self, reason: ProvisionError) -> ProvisionError {
+        let _ = iam_remove::delete_access_key(&self.connection.iam(), self.user, self.new_id).await;
+        reason
+    }
+
+    /// The keychain holds the new key: deactivate the old one, then delete it. If deactivating
+    /// is refused, the old item goes back so the key in the keychain is still the only working
+    /// one. Returns whether the old key was deleted.
+    async fn retire_old(&self, old_item: Sensitive) -> Result<bool, ProvisionError> {
+        let iam_client = self.connection.iam();
+        let old_id = self.old.access_key_id.as_str();
+        if let Err(failure) =
+            iam_remove::deactivate_access_key(&iam_client, self.user, old_id).await
+        {
+            let (account, label) = (self.account.to_string(), self.label());
+            let restored = keychain::off_thread(self.vault, move |vault| {
+                vault.save(&account, &label, &old_item)
+            })
+            .await;
+            return match restored {
+                Ok(()) => Err(self.undo_new(failure.into()).await),
+                _ => Err(ProvisionError::RoundTrip(format!(
+                    "{failure}; the keychain now holds the new key {} and the old key {} is still active: deactivate it in the AWS console",
+                    crate::mask_access_key_id(self.new_id),
+                    crate::mask_access_key_id(old_id)
+                ))),
+            };
+        }
+        Ok(
+            iam_remove::delete_access_key(&iam_client, self.user, old_id)
+                .await
+                .is_ok(),
+        )
+    }
+
+    /// The journal's runs for this keychain item now name the new key instead of the old.
+    fn record(&self, journal: &Journal) {
         let _ = journal.update(|runs| {
             for run in runs
                 .iter_mut()
-                .filter(|r| r.keychain_account.as_deref() == Some(account.as_str()))
+                .filter(|r| r.keychain_account.as_deref() == Some(self.account))
             {
                 run.created.retain(
-                    |c| !matches!(c, Created::AccessKey { id, .. } if *id == old.access_key_id),
+                    |c| !matches!(c, Created::AccessKey { id, .. } if *id == self.old.access_key_id),
                 );
                 run.created.push(Created::AccessKey {
-                    user: user.to_string(),
-                    id: new_id.clone(),
+                    user: self.user.to_string(),
+                    id: self.new_id.to_string(),
                 });
             }
         });
     }
-    let message = if old_key_deleted {
-        format!(
-            "The keychain now holds the new access key {}; the old key {} was deleted.",
-            crate::mask_access_key_id(&new_id),
-            crate::mask_access_key_id(&old.access_key_id)
-        )
+}
+
+fn done_message(new_id: &str, old_id: &str, old_key_deleted: bool) -> String {
+    let (new, old) = (
+        crate::mask_access_key_id(new_id),
+        crate::mask_access_key_id(old_id),
+    );
+    if old_key_deleted {
+        format!("The keychain now holds the new access key {new}; the old key {old} was deleted.")
     } else {
-        format!(
-            "The keychain now holds the new access key {}; the old key {} is deactivated but could not be deleted: delete it in the AWS console.",
-            crate::mask_access_key_id(&new_id),
-            crate::mask_access_key_id(&old.access_key_id)
-        )
-    };
-    Ok(RotateReport {
-        user_name: user.to_string(),
-        new_access_key_id: new_id,
-        old_access_key_id: old.access_key_id.clone(),
-        old_key_deleted,
-        deleted_inactive_key,
-        message,
-    })
+        format!("The keychain now holds the new access key {new}; the old key {old} is deactivated but could not be deleted: delete it in the AWS console.")
+    }
 }
 
 /// AWS allows two access keys per user. With two, the one not in the keychain must go first:
 /// only an inactive one, and only when the admin said so. Returns the deleted key and the ids
 /// that remain.
 async fn make_room(
-    iam: &aws_sdk_iam::Client,
+    iam_client: &aws_sdk_iam::Client,
     user: &str,
     in_keychain: &str,
     delete_inactive: bool,
 ) -> Result<(Option<String>, Vec<String>), ProvisionError> {
-    let keys = crate::aws::ownership::access_keys(iam, user).await?;
+    let keys = ownership::access_keys(iam_client, user).await?;
     let others: Vec<_> = keys
         .iter()
         .filter(|k| k.access_key_id() != Some(in_keychain))
@@ -208,17 +240,12 @@ async fn make_room(
     }
     let inactive = others
         .iter()
-        .find(|k| k.status() == Some(&StatusType::Inactive))
+        .find(|k| k.status() == Some(&aws_sdk_iam::types::StatusType::Inactive))
         .and_then(|k| k.access_key_id())
         .map(str::to_string);
     match inactive {
         Some(id) if delete_inactive => {
-            iam.delete_access_key()
-                .user_name(user)
-                .access_key_id(&id)
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("iam:DeleteAccessKey", &e))?;
+            iam_remove::delete_access_key(iam_client, user, &id).await?;
             let remaining = ids.into_iter().filter(|k| *k != id).collect();
             Ok((Some(id), remaining))
         }

@@ -7,7 +7,7 @@ use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
-use crate::model::findings::AccessKeyInfo;
+use crate::model::findings::{judge, key_age, AccessKeyInfo, Subject};
 use crate::model::principal::{Principal, PrincipalKind};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -93,12 +93,7 @@ pub async fn list(
         let state = state_of(PrincipalKind::Role, &name);
         setups.push(describe_role(connection, &name, state).await);
     }
-    futures_util::future::join_all(
-        setups
-            .iter_mut()
-            .map(|s| crate::lifecycle::findings::attach(connection, s)),
-    )
-    .await;
+    futures_util::future::join_all(setups.iter_mut().map(|s| attach_findings(connection, s))).await;
     Ok(setups)
 }
 
@@ -302,4 +297,32 @@ async fn access_keys(
         }
     }
     listed
+}
+
+fn subject_of(summary: &SetupSummary) -> Subject<'_> {
+    Subject {
+        kind: summary.kind,
+        name: &summary.name,
+        key_state: summary.key_state.as_deref(),
+        access_keys: &summary.access_keys,
+    }
+}
+
+/// Judges a listed setup and stores the result in it. One call per summary.
+async fn attach_findings(connection: &Connection, summary: &mut SetupSummary) {
+    let subject = subject_of(summary);
+    let observed = crate::lifecycle::findings::observe(
+        connection,
+        &subject,
+        summary.key_arn.as_deref(),
+        summary.principal_arn.is_some(),
+    )
+    .await;
+    let now = crate::local::journal::now() as i64;
+    summary.findings = judge(&subject, &observed, now);
+    summary.key_ages = summary
+        .access_keys
+        .iter()
+        .map(|key| key_age(key, now))
+        .collect();
 }

@@ -5,7 +5,6 @@
 //! Judging only: pure and testable. Gathering what AWS says is [`crate::lifecycle::findings`].
 
 use crate::model::principal::PrincipalKind;
-use crate::model::PlannedKey;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use serde::Serialize;
@@ -384,17 +383,13 @@ pub fn key_age(key: &AccessKeyInfo, now: i64) -> KeyAge {
 
 /// The findings a setup will have the moment it exists, for the review screen; `rotation` is
 /// an existing key's rotation status as AWS gave it.
-pub fn predict(
-    kind: PrincipalKind,
-    key: &PlannedKey,
-    rotation: Result<bool, String>,
-) -> Vec<Finding> {
+pub fn predict(kind: PrincipalKind, new_key: bool, rotation: Result<bool, String>) -> Vec<Finding> {
     let passed = |control: &str, message: &str| {
         finding(control, FindingStatus::Passed, message.to_string(), None)
     };
-    let kms4 = match key {
-        PlannedKey::New { .. } => passed("KMS.4", "The setup turns on automatic yearly rotation of the new key's material (kms:EnableKeyRotation). AWS keeps the old material, so MongoDB needs no change."),
-        PlannedKey::Existing { .. } => kms4(Some(&rotation)),
+    let kms4 = match new_key {
+        true => passed("KMS.4", "The setup turns on automatic yearly rotation of the new key's material (kms:EnableKeyRotation). AWS keeps the old material, so MongoDB needs no change."),
+        false => kms4(Some(&rotation)),
     };
     let mut findings = vec![
         passed("KMS.3", "The key is not scheduled for deletion; tearing the setup down keeps it unless you ask for its deletion."),
@@ -550,11 +545,7 @@ mod tests {
 
     #[test]
     fn review_predicts_iam2_for_users_and_rotation_for_new_keys() {
-        let new = PlannedKey::New {
-            alias: "alias/app".into(),
-            description: String::new(),
-        };
-        let f = predict(PrincipalKind::User, &new, Ok(true));
+        let f = predict(PrincipalKind::User, true, Ok(true));
         let controls: Vec<&str> = f.iter().map(|f| f.control.as_str()).collect();
         assert_eq!(
             controls,
@@ -564,11 +555,7 @@ mod tests {
         assert_eq!(status(&f, "KMS.4"), FindingStatus::Passed);
         assert_eq!(status(&f, "IAM.2"), FindingStatus::Failed);
         assert_eq!(status(&f, "IAM.3"), FindingStatus::Passed);
-        let existing = PlannedKey::Existing {
-            arn: "arn:aws:kms:us-east-1:111122223333:key/k".into(),
-            alias: None,
-        };
-        let f = predict(PrincipalKind::Role, &existing, Ok(false));
+        let f = predict(PrincipalKind::Role, false, Ok(false));
         assert_eq!(status(&f, "KMS.4"), FindingStatus::Failed);
         assert_eq!(status(&f, "IAM.2"), FindingStatus::Passed);
     }

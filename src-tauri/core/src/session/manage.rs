@@ -11,8 +11,10 @@ use crate::local::credential_profile::{self, ProfileWritten};
 use crate::local::journal::Journal;
 use crate::model::principal::PrincipalKind;
 use crate::model::{Outcome, ProgressSink};
-use crate::setup::apply::ApplyFailure;
-use crate::setup::role::{self, RoleOutcome, RolePlan, RoleRequest};
+use crate::setup::role::{self, RoleOutcome};
+use crate::setup::role_plan::RolePlan;
+use crate::setup::role_plan::RoleRequest;
+use crate::setup::run_frame::ApplyFailure;
 use crate::{local::keychain, validate};
 use std::sync::Arc;
 
@@ -165,7 +167,7 @@ impl Session {
 
     pub async fn plan_role(&self, request: RoleRequest) -> Result<RolePlan, ErrorReport> {
         let connection = self.connection().await?;
-        let plan = role::plan_role(&connection, &request)
+        let plan = crate::setup::role_plan::plan_role(&connection, &request)
             .await
             .map_err(report)?;
         self.state.lock().await.role_plan = Some(plan.clone());

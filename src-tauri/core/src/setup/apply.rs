@@ -4,8 +4,8 @@ use crate::aws::connect::Connection;
 use crate::aws::{iam, kms};
 use crate::cancel::Cancel;
 
-use crate::error::{ProvisionError, RollbackReport};
-use crate::local::journal::{Journal, Run};
+use crate::error::ProvisionError;
+use crate::local::journal::Run;
 use crate::local::keychain::{self, Vault};
 use crate::model::created::Created;
 use crate::model::principal::Principal;
@@ -13,29 +13,12 @@ use crate::model::principal::PrincipalKind;
 use crate::model::{Outcome, Plan, PlannedKey, Progress, ProgressSink, StepId};
 use crate::secret::Sensitive;
 use crate::setup::rollback::Ledger;
-use crate::setup::run_frame::{self, Frame, Start};
+use crate::setup::run_frame::{self, ApplyFailure, ApplyOptions, Frame, Start};
 use crate::setup::verify::{self, Probe};
 use crate::{aws::policy, local::credentials};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-#[derive(Debug, Clone)]
-pub struct ApplyOptions {
-    /// The bound on waiting for IAM to make the new key usable.
-    pub verify_limit: Duration,
-    /// Where runs are recorded for crash recovery and the setups view; `None` records nothing.
-    pub journal: Option<Arc<Journal>>,
-}
-
-impl Default for ApplyOptions {
-    fn default() -> Self {
-        ApplyOptions {
-            verify_limit: verify::DEFAULT_LIMIT,
-            journal: None,
-        }
-    }
-}
+use std::time::Instant;
 
 /// What an interrupted run already made, so resuming does not make it twice.
 #[derive(Debug, Clone, Default)]
@@ -45,13 +28,6 @@ pub struct Existing {
     pub alias: bool,
     pub user_arn: Option<String>,
     pub created: Vec<Created>,
-}
-
-/// A failed run: why, and what rollback did about it.
-#[derive(Debug)]
-pub struct ApplyFailure {
-    pub error: ProvisionError,
-    pub rollback: RollbackReport,
 }
 
 /// Runs `plan`. On success everything exists and works; on failure nothing this run created is
@@ -273,28 +249,12 @@ async fn grant_name_and_issue(
         connection,
         plan,
         sink,
-        existing,
+        existing: _,
         ..
     } = *job;
     let (iam_client, kms_client) = (connection.iam(), connection.kms());
     let user = plan.user_name.as_str();
-    let create_alias = async {
-        match (&plan.key, key) {
-            (PlannedKey::New { alias, .. }, Some(_)) if existing.alias => {
-                step(sink, StepId::CreateAlias, already(alias.clone()))
-                    .await
-                    .map(|_| None)
-            }
-            (PlannedKey::New { alias, .. }, Some((key_id, _))) => step(
-                sink,
-                StepId::CreateAlias,
-                kms::create_alias(&kms_client, alias, key_id),
-            )
-            .await
-            .map(Some),
-            _ => Ok(None),
-        }
-    };
+    let create_alias = name_the_key(job, key);
     let document = policy::kms_policy_document(key_arn);
     let put_policy = step(
         sink,
@@ -325,31 +285,52 @@ async fn grant_name_and_issue(
     };
     let (alias_done, policy_done, access_key, rotation_done) =
         tokio::join!(create_alias, put_policy, create_access_key, rotation);
-    let mut made = Vec::new();
-    if let Ok(Some(alias)) = &alias_done {
-        made.push(Created::Alias(alias.clone()));
-    }
     let policy_recorded = ledger
         .items()
         .iter()
         .any(|c| matches!(c, Created::Policy { .. }));
+    let mut made = Vec::new();
+    if let Ok(Some(alias)) = &alias_done {
+        made.push(Created::Alias(alias.clone()));
+    }
     if policy_done.is_ok() && !policy_recorded {
         made.push(Created::Policy {
             user: user.to_string(),
             name: plan.policy_name.clone(),
         });
     }
-    if let Ok((id, _)) = &access_key {
-        made.push(Created::AccessKey {
-            user: user.to_string(),
-            id: id.clone(),
-        });
-    }
+    made.extend(access_key.as_ref().ok().map(|(id, _)| Created::AccessKey {
+        user: user.to_string(),
+        id: id.clone(),
+    }));
     ledger.record_all(made);
     alias_done?;
     policy_done?;
     rotation_done?;
     access_key
+}
+
+/// The new key's alias, unless an interrupted run made it already; returns the alias made now.
+async fn name_the_key(
+    job: &Job<'_>,
+    key: Option<&(String, String)>,
+) -> Result<Option<String>, ProvisionError> {
+    let (plan, sink, existing) = (job.plan, job.sink, job.existing);
+    match (&plan.key, key) {
+        (PlannedKey::New { alias, .. }, Some(_)) if existing.alias => {
+            step(sink, StepId::CreateAlias, already(alias.clone()))
+                .await
+                .map(|_| None)
+        }
+        (PlannedKey::New { alias, .. }, Some((key_id, _))) => step(
+            sink,
+            StepId::CreateAlias,
+            kms::create_alias(&job.connection.kms(), alias, key_id),
+        )
+        .await
+        .map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// Stages 3 and 4 at once: the proof needs only the credentials in memory, and on real AWS it

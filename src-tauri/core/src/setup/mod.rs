@@ -4,6 +4,7 @@ pub mod apply;
 pub mod keys;
 pub mod plan;
 pub mod role;
+pub mod role_plan;
 pub mod role_verify;
 pub mod rollback;
 pub mod run_frame;

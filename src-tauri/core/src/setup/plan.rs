@@ -331,7 +331,8 @@ pub async fn predicted(
         PlannedKey::New { .. } => Ok(true),
         PlannedKey::Existing { arn, .. } => crate::aws::kms::rotation_status(connection, arn).await,
     };
-    crate::model::findings::predict(kind, key, rotation)
+    let new_key = matches!(key, PlannedKey::New { .. });
+    crate::model::findings::predict(kind, new_key, rotation)
 }
 
 #[cfg(test)]

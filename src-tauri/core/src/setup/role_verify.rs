@@ -8,8 +8,8 @@ use crate::error::aws::AwsFailureKind;
 use crate::error::ProvisionError;
 use crate::model::principal::{Principal, Trust};
 use crate::model::{Progress, ProgressSink, StepId};
-use crate::setup::apply::ApplyOptions;
-use crate::setup::role::RolePlan;
+use crate::setup::role_plan::RolePlan;
+use crate::setup::run_frame::ApplyOptions;
 use crate::setup::verify::{self, Probe};
 use tokio::time::Instant;
 

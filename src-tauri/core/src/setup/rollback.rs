@@ -2,11 +2,13 @@
 //! the moment AWS confirms it, so a failure anywhere later can remove it.
 
 use crate::aws::connect::Connection;
+use crate::aws::{iam, iam_remove, kms};
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::RollbackReport;
 use crate::local::journal::Journal;
 use crate::local::keychain::Vault;
 use crate::model::created::{Created, KEY_DELETION_DAYS};
+use crate::model::principal::Principal;
 use crate::model::{Progress, ProgressSink};
 use std::sync::Arc;
 
@@ -130,92 +132,43 @@ pub async fn undo(
     connection: &Connection,
     vault: &Arc<dyn Vault>,
 ) -> Result<(), String> {
-    let iam = connection.iam();
-    let kms = connection.kms();
+    let iam_client = connection.iam();
+    let kms_client = connection.kms();
+    let explain = |failure: AwsFailure| format!("{failure}. {}", failure.hint());
     let result = match item {
-        Created::AccessKey { user, id } => iam
-            .delete_access_key()
-            .user_name(user)
-            .access_key_id(id)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("iam:DeleteAccessKey", &e)),
-        Created::Policy { user, name } => iam
-            .delete_user_policy()
-            .user_name(user)
-            .policy_name(name)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("iam:DeleteUserPolicy", &e)),
+        Created::AccessKey { user, id } => {
+            iam_remove::delete_access_key(&iam_client, user, id).await
+        }
+        Created::Policy { user, name } => {
+            iam_remove::delete_inline_policy(&iam_client, Principal::user(user), name).await
+        }
         // The run's own user: any access key on it is the run's too (one whose reply was lost
         // included), and IAM refuses to delete a user that still has keys.
         Created::User(user) => {
-            match crate::aws::iam::delete_keys_without_secret(&iam, user, &[]).await {
-                Err(error) => return Err(format!("{error}. {}", error.hint())),
-                Ok(()) => iam
-                    .delete_user()
-                    .user_name(user)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| AwsFailure::from_sdk("iam:DeleteUser", &e)),
+            if let Err(error) = iam::delete_keys_without_secret(&iam_client, user, &[]).await {
+                return Err(format!("{error}. {}", error.hint()));
             }
+            iam_remove::delete_principal(&iam_client, Principal::user(user)).await
         }
-        Created::Alias(alias) => kms
-            .delete_alias()
-            .alias_name(alias)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("kms:DeleteAlias", &e)),
-        // The bare key id: AWS takes either form, some emulators only this one.
-        Created::Key { key_id, .. } => kms
-            .schedule_key_deletion()
-            .key_id(key_id)
-            .pending_window_in_days(KEY_DELETION_DAYS)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e)),
-        Created::Role(role) => iam
-            .delete_role()
-            .role_name(role)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("iam:DeleteRole", &e)),
-        Created::RolePolicy { role, name } => iam
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(name)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| AwsFailure::from_sdk("iam:DeleteRolePolicy", &e)),
+        Created::Alias(alias) => kms::delete_alias(&kms_client, alias).await,
+        Created::Key { key_id, .. } => {
+            kms::schedule_deletion(&kms_client, key_id, KEY_DELETION_DAYS).await
+        }
+        Created::Role(role) => {
+            iam_remove::delete_principal(&iam_client, Principal::role(role)).await
+        }
+        Created::RolePolicy { role, name } => {
+            iam_remove::delete_inline_policy(&iam_client, Principal::role(role), name).await
+        }
         Created::InstanceProfile { name, role } => {
             if let Some(role) = role {
-                let removed = iam
-                    .remove_role_from_instance_profile()
-                    .instance_profile_name(name)
-                    .role_name(role)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| AwsFailure::from_sdk("iam:RemoveRoleFromInstanceProfile", &e));
-                if let Err(failure) = removed {
-                    if failure.kind != AwsFailureKind::NotFound {
-                        return Err(format!("{failure}. {}", failure.hint()));
-                    }
+                let removed =
+                    iam_remove::remove_role_from_instance_profile(&iam_client, name, role).await;
+                if let Err(failure) = gone_is_fine(removed) {
+                    return Err(explain(failure));
                 }
             }
-            iam.delete_instance_profile()
-                .instance_profile_name(name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| AwsFailure::from_sdk("iam:DeleteInstanceProfile", &e))
+            iam_remove::delete_instance_profile(&iam_client, name).await
         }
         Created::KeychainItem(account) => {
             let account = account.clone();
@@ -224,9 +177,12 @@ pub async fn undo(
                 .map_err(|e| format!("{e}. {}", e.hint()));
         }
     };
+    gone_is_fine(result).map_err(explain)
+}
+
+fn gone_is_fine(result: Result<(), AwsFailure>) -> Result<(), AwsFailure> {
     match result {
-        Ok(()) => Ok(()),
         Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(()),
-        Err(failure) => Err(format!("{failure}. {}", failure.hint())),
+        other => other,
     }
 }

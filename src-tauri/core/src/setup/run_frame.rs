@@ -4,13 +4,38 @@
 
 use crate::aws::connect::Connection;
 use crate::error::{ProvisionError, RollbackReport};
-use crate::local::journal::{self, Run, RunLock, RunState};
+use crate::local::journal::{self, Journal, Run, RunLock, RunState};
 use crate::local::keychain::Vault;
 use crate::model::created::Created;
 use crate::model::ProgressSink;
-use crate::setup::apply::{ApplyFailure, ApplyOptions};
 use crate::setup::rollback::Ledger;
+use crate::setup::verify;
 use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// The bound on waiting for IAM to make the new key usable.
+    pub verify_limit: Duration,
+    /// Where runs are recorded for crash recovery and the setups view; `None` records nothing.
+    pub journal: Option<Arc<Journal>>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            verify_limit: verify::DEFAULT_LIMIT,
+            journal: None,
+        }
+    }
+}
+
+/// A failed run: why, and what rollback did about it.
+#[derive(Debug)]
+pub struct ApplyFailure {
+    pub error: ProvisionError,
+    pub rollback: RollbackReport,
+}
 
 /// A run in progress: its id, its ledger, and the lock that tells recovery to keep out.
 pub(crate) struct Frame {
