@@ -7,11 +7,12 @@ use csfle_core::error::{ErrorReport, RollbackReport};
 use csfle_core::lifecycle::key_usage::KeyVerdict;
 use csfle_core::lifecycle::recovery::InterruptedRun;
 use csfle_core::lifecycle::rotate::RotateReport;
-use csfle_core::lifecycle::setups::{AccessKeyInfo, PolicyHealth, SetupSummary};
+use csfle_core::lifecycle::setups::{PolicyHealth, SetupSummary};
 use csfle_core::lifecycle::teardown::{TeardownPreview, TeardownReport};
 use csfle_core::local::credential_profile::ProfileWritten;
 use csfle_core::local::journal::RunState;
 use csfle_core::local::profiles::ProfileInfo;
+use csfle_core::model::findings::AccessKeyInfo;
 use csfle_core::model::principal::PrincipalKind;
 use csfle_core::model::principal::Trust;
 use csfle_core::model::{

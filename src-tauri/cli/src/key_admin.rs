@@ -3,8 +3,8 @@
 
 use crate::manage::Target;
 use crate::output;
-use csfle_core::error::ErrorReport;
-use csfle_core::{aws::key_policy, aws::permissions, validate};
+use csfle_core::error::{ErrorReport, ProvisionError, Unconfirmed};
+use csfle_core::session::{self, KeyPolicyFix, Session};
 
 #[derive(clap::Args)]
 pub struct FixKeyPolicyArgs {
@@ -19,37 +19,21 @@ pub struct FixKeyPolicyArgs {
 }
 
 pub async fn fix_key_policy(args: FixKeyPolicyArgs) -> Result<(), ErrorReport> {
-    let connection = args.target.connect().await?;
-    let key_ref = validate::existing_key(&args.key, connection.region())
-        .map_err(|e| csfle_core::error::ProvisionError::from(e).report(None))?;
-    let arn = csfle_core::setup::plan::suitable_key_arn(&connection, &key_ref)
-        .await
-        .map_err(|e| e.report(None))?;
-    match key_policy::check(&connection, &arn).await {
-        Ok(()) => {
-            println!(
-                "The key policy of {arn} already lets IAM policies grant access. Nothing to do."
-            );
-            return Ok(());
-        }
-        Err(csfle_core::error::ProvisionError::KeyPolicyBlocksIam { statement, .. })
-            if !args.yes =>
-        {
+    let session = Session::on_this_computer();
+    args.target.connect(&session).await?;
+    match session.fix_key_policy_if(args.key, args.yes).await? {
+        KeyPolicyFix::AlreadyAllowed { arn } => println!(
+            "The key policy of {arn} already lets IAM policies grant access. Nothing to do."
+        ),
+        KeyPolicyFix::NeedsConfirmation { arn, statement } => {
             eprintln!("This statement would be added to the key policy of {arn}:\n{statement}");
-            return Err(ErrorReport {
-                code: "not-confirmed".into(),
-                message: "The key policy was not changed".into(),
-                hint: "Add --yes to add the statement (it needs kms:PutKeyPolicy).".into(),
-                rollback: None,
-            });
+            let unconfirmed = ProvisionError::NotConfirmed(Unconfirmed::KeyPolicy);
+            return Err(unconfirmed.report(None));
         }
-        Err(csfle_core::error::ProvisionError::KeyPolicyBlocksIam { .. }) => {}
-        Err(other) => return Err(other.report(None)),
+        KeyPolicyFix::Added { arn } => println!(
+            "IAM policies of the account can now grant access to {arn}. Plan the setup again."
+        ),
     }
-    key_policy::allow_iam(&connection, &arn)
-        .await
-        .map_err(|e| e.report(None))?;
-    println!("IAM policies of the account can now grant access to {arn}. Plan the setup again.");
     Ok(())
 }
 
@@ -58,5 +42,5 @@ pub struct AdminPolicyArgs {}
 
 /// Prints the IAM policy document with every action this program calls, and nothing else.
 pub fn admin_policy(_args: AdminPolicyArgs) -> Result<(), ErrorReport> {
-    output::print_json(&permissions::admin_policy())
+    output::print_json(&session::admin_policy())
 }

@@ -61,8 +61,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Provision(args) => provision::run(args).await,
-            Command::CredentialProcess(args) => profile::credential_process(args),
-            Command::AwsProfile(args) => profile::aws_profile(args),
+            Command::CredentialProcess(args) => profile::credential_process(args).await,
+            Command::AwsProfile(args) => profile::aws_profile(args).await,
             Command::List(args) => manage::list(args).await,
             Command::Rotate(args) => manage::rotate(args).await,
             Command::EnableRotation(args) => manage::enable_rotation(args).await,

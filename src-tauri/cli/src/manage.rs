@@ -1,17 +1,14 @@
 //! `list`, `rotate` and `teardown`: living with a setup after it was made.
 
 use crate::output;
-use csfle_core::aws::connect::{self, ConnectOptions, Connection};
-use csfle_core::error::ErrorReport;
-use csfle_core::lifecycle::findings::{Finding, FindingAction, FindingStatus};
-use csfle_core::lifecycle::key_rotation;
-use csfle_core::lifecycle::rotate::{self, RotateOptions};
-use csfle_core::lifecycle::setups::{self, PolicyHealth};
-use csfle_core::lifecycle::teardown;
-use csfle_core::local::journal::Journal;
-use csfle_core::local::keychain::{OsVault, Vault};
+use csfle_core::aws::connect::ConnectOptions;
+use csfle_core::error::{ErrorReport, ProvisionError, Unconfirmed};
+use csfle_core::lifecycle::setups::{PolicyHealth, SetupSummary};
+use csfle_core::lifecycle::teardown::{TeardownPreview, TeardownReport};
+use csfle_core::model::findings::{Finding, FindingAction, FindingStatus};
 use csfle_core::model::principal::PrincipalKind;
-use std::sync::Arc;
+use csfle_core::model::Identity;
+use csfle_core::session::{self, Session};
 use std::time::Duration;
 
 #[derive(clap::Args)]
@@ -25,13 +22,14 @@ pub struct Target {
 }
 
 impl Target {
-    pub(crate) async fn connect(self) -> Result<Connection, ErrorReport> {
-        connect::connect(&ConnectOptions {
-            profile: self.profile,
-            region: self.region,
-        })
-        .await
-        .map_err(|e| e.report(None))
+    /// Connects `session` as the admin asked: a profile, a region, or the defaults.
+    pub(crate) async fn connect(self, session: &Session) -> Result<Identity, ErrorReport> {
+        session
+            .connect(ConnectOptions {
+                profile: self.profile,
+                region: self.region,
+            })
+            .await
     }
 }
 
@@ -94,19 +92,17 @@ pub struct TeardownArgs {
 }
 
 pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
-    let connection = args.target.connect().await?;
-    let journal = Journal::open_default();
-    let data_dir = csfle_core::local::journal::data_dir();
+    let session = Session::on_this_computer();
+    let identity = args.target.connect(&session).await?;
     if args.rescan {
-        csfle_core::lifecycle::discovery::forget(&data_dir, connection.account_id());
+        session.legacy_scan(true).await?;
     }
-    let setups = setups::list(&connection, Arc::new(OsVault), Some(&journal))
-        .await
-        .map_err(|e| e.report(None))?;
+    let setups = session.list_setups().await?;
     // An account with no users or roles outside our path has nothing to explain.
-    if let Some(scan) =
-        csfle_core::lifecycle::discovery::remembered(&data_dir, connection.account_id())
-            .filter(|s| s.users_scanned + s.roles_scanned > 0)
+    if let Some(scan) = session
+        .legacy_scan(false)
+        .await?
+        .filter(|s| s.users_scanned + s.roles_scanned > 0)
     {
         eprintln!("{}", scan.describe());
     }
@@ -116,70 +112,78 @@ pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
     if setups.is_empty() {
         println!(
             "No setups made by csfle-provisioner in account {}.",
-            connection.account_id()
+            identity.account_id
         );
     }
     for setup in &setups {
-        println!(
-            "{}  ({})",
-            setup.name,
-            setup.principal_arn.as_deref().unwrap_or("missing in AWS")
-        );
-        println!(
-            "  key:      {} [{}] {}",
-            setup.key_arn.as_deref().unwrap_or("unknown"),
-            setup.key_state.as_deref().unwrap_or("?"),
-            setup.key_aliases.join(", ")
-        );
-        let policy = match setup.policy {
-            PolicyHealth::LeastPrivilege => "least privilege",
-            PolicyHealth::Drifted => "DRIFTED from the least-privilege policy",
-            PolicyHealth::Missing => "MISSING",
-        };
-        println!(
-            "  policy:   {} ({policy})",
-            setup.policy_name.as_deref().unwrap_or("-")
-        );
-        for key in &setup.access_keys {
-            let age = setup
-                .key_ages
-                .iter()
-                .find(|a| a.access_key_id == key.access_key_id);
-            println!(
-                "  key {}  {}  made {}, last used {}{}{}",
-                csfle_core::mask_access_key_id(&key.access_key_id),
-                key.status,
-                age.map_or("?", |a| a.created.as_str()),
-                age.map_or("?", |a| a.last_used.as_str()),
-                if key.in_keychain {
-                    "  (in keychain)"
-                } else {
-                    ""
-                },
-                match age {
-                    Some(a) if a.too_old => "  ROTATE NOW: older than 90 days",
-                    Some(a) if a.unused => "  UNUSED for 45 days or more: remove it",
-                    _ => "",
-                }
-            );
+        print_setup(setup);
+    }
+    Ok(())
+}
+
+fn print_setup(setup: &SetupSummary) {
+    println!(
+        "{}  ({})",
+        setup.name,
+        setup.principal_arn.as_deref().unwrap_or("missing in AWS")
+    );
+    println!(
+        "  key:      {} [{}] {}",
+        setup.key_arn.as_deref().unwrap_or("unknown"),
+        setup.key_state.as_deref().unwrap_or("?"),
+        setup.key_aliases.join(", ")
+    );
+    let policy = match setup.policy {
+        PolicyHealth::LeastPrivilege => "least privilege",
+        PolicyHealth::Drifted => "DRIFTED from the least-privilege policy",
+        PolicyHealth::Missing => "MISSING",
+    };
+    println!(
+        "  policy:   {} ({policy})",
+        setup.policy_name.as_deref().unwrap_or("-")
+    );
+    print_access_keys(setup);
+    print_findings(&setup.findings);
+    if setup.keychain_account.is_empty() {
+        println!("  role: no access key, nothing in the keychain");
+        return;
+    }
+    println!(
+        "  keychain: {} / {} ({})",
+        csfle_core::local::keychain::SERVICE,
+        setup.keychain_account,
+        if setup.keychain_present {
+            "present"
+        } else {
+            "MISSING"
         }
-        print_findings(&setup.findings);
-        if setup.keychain_account.is_empty() {
-            println!("  role: no access key, nothing in the keychain");
-            continue;
-        }
+    );
+}
+
+fn print_access_keys(setup: &SetupSummary) {
+    for key in &setup.access_keys {
+        let age = setup
+            .key_ages
+            .iter()
+            .find(|a| a.access_key_id == key.access_key_id);
         println!(
-            "  keychain: {} / {} ({})",
-            csfle_core::local::keychain::SERVICE,
-            setup.keychain_account,
-            if setup.keychain_present {
-                "present"
+            "  key {}  {}  made {}, last used {}{}{}",
+            csfle_core::mask_access_key_id(&key.access_key_id),
+            key.status,
+            age.map_or("?", |a| a.created.as_str()),
+            age.map_or("?", |a| a.last_used.as_str()),
+            if key.in_keychain {
+                "  (in keychain)"
             } else {
-                "MISSING"
+                ""
+            },
+            match age {
+                Some(a) if a.too_old => "  ROTATE NOW: older than 90 days",
+                Some(a) if a.unused => "  UNUSED for 45 days or more: remove it",
+                _ => "",
             }
         );
     }
-    Ok(())
 }
 
 /// Passed controls on one line; every other one with what AWS says and what fixes it.
@@ -224,10 +228,9 @@ pub struct EnableRotationArgs {
 
 /// Turns on automatic yearly rotation of a key's material (Security Hub KMS.4).
 pub async fn enable_rotation(args: EnableRotationArgs) -> Result<(), ErrorReport> {
-    let connection = args.target.connect().await?;
-    let report = key_rotation::enable(&connection, &args.key)
-        .await
-        .map_err(|e| e.report(None))?;
+    let session = Session::on_this_computer();
+    args.target.connect(&session).await?;
+    let report = session.enable_key_rotation(args.key).await?;
     if args.json {
         output::print_json(&report)
     } else {
@@ -237,16 +240,10 @@ pub async fn enable_rotation(args: EnableRotationArgs) -> Result<(), ErrorReport
 }
 
 pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
-    let connection = args.target.connect().await?;
-    let options = RotateOptions {
-        delete_inactive_key: args.delete_inactive_key,
-        verify_limit: Duration::from_secs(args.verify_timeout),
-        journal: Some(Arc::new(Journal::open_default())),
-    };
-    let vault: Arc<dyn Vault> = Arc::new(OsVault);
-    let report = rotate::rotate(&connection, vault, &args.user, &options)
-        .await
-        .map_err(|e| e.report(None))?;
+    let session =
+        Session::on_this_computer().verify_within(Duration::from_secs(args.verify_timeout));
+    args.target.connect(&session).await?;
+    let report = session.rotate(args.user, args.delete_inactive_key).await?;
     if args.json {
         output::print_json(&report)
     } else {
@@ -256,84 +253,53 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
 }
 
 pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
-    let delete_key_days = args.delete_key.then(|| {
-        args.key_deletion_days
-            .unwrap_or(teardown::DEFAULT_KEY_DELETION_DAYS)
-    });
-    if let Some(days) = delete_key_days {
-        teardown::check_days(days).map_err(|e| e.report(None))?;
-    }
-    let (kind, name) = match (&args.user, &args.role) {
-        (Some(user), None) => (PrincipalKind::User, user.clone()),
-        (None, Some(role)) => (PrincipalKind::Role, role.clone()),
-        _ => {
-            return Err(ErrorReport {
-                code: "invalid-input".into(),
-                message: "Name exactly one setup: --user NAME or --role NAME".into(),
-                hint: "csfle-provisioner-cli list shows the setups. Nothing was changed.".into(),
-                rollback: None,
-            })
-        }
+    // The waiting period is checked before the first AWS call.
+    let delete_key_days = session::key_deletion_days(args.delete_key, args.key_deletion_days)?;
+    let (kind, name) = match (args.user, args.role) {
+        (Some(user), None) => (PrincipalKind::User, user),
+        (None, Some(role)) => (PrincipalKind::Role, role),
+        _ => return Err(ProvisionError::NoSetupNamed.report(None)),
     };
-    let connection = args.target.connect().await?;
-    let journal = Journal::open_default();
-    let vault: Arc<dyn Vault> = Arc::new(OsVault);
+    let session = Session::on_this_computer();
+    args.target.connect(&session).await?;
     if !args.yes {
-        let preview = teardown::preview(
-            &connection,
-            Arc::clone(&vault),
-            Some(&journal),
-            kind,
-            &name,
-            args.delete_key,
-        )
-        .await
-        .map_err(|e| e.report(None))?;
+        let preview = session
+            .teardown_preview_of(kind, name.clone(), args.delete_key)
+            .await?;
         print_preview(&preview, args.delete_key);
-        return Err(ErrorReport {
-            code: "not-confirmed".into(),
-            message: format!("Tearing down {name} deletes its credentials, policy and principal"),
-            hint: "Add --yes to confirm. Nothing was changed.".into(),
-            rollback: None,
-        });
+        let unconfirmed = Unconfirmed::Teardown { name };
+        return Err(ProvisionError::NotConfirmed(unconfirmed).report(None));
     }
-    let report = match kind {
-        PrincipalKind::Role => {
-            teardown::teardown_role(&connection, vault, Some(&journal), &name, delete_key_days)
-                .await
-        }
-        PrincipalKind::User => {
-            teardown::teardown(&connection, vault, Some(&journal), &name, delete_key_days).await
-        }
-    }
-    .map_err(|e| e.report(None))?;
+    let report = session
+        .teardown_confirmed(kind, name, delete_key_days)
+        .await?;
     if args.json {
         output::print_json(&report)?;
     } else {
-        for line in &report.removed {
-            println!("removed: {line}");
-        }
-        for line in &report.kept {
-            println!("kept:    {line}");
-        }
-        for line in &report.failed {
-            eprintln!("FAILED (remove it by hand): {line}");
-        }
+        print_teardown(&report);
     }
     if report.failed.is_empty() {
         Ok(())
     } else {
-        Err(ErrorReport {
-            code: "teardown-incomplete".into(),
-            message: format!("{} part(s) of the setup could not be removed", report.failed.len()),
-            hint: "See the lines marked FAILED; fix the cause (often a missing permission) and run teardown again.".into(),
-            rollback: None,
-        })
+        let parts = report.failed.len();
+        Err(ProvisionError::TeardownIncomplete { parts }.report(None))
+    }
+}
+
+fn print_teardown(report: &TeardownReport) {
+    for line in &report.removed {
+        println!("removed: {line}");
+    }
+    for line in &report.kept {
+        println!("kept:    {line}");
+    }
+    for line in &report.failed {
+        eprintln!("FAILED (remove it by hand): {line}");
     }
 }
 
 /// What teardown would do, on stderr (stdout stays free for --json).
-fn print_preview(preview: &teardown::TeardownPreview, delete_key: bool) {
+fn print_preview(preview: &TeardownPreview, delete_key: bool) {
     eprintln!("Tearing down {} would:", preview.name);
     if preview.principal_exists {
         eprintln!("  delete its access keys, keychain item, inline policies and the principal");

@@ -1,6 +1,6 @@
 //! What the program prints: results on stdout, progress and errors on stderr, never a secret.
 
-use csfle_core::error::ErrorReport;
+use csfle_core::error::{ErrorReport, ProvisionError};
 use csfle_core::model::{Plan, Progress, StepId};
 
 pub fn print_error(report: &ErrorReport) {
@@ -23,12 +23,7 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), ErrorReport> {
             println!("{text}");
             Ok(())
         }
-        Err(error) => Err(ErrorReport {
-            code: "output-failed".into(),
-            message: format!("could not format the result: {error}"),
-            hint: "Run again without --json.".into(),
-            rollback: None,
-        }),
+        Err(error) => Err(ProvisionError::Unformattable(error.to_string()).report(None)),
     }
 }
 

@@ -1,15 +1,11 @@
+//! `provision`: a KMS key and a user (or role) for CSFLE, planned, then applied by the session.
+
 use crate::output;
-use csfle_core::aws::connect::{self, ConnectOptions};
-use csfle_core::error::{ErrorReport, ProvisionError};
-use csfle_core::local::journal::Journal;
-use csfle_core::local::keychain::{OsVault, Vault};
+use csfle_core::aws::connect::ConnectOptions;
+use csfle_core::error::ErrorReport;
 use csfle_core::model::{KeyChoice, SetupRequest};
-use csfle_core::setup::apply;
-use csfle_core::setup::plan;
-use csfle_core::setup::role;
+use csfle_core::session::{self, Session};
 use csfle_core::setup::role_plan::RoleRequest;
-use csfle_core::setup::run_frame::ApplyOptions;
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(clap::Args)]
@@ -66,76 +62,85 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
         (None, Some(key)) => KeyChoice::Existing { key },
         (None, None) => unreachable_by_clap(),
     };
-    if let Some(role) = args.role {
-        let request = RoleRequest {
-            key,
-            role_name: role,
-            trust: args.trust.unwrap_or_default(),
-            policy_name: args.policy_name,
-        };
-        return provision_role(
-            request,
-            args.profile,
-            args.region,
-            args.dry_run,
-            args.json,
-            args.verify_timeout,
-        )
-        .await;
-    }
-    let request = SetupRequest {
-        key,
-        user_name: args.user.unwrap_or_default(),
-        policy_name: args.policy_name,
-    };
     let options = ConnectOptions {
         profile: args.profile,
         region: args.region,
     };
-    // Every input is checked before the first AWS call, so a typo costs nothing.
-    let config = connect::load_config(&options)
-        .await
-        .map_err(|e| e.report(None))?;
-    let region = connect::region_of(&config).map_err(|e| e.report(None))?;
-    plan::validate_request(&request, &region).map_err(|e| ProvisionError::from(e).report(None))?;
-    let connection = connect::establish(config)
-        .await
-        .map_err(|e| e.report(None))?;
-    let vault: Arc<dyn Vault> = Arc::new(OsVault);
-    let plan = plan::plan(&connection, &request, &vault)
-        .await
-        .map_err(|e| e.report(None))?;
-    if args.dry_run {
-        return if args.json {
-            output::print_json(&plan)
-        } else {
-            output::print_plan(&plan);
-            println!("\nDry run: nothing was changed.");
-            Ok(())
-        };
-    }
-    if !args.json {
-        output::print_plan(&plan);
-        println!();
-    }
-    let apply_options = ApplyOptions {
-        verify_limit: Duration::from_secs(args.verify_timeout),
-        journal: Some(Arc::new(Journal::open_default())),
+    let session =
+        Session::on_this_computer().verify_within(Duration::from_secs(args.verify_timeout));
+    let run = Run {
+        session: &session,
+        options,
+        dry_run: args.dry_run,
+        json: args.json,
     };
-    let sink = output::print_progress;
-    let outcome = apply::apply(
-        &connection,
-        &plan,
-        vault,
-        &sink,
-        &crate::signals::cancel_on_interrupt(),
-        &apply_options,
-    )
-    .await
-    .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
-    if args.json {
-        output::print_json(&outcome)
-    } else {
+    match args.role {
+        Some(role) => {
+            let request = RoleRequest {
+                key,
+                role_name: role,
+                trust: args.trust.unwrap_or_default(),
+                policy_name: args.policy_name,
+            };
+            run.role(request).await
+        }
+        None => {
+            let request = SetupRequest {
+                key,
+                user_name: args.user.unwrap_or_default(),
+                policy_name: args.policy_name,
+            };
+            run.user(request).await
+        }
+    }
+}
+
+fn unreachable_by_clap() -> KeyChoice {
+    // The argument group makes one of the two required; clap exits before we get here.
+    KeyChoice::Existing { key: String::new() }
+}
+
+/// One `provision` command: the session checks every input before the first AWS call (so a typo
+/// costs nothing), plans, and applies unless this is a dry run; this prints.
+struct Run<'a> {
+    session: &'a Session,
+    options: ConnectOptions,
+    dry_run: bool,
+    json: bool,
+}
+
+impl Run<'_> {
+    /// Prints the plan; true when the run stops there (a dry run).
+    fn show<P: serde::Serialize>(&self, plan: &P, print: fn(&P)) -> Result<bool, ErrorReport> {
+        match (self.dry_run, self.json) {
+            (true, true) => output::print_json(plan).map(|()| true),
+            (true, false) => {
+                print(plan);
+                println!("\nDry run: nothing was changed.");
+                Ok(true)
+            }
+            (false, true) => Ok(false),
+            (false, false) => {
+                print(plan);
+                println!();
+                Ok(false)
+            }
+        }
+    }
+
+    async fn user(self, request: SetupRequest) -> Result<(), ErrorReport> {
+        let plan = self
+            .session
+            .connect_and_plan(self.options.clone(), request)
+            .await?;
+        if self.show(&plan, output::print_plan)? {
+            return Ok(());
+        }
+        self.session.stop_on(crate::signals::cancel_on_interrupt());
+        let outcome = self.session.apply(&output::print_progress).await?;
+        if self.json {
+            return output::print_json(&outcome);
+        }
         println!(
             "Done. The credentials are in your {} and work.",
             outcome.keychain.store
@@ -152,88 +157,30 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
         );
         Ok(())
     }
-}
 
-fn unreachable_by_clap() -> KeyChoice {
-    // The argument group makes one of the two required; clap exits before we get here.
-    KeyChoice::Existing { key: String::new() }
-}
-
-async fn provision_role(
-    request: RoleRequest,
-    profile: Option<String>,
-    region: Option<String>,
-    dry_run: bool,
-    json: bool,
-    verify_timeout: u64,
-) -> Result<(), ErrorReport> {
-    let options = ConnectOptions { profile, region };
-    let config = connect::load_config(&options)
-        .await
-        .map_err(|e| e.report(None))?;
-    let region = connect::region_of(&config).map_err(|e| e.report(None))?;
-    // The same checks plan_role makes, before the first AWS call.
-    csfle_core::validate::role_name(request.role_name.trim())
-        .map_err(|e| ProvisionError::from(e).report(None))?;
-    role::Trust::parse(&request.trust).map_err(|e| ProvisionError::from(e).report(None))?;
-    let probe = SetupRequest {
-        key: request.key.clone(),
-        user_name: request.role_name.clone(),
-        policy_name: request.policy_name.clone(),
-    };
-    plan::validate_request(&probe, &region).map_err(|e| ProvisionError::from(e).report(None))?;
-    let connection = connect::establish(config)
-        .await
-        .map_err(|e| e.report(None))?;
-    let plan = role::plan_role(&connection, &request)
-        .await
-        .map_err(|e| e.report(None))?;
-    if dry_run {
-        return if json {
-            output::print_json(&plan)
-        } else {
-            output::print_role_plan(&plan);
-            println!("\nDry run: nothing was changed.");
-            Ok(())
-        };
+    async fn role(self, request: RoleRequest) -> Result<(), ErrorReport> {
+        let plan = self
+            .session
+            .connect_and_plan_role(self.options.clone(), request)
+            .await?;
+        if self.show(&plan, output::print_role_plan)? {
+            return Ok(());
+        }
+        self.session.stop_on(crate::signals::cancel_on_interrupt());
+        let outcome = self.session.apply_role(&output::print_progress).await?;
+        if self.json {
+            return output::print_json(&outcome);
+        }
+        println!(
+            "Done. The role {} is ready; it has no access key to store.",
+            outcome.role_arn
+        );
+        println!("  key:      {} ({})", outcome.key_arn, outcome.region);
+        if let Some(profile) = &outcome.instance_profile_arn {
+            println!("  instance profile: {profile} (attach it to your EC2 instances)");
+        }
+        println!("  verified: {}", outcome.verification);
+        println!("  credentials: {}", session::credential_source(&outcome));
+        Ok(())
     }
-    if !json {
-        output::print_role_plan(&plan);
-        println!();
-    }
-    let options = ApplyOptions {
-        verify_limit: Duration::from_secs(verify_timeout),
-        journal: Some(Arc::new(Journal::open_default())),
-    };
-    let sink = output::print_progress;
-    let outcome = role::apply_role(
-        &connection,
-        &plan,
-        &sink,
-        &crate::signals::cancel_on_interrupt(),
-        &options,
-    )
-    .await
-    .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
-    if json {
-        return output::print_json(&outcome);
-    }
-    println!(
-        "Done. The role {} is ready; it has no access key to store.",
-        outcome.role_arn
-    );
-    println!("  key:      {} ({})", outcome.key_arn, outcome.region);
-    if let Some(profile) = &outcome.instance_profile_arn {
-        println!("  instance profile: {profile} (attach it to your EC2 instances)");
-    }
-    println!("  verified: {}", outcome.verification);
-    println!(
-        "  credentials: {}",
-        csfle_core::local::session_credentials::role_credential_source(
-            &outcome.trust,
-            &outcome.role_arn,
-            outcome.instance_profile_arn.as_deref()
-        )
-    );
-    Ok(())
 }

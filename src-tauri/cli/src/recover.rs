@@ -1,13 +1,10 @@
 //! `recover`: find setups whose run was killed part-way, and resume or clean them up.
 
 use crate::output;
-use csfle_core::aws::connect::{self, ConnectOptions};
+use csfle_core::aws::connect::ConnectOptions;
 use csfle_core::error::ErrorReport;
-use csfle_core::lifecycle::recovery;
-use csfle_core::local::journal::Journal;
-use csfle_core::local::keychain::{OsVault, Vault};
-use csfle_core::setup::run_frame::ApplyOptions;
-use std::sync::Arc;
+use csfle_core::lifecycle::recovery::InterruptedRun;
+use csfle_core::session::Session;
 use std::time::Duration;
 
 #[derive(clap::Args)]
@@ -34,94 +31,66 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> Result<(), ErrorReport> {
-    let connection = connect::connect(&ConnectOptions {
-        profile: args.profile,
-        region: args.region,
-    })
-    .await
-    .map_err(|e| e.report(None))?;
-    let journal = Arc::new(Journal::open_default());
-    let runs = recovery::interrupted(&journal, &connection);
+    let session =
+        Session::on_this_computer().verify_within(Duration::from_secs(args.verify_timeout));
+    session
+        .connect(ConnectOptions {
+            profile: args.profile,
+            region: args.region,
+        })
+        .await?;
+    let runs = session.interrupted_runs().await?;
     if !args.resume && !args.clean_up {
-        let summaries: Vec<_> = runs.iter().map(recovery::summary).collect();
-        if args.json {
-            return output::print_json(&summaries);
-        }
-        if summaries.is_empty() {
-            println!("No interrupted setups.");
-        }
-        for run in &summaries {
-            println!(
-                "Interrupted setup of {} in {} (run {}):",
-                run.user_name, run.region, run.run_id
-            );
-            for item in &run.created {
-                println!("  made: {item}");
-            }
-        }
-        if !summaries.is_empty() {
-            println!(
-                "Run again with --resume to finish them or --clean-up to remove what they made."
-            );
-        }
-        return Ok(());
+        return print_runs(&runs, args.json);
     }
-    let vault: Arc<dyn Vault> = Arc::new(OsVault);
-    let options = ApplyOptions {
-        verify_limit: Duration::from_secs(args.verify_timeout),
-        journal: Some(Arc::clone(&journal)),
-    };
+    // One switch for the whole command: after the first Ctrl-C no further run starts.
+    session.stop_on(crate::signals::cancel_on_interrupt());
     let mut results = Vec::new();
     for run in &runs {
-        if args.resume {
-            let outcome = recovery::resume(
-                &connection,
-                Arc::clone(&vault),
-                &options,
-                run,
-                &output::print_progress,
-                &crate::signals::cancel_on_interrupt(),
-            )
-            .await
-            .map_err(|failure| failure.error.report(Some(failure.rollback)))?;
+        let id = run.run_id.clone();
+        let result = if args.resume {
+            let outcome = session.resume_run(id, &output::print_progress).await?;
             if !args.json {
                 println!("Resumed: {} is set up and verified.", outcome.user_name);
             }
-            results.push(serde_json::to_value(&outcome).unwrap_or_default());
+            serde_json::to_value(&outcome)
         } else {
-            let report = recovery::clean_up(
-                &connection,
-                &vault,
-                &journal,
-                run,
-                &output::print_progress,
-                &crate::signals::cancel_on_interrupt(),
-            )
-            .await
-            .map_err(|e| e.report(None))?;
-            if !report.left_behind.is_empty() {
-                return Err(ErrorReport {
-                    code: "cleanup-incomplete".into(),
-                    message: format!(
-                        "Some of what the interrupted setup of {} made could not be removed",
-                        run.principal_name
-                    ),
-                    hint: "See the lines above; fix the cause and run recover --clean-up again."
-                        .into(),
-                    rollback: Some(report),
-                });
-            }
+            // Anything left behind comes back as an error, with what was and was not removed.
+            let report = session.clean_up_run(id, &output::print_progress).await?;
             if !args.json {
                 println!(
                     "Cleaned up: nothing of the interrupted setup of {} is left.",
-                    run.principal_name
+                    run.user_name
                 );
             }
-            results.push(serde_json::to_value(&report).unwrap_or_default());
-        }
+            serde_json::to_value(&report)
+        };
+        results.push(result.unwrap_or_default());
     }
     if args.json {
         output::print_json(&results)?;
+    }
+    Ok(())
+}
+
+fn print_runs(runs: &[InterruptedRun], json: bool) -> Result<(), ErrorReport> {
+    if json {
+        return output::print_json(&runs);
+    }
+    if runs.is_empty() {
+        println!("No interrupted setups.");
+    }
+    for run in runs {
+        println!(
+            "Interrupted setup of {} in {} (run {}):",
+            run.user_name, run.region, run.run_id
+        );
+        for item in &run.created {
+            println!("  made: {item}");
+        }
+    }
+    if !runs.is_empty() {
+        println!("Run again with --resume to finish them or --clean-up to remove what they made.");
     }
     Ok(())
 }

@@ -219,9 +219,7 @@ pub async fn create_role(
                     })
                 });
             careful::settle(looked, || {
-                ProvisionError::Unsupported(format!(
-                    "The IAM role {role} already exists and this run did not make it; choose another name"
-                ))
+                ProvisionError::RoleExists(format!("IAM role {role}"))
             })
         },
     )
@@ -259,14 +257,14 @@ pub async fn create_instance_profile(
                 .await
                 .map_err(|e| AwsFailure::from_sdk("iam:GetInstanceProfile", &e))
                 .map(|found| {
-                    found.instance_profile().map_or((false, String::new()), |p| {
-                        (tags::iam_made_by_run(p.tags(), run_id), p.arn().to_string())
-                    })
+                    found
+                        .instance_profile()
+                        .map_or((false, String::new()), |p| {
+                            (tags::iam_made_by_run(p.tags(), run_id), p.arn().to_string())
+                        })
                 });
             careful::settle(looked, || {
-                ProvisionError::Unsupported(format!(
-                    "The instance profile {name} already exists and this run did not make it; choose another role name"
-                ))
+                ProvisionError::RoleExists(format!("instance profile {name}"))
             })
         },
     )
@@ -298,4 +296,44 @@ pub async fn inline_policy_document(
             .map_err(|e| AwsFailure::from_sdk("iam:GetRolePolicy", &e))?,
     };
     Ok(crate::aws::policy::decode_document(&encoded).unwrap_or_default())
+}
+
+/// A name a new setup needs free in IAM.
+#[derive(Debug, Clone, Copy)]
+pub enum IamName<'a> {
+    User(&'a str),
+    Role(&'a str),
+    InstanceProfile(&'a str),
+}
+
+/// True when IAM already has a user, role or instance profile of that name.
+pub async fn name_taken(iam: &aws_sdk_iam::Client, name: IamName<'_>) -> Result<bool, AwsFailure> {
+    let answer = match name {
+        IamName::User(user) => iam
+            .get_user()
+            .user_name(user)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e)),
+        IamName::Role(role) => iam
+            .get_role()
+            .role_name(role)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("iam:GetRole", &e)),
+        IamName::InstanceProfile(profile) => iam
+            .get_instance_profile()
+            .instance_profile_name(profile)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| AwsFailure::from_sdk("iam:GetInstanceProfile", &e)),
+    };
+    match answer {
+        Ok(()) => Ok(true),
+        Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(false),
+        Err(failure) => Err(failure),
+    }
 }

@@ -193,3 +193,50 @@ pub async fn schedule_deletion(
         .map(drop)
         .map_err(|e| AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e))
 }
+
+/// The key's metadata; `None` when KMS has no such key (id, ARN or alias) in the client's region.
+pub async fn describe_key(
+    kms: &aws_sdk_kms::Client,
+    key: &str,
+) -> Result<Option<aws_sdk_kms::types::KeyMetadata>, AwsFailure> {
+    match kms.describe_key().key_id(key).send().await {
+        Ok(reply) => Ok(reply.key_metadata),
+        Err(e) => {
+            let failure = AwsFailure::from_sdk("kms:DescribeKey", &e);
+            match failure.kind {
+                AwsFailureKind::NotFound => Ok(None),
+                _ => Err(failure),
+            }
+        }
+    }
+}
+
+/// kms:Encrypt of `plaintext` under `key`: the ciphertext, if KMS returned one.
+pub async fn encrypt(
+    kms: &aws_sdk_kms::Client,
+    key: &str,
+    plaintext: &[u8],
+) -> Result<Option<aws_smithy_types::Blob>, AwsFailure> {
+    kms.encrypt()
+        .key_id(key)
+        .plaintext(aws_smithy_types::Blob::new(plaintext.to_vec()))
+        .send()
+        .await
+        .map(|reply| reply.ciphertext_blob)
+        .map_err(|e| AwsFailure::from_sdk("kms:Encrypt", &e))
+}
+
+/// kms:Decrypt of `ciphertext`, naming the key it must have been made with.
+pub async fn decrypt(
+    kms: &aws_sdk_kms::Client,
+    key: &str,
+    ciphertext: aws_smithy_types::Blob,
+) -> Result<Option<aws_smithy_types::Blob>, AwsFailure> {
+    kms.decrypt()
+        .key_id(key)
+        .ciphertext_blob(ciphertext)
+        .send()
+        .await
+        .map(|reply| reply.plaintext)
+        .map_err(|e| AwsFailure::from_sdk("kms:Decrypt", &e))
+}

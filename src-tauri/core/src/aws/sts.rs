@@ -55,3 +55,12 @@ pub async fn assume_role(
         expiration,
     })
 }
+
+/// Whose credentials these are (sts:GetCallerIdentity needs no permission).
+pub async fn caller_arn(sts: &aws_sdk_sts::Client) -> Result<String, AwsFailure> {
+    sts.get_caller_identity()
+        .send()
+        .await
+        .map(|who| who.arn().unwrap_or_default().to_string())
+        .map_err(|e| AwsFailure::from_sdk("sts:GetCallerIdentity", &e))
+}

@@ -55,6 +55,77 @@ pub enum ProvisionError {
         detail: String,
         inactive: Option<String>,
     },
+    /// `{0}` names it: "IAM role web-app", "instance profile web-app".
+    #[error("The {0} already exists")]
+    RoleExists(String),
+    // What a front end asked out of turn, or the admin did not confirm: the session's own checks.
+    #[error("Not connected to AWS yet")]
+    NotConnected,
+    #[error("There is no reviewed plan to apply")]
+    NoPlan,
+    #[error("There is no finished setup to verify")]
+    NoSetup,
+    #[error("{0}")]
+    NotConfirmed(Unconfirmed),
+    #[error("That interrupted setup is no longer waiting")]
+    RunGone,
+    #[error("Some of what the interrupted setup of {principal} made could not be removed")]
+    CleanupIncomplete { principal: String },
+    #[error("{parts} part(s) of the setup could not be removed")]
+    TeardownIncomplete { parts: usize },
+    #[error("Name exactly one setup: --user NAME or --role NAME")]
+    NoSetupNamed,
+    #[error("AWS account id: must be 12 digits (got {0:?})")]
+    AccountId(String),
+    // The programs around the engine: the CLI beside the app, its own path, its output.
+    #[error("csfle-provisioner-cli is not installed next to the app")]
+    CliMissing,
+    #[error("could not find this program's own path: {0}")]
+    OwnPath(String),
+    #[error("credential-process prints the secret access key, so it does not write to a terminal")]
+    TerminalRefused,
+    #[error("could not write the credentials: {0}")]
+    CredentialsUnwritten(String),
+    #[error("could not format the result: {0}")]
+    Unformattable(String),
+}
+
+/// What the admin did not confirm; each front end asks in its own way (a typed name, --yes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unconfirmed {
+    /// The app's typed confirmation did not repeat the setup's name.
+    TypedName { name: String },
+    /// The CLI's teardown without --yes: it printed what would be removed instead.
+    Teardown { name: String },
+    /// The CLI's fix-key-policy without --yes: it printed the statement instead.
+    KeyPolicy,
+}
+
+impl std::fmt::Display for Unconfirmed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unconfirmed::TypedName { .. } => write!(f, "The confirmation does not match the name"),
+            Unconfirmed::Teardown { name } => write!(
+                f,
+                "Tearing down {name} deletes its credentials, policy and principal"
+            ),
+            Unconfirmed::KeyPolicy => write!(f, "The key policy was not changed"),
+        }
+    }
+}
+
+impl Unconfirmed {
+    fn hint(&self) -> String {
+        match self {
+            Unconfirmed::TypedName { name } => {
+                format!("Type {name} exactly to confirm. Nothing was changed.")
+            }
+            Unconfirmed::Teardown { .. } => "Add --yes to confirm. Nothing was changed.".into(),
+            Unconfirmed::KeyPolicy => {
+                "Add --yes to add the statement (it needs kms:PutKeyPolicy).".into()
+            }
+        }
+    }
 }
 
 impl ProvisionError {
@@ -92,6 +163,21 @@ impl ProvisionError {
             ProvisionError::KeyKept { .. } => "key-deletion-refused",
             ProvisionError::KeyPolicyBlocksIam { .. } => "key-policy-blocks-iam",
             ProvisionError::Unsupported(_) => "unsupported",
+            ProvisionError::RoleExists(_) => "role-exists",
+            ProvisionError::NotConnected => "not-connected",
+            ProvisionError::NoPlan => "no-plan",
+            ProvisionError::NoSetup => "no-setup",
+            ProvisionError::NotConfirmed(_) => "not-confirmed",
+            ProvisionError::RunGone => "not-found",
+            ProvisionError::CleanupIncomplete { .. } => "cleanup-incomplete",
+            ProvisionError::TeardownIncomplete { .. } => "teardown-incomplete",
+            ProvisionError::NoSetupNamed | ProvisionError::AccountId(_) => "invalid-input",
+            ProvisionError::CliMissing => "cli-missing",
+            ProvisionError::OwnPath(_) => "internal",
+            ProvisionError::TerminalRefused => "terminal-refused",
+            ProvisionError::CredentialsUnwritten(_) | ProvisionError::Unformattable(_) => {
+                "output-failed"
+            }
         }
     }
 
@@ -118,6 +204,21 @@ impl ProvisionError {
             ProvisionError::KeyKept { .. } => "Nothing was changed. Tear the setup down without deleting the key (the key costs little and keeps your data readable), or first tear down the other setups that use it.".into(),
             ProvisionError::KeyLimit { inactive: Some(_), .. } => "Delete the inactive key first (the app can do it: choose \"Delete the inactive key\", or pass --delete-inactive-key), then rotate.".into(),
             ProvisionError::KeyLimit { inactive: None, .. } => "Both keys are active and one of them is not the one in the keychain. Find out which application uses it, deactivate it in the AWS console, then rotate again.".into(),
+            ProvisionError::RoleExists(_) => "Choose another role name. This app never reuses a role or instance profile it did not make, so it left that one as it was.".into(),
+            ProvisionError::NotConnected => "Go back to the first step and check the connection.".into(),
+            ProvisionError::NoPlan => "Go back to Review and confirm the plan again.".into(),
+            ProvisionError::NoSetup => "Finish a setup first.".into(),
+            ProvisionError::NotConfirmed(what) => what.hint(),
+            ProvisionError::RunGone => "Reload the list of setups.".into(),
+            ProvisionError::CleanupIncomplete { .. } => "See the lines above; fix the cause (often a missing permission) and clean up again (recover --clean-up, or Clean up in the app).".into(),
+            ProvisionError::TeardownIncomplete { .. } => "See the lines marked FAILED; fix the cause (often a missing permission) and run teardown again.".into(),
+            ProvisionError::NoSetupNamed => "csfle-provisioner-cli list shows the setups. Nothing was changed.".into(),
+            ProvisionError::AccountId(_) => "Correct the account id and try again.".into(),
+            ProvisionError::CliMissing => "Install the command-line program with the app, then try again.".into(),
+            ProvisionError::OwnPath(_) => "Run csfle-provisioner-cli by its full path.".into(),
+            ProvisionError::TerminalRefused => "Use it through an AWS profile (csfle-provisioner-cli aws-profile), where the AWS SDK reads it.".into(),
+            ProvisionError::CredentialsUnwritten(_) => "The AWS SDK that ran this command stopped reading; try again.".into(),
+            ProvisionError::Unformattable(_) => "Run again without --json.".into(),
         }
     }
 

@@ -2,8 +2,9 @@
 //! action that applying will take. Planning changes nothing.
 
 use crate::aws::connect::Connection;
+use crate::aws::iam::{self, IamName};
+use crate::aws::kms;
 use crate::aws::policy;
-use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use crate::local::keychain::{self, Vault};
 use crate::model::{KeyChoice, KeychainRef, Plan, PlanStep, PlannedKey, SetupRequest, StepId};
@@ -82,22 +83,9 @@ pub async fn ensure_user_is_new(
     connection: &Connection,
     user_name: &str,
 ) -> Result<(), ProvisionError> {
-    match connection
-        .iam()
-        .get_user()
-        .user_name(user_name)
-        .send()
-        .await
-    {
-        Ok(_) => Err(ProvisionError::UserExists(user_name.to_string())),
-        Err(error) => {
-            let failure = AwsFailure::from_sdk("iam:GetUser", &error);
-            if failure.kind == AwsFailureKind::NotFound {
-                Ok(())
-            } else {
-                Err(failure.into())
-            }
-        }
+    match iam::name_taken(&connection.iam(), IamName::User(user_name)).await? {
+        true => Err(ProvisionError::UserExists(user_name.to_string())),
+        false => Ok(()),
     }
 }
 
@@ -129,16 +117,9 @@ pub async fn ensure_alias_is_free(
     connection: &Connection,
     alias: &str,
 ) -> Result<(), ProvisionError> {
-    match connection.kms().describe_key().key_id(alias).send().await {
-        Ok(_) => Err(ProvisionError::AliasExists(alias.to_string())),
-        Err(error) => {
-            let failure = AwsFailure::from_sdk("kms:DescribeKey", &error);
-            if failure.kind == AwsFailureKind::NotFound {
-                Ok(())
-            } else {
-                Err(failure.into())
-            }
-        }
+    match kms::describe_key(&connection.kms(), alias).await? {
+        Some(_) => Err(ProvisionError::AliasExists(alias.to_string())),
+        None => Ok(()),
     }
 }
 
@@ -148,24 +129,8 @@ pub async fn suitable_key_arn(
     key_ref: &KeyRef,
 ) -> Result<String, ProvisionError> {
     let shown = key_ref.as_kms_key_id();
-    let reply = connection
-        .kms()
-        .describe_key()
-        .key_id(&shown)
-        .send()
-        .await
-        .map_err(|error| {
-            let failure = AwsFailure::from_sdk("kms:DescribeKey", &error);
-            if failure.kind == AwsFailureKind::NotFound {
-                ProvisionError::KeyNotFound {
-                    key: shown.clone(),
-                    region: connection.region().to_string(),
-                }
-            } else {
-                failure.into()
-            }
-        })?;
-    let Some(metadata) = reply.key_metadata() else {
+    let metadata = kms::describe_key(&connection.kms(), &shown).await?;
+    let Some(metadata) = metadata.as_ref() else {
         return Err(ProvisionError::KeyNotFound {
             key: shown,
             region: connection.region().to_string(),

@@ -2,8 +2,8 @@
 //! names free, the key usable, and each step and document shown before anything changes.
 
 use crate::aws::connect::Connection;
+use crate::aws::iam::{self, IamName};
 use crate::aws::policy;
-use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use crate::model::principal::{PrincipalKind, Trust};
 use crate::model::{KeyChoice, PlanStep, PlannedKey, StepId};
@@ -122,38 +122,13 @@ async fn ensure_role_is_new(
     with_profile: bool,
 ) -> Result<(), ProvisionError> {
     let iam = connection.iam();
-    match iam.get_role().role_name(role).send().await {
-        Ok(_) => {
-            return Err(ProvisionError::NotFound(format!(
-                "The IAM role {role} already exists; choose a new name"
-            )))
-        }
-        Err(e) => {
-            let failure = AwsFailure::from_sdk("iam:GetRole", &e);
-            if failure.kind != AwsFailureKind::NotFound {
-                return Err(failure.into());
-            }
-        }
+    if iam::name_taken(&iam, IamName::Role(role)).await? {
+        return Err(ProvisionError::RoleExists(format!("IAM role {role}")));
     }
-    if with_profile {
-        match iam
-            .get_instance_profile()
-            .instance_profile_name(role)
-            .send()
-            .await
-        {
-            Ok(_) => {
-                return Err(ProvisionError::NotFound(format!(
-                    "The instance profile {role} already exists; choose a new role name"
-                )))
-            }
-            Err(e) => {
-                let failure = AwsFailure::from_sdk("iam:GetInstanceProfile", &e);
-                if failure.kind != AwsFailureKind::NotFound {
-                    return Err(failure.into());
-                }
-            }
-        }
+    if with_profile && iam::name_taken(&iam, IamName::InstanceProfile(role)).await? {
+        return Err(ProvisionError::RoleExists(format!(
+            "instance profile {role}"
+        )));
     }
     Ok(())
 }

@@ -10,7 +10,6 @@ use crate::secret::Sensitive;
 use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
-use aws_smithy_types::Blob;
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -91,14 +90,11 @@ pub async fn verify_until(
     // once, each on its own schedule, so the proof takes the longer of the two waits, not the sum.
     let identity = async {
         let who = waiter
-            .until_live("sts:GetCallerIdentity", "the new access key", || async {
-                sts.get_caller_identity()
-                    .send()
-                    .await
-                    .map_err(|e| AwsFailure::from_sdk("sts:GetCallerIdentity", &e))
+            .until_live("sts:GetCallerIdentity", "the new access key", || {
+                crate::aws::sts::caller_arn(&sts)
             })
             .await?;
-        let arn = who.arn().unwrap_or_default();
+        let arn = who.as_str();
         // A role's sessions are "<assumed-role ARN>/<session name>".
         let expected_session = format!("{}/", probe.expected_arn);
         if arn != probe.expected_arn && !arn.starts_with(&expected_session) {
@@ -112,31 +108,21 @@ pub async fn verify_until(
     let round_trip = async {
         let plaintext: [u8; 32] = rand::random();
         let encrypted = waiter
-            .until_live("kms:Encrypt", "the key permission", || async {
-                kms.encrypt()
-                    .key_id(probe.key_arn)
-                    .plaintext(Blob::new(plaintext.to_vec()))
-                    .send()
-                    .await
-                    .map_err(|e| AwsFailure::from_sdk("kms:Encrypt", &e))
+            .until_live("kms:Encrypt", "the key permission", || {
+                crate::aws::kms::encrypt(&kms, probe.key_arn, &plaintext)
             })
             .await?;
-        let Some(ciphertext) = encrypted.ciphertext_blob().cloned() else {
+        let Some(ciphertext) = encrypted else {
             return Err(ProvisionError::RoundTrip(
                 "KMS returned no ciphertext".into(),
             ));
         };
         let decrypted = waiter
-            .until_live("kms:Decrypt", "the key permission", || async {
-                kms.decrypt()
-                    .key_id(probe.key_arn)
-                    .ciphertext_blob(ciphertext.clone())
-                    .send()
-                    .await
-                    .map_err(|e| AwsFailure::from_sdk("kms:Decrypt", &e))
+            .until_live("kms:Decrypt", "the key permission", || {
+                crate::aws::kms::decrypt(&kms, probe.key_arn, ciphertext.clone())
             })
             .await?;
-        match decrypted.plaintext() {
+        match decrypted {
             Some(blob) if blob.as_ref() == plaintext => Ok(()),
             _ => Err(ProvisionError::RoundTrip(
                 "decrypting gave back a different value than was encrypted".into(),

@@ -1,0 +1,207 @@
+//! Living with the setups made: list them, rotate, turn on key rotation, let IAM use a key, tear
+//! down; and the policy an administrator needs for all of it.
+
+use super::{report, Session};
+use crate::aws::connect::Connection;
+use crate::error::{ErrorReport, ProvisionError, Unconfirmed};
+use crate::lifecycle::discovery::{self, LegacyScan};
+use crate::lifecycle::key_rotation::{self, RotationReport};
+use crate::lifecycle::rotate::{self, RotateOptions, RotateReport};
+use crate::lifecycle::setups::{self, SetupSummary};
+use crate::lifecycle::teardown::{self, TeardownPreview, TeardownReport};
+use crate::model::principal::PrincipalKind;
+use crate::{aws::key_policy, aws::permissions, setup::plan, validate};
+use std::sync::Arc;
+
+/// What [`Session::fix_key_policy_if`] found, and did when confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyPolicyFix {
+    /// The key policy lets IAM policies grant access already: nothing to do.
+    AlreadyAllowed { arn: String },
+    /// Not confirmed: `statement` is what would be added. Nothing was changed.
+    NeedsConfirmation { arn: String, statement: String },
+    /// The statement was added.
+    Added { arn: String },
+}
+
+/// The IAM policy document an administrator needs for everything this program does.
+pub fn admin_policy() -> serde_json::Value {
+    permissions::admin_policy()
+}
+
+/// The waiting period when the master key is to be deleted too: `days`, else KMS's longest,
+/// checked against KMS's rule before anything else happens; `None` keeps the key.
+pub fn key_deletion_days(delete_key: bool, days: Option<i32>) -> Result<Option<i32>, ErrorReport> {
+    if !delete_key {
+        return Ok(None);
+    }
+    let days = days.unwrap_or(teardown::DEFAULT_KEY_DELETION_DAYS);
+    teardown::check_days(days).map(Some).map_err(report)
+}
+
+/// The ARN of the existing key `key` names, when it can serve CSFLE.
+async fn suitable_key(connection: &Connection, key: &str) -> Result<String, ErrorReport> {
+    let key_ref = validate::existing_key(key, connection.region()).map_err(report)?;
+    plan::suitable_key_arn(connection, &key_ref)
+        .await
+        .map_err(report)
+}
+
+fn kind_of(role: bool) -> PrincipalKind {
+    if role {
+        PrincipalKind::Role
+    } else {
+        PrincipalKind::User
+    }
+}
+
+impl Session {
+    pub async fn list_setups(&self) -> Result<Vec<SetupSummary>, ErrorReport> {
+        let connection = self.connection().await?;
+        setups::list(&connection, Arc::clone(&self.vault), self.journal())
+            .await
+            .map_err(report)
+    }
+
+    /// The remembered one-time look for setups older than the app's IAM path, so the setups view
+    /// can say how they were found; `rescan` forgets it, and the next listing looks again. It is
+    /// kept beside the journal: the one data folder both front ends use.
+    pub async fn legacy_scan(&self, rescan: bool) -> Result<Option<LegacyScan>, ErrorReport> {
+        let connection = self.connection().await?;
+        let dir = discovery::dir_for(self.journal());
+        if rescan {
+            discovery::forget(&dir, connection.account_id());
+            return Ok(None);
+        }
+        Ok(discovery::remembered(&dir, connection.account_id()))
+    }
+
+    /// "Enable rotation" on a setup's key (Security Hub KMS.4).
+    pub async fn enable_key_rotation(&self, key: String) -> Result<RotationReport, ErrorReport> {
+        let connection = self.connection().await?;
+        key_rotation::enable(&connection, &key)
+            .await
+            .map_err(report)
+    }
+
+    pub async fn rotate(
+        &self,
+        user: String,
+        delete_inactive_key: bool,
+    ) -> Result<RotateReport, ErrorReport> {
+        let connection = self.connection().await?;
+        let options = RotateOptions {
+            delete_inactive_key,
+            verify_limit: self.options.verify_limit,
+            journal: self.options.journal.clone(),
+        };
+        rotate::rotate(&connection, Arc::clone(&self.vault), &user, &options)
+            .await
+            .map_err(report)
+    }
+
+    /// The IAM policy an administrator needs for everything this app does, to copy.
+    pub fn admin_policy(&self) -> String {
+        serde_json::to_string_pretty(&admin_policy()).unwrap_or_default()
+    }
+
+    /// Adds KMS's default account statement to an existing key's policy, because the admin
+    /// chose to after planning stopped on that key. Returns a sentence saying what changed.
+    pub async fn fix_key_policy(&self, key: String) -> Result<String, ErrorReport> {
+        let connection = self.connection().await?;
+        let arn = suitable_key(&connection, &key).await?;
+        key_policy::allow_iam(&connection, &arn)
+            .await
+            .map_err(report)?;
+        Ok(format!(
+            "IAM policies of account {} can now grant access to {arn}. Review the plan again.",
+            connection.account_id()
+        ))
+    }
+
+    /// Reads the key policy first; adds the statement only when `confirmed` (the CLI's --yes).
+    pub async fn fix_key_policy_if(
+        &self,
+        key: String,
+        confirmed: bool,
+    ) -> Result<KeyPolicyFix, ErrorReport> {
+        let connection = self.connection().await?;
+        let arn = suitable_key(&connection, &key).await?;
+        match key_policy::check(&connection, &arn).await {
+            Ok(()) => return Ok(KeyPolicyFix::AlreadyAllowed { arn }),
+            Err(ProvisionError::KeyPolicyBlocksIam { statement, .. }) if !confirmed => {
+                return Ok(KeyPolicyFix::NeedsConfirmation { arn, statement })
+            }
+            Err(ProvisionError::KeyPolicyBlocksIam { .. }) => {}
+            Err(other) => return Err(report(other)),
+        }
+        key_policy::allow_iam(&connection, &arn)
+            .await
+            .map_err(report)?;
+        Ok(KeyPolicyFix::Added { arn })
+    }
+
+    /// What tearing down a setup would do, including whether its key may be deleted too.
+    pub async fn teardown_preview(
+        &self,
+        name: String,
+        role: bool,
+    ) -> Result<TeardownPreview, ErrorReport> {
+        self.teardown_preview_of(kind_of(role), name, true).await
+    }
+
+    /// The same; `judge_key` also works out whether the key could be deleted (it reads every
+    /// setup in the account, so the CLI asks only with --delete-key).
+    pub async fn teardown_preview_of(
+        &self,
+        kind: PrincipalKind,
+        name: String,
+        judge_key: bool,
+    ) -> Result<TeardownPreview, ErrorReport> {
+        let connection = self.connection().await?;
+        let vault = Arc::clone(&self.vault);
+        teardown::preview(&connection, vault, self.journal(), kind, &name, judge_key)
+            .await
+            .map_err(report)
+    }
+
+    /// `confirmation` must repeat the principal's name: the typed confirmation of the GUI.
+    /// The key is kept unless `delete_key_days` is given (a separate question in the GUI).
+    pub async fn teardown(
+        &self,
+        name: String,
+        role: bool,
+        delete_key_days: Option<i32>,
+        confirmation: String,
+    ) -> Result<TeardownReport, ErrorReport> {
+        if confirmation.trim() != name {
+            return Err(report(ProvisionError::NotConfirmed(
+                Unconfirmed::TypedName { name },
+            )));
+        }
+        self.teardown_confirmed(kind_of(role), name, delete_key_days)
+            .await
+    }
+
+    /// Tears the setup down once the front end has its admin's confirmation. What could not be
+    /// removed is in the report's `failed`, for the front end to show beside what was.
+    pub async fn teardown_confirmed(
+        &self,
+        kind: PrincipalKind,
+        name: String,
+        delete_key_days: Option<i32>,
+    ) -> Result<TeardownReport, ErrorReport> {
+        let connection = self.connection().await?;
+        let vault = Arc::clone(&self.vault);
+        let journal = self.journal();
+        match kind {
+            PrincipalKind::Role => {
+                teardown::teardown_role(&connection, vault, journal, &name, delete_key_days).await
+            }
+            PrincipalKind::User => {
+                teardown::teardown(&connection, vault, journal, &name, delete_key_days).await
+            }
+        }
+        .map_err(report)
+    }
+}
