@@ -498,6 +498,7 @@ mod mapping_tests;
 mod outside_tests;
 mod pages_tests;
 mod principal_tests;
+mod reads_tests;
 mod remove_tests;
 mod sts_tests;
 mod wire_tests;

@@ -162,7 +162,7 @@ async fn a_lost_role_is_adopted_only_with_the_runs_tag() {
             }
             Err(refused) => {
                 assert!(!ours, "{refused:?}");
-                assert_eq!(refused.code(), "unsupported");
+                assert_eq!(refused.code(), "role-exists");
                 assert!(refused.to_string().contains("app-role"), "{refused}");
             }
         }
