@@ -459,3 +459,26 @@ async fn a_disabled_region_is_not_a_missing_permission() {
     assert_eq!(failure.code.as_deref(), Some("RegionDisabledException"));
     assert_ne!(failure.kind, Kind::AccessDenied);
 }
+
+#[tokio::test]
+async fn kms_names_its_errors_by_type_never_by_the_query_error_header() {
+    // x-amzn-query-error is read only by SDKs of services that were once query services; KMS
+    // was not, so a reply naming its error only there has no code for the mapping to use.
+    let only_query_header = Reply::Http {
+        status: 400,
+        headers: vec![("x-amzn-query-error", "NotFoundException;Sender".into())],
+        body: "{}".into(),
+    };
+    let failure = kms_describe_key(&only_query_header).await;
+    assert_eq!((failure.kind, failure.code), (Kind::Other, None));
+    let Reply::Http { mut headers, .. } = only_query_header else {
+        unreachable!()
+    };
+    headers.push(("content-type", "application/x-amz-json-1.1".into()));
+    let both = Reply::Http {
+        status: 400,
+        headers,
+        body: serde_json::json!({"__type": "NotFoundException"}).to_string(),
+    };
+    assert_eq!(kms_describe_key(&both).await.kind, Kind::NotFound);
+}
