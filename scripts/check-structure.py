@@ -5,6 +5,7 @@
   caller anywhere names a module by a flat path (`csfle_core::apply`, `crate::journal`);
 - its layers run one way: session > lifecycle > setup > aws, local > model, error, validate, ...
   (a module may name its own folder, and folders below it, never one above or beside it the wrong way);
+- every AWS SDK call of the engine is in aws/;
 - no source file over 500 lines of code and no function over 80 lines, Rust and TypeScript
   (tests apart).
 
@@ -163,6 +164,19 @@ def check_cycles(findings, report):
         findings.append(f"two-way pair: {a} and {b} name each other")
 
 
+def check_sdk_calls(findings):
+    """Every AWS call (`.send()` on an SDK request) of the engine is a small function in aws/."""
+    for path in CORE.rglob("*.rs"):
+        if CORE / "aws" in path.parents or path.name == "tests.rs":
+            continue
+        text = strip_comments(path.read_text())
+        text = re.split(r"#\[cfg\(test\)\]\s*mod tests", text)[0]
+        for number, line in enumerate(text.splitlines(), 1):
+            if ".send()" in line:
+                rel = path.relative_to(ROOT)
+                findings.append(f"{rel}:{number}: an AWS call outside aws/")
+
+
 def rust_functions(text):
     """(name, line count) for each `fn` with a body, by brace matching."""
     lines = text.splitlines()
@@ -237,6 +251,7 @@ def main():
     check_paths(findings)
     check_layers(findings, report)
     check_cycles(findings, report)
+    check_sdk_calls(findings)
     check_sizes(findings, report)
     for finding in findings:
         print(finding)

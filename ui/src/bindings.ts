@@ -228,7 +228,11 @@ export type RoleOutcome = { key_arn: string, key_alias: string | null, region: s
 /**
  * True when the role was assumed and its credentials encrypted and decrypted a value.
  */
-verified: boolean, verification: string, };
+verified: boolean, verification: string, 
+/**
+ * What the setup could not record locally (the journal), though it works.
+ */
+warnings: Array<string>, };
 
 export type Trust = { "kind": "service", service: string, } | { "kind": "principal", arn: string, };
 

@@ -102,6 +102,7 @@ function roleDone(outcome: RoleOutcome): HTMLElement[] {
       ["Instance profile", outcome.instance_profile_arn ?? "(none)"],
     ]),
     h("p", { class: outcome.verified ? "panel panel-ok" : "panel panel-note", id: "role-verification" }, `${outcome.verified ? "✓ " : ""}${outcome.verification}`),
+    ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note", role: "status" }, warning)),
     h("h2", {}, "Give your application the role"),
     h("p", {}, where),
     h("h2", {}, "Configure your MongoDB driver"),

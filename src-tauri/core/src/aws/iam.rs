@@ -8,6 +8,9 @@ use crate::error::ProvisionError;
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::secret::Sensitive;
 
+/// IAM's largest page for ListUsers/ListRoles: fewest round trips in a large account.
+const NAMES_PAGE: i32 = 1000;
+
 /// Returns the user's ARN. A lost reply or "already exists" is settled by the user's run tag:
 /// the run's own user is adopted, anybody else's is a conflict.
 pub async fn create_user(
@@ -336,4 +339,113 @@ pub async fn name_taken(iam: &aws_sdk_iam::Client, name: IamName<'_>) -> Result<
         Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(false),
         Err(failure) => Err(failure),
     }
+}
+
+/// When the access key was last used (RFC 3339), or `None` when it never was.
+pub async fn access_key_last_used(
+    iam: &aws_sdk_iam::Client,
+    id: &str,
+) -> Result<Option<String>, AwsFailure> {
+    iam.get_access_key_last_used()
+        .access_key_id(id)
+        .send()
+        .await
+        .map(|reply| {
+            reply
+                .access_key_last_used()
+                .and_then(|u| u.last_used_date().map(|d| d.to_string()))
+        })
+        .map_err(|e| AwsFailure::from_sdk("iam:GetAccessKeyLastUsed", &e))
+}
+
+/// The names of the user's inline and attached policies, both lists asked at once (the setups
+/// view waits for its slowest setup). First page of each: IAM.2 fails on any one.
+pub async fn policies_on_user(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+) -> Result<Vec<String>, AwsFailure> {
+    let (inline, attached) = tokio::join!(
+        iam.list_user_policies().user_name(user).send(),
+        iam.list_attached_user_policies().user_name(user).send()
+    );
+    let inline = inline.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e))?;
+    let attached =
+        attached.map_err(|e| AwsFailure::from_sdk("iam:ListAttachedUserPolicies", &e))?;
+    let mut names: Vec<String> = inline.policy_names().to_vec();
+    names.extend(
+        attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_name().map(str::to_string)),
+    );
+    Ok(names)
+}
+
+/// The instance profile `name`, when it exists: (this run's tag on it, whether it holds `role`).
+pub async fn instance_profile_made_by_run(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    role: &str,
+    run_id: &str,
+) -> Result<Option<(bool, bool)>, AwsFailure> {
+    let reply = iam
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:GetInstanceProfile", &e))?;
+    Ok(reply.instance_profile().map(|profile| {
+        let runs = tags::iam_made_by_run(profile.tags(), run_id);
+        let holds_role = profile.roles().iter().any(|r| r.role_name() == role);
+        (runs, holds_role)
+    }))
+}
+
+/// Every user's or role's name, all pages. With `prefix`, those under that IAM path; without, those
+/// outside the app's path (and never AWS's own service roles, which cannot be the app's).
+pub async fn principal_names(
+    iam: &aws_sdk_iam::Client,
+    kind: PrincipalKind,
+    prefix: Option<&str>,
+) -> Result<Vec<String>, AwsFailure> {
+    let outside_ours = |path: &str| prefix.is_some() || !path.starts_with(tags::IAM_PATH);
+    let mut out = Vec::new();
+    match kind {
+        PrincipalKind::User => {
+            let mut pages = iam
+                .list_users()
+                .set_path_prefix(prefix.map(str::to_string))
+                .max_items(NAMES_PAGE)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUsers", &e))?;
+                out.extend(
+                    page.users()
+                        .iter()
+                        .filter(|u| outside_ours(u.path()))
+                        .map(|u| u.user_name().to_string()),
+                );
+            }
+        }
+        PrincipalKind::Role => {
+            let mut pages = iam
+                .list_roles()
+                .set_path_prefix(prefix.map(str::to_string))
+                .max_items(NAMES_PAGE)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRoles", &e))?;
+                out.extend(
+                    page.roles()
+                        .iter()
+                        .filter(|r| outside_ours(r.path()))
+                        .filter(|r| prefix.is_some() || !r.path().starts_with("/aws-service-role/"))
+                        .map(|r| r.role_name().to_string()),
+                );
+            }
+        }
+    }
+    Ok(out)
 }

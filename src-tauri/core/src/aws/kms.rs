@@ -179,19 +179,32 @@ pub async fn delete_alias(kms: &aws_sdk_kms::Client, alias: &str) -> Result<(), 
 }
 
 /// Schedules the key's deletion after `days` (7–30); cancellable until then. By bare key id:
-/// AWS takes either form, some emulators only this one.
+/// AWS takes either form, some emulators only this one. Returns the deletion date AWS set.
 pub async fn schedule_deletion(
     kms: &aws_sdk_kms::Client,
     key_id: &str,
     days: i32,
-) -> Result<(), AwsFailure> {
+) -> Result<Option<String>, AwsFailure> {
     kms.schedule_key_deletion()
         .key_id(key_id)
         .pending_window_in_days(days)
         .send()
         .await
-        .map(drop)
+        .map(|reply| reply.deletion_date().map(|d| d.to_string()))
         .map_err(|e| AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e))
+}
+
+/// The key's tags (by ARN or id, through a client of the key's region).
+pub async fn tags_of(
+    kms: &aws_sdk_kms::Client,
+    key: &str,
+) -> Result<Vec<aws_sdk_kms::types::Tag>, AwsFailure> {
+    kms.list_resource_tags()
+        .key_id(key)
+        .send()
+        .await
+        .map(|reply| reply.tags.unwrap_or_default())
+        .map_err(|e| AwsFailure::from_sdk("kms:ListResourceTags", &e))
 }
 
 /// The key's metadata; `None` when KMS has no such key (id, ARN or alias) in the client's region.
@@ -239,4 +252,43 @@ pub async fn decrypt(
         .await
         .map(|reply| reply.plaintext)
         .map_err(|e| AwsFailure::from_sdk("kms:Decrypt", &e))
+}
+
+/// Every key of the client's region as (key id, key ARN), all pages of `page_size`.
+pub async fn all_keys(
+    kms: &aws_sdk_kms::Client,
+    page_size: i32,
+) -> Result<Vec<(String, String)>, AwsFailure> {
+    let mut keys = Vec::new();
+    let mut pages = kms.list_keys().limit(page_size).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
+        keys.extend(page.keys().iter().filter_map(|k| {
+            Some((
+                k.key_id()?.to_string(),
+                k.key_arn().unwrap_or_default().to_string(),
+            ))
+        }));
+    }
+    Ok(keys)
+}
+
+/// Every alias that names a key, handed to `on_page` as (alias, target key id) one page of
+/// `page_size` at a time, as AWS returns them: a picker can show the first page at once.
+pub async fn alias_pages(
+    kms: &aws_sdk_kms::Client,
+    page_size: i32,
+    mut on_page: impl FnMut(Vec<(String, String)>),
+) -> Result<(), AwsFailure> {
+    let mut pages = kms.list_aliases().limit(page_size).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
+        on_page(
+            page.aliases()
+                .iter()
+                .filter_map(|a| Some((a.alias_name()?.to_string(), a.target_key_id()?.to_string())))
+                .collect(),
+        );
+    }
+    Ok(())
 }

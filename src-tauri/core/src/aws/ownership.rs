@@ -50,14 +50,8 @@ pub async fn our_principal(
 
 /// True when this app made the key (its tags say so).
 pub async fn key_is_ours(connection: &Connection, key: &str) -> Result<bool, ProvisionError> {
-    let reply = connection
-        .kms_for_key(key)
-        .list_resource_tags()
-        .key_id(key)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("kms:ListResourceTags", &e))?;
-    Ok(tags::kms_is_ours(reply.tags()))
+    let key_tags = crate::aws::kms::tags_of(&connection.kms_for_key(key), key).await?;
+    Ok(tags::kms_is_ours(&key_tags))
 }
 
 /// The ids of every access key of `user`, active or not.
@@ -209,5 +203,28 @@ pub async fn principal_arn(
                 .map(|r| r.arn().to_string())
                 .unwrap_or_default())
         }
+    }
+}
+
+/// The user's or role's tags.
+pub async fn tags_of(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsFailure> {
+    match principal.kind {
+        PrincipalKind::User => iam
+            .list_user_tags()
+            .user_name(principal.name)
+            .send()
+            .await
+            .map(|r| r.tags().to_vec())
+            .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e)),
+        PrincipalKind::Role => iam
+            .list_role_tags()
+            .role_name(principal.name)
+            .send()
+            .await
+            .map(|r| r.tags().to_vec())
+            .map_err(|e| AwsFailure::from_sdk("iam:ListRoleTags", &e)),
     }
 }

@@ -21,22 +21,29 @@ impl std::fmt::Debug for SessionCredentials {
     }
 }
 
-/// sts:AssumeRole once; the caller decides whether a refusal is worth waiting out.
-pub async fn assume_role(
+/// sts:GetSessionToken with the client's (long-lived) credentials: what credential-process
+/// hands an application instead of the stored key.
+pub async fn session_token(
     sts: &aws_sdk_sts::Client,
-    role_arn: &str,
-    session_name: &str,
+    duration_seconds: i32,
 ) -> Result<SessionCredentials, AwsFailure> {
     let reply = sts
-        .assume_role()
-        .role_arn(role_arn)
-        .role_session_name(session_name)
+        .get_session_token()
+        .duration_seconds(duration_seconds)
         .send()
         .await
-        .map_err(|e| AwsFailure::from_sdk("sts:AssumeRole", &e))?;
-    let Some(mut credentials) = reply.credentials else {
+        .map_err(|e| AwsFailure::from_sdk("sts:GetSessionToken", &e))?;
+    taken("sts:GetSessionToken", reply.credentials)
+}
+
+/// The reply's strings moved out (never copied) into [`Sensitive`]s.
+fn taken(
+    action: &'static str,
+    credentials: Option<aws_sdk_sts::types::Credentials>,
+) -> Result<SessionCredentials, AwsFailure> {
+    let Some(mut credentials) = credentials else {
         return Err(AwsFailure {
-            action: "sts:AssumeRole",
+            action,
             kind: AwsFailureKind::Other,
             code: None,
             message: "STS returned no credentials".into(),
@@ -54,6 +61,22 @@ pub async fn assume_role(
         session_token: Sensitive::new(std::mem::take(&mut credentials.session_token)),
         expiration,
     })
+}
+
+/// sts:AssumeRole once; the caller decides whether a refusal is worth waiting out.
+pub async fn assume_role(
+    sts: &aws_sdk_sts::Client,
+    role_arn: &str,
+    session_name: &str,
+) -> Result<SessionCredentials, AwsFailure> {
+    let reply = sts
+        .assume_role()
+        .role_arn(role_arn)
+        .role_session_name(session_name)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("sts:AssumeRole", &e))?;
+    taken("sts:AssumeRole", reply.credentials)
 }
 
 /// Whose credentials these are (sts:GetCallerIdentity needs no permission).

@@ -7,8 +7,9 @@
 
 use crate::aws::connect::Connection;
 use crate::aws::tags;
-use crate::error::aws::{AwsFailure, AwsFailureKind};
+use crate::error::aws::AwsFailureKind;
 use crate::error::ProvisionError;
+use crate::model::principal::{Principal, PrincipalKind};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -17,8 +18,6 @@ use ts_rs::TS;
 
 /// Tag look-ups in flight at once: quick, and gentle on IAM's request quota.
 const CONCURRENT_TAG_READS: usize = 10;
-/// IAM's largest page, so a big account needs as few round trips as AWS allows.
-const PAGE: i32 = 1000;
 const FILE_NAME: &str = "legacy-setups.json";
 
 /// The one-time look for setups made before the app had its own IAM path, in one account.
@@ -125,13 +124,13 @@ pub async fn principals(
     let (users, roles) = futures_util::future::try_join(
         tagged(
             &iam,
-            Kind::User,
-            names(&iam, Kind::User, Some(tags::IAM_PATH)),
+            PrincipalKind::User,
+            names(&iam, PrincipalKind::User, Some(tags::IAM_PATH)),
         ),
         tagged(
             &iam,
-            Kind::Role,
-            names(&iam, Kind::Role, Some(tags::IAM_PATH)),
+            PrincipalKind::Role,
+            names(&iam, PrincipalKind::Role, Some(tags::IAM_PATH)),
         ),
     )
     .await?;
@@ -165,65 +164,20 @@ pub async fn principals(
     })
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    User,
-    Role,
-}
-
 /// Every name (all pages) under `prefix`, or every name at any path other than ours.
 async fn names(
     iam: &aws_sdk_iam::Client,
-    kind: Kind,
+    kind: PrincipalKind,
     prefix: Option<&str>,
 ) -> Result<Vec<String>, ProvisionError> {
-    let mut out = Vec::new();
-    match kind {
-        Kind::User => {
-            let mut pages = iam
-                .list_users()
-                .set_path_prefix(prefix.map(str::to_string))
-                .max_items(PAGE)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListUsers", &e))?;
-                out.extend(
-                    page.users()
-                        .iter()
-                        .filter(|u| prefix.is_some() || !u.path().starts_with(tags::IAM_PATH))
-                        .map(|u| u.user_name().to_string()),
-                );
-            }
-        }
-        Kind::Role => {
-            let mut pages = iam
-                .list_roles()
-                .set_path_prefix(prefix.map(str::to_string))
-                .max_items(PAGE)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| AwsFailure::from_sdk("iam:ListRoles", &e))?;
-                out.extend(
-                    page.roles()
-                        .iter()
-                        // AWS's own service roles cannot be ours: no need to read their tags.
-                        .filter(|r| prefix.is_some() || !r.path().starts_with(tags::IAM_PATH))
-                        .filter(|r| prefix.is_some() || !r.path().starts_with("/aws-service-role/"))
-                        .map(|r| r.role_name().to_string()),
-                );
-            }
-        }
-    }
-    Ok(out)
+    Ok(crate::aws::iam::principal_names(iam, kind, prefix).await?)
 }
 
 /// The names among `candidates` that carry our tag. A principal deleted meanwhile is skipped; any
 /// other failure stops the listing, so nothing is silently left out.
 async fn tagged(
     iam: &aws_sdk_iam::Client,
-    kind: Kind,
+    kind: PrincipalKind,
     candidates: impl std::future::Future<Output = Result<Vec<String>, ProvisionError>>,
 ) -> Result<Vec<String>, ProvisionError> {
     let candidates = candidates.await?;
@@ -231,22 +185,8 @@ async fn tagged(
         futures_util::stream::iter(candidates.into_iter().map(|name| {
             let iam = iam.clone();
             async move {
-                let tags = match kind {
-                    Kind::User => iam
-                        .list_user_tags()
-                        .user_name(&name)
-                        .send()
-                        .await
-                        .map(|r| r.tags().to_vec())
-                        .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e)),
-                    Kind::Role => iam
-                        .list_role_tags()
-                        .role_name(&name)
-                        .send()
-                        .await
-                        .map(|r| r.tags().to_vec())
-                        .map_err(|e| AwsFailure::from_sdk("iam:ListRoleTags", &e)),
-                };
+                let tags =
+                    crate::aws::ownership::tags_of(&iam, Principal { kind, name: &name }).await;
                 match tags {
                     Ok(tags) => Ok(tags::iam_is_ours(&tags).then_some(name)),
                     Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(None),
@@ -261,13 +201,15 @@ async fn tagged(
 }
 
 async fn scan_legacy(iam: &aws_sdk_iam::Client) -> Result<LegacyScan, ProvisionError> {
-    let (users, roles) =
-        futures_util::future::try_join(names(iam, Kind::User, None), names(iam, Kind::Role, None))
-            .await?;
+    let (users, roles) = futures_util::future::try_join(
+        names(iam, PrincipalKind::User, None),
+        names(iam, PrincipalKind::Role, None),
+    )
+    .await?;
     let (users_scanned, roles_scanned) = (count(users.len()), count(roles.len()));
     let (users, roles) = futures_util::future::try_join(
-        tagged(iam, Kind::User, async { Ok(users) }),
-        tagged(iam, Kind::Role, async { Ok(roles) }),
+        tagged(iam, PrincipalKind::User, async { Ok(users) }),
+        tagged(iam, PrincipalKind::Role, async { Ok(roles) }),
     )
     .await?;
     Ok(LegacyScan {
@@ -285,8 +227,8 @@ async fn recheck(
     scan: &LegacyScan,
 ) -> Result<LegacyScan, ProvisionError> {
     let (users, roles) = futures_util::future::try_join(
-        tagged(iam, Kind::User, async { Ok(scan.users.clone()) }),
-        tagged(iam, Kind::Role, async { Ok(scan.roles.clone()) }),
+        tagged(iam, PrincipalKind::User, async { Ok(scan.users.clone()) }),
+        tagged(iam, PrincipalKind::Role, async { Ok(scan.roles.clone()) }),
     )
     .await?;
     Ok(LegacyScan {

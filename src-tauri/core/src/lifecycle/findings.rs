@@ -3,7 +3,6 @@
 
 use crate::aws::connect::Connection;
 use crate::aws::kms;
-use crate::error::aws::AwsFailure;
 use crate::model::findings::{Observed, Subject};
 use crate::model::principal::PrincipalKind;
 
@@ -39,22 +38,7 @@ pub async fn observe(
 }
 
 async fn user_policies(connection: &Connection, user: &str) -> Result<Vec<String>, String> {
-    let iam = connection.iam();
-    // Both lists at once: the setups view waits for the slowest setup.
-    let (inline, attached) = tokio::join!(
-        iam.list_user_policies().user_name(user).send(),
-        iam.list_attached_user_policies().user_name(user).send()
-    );
-    let inline =
-        inline.map_err(|e| AwsFailure::from_sdk("iam:ListUserPolicies", &e).to_string())?;
-    let attached = attached
-        .map_err(|e| AwsFailure::from_sdk("iam:ListAttachedUserPolicies", &e).to_string())?;
-    let mut names: Vec<String> = inline.policy_names().to_vec();
-    names.extend(
-        attached
-            .attached_policies()
-            .iter()
-            .filter_map(|p| p.policy_name().map(str::to_string)),
-    );
-    Ok(names)
+    crate::aws::iam::policies_on_user(&connection.iam(), user)
+        .await
+        .map_err(|failure| failure.to_string())
 }

@@ -3,7 +3,6 @@
 //! decrypt and nothing in the application changes.
 
 use crate::aws::connect::Connection;
-use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, OriginType};
 use serde::Serialize;
@@ -21,14 +20,9 @@ pub struct RotationReport {
 pub async fn enable(connection: &Connection, key: &str) -> Result<RotationReport, ProvisionError> {
     let key = crate::validate::existing_key(key.trim(), connection.region())?.as_kms_key_id();
     let kms = connection.kms();
-    let described = kms
-        .describe_key()
-        .key_id(&key)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("kms:DescribeKey", &e))?;
+    let described = crate::aws::kms::describe_key(&kms, &key).await?;
     let meta = described
-        .key_metadata()
+        .as_ref()
         .ok_or_else(|| ProvisionError::KeyNotFound {
             key: key.clone(),
             region: connection.region().to_string(),
@@ -59,11 +53,7 @@ pub async fn enable(connection: &Connection, key: &str) -> Result<RotationReport
     }
     // Bare key id: the emulator mishandles ARNs for some key calls; AWS accepts both.
     let key_id = meta.key_id().to_string();
-    kms.enable_key_rotation()
-        .key_id(&key_id)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("kms:EnableKeyRotation", &e))?;
+    crate::aws::kms::enable_rotation(&kms, &key_id).await?;
     let rotation_enabled = crate::aws::kms::rotation_status(connection, &key_id)
         .await
         .unwrap_or(true);

@@ -5,7 +5,6 @@
 
 use crate::aws::connect::Connection;
 use crate::aws::tags;
-use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::Vault;
@@ -91,18 +90,11 @@ async fn made_for(
     name: &str,
     key_arn: &str,
 ) -> Result<bool, ProvisionError> {
-    let reply = connection
-        .kms_for_key(key_arn)
-        .list_resource_tags()
-        .key_id(key_arn)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("kms:ListResourceTags", &e))?;
-    if !tags::kms_is_ours(reply.tags()) {
+    let key_tags = crate::aws::kms::tags_of(&connection.kms_for_key(key_arn), key_arn).await?;
+    if !tags::kms_is_ours(&key_tags) {
         return Ok(false);
     }
-    let tagged_for_this = reply
-        .tags()
+    let tagged_for_this = key_tags
         .iter()
         .any(|t| t.tag_key() == tags::SERVICE_ACCOUNT_KEY && t.tag_value() == name);
     let journaled_for_this = journal

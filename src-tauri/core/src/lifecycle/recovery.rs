@@ -5,7 +5,7 @@
 //! journal write) is found.
 
 use crate::aws::connect::Connection;
-use crate::aws::{ownership, tags};
+use crate::aws::ownership;
 use crate::cancel::Cancel;
 use crate::error::{ProvisionError, RollbackReport};
 use crate::local::journal::{Journal, Run, RunState};
@@ -205,22 +205,12 @@ async fn role_inventory(
         role: Some(role.to_string()),
     }));
     // A profile made but not yet holding the role: same name as the role, and this run's tag.
-    if let Ok(reply) = iam
-        .get_instance_profile()
-        .instance_profile_name(role)
-        .send()
-        .await
-    {
-        if let Some(profile) = reply.instance_profile() {
-            let runs = tags::iam_made_by_run(profile.tags(), &run.id);
-            let holds_role = profile.roles().iter().any(|r| r.role_name() == role);
-            if runs && !holds_role {
-                found.push(Created::InstanceProfile {
-                    name: role.to_string(),
-                    role: None,
-                });
-            }
-        }
+    let profile = crate::aws::iam::instance_profile_made_by_run(&iam, role, role, &run.id).await;
+    if let Ok(Some((true, false))) = profile {
+        found.push(Created::InstanceProfile {
+            name: role.to_string(),
+            role: None,
+        });
     }
     Ok(found)
 }

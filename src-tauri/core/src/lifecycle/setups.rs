@@ -2,7 +2,7 @@
 //! the local journal, with the health of each part.
 
 use crate::aws::connect::Connection;
-use crate::aws::policy;
+use crate::aws::{ownership, policy};
 use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use crate::local::journal::{Journal, RunState};
@@ -150,10 +150,10 @@ async fn describe_role(
 ) -> SetupSummary {
     let iam = connection.iam();
     let mut summary = empty(PrincipalKind::Role, role, String::new(), journal_state);
-    let Ok(found) = iam.get_role().role_name(role).send().await else {
+    let Ok(arn) = ownership::principal_arn(&iam, Principal::role(role)).await else {
         return summary;
     };
-    summary.principal_arn = found.role().map(|r| r.arn().to_string());
+    summary.principal_arn = Some(arn).filter(|arn| !arn.is_empty());
     judge_principal(&iam, Principal::role(role), &mut summary).await;
     describe_key(connection, &mut summary).await;
     summary
@@ -179,10 +179,10 @@ async fn describe(
     let mut summary = empty(PrincipalKind::User, user, account, journal_state);
     summary.key_arn = stored_key.as_ref().map(|(_, arn)| arn.clone());
     summary.keychain_present = stored_key.is_some();
-    let Ok(found) = iam.get_user().user_name(user).send().await else {
+    let Ok(arn) = ownership::principal_arn(&iam, Principal::user(user)).await else {
         return Ok(summary);
     };
-    summary.principal_arn = found.user().map(|u| u.arn().to_string());
+    summary.principal_arn = Some(arn).filter(|arn| !arn.is_empty());
 
     judge_principal(&iam, Principal::user(user), &mut summary).await;
     let in_keychain = stored_key.as_ref().map(|(id, _)| id.as_str());
@@ -222,14 +222,10 @@ async fn describe_key(connection: &Connection, summary: &mut SetupSummary) {
         return;
     };
     let kms = connection.kms_for_key(&arn);
-    if let Ok(described) = kms.describe_key().key_id(&arn).send().await {
-        summary.key_state = described
-            .key_metadata()
-            .and_then(|m| m.key_state())
-            .map(|s| s.as_str().to_string());
-    } else {
-        summary.key_state = Some("Missing".into());
-    }
+    summary.key_state = match crate::aws::kms::describe_key(&kms, &arn).await {
+        Ok(Some(metadata)) => metadata.key_state().map(|s| s.as_str().to_string()),
+        Ok(None) | Err(_) => Some("Missing".into()),
+    };
     summary.key_created_by_app = crate::aws::ownership::key_is_ours(connection, &arn)
         .await
         .unwrap_or(false);
@@ -267,19 +263,13 @@ async fn access_keys(
     in_keychain: Option<&str>,
 ) -> Vec<AccessKeyInfo> {
     let mut listed = Vec::new();
-    if let Ok(keys) = crate::aws::ownership::access_keys(&iam, user).await {
+    if let Ok(keys) = crate::aws::ownership::access_keys(iam, user).await {
         for key in &keys {
             let id = key.access_key_id().unwrap_or_default().to_string();
-            let last_used = iam
-                .get_access_key_last_used()
-                .access_key_id(&id)
-                .send()
+            let last_used = crate::aws::iam::access_key_last_used(iam, &id)
                 .await
                 .ok()
-                .and_then(|r| {
-                    r.access_key_last_used()
-                        .and_then(|u| u.last_used_date().map(|d| d.to_string()))
-                });
+                .flatten();
             let age_days = key.create_date().and_then(|created| {
                 let now = crate::local::journal::now() as i64;
                 u32::try_from((now - created.secs()) / 86_400).ok()

@@ -4,7 +4,7 @@
 
 use crate::aws::connect::Connection;
 use crate::aws::outside_changes::{self, Extra};
-use crate::aws::ownership;
+use crate::aws::{iam_remove, kms, ownership};
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use crate::lifecycle::key_usage::{self, KeyVerdict};
@@ -12,8 +12,6 @@ use crate::local::credential_profile;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
 use crate::model::principal::{Principal, PrincipalKind};
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde::Serialize;
 use std::sync::Arc;
 use ts_rs::TS;
@@ -30,20 +28,10 @@ pub struct TeardownReport {
 
 impl TeardownReport {
     /// Files one AWS call's result under removed or failed (with what to do about it).
-    fn record<T, E>(
-        &mut self,
-        what: String,
-        action: &'static str,
-        result: Result<T, SdkError<E, HttpResponse>>,
-    ) where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-    {
+    fn record(&mut self, what: String, result: Result<(), AwsFailure>) {
         match result {
-            Ok(_) => self.removed.push(what),
-            Err(e) => self.failed.push(format!(
-                "{what}: {}",
-                explain(AwsFailure::from_sdk(action, &e))
-            )),
+            Ok(()) => self.removed.push(what),
+            Err(failure) => self.failed.push(format!("{what}: {}", explain(failure))),
         }
     }
 }
@@ -333,12 +321,7 @@ async fn remove_user(
     for id in ownership::access_key_ids(connection, user).await? {
         report.record(
             format!("access key {}", crate::mask_access_key_id(&id)),
-            "iam:DeleteAccessKey",
-            iam.delete_access_key()
-                .user_name(user)
-                .access_key_id(&id)
-                .send()
-                .await,
+            iam_remove::delete_access_key(&iam, user, &id).await,
         );
     }
     remove_keychain_item(vault, account, report).await;
@@ -347,8 +330,7 @@ async fn remove_user(
     remove_extras(&iam, Principal::user(user), report).await?;
     report.record(
         format!("IAM user {user}"),
-        "iam:DeleteUser",
-        iam.delete_user().user_name(user).send().await,
+        iam_remove::delete_principal(&iam, Principal::user(user)).await,
     );
     Ok(())
 }
@@ -396,8 +378,7 @@ async fn remove_role(
     remove_extras(&iam, Principal::role(role), report).await?;
     report.record(
         format!("IAM role {role}"),
-        "iam:DeleteRole",
-        iam.delete_role().role_name(role).send().await,
+        iam_remove::delete_principal(&iam, Principal::role(role)).await,
     );
     Ok(())
 }
@@ -442,7 +423,7 @@ async fn policy_key(
 /// Removes the key's aliases and schedules its deletion. Only called for a key that
 /// [`key_usage::judge`] found deletable.
 async fn retire_key(connection: &Connection, arn: &str, days: i32, report: &mut TeardownReport) {
-    let kms = connection.kms_for_key(arn);
+    let kms_client = connection.kms_for_key(arn);
     let key_id = arn.rsplit('/').next().unwrap_or(arn);
     // The aliases go first: a key scheduled for deletion with a name still pointing at it would
     // look usable. If they cannot be listed, the key is left for the next teardown run.
@@ -457,27 +438,24 @@ async fn retire_key(connection: &Connection, arn: &str, days: i32, report: &mut 
     };
     let mut aliases_left = false;
     for alias in &aliases {
-        match kms.delete_alias().alias_name(alias).send().await {
-            Ok(_) => report.removed.push(format!("alias {alias}")),
-            Err(e) => {
+        match kms::delete_alias(&kms_client, alias).await {
+            Ok(()) => report.removed.push(format!("alias {alias}")),
+            Err(failure) => {
                 aliases_left = true;
-                report.failed.push(format!(
-                    "alias {alias}: {}",
-                    explain(AwsFailure::from_sdk("kms:DeleteAlias", &e))
-                ));
+                report
+                    .failed
+                    .push(format!("alias {alias}: {}", explain(failure)));
             }
         }
     }
     if aliases_left {
         return;
     }
-    let pending = kms
-        .describe_key()
-        .key_id(key_id)
-        .send()
+    let pending = kms::describe_key(&kms_client, key_id)
         .await
         .ok()
-        .and_then(|d| d.key_metadata().and_then(|m| m.key_state()).cloned());
+        .flatten()
+        .and_then(|m| m.key_state);
     if pending == Some(aws_sdk_kms::types::KeyState::PendingDeletion) {
         report
             .removed
@@ -485,22 +463,14 @@ async fn retire_key(connection: &Connection, arn: &str, days: i32, report: &mut 
         return;
     }
     // The bare key id: AWS takes either form, some emulators only this one.
-    match kms
-        .schedule_key_deletion()
-        .key_id(key_id)
-        .pending_window_in_days(days)
-        .send()
-        .await
-    {
-        Ok(reply) => {
-            let date = reply.deletion_date().map(|d| d.to_string());
+    match kms::schedule_deletion(&kms_client, key_id, days).await {
+        Ok(date) => {
             report.removed.push(format!(
                 "KMS key {arn}: deletion scheduled in {days} days (cancel it with kms:CancelKeyDeletion until then)"
             ));
             report.key_deletion_date = date;
         }
-        Err(e) => {
-            let failure = AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e);
+        Err(failure) => {
             if failure.kind == AwsFailureKind::NotFound {
                 report.removed.push(format!("KMS key {arn} (already gone)"));
             } else {

@@ -6,7 +6,6 @@
 //! zeroized memory as the stored key, and served from there until shortly before it expires, so
 //! an SDK that asks often costs one keychain read, not an STS round trip.
 
-use crate::error::aws::AwsFailure;
 use crate::error::keychain::KeychainError;
 use crate::error::ProvisionError;
 use crate::local::credentials::LoadedCredentials;
@@ -175,22 +174,19 @@ pub async fn fetch(
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .load()
         .await;
-    let reply = aws_sdk_sts::Client::new(&config)
-        .get_session_token()
-        .duration_seconds(duration_seconds)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("sts:GetSessionToken", &e))?;
-    let issued = reply.credentials().ok_or_else(|| {
-        ProvisionError::NotFound("sts:GetSessionToken answered without credentials".into())
-    })?;
-    let secret = Sensitive::new(issued.secret_access_key().to_string());
-    let token = Sensitive::new(issued.session_token().to_string());
+    let issued =
+        crate::aws::sts::session_token(&aws_sdk_sts::Client::new(&config), duration_seconds)
+            .await?;
     let expiration = issued
-        .expiration()
-        .fmt(Format::DateTime)
-        .map_err(|_| ProvisionError::NotFound("sts:GetSessionToken gave no expiry".into()))?;
-    Ok(answer(issued.access_key_id(), &secret, &token, &expiration))
+        .expiration
+        .as_deref()
+        .ok_or_else(|| ProvisionError::NotFound("sts:GetSessionToken gave no expiry".into()))?;
+    Ok(answer(
+        &issued.access_key_id,
+        &issued.secret,
+        &issued.session_token,
+        expiration,
+    ))
 }
 
 #[cfg(test)]

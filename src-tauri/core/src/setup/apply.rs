@@ -67,13 +67,13 @@ pub async fn apply_resuming(
             run_id: run_id.clone(),
             created: existing.created.clone(),
         },
-        None => Start::New(new_run(
+        None => Start::New(Box::new(new_run(
             &run_frame::new_run_id(&plan.user_name),
             connection,
             plan,
-        )),
+        ))),
     };
-    let mut frame = Frame::begin(options, start)?;
+    let mut frame = Frame::begin(options, start).map_err(ApplyFailure::before_any_change)?;
     let job = Job {
         connection,
         plan,

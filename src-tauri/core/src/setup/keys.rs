@@ -4,7 +4,7 @@
 //! 2,000 calls before the admin sees anything.
 
 use crate::aws::connect::Connection;
-use crate::error::aws::{AwsFailure, AwsFailureKind};
+use crate::error::aws::AwsFailureKind;
 use crate::error::ProvisionError;
 use crate::setup::plan::unsuitability;
 use crate::validate;
@@ -77,37 +77,17 @@ pub async fn stream_keys(
     };
     // Every key id is needed only at the end (for keys without an alias): listed meanwhile.
     let list_keys = async {
-        let mut keys = Vec::new();
-        let mut pages = kms.list_keys().limit(KEYS_PAGE).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
-            keys.extend(page.keys().iter().filter_map(|k| {
-                Some((
-                    k.key_id()?.to_string(),
-                    k.key_arn().unwrap_or_default().to_string(),
-                ))
-            }));
-        }
-        Ok::<_, ProvisionError>(keys)
+        crate::aws::kms::all_keys(&kms, KEYS_PAGE)
+            .await
+            .map_err(ProvisionError::from)
     };
     let mut seen: HashSet<String> = HashSet::new();
     let mut sent = 0;
     let list_aliases = async {
-        let mut pages = kms
-            .list_aliases()
-            .limit(ALIASES_PAGE)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListAliases", &e))?;
+        crate::aws::kms::alias_pages(&kms, ALIASES_PAGE, |page| {
             let mut by_key: HashMap<String, Vec<String>> = HashMap::new();
-            for alias in page.aliases() {
-                if let (Some(name), Some(target)) = (alias.alias_name(), alias.target_key_id()) {
-                    by_key
-                        .entry(target.to_string())
-                        .or_default()
-                        .push(name.to_string());
-                }
+            for (name, target) in page {
+                by_key.entry(target).or_default().push(name);
             }
             let keys: Vec<(String, String)> = by_key
                 .keys()
@@ -117,8 +97,9 @@ pub async fn stream_keys(
             let listed = arrange(keys, &mut by_key);
             sent += listed.len();
             emit(listed);
-        }
-        Ok::<_, ProvisionError>(())
+        })
+        .await
+        .map_err(ProvisionError::from)
     };
     let (keys, ()) = futures_util::future::try_join(list_keys, list_aliases).await?;
     let rest: Vec<(String, String)> = keys
@@ -188,20 +169,17 @@ async fn describe_one(kms: &aws_sdk_kms::Client, region: &str, typed: String) ->
         Ok(key) => key,
         Err(error) => return refused(error.rule),
     };
-    let reply = match kms.describe_key().key_id(key.as_kms_key_id()).send().await {
-        Ok(reply) => reply,
-        Err(e) => {
-            let failure = AwsFailure::from_sdk("kms:DescribeKey", &e);
+    let described = match crate::aws::kms::describe_key(kms, &key.as_kms_key_id()).await {
+        Ok(Some(metadata)) => metadata,
+        Ok(None) => return refused(format!("KMS has no key or alias by this name in {region}")),
+        Err(failure) => {
             return refused(match failure.kind {
                 AwsFailureKind::AccessDenied => "you may not describe it (kms:DescribeKey is denied), so the app cannot check that it is an enabled symmetric encryption key; ask its owner to allow kms:DescribeKey for you".into(),
-                AwsFailureKind::NotFound => format!("KMS has no key or alias by this name in {region}"),
                 _ => format!("KMS could not describe it: {failure}"),
             });
         }
     };
-    let Some(m) = reply.key_metadata() else {
-        return refused("KMS returned no details for it".into());
-    };
+    let m = &described;
     let reason = unsuitability(m.key_state(), m.key_spec(), m.key_usage(), m.key_manager());
     KeySummary {
         key_id: m.key_id().to_string(),

@@ -58,7 +58,8 @@ pub async fn apply_role(
         &plan.key,
         None,
     );
-    let mut frame = Frame::begin(options, Start::New(record))?;
+    let mut frame = Frame::begin(options, Start::New(Box::new(record)))
+        .map_err(ApplyFailure::before_any_change)?;
     let result = run(
         connection,
         plan,

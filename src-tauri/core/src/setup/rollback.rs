@@ -152,7 +152,9 @@ pub async fn undo(
         }
         Created::Alias(alias) => kms::delete_alias(&kms_client, alias).await,
         Created::Key { key_id, .. } => {
-            kms::schedule_deletion(&kms_client, key_id, KEY_DELETION_DAYS).await
+            kms::schedule_deletion(&kms_client, key_id, KEY_DELETION_DAYS)
+                .await
+                .map(drop)
         }
         Created::Role(role) => {
             iam_remove::delete_principal(&iam_client, Principal::role(role)).await

@@ -37,6 +37,16 @@ pub struct ApplyFailure {
     pub rollback: RollbackReport,
 }
 
+impl ApplyFailure {
+    /// A run that stopped before it made anything: there was nothing to roll back.
+    pub fn before_any_change(error: ProvisionError) -> ApplyFailure {
+        ApplyFailure {
+            error,
+            rollback: RollbackReport::default(),
+        }
+    }
+}
+
 /// A run in progress: its id, its ledger, and the lock that tells recovery to keep out.
 pub(crate) struct Frame {
     pub run_id: String,
@@ -48,7 +58,7 @@ pub(crate) struct Frame {
 
 /// How a run starts: afresh (its journal record), or resuming one the journal already holds.
 pub(crate) enum Start {
-    New(Run),
+    New(Box<Run>),
     Resume {
         run_id: String,
         created: Vec<Created>,
@@ -62,16 +72,13 @@ pub(crate) fn new_run_id(principal_name: &str) -> String {
 
 impl Frame {
     /// Locks and records the run; a journal that cannot be written stops it before any change.
-    pub fn begin(options: &ApplyOptions, start: Start) -> Result<Frame, ApplyFailure> {
+    pub fn begin(options: &ApplyOptions, start: Start) -> Result<Frame, ProvisionError> {
         let (run_id, created, record) = match start {
-            Start::New(run) => (run.id.clone(), Vec::new(), Some(run)),
+            Start::New(run) => (run.id.clone(), Vec::new(), Some(*run)),
             Start::Resume { run_id, created } => (run_id, created, None),
         };
         let journal = options.journal.clone();
-        let refused = |error: journal::JournalError| ApplyFailure {
-            error: ProvisionError::Journal(error.to_string()),
-            rollback: RollbackReport::default(),
-        };
+        let refused = |error: journal::JournalError| ProvisionError::Journal(error.to_string());
         let live = match &journal {
             Some(journal) => Some(journal.hold_run(&run_id).map_err(refused)?),
             None => None,
