@@ -151,7 +151,7 @@ async fn a_lost_delete_reply_is_retried_and_the_caller_hears_not_found() {
 
 /// ScheduleKeyDeletion whose first reply is lost; KMS answers the SDK's retry for a key that
 /// the first request already scheduled.
-async fn schedule_after_a_lost_reply() -> (Result<(), AwsFailure>, Rule) {
+async fn schedule_after_a_lost_reply() -> (Result<Option<String>, AwsFailure>, Rule) {
     let pending = Reply::kms_error(400, "KMSInvalidStateException", "k-1 is pending deletion.");
     let schedule = answering(
         mock!(aws_sdk_kms::Client::schedule_key_deletion)
