@@ -494,6 +494,7 @@ mod careful_tests;
 mod iam_tests;
 mod key_policy_tests;
 mod kms_tests;
+mod listing_tests;
 mod mapping_tests;
 mod outside_tests;
 mod pages_tests;
