@@ -7,6 +7,8 @@ pub mod iam;
 pub mod iam_remove;
 pub mod key_policy;
 pub mod kms;
+#[cfg(test)]
+pub(crate) mod mock;
 pub mod outside_changes;
 pub mod ownership;
 pub mod pages;

@@ -1,0 +1,100 @@
+//! `key_policy::check` and `allow_iam` over KMS's wire format, in the key's own region: a policy
+//! that keeps IAM from granting is caught before anything is made, and fixing it adds the one
+//! statement and keeps every other.
+
+use super::{Reply, Wire, ACCOUNT};
+use crate::aws::key_policy;
+use serde_json::{json, Value};
+
+const KEY: &str = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef";
+
+fn key_admin_only() -> Value {
+    json!({"Version": "2012-10-17", "Statement": {
+        "Sid": "KeyAdmins",
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:role/KeyAdmin")},
+        "Action": "kms:*",
+        "Resource": "*"
+    }})
+}
+
+fn policy(document: &Value) -> Reply {
+    Reply::kms_ok(json!({"Policy": document.to_string(), "PolicyName": "default"}))
+}
+
+/// The policy document a PutKeyPolicy request carried.
+fn put_document(wire: &Wire) -> Value {
+    let put = wire.seen().into_iter().find(|s| s.action == "PutKeyPolicy");
+    let body: Value = serde_json::from_str(&put.expect("PutKeyPolicy was sent").body).unwrap();
+    serde_json::from_str(body["Policy"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_policy_without_the_iam_statement_stops_the_plan() {
+    let wire = Wire::new();
+    wire.on("kms", "GetKeyPolicy", &[policy(&key_admin_only())]);
+    let stopped = key_policy::check(&wire.connection(), KEY)
+        .await
+        .unwrap_err();
+    assert_eq!(stopped.code(), "key-policy-blocks-iam");
+    assert!(
+        stopped
+            .to_string()
+            .contains(&format!("arn:aws:iam::{ACCOUNT}:root")),
+        "{stopped}"
+    );
+    assert_eq!(
+        wire.seen()[0].host,
+        "kms.eu-west-1.amazonaws.com",
+        "asked in the key's region"
+    );
+}
+
+#[tokio::test]
+async fn allowing_iam_adds_one_statement_and_keeps_the_others() {
+    let wire = Wire::new();
+    wire.on("kms", "GetKeyPolicy", &[policy(&key_admin_only())]);
+    wire.on("kms", "PutKeyPolicy", &[Reply::kms_ok(json!({}))]);
+    let connection = wire.connection();
+    let returned = key_policy::allow_iam(&connection, KEY).await.unwrap();
+    let sent = put_document(&wire);
+    assert_eq!(serde_json::from_str::<Value>(&returned).unwrap(), sent);
+    let statements = sent["Statement"]
+        .as_array()
+        .expect("a single statement becomes a list");
+    assert_eq!(statements.len(), 2);
+    assert_eq!(statements[0], key_admin_only()["Statement"]);
+    assert!(key_policy::lets_iam_grant(&sent, "aws", ACCOUNT));
+}
+
+#[tokio::test]
+async fn a_policy_that_already_lets_iam_grant_is_not_rewritten() {
+    let wire = Wire::new();
+    let default = json!({"Statement": [key_policy::iam_statement("aws", ACCOUNT)]});
+    wire.on("kms", "GetKeyPolicy", &[policy(&default)]);
+    let connection = wire.connection();
+    assert!(key_policy::check(&connection, KEY).await.is_ok());
+    assert!(key_policy::allow_iam(&connection, KEY).await.is_ok());
+    assert_eq!(wire.calls("kms", "PutKeyPolicy"), 0);
+}
+
+#[tokio::test]
+async fn a_refused_rewrite_names_kms_put_key_policy() {
+    let wire = Wire::new();
+    wire.on("kms", "GetKeyPolicy", &[policy(&key_admin_only())]);
+    let denied = Reply::kms_error(
+        400,
+        "AccessDeniedException",
+        "not authorized to perform: kms:PutKeyPolicy",
+    );
+    wire.on("kms", "PutKeyPolicy", &[denied]);
+    let refused = key_policy::allow_iam(&wire.connection(), KEY)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "aws-access-denied");
+    assert!(
+        refused.hint().contains("kms:PutKeyPolicy"),
+        "{}",
+        refused.hint()
+    );
+}
