@@ -14,6 +14,17 @@ impl AwsFailure {
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let status = error.raw_response().map(|r| r.status().as_u16());
+        // Credentials that could not be loaded stop a request before it is sent: not a lost
+        // reply (nothing to look for) and not the network (the admin must sign in again).
+        if let Some(problem) = crate::aws::connect::credentials_problem(error) {
+            return AwsFailure {
+                action,
+                kind: AwsFailureKind::InvalidCredentials,
+                code: None,
+                message: format!("no AWS credentials could be loaded: {problem}"),
+                status: None,
+            };
+        }
         let (kind, code, message) = match error {
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (
                 AwsFailureKind::Unreachable,

@@ -185,13 +185,30 @@ pub async fn schedule_deletion(
     key_id: &str,
     days: i32,
 ) -> Result<Option<String>, AwsFailure> {
-    kms.schedule_key_deletion()
+    let scheduled = kms
+        .schedule_key_deletion()
         .key_id(key_id)
         .pending_window_in_days(days)
         .send()
         .await
         .map(|reply| reply.deletion_date().map(|d| d.to_string()))
-        .map_err(|e| AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e))
+        .map_err(|e| AwsFailure::from_sdk("kms:ScheduleKeyDeletion", &e));
+    match scheduled {
+        // A lost reply the SDK sent again, or a rollback run twice: KMS refuses a key whose
+        // deletion is already scheduled. That is the goal state, so ask KMS and say so.
+        Err(failure) if failure.code.as_deref() == Some("KMSInvalidStateException") => {
+            match describe_key(kms, key_id).await {
+                Ok(Some(metadata))
+                    if metadata.key_state()
+                        == Some(&aws_sdk_kms::types::KeyState::PendingDeletion) =>
+                {
+                    Ok(metadata.deletion_date().map(|d| d.to_string()))
+                }
+                _ => Err(failure),
+            }
+        }
+        other => other,
+    }
 }
 
 /// The key's tags (by ARN or id, through a client of the key's region).

@@ -128,9 +128,6 @@ async fn credentials_lost_during_a_run_are_told_apart_by_their_cause() {
 }
 
 #[tokio::test]
-#[ignore = "possible bug: from_sdk calls missing credentials 'could not reach AWS' (Unreachable, \
-            outcome unknown): the admin is told to check the network, careful::create looks up \
-            a create that was never sent; only whoami checks credentials_problem first"]
 async fn credentials_lost_during_a_run_are_not_a_lost_reply() {
     let wire = Wire::new();
     let error = create_without_credentials(&wire).await;
