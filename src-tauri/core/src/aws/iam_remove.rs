@@ -1,8 +1,17 @@
 //! Small functions over IAM's API for what rollback, recovery and teardown remove: one call each.
 //! "Not found" is left to the caller, which usually counts it as removed.
 
-use crate::error::aws::AwsFailure;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::model::principal::{Principal, PrincipalKind};
+
+/// A removal whose target is already gone reached its goal: "not found" counts as removed.
+pub fn gone_is_fine<T>(result: Result<T, AwsFailure>) -> Result<(), AwsFailure> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(()),
+        Err(failure) => Err(failure),
+    }
+}
 
 pub async fn delete_access_key(
     iam: &aws_sdk_iam::Client,

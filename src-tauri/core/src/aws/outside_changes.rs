@@ -3,6 +3,7 @@
 //! The setups view names each one; teardown detaches or removes each one (never deleting a
 //! managed policy or a group, which others may use) so that the principal itself can go.
 
+use crate::aws::iam_remove::gone_is_fine;
 use crate::aws::pages;
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::model::principal::{Principal, PrincipalKind};
@@ -295,14 +296,6 @@ async fn of_role(iam: &Client, role: &str, ours: Option<&str>) -> Result<Vec<Ext
         .map(str::to_string);
     extras.extend(boundary.map(Extra::PermissionsBoundary));
     Ok(extras)
-}
-
-fn gone_is_fine<T>(result: Result<T, AwsFailure>) -> Result<(), AwsFailure> {
-    match result {
-        Ok(_) => Ok(()),
-        Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(()),
-        Err(failure) => Err(failure),
-    }
 }
 
 /// Detaches or removes one extra from `user`; one that is already gone counts as removed.

@@ -21,23 +21,12 @@ pub async fn our_principal(
             failure.into()
         }
     };
-    let name = principal.name;
-    let (arn, ours) = match principal.kind {
-        PrincipalKind::User => {
-            let user = iam.get_user().user_name(name).send().await;
-            let user = user.map_err(|e| missing(AwsFailure::from_sdk("iam:GetUser", &e)))?;
-            let tagged = iam.list_user_tags().user_name(name).send().await;
-            let tagged = tagged.map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))?;
-            let arn = user.user().map(|u| u.arn().to_string());
-            (arn.unwrap_or_default(), tags::iam_is_ours(tagged.tags()))
-        }
-        PrincipalKind::Role => {
-            let tagged = iam.list_role_tags().role_name(name).send().await;
-            let tagged =
-                tagged.map_err(|e| missing(AwsFailure::from_sdk("iam:ListRoleTags", &e)))?;
-            (String::new(), tags::iam_is_ours(tagged.tags()))
-        }
+    // A role's ARN is not needed by any caller: only its tags are read.
+    let arn = match principal.kind {
+        PrincipalKind::User => principal_arn(&iam, principal).await.map_err(missing)?,
+        PrincipalKind::Role => String::new(),
     };
+    let ours = tags::iam_is_ours(&tags_of(&iam, principal).await.map_err(missing)?);
     if ours {
         Ok(arn)
     } else {
@@ -161,20 +150,9 @@ pub async fn made_by_run(
     principal: Principal<'_>,
     run_id: &str,
 ) -> Result<bool, AwsFailure> {
-    let tagged = match principal.kind {
-        PrincipalKind::User => {
-            let reply = iam.list_user_tags().user_name(principal.name).send().await;
-            reply
-                .map(|r| tags::iam_made_by_run(r.tags(), run_id))
-                .map_err(|e| AwsFailure::from_sdk("iam:ListUserTags", &e))
-        }
-        PrincipalKind::Role => {
-            let reply = iam.list_role_tags().role_name(principal.name).send().await;
-            reply
-                .map(|r| tags::iam_made_by_run(r.tags(), run_id))
-                .map_err(|e| AwsFailure::from_sdk("iam:ListRoleTags", &e))
-        }
-    };
+    let tagged = tags_of(iam, principal)
+        .await
+        .map(|found| tags::iam_made_by_run(&found, run_id));
     match tagged {
         Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(false),
         other => other,

@@ -120,11 +120,7 @@ impl Rotation<'_> {
     }
 
     fn label(&self) -> String {
-        format!(
-            "MongoDB CSFLE credentials for {} ({})",
-            self.user,
-            self.connection.account_id()
-        )
+        keychain::label_for(self.connection.account_id(), self.user)
     }
 
     /// Replaces the keychain item (one atomic write) with the new key and the same context.

@@ -129,14 +129,13 @@ fn judge_policy(summary: &mut SetupSummary, name: &str, document: &serde_json::V
     if document.is_null() {
         return false;
     }
-    let document = document.clone();
     let key_arn = summary
         .key_arn
         .clone()
-        .or_else(|| policy::single_resource(&document));
+        .or_else(|| policy::single_resource(document));
     summary.policy_name = Some(name.to_string());
     summary.policy = match &key_arn {
-        Some(arn) if policy::is_least_privilege(&document, arn) => PolicyHealth::LeastPrivilege,
+        Some(arn) if policy::is_least_privilege(document, arn) => PolicyHealth::LeastPrivilege,
         _ => PolicyHealth::Drifted,
     };
     summary.key_arn = key_arn;

@@ -8,6 +8,11 @@ use csfle_keystore::Failure;
 /// The keychain item's service attribute.
 pub const SERVICE: &str = crate::model::created::KEYCHAIN_SERVICE;
 
+/// The label the OS keychain shows for a setup's item.
+pub fn label_for(account_id: &str, principal_name: &str) -> String {
+    format!("MongoDB CSFLE credentials for {principal_name} ({account_id})")
+}
+
 /// The keychain item's account attribute for a setup.
 pub fn account_for(account_id: &str, principal_name: &str) -> String {
     format!("{account_id}/{principal_name}")

@@ -388,10 +388,7 @@ async fn store_in_keychain(job: &Job<'_>, issued: &Issued<'_>) -> Result<String,
     }
     .seal();
     let account = plan.keychain.account.clone();
-    let label = format!(
-        "MongoDB CSFLE credentials for {user} ({})",
-        connection.account_id()
-    );
+    let label = keychain::label_for(connection.account_id(), user);
     let store_vault = Arc::clone(vault);
     let store_account = account.clone();
     step(sink, StepId::StoreInKeychain, async move {

@@ -3,7 +3,7 @@
 
 use crate::aws::connect::Connection;
 use crate::aws::{iam, iam_remove, kms};
-use crate::error::aws::{AwsFailure, AwsFailureKind};
+use crate::error::aws::AwsFailure;
 use crate::error::RollbackReport;
 use crate::local::journal::Journal;
 use crate::local::keychain::Vault;
@@ -166,7 +166,7 @@ pub async fn undo(
             if let Some(role) = role {
                 let removed =
                     iam_remove::remove_role_from_instance_profile(&iam_client, name, role).await;
-                if let Err(failure) = gone_is_fine(removed) {
+                if let Err(failure) = iam_remove::gone_is_fine(removed) {
                     return Err(explain(failure));
                 }
             }
@@ -179,12 +179,5 @@ pub async fn undo(
                 .map_err(|e| format!("{e}. {}", e.hint()));
         }
     };
-    gone_is_fine(result).map_err(explain)
-}
-
-fn gone_is_fine(result: Result<(), AwsFailure>) -> Result<(), AwsFailure> {
-    match result {
-        Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(()),
-        other => other,
-    }
+    iam_remove::gone_is_fine(result).map_err(explain)
 }
