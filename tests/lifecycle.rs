@@ -277,6 +277,22 @@ fn teardown_needs_confirmation_and_then_removes_everything_it_made() {
         "nothing changed so far"
     );
 
+    let without_key = sandbox.cli(&[
+        "teardown",
+        "--user",
+        "app",
+        "--delete-key",
+        "--key-deletion-days",
+        "10",
+        "--yes",
+    ]);
+    without_key.assert_failed();
+    assert!(
+        without_key.stderr.contains("--key-arn"),
+        "the key to delete must be named: {}",
+        without_key.stderr
+    );
+    let key_arn = result["key_arn"].as_str().unwrap_or_default().to_string();
     let run = sandbox.cli(&[
         "teardown",
         "--user",
@@ -284,6 +300,8 @@ fn teardown_needs_confirmation_and_then_removes_everything_it_made() {
         "--delete-key",
         "--key-deletion-days",
         "10",
+        "--key-arn",
+        &key_arn,
         "--yes",
         "--json",
     ]);
@@ -313,7 +331,15 @@ fn teardown_keeps_a_key_it_did_not_create_and_refuses_users_it_did_not_create() 
     let key_arn = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
     provision(&sandbox, "app", &["--existing-key", &key_arn]);
     // Asking to delete a key the app did not make is refused before anything changes.
-    let refused_key = sandbox.cli(&["teardown", "--user", "app", "--delete-key", "--yes"]);
+    let refused_key = sandbox.cli(&[
+        "teardown",
+        "--user",
+        "app",
+        "--delete-key",
+        "--key-arn",
+        &key_arn,
+        "--yes",
+    ]);
     refused_key.assert_failed();
     assert!(
         refused_key.stderr.contains("did not create this key"),
@@ -338,6 +364,8 @@ fn teardown_keeps_a_key_it_did_not_create_and_refuses_users_it_did_not_create() 
         "--delete-key",
         "--key-deletion-days",
         "7",
+        "--key-arn",
+        &key_arn,
         "--yes",
     ]);
     refused.assert_failed();

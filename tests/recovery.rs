@@ -91,7 +91,7 @@ fn a_killed_run_can_be_cleaned_up_from_any_point() {
         );
         assert_eq!(found[0]["user_name"], "app");
 
-        let run = sandbox.cli(&["recover", "--clean-up"]);
+        let run = sandbox.cli(&["recover", "--clean-up", "--yes"]);
         run.assert_ok();
         sandbox.aws().assert_nothing_left(&[]);
         assert_eq!(sandbox.keyring.count(SERVICE), 0, "{}", point.name);

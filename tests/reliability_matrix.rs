@@ -148,6 +148,33 @@ fn reset(sandbox: &Sandbox) {
     assert_eq!(sandbox.keyring.count(SERVICE), 0);
 }
 
+/// Provisions `app` and returns its new key's ARN: what a teardown deleting the key approves.
+fn provision_key(sandbox: &Sandbox) -> String {
+    let run = provision(sandbox);
+    run.assert_ok();
+    run.json()["key_arn"].as_str().unwrap_or_default().to_string()
+}
+
+/// Tears `app` down and deletes `key`, the key the admin approved.
+fn teardown_with_key(sandbox: &Sandbox, key: &str) -> support::CliRun {
+    teardown_with_key_env(sandbox, key, &[])
+}
+
+fn teardown_with_key_env(sandbox: &Sandbox, key: &str, env: &[(&str, &str)]) -> support::CliRun {
+    let args = [
+        "teardown",
+        "--user",
+        "app",
+        "--delete-key",
+        "--key-deletion-days",
+        "7",
+        "--key-arn",
+        key,
+        "--yes",
+    ];
+    sandbox.cli_with(&args, env)
+}
+
 fn provision(sandbox: &Sandbox) -> support::CliRun {
     sandbox.cli(&[
         "provision",
@@ -379,19 +406,9 @@ fn rotate_matrix() {
 #[test]
 fn teardown_matrix() {
     let sandbox = Sandbox::start();
-    provision(&sandbox).assert_ok();
+    let key = provision_key(&sandbox);
     sandbox.emulator.clear_requests();
-    sandbox
-        .cli(&[
-            "teardown",
-            "--user",
-            "app",
-            "--delete-key",
-            "--key-deletion-days",
-            "7",
-            "--yes",
-        ])
-        .assert_ok();
+    teardown_with_key(&sandbox, &key).assert_ok();
     let calls = calls_of(&sandbox);
     let mut matrix = Matrix::new("Teardown");
     for call in &calls {
@@ -401,33 +418,17 @@ fn teardown_matrix() {
                 continue;
             }
             reset(&sandbox);
-            provision(&sandbox).assert_ok();
+            let key = provision_key(&sandbox);
             cache_session_credentials(&sandbox);
             sandbox.emulator.add_fault(kind.rule(call));
-            let run = sandbox.cli(&[
-                "teardown",
-                "--user",
-                "app",
-                "--delete-key",
-                "--key-deletion-days",
-                "7",
-                "--yes",
-            ]);
+            let run = teardown_with_key(&sandbox, &key);
             sandbox.emulator.clear_faults();
             let verdict = if run.status.success() {
                 nothing_left(&sandbox).map(|()| kind.completed())
             } else {
                 // What could not be removed is named, and stays a setup of ours: another teardown finishes it.
                 let named = run.stderr.contains("FAILED") || run.stderr.contains("error:");
-                let again = sandbox.cli(&[
-                    "teardown",
-                    "--user",
-                    "app",
-                    "--delete-key",
-                    "--key-deletion-days",
-                    "7",
-                    "--yes",
-                ]);
+                let again = teardown_with_key(&sandbox, &key);
                 let finished = again.status.success() || again.stderr.contains("does not exist");
                 match (named, finished, nothing_left(&sandbox)) {
                     (true, true, Ok(())) => Ok("reported; finished when run again"),
@@ -679,19 +680,10 @@ fn keychain_matrix() {
 
     // Teardown: AWS is cleaned; the keychain item that could not be removed is reported and goes
     // on the next run.
-    let teardown_args = [
-        "teardown",
-        "--user",
-        "app",
-        "--delete-key",
-        "--key-deletion-days",
-        "7",
-        "--yes",
-    ];
     // A keychain fault during teardown: AWS is cleaned, the item is reported, a rerun removes it.
-    let reported_then_finished = |run: support::CliRun, sandbox: &Sandbox| {
+    let reported_then_finished = |run: support::CliRun, sandbox: &Sandbox, key: &str| {
         let reported = !run.status.success() && run.stderr.contains("keychain item");
-        let again = sandbox.cli(&teardown_args);
+        let again = teardown_with_key(sandbox, key);
         match (reported, again.status.success(), nothing_left(sandbox)) {
             (true, true, Ok(())) => {
                 Ok("AWS cleaned; keychain item reported, removed when run again")
@@ -701,18 +693,22 @@ fn keychain_matrix() {
         }
     };
     reset(&sandbox);
-    provision(&sandbox).assert_ok();
+    let key = provision_key(&sandbox);
     sandbox.keyring.relock();
-    let run = sandbox.cli(&teardown_args);
+    let run = teardown_with_key(&sandbox, &key);
     sandbox.keyring.unlock();
-    let locked_cell = check("teardown/locked", reported_then_finished(run, &sandbox));
-    reset(&sandbox);
-    provision(&sandbox).assert_ok();
-    let run = sandbox.cli_with(
-        &teardown_args,
-        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    let locked_cell = check(
+        "teardown/locked",
+        reported_then_finished(run, &sandbox, &key),
     );
-    let absent_cell = check("teardown/absent", reported_then_finished(run, &sandbox));
+    reset(&sandbox);
+    let key = provision_key(&sandbox);
+    let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
+    let run = teardown_with_key_env(&sandbox, &key, &no_bus);
+    let absent_cell = check(
+        "teardown/absent",
+        reported_then_finished(run, &sandbox, &key),
+    );
     reset(&sandbox);
     let (runtime, connection) = in_process(&sandbox);
     let vault = std::sync::Arc::new(FailingVault {
@@ -720,14 +716,18 @@ fn keychain_matrix() {
         fail_save: false,
         fail_remove: true,
     });
-    provision_in_process(&runtime, &connection, vault.clone()).expect("provision in process");
+    let made = provision_in_process(&runtime, &connection, vault.clone()).expect("provision in process");
+    let approved = csfle_core::lifecycle::teardown::KeyDeletion {
+        key_arn: made.key_arn.clone(),
+        days: 7,
+    };
     let report = runtime
         .block_on(csfle_core::lifecycle::teardown::teardown(
             &connection,
             vault.clone(),
             None,
             "app",
-            Some(7),
+            Some(&approved),
         ))
         .expect("teardown");
     let write_cell = check("teardown/write fails", {

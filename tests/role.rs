@@ -193,17 +193,18 @@ fn bad_trust_is_refused_before_any_call_and_role_setups_tear_down() {
     );
     assert!(sandbox.emulator.actions().is_empty());
 
-    sandbox
-        .cli(&[
-            "provision",
-            "--role",
-            "jobs",
-            "--trust",
-            "ecs-tasks",
-            "--new-key",
-            "alias/jobs",
-        ])
-        .assert_ok();
+    let made = sandbox.cli(&[
+        "provision",
+        "--role",
+        "jobs",
+        "--trust",
+        "ecs-tasks",
+        "--new-key",
+        "alias/jobs",
+        "--json",
+    ]);
+    made.assert_ok();
+    let key = made.json()["key_arn"].as_str().unwrap_or_default().to_string();
     let run = sandbox.cli(&[
         "teardown",
         "--role",
@@ -211,6 +212,8 @@ fn bad_trust_is_refused_before_any_call_and_role_setups_tear_down() {
         "--delete-key",
         "--key-deletion-days",
         "7",
+        "--key-arn",
+        &key,
         "--yes",
         "--json",
     ]);
@@ -287,7 +290,7 @@ fn role_setups_are_listed_and_an_interrupted_one_is_cleaned_up() {
         "{}",
         resume.stderr
     );
-    sandbox.cli(&["recover", "--clean-up"]).assert_ok();
+    sandbox.cli(&["recover", "--clean-up", "--yes"]).assert_ok();
     let aws = sandbox.aws();
     assert!(
         role_json(&aws, "killed-role").is_none(),

@@ -53,7 +53,8 @@ fn a_key_another_setup_uses_is_never_scheduled_for_deletion() {
     provision(&sandbox, "beta", &["--existing-key", "alias/shared-a"]);
 
     // beta did not make the key: asking to delete it is refused before anything changes.
-    let refused = sandbox.cli(&["teardown", "--user", "beta", "--delete-key", "--yes"]);
+    let approve = ["--delete-key", "--key-arn", key.as_str(), "--yes"];
+    let refused = sandbox.cli(&[&["teardown", "--user", "beta"][..], &approve].concat());
     refused.assert_failed();
     assert!(
         refused.stderr.contains("key-deletion-refused"),
@@ -66,7 +67,7 @@ fn a_key_another_setup_uses_is_never_scheduled_for_deletion() {
         refused.stderr
     );
     // alpha made it, but beta still uses it: refused too, naming beta.
-    let in_use = sandbox.cli(&["teardown", "--user", "alpha", "--delete-key", "--yes"]);
+    let in_use = sandbox.cli(&[&["teardown", "--user", "alpha"][..], &approve].concat());
     in_use.assert_failed();
     assert!(in_use.stderr.contains("IAM user beta"), "{}", in_use.stderr);
     let mut users = sandbox.aws().users();
@@ -84,14 +85,7 @@ fn a_key_another_setup_uses_is_never_scheduled_for_deletion() {
     still_works(&sandbox, "alpha").expect("alpha still encrypts and decrypts");
 
     // Now alpha is the only user and made the key: deleting it is allowed, with 30 days' grace.
-    let alpha_gone = sandbox.cli(&[
-        "teardown",
-        "--user",
-        "alpha",
-        "--delete-key",
-        "--yes",
-        "--json",
-    ]);
+    let alpha_gone = sandbox.cli(&[&["teardown", "--user", "alpha", "--json"][..], &approve].concat());
     alpha_gone.assert_ok();
     assert!(
         alpha_gone.stdout.contains("deletion scheduled in 30 days"),
@@ -141,6 +135,8 @@ fn teardown_without_delete_key_keeps_the_key_and_an_unconfirmed_one_shows_what_i
             "--delete-key",
             "--key-deletion-days",
             "7",
+            "--key-arn",
+            key,
             "--yes",
         ])
         .assert_ok();
@@ -560,7 +556,7 @@ fn cleaning_up_a_stale_run_never_removes_a_newer_setups_keychain_item() {
     let listed = sandbox.cli(&["recover", "--json"]);
     listed.assert_ok();
     assert!(listed.stdout.contains("1-app-stale"), "{}", listed.stdout);
-    sandbox.cli(&["recover", "--clean-up"]).assert_ok();
+    sandbox.cli(&["recover", "--clean-up", "--yes"]).assert_ok();
     assert_eq!(
         sandbox.keyring.count(SERVICE),
         1,

@@ -5,7 +5,7 @@ use csfle_core::aws::connect::ConnectOptions;
 use csfle_core::error::aws::AwsFailureKind;
 use csfle_core::error::{ErrorReport, RollbackReport};
 use csfle_core::lifecycle::key_usage::KeyVerdict;
-use csfle_core::lifecycle::recovery::InterruptedRun;
+use csfle_core::lifecycle::recovery::{CleanupPreview, InterruptedRun};
 use csfle_core::lifecycle::rotate::RotateReport;
 use csfle_core::lifecycle::setups::{PolicyHealth, SetupSummary};
 use csfle_core::lifecycle::teardown::{TeardownPreview, TeardownReport};
@@ -62,6 +62,7 @@ pub fn typescript() -> String {
     declare::<Field>(&cfg, &mut out);
     declare::<AwsFailureKind>(&cfg, &mut out);
     declare::<SetupSummary>(&cfg, &mut out);
+    declare::<csfle_core::model::ownership::Ownership>(&cfg, &mut out);
     declare::<AccessKeyInfo>(&cfg, &mut out);
     declare::<csfle_core::lifecycle::discovery::LegacyScan>(&cfg, &mut out);
     declare::<csfle_core::model::findings::Finding>(&cfg, &mut out);
@@ -82,6 +83,7 @@ pub fn typescript() -> String {
     declare::<Trust>(&cfg, &mut out);
     declare::<ProfileWritten>(&cfg, &mut out);
     declare::<InterruptedRun>(&cfg, &mut out);
+    declare::<CleanupPreview>(&cfg, &mut out);
     // The names of command_list.rs: ipc.ts's `call` takes only these, so tsc rejects any other.
     let names: Vec<String> = crate::COMMANDS
         .iter()

@@ -33,5 +33,6 @@ ipc_commands! {
     add_aws_profile,
     interrupted_runs,
     resume_run,
+    clean_up_preview,
     clean_up_run,
 }

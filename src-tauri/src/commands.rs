@@ -136,10 +136,11 @@ pub async fn teardown(
     name: String,
     role: bool,
     delete_key_days: Option<i32>,
+    key_arn: Option<String>,
     confirmation: String,
 ) -> Reply<TeardownReport> {
     session
-        .teardown(name, role, delete_key_days, confirmation)
+        .teardown(name, role, delete_key_days, key_arn, confirmation)
         .await
 }
 
@@ -196,6 +197,14 @@ pub async fn resume_run(
     on_progress: Channel<Progress>,
 ) -> Reply<Outcome> {
     session.resume_run(run_id, &ChannelSink(on_progress)).await
+}
+
+#[tauri::command]
+pub async fn clean_up_preview(
+    session: State<'_, Session>,
+    run_id: String,
+) -> Reply<csfle_core::lifecycle::recovery::CleanupPreview> {
+    session.clean_up_preview(run_id).await
 }
 
 #[tauri::command]

@@ -100,9 +100,10 @@ export const api = {
   verifySetup: (user: string) => call<VerifyReport>("verify_setup", { user }),
   rotate: (user: string, deleteInactiveKey: boolean) => call<RotateReport>("rotate", { user, deleteInactiveKey }),
   enableKeyRotation: (key: string) => call<RotationReport>("enable_key_rotation", { key }),
-  /** `deleteKeyDays` null keeps the master key; a number schedules its deletion (refused unless safe). */
-  teardown: (name: string, role: boolean, deleteKeyDays: number | null, confirmation: string) =>
-    call<TeardownReport>("teardown", { name, role, deleteKeyDays, confirmation }),
+  /** `deleteKeyDays` null keeps the master key; a number schedules the deletion of `keyArn`, the key
+   * the preview showed (refused unless safe, and if the setup's key is now another). */
+  teardown: (name: string, role: boolean, deleteKeyDays: number | null, keyArn: string | null, confirmation: string) =>
+    call<TeardownReport>("teardown", { name, role, deleteKeyDays, keyArn, confirmation }),
   teardownPreview: (name: string, role: boolean) => call<TeardownPreview>("teardown_preview", { name, role }),
   adminPolicy: () => call<string>("admin_policy"),
   fixKeyPolicy: (key: string) => call<string>("fix_key_policy", { key }),

@@ -81,6 +81,10 @@ pub struct TeardownArgs {
     /// Days before KMS deletes the key (7–30, default 30); it can be cancelled until then.
     #[arg(long, value_name = "DAYS", requires = "delete_key")]
     key_deletion_days: Option<i32>,
+    /// With --delete-key --yes: the ARN of the key you approve for deletion, as the preview
+    /// (the same command without --yes) shows it. Refused if the setup's key is now another.
+    #[arg(long, value_name = "ARN", requires = "delete_key")]
+    key_arn: Option<String>,
     /// Confirm: without it nothing is removed, and what would be removed is printed.
     #[arg(long)]
     yes: bool,
@@ -255,6 +259,10 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
 pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
     // The waiting period is checked before the first AWS call.
     let delete_key_days = session::key_deletion_days(args.delete_key, args.key_deletion_days)?;
+    let delete_key = match args.yes {
+        true => session::approved_key_deletion(delete_key_days, args.key_arn.clone())?,
+        false => None,
+    };
     let (kind, name) = match (args.user, args.role) {
         (Some(user), None) => (PrincipalKind::User, user),
         (None, Some(role)) => (PrincipalKind::Role, role),
@@ -271,7 +279,7 @@ pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
         return Err(ProvisionError::NotConfirmed(unconfirmed).report(None));
     }
     let report = session
-        .teardown_confirmed(kind, name, delete_key_days)
+        .teardown_confirmed(kind, name, delete_key)
         .await?;
     if args.json {
         output::print_json(&report)?;
@@ -313,7 +321,8 @@ fn print_preview(preview: &TeardownPreview, delete_key: bool) {
                 eprintln!(
                     "  schedule the deletion of KMS key {arn}: {}",
                     verdict.reason
-                )
+                );
+                eprintln!("  (to approve this key, add --yes --key-arn {arn})");
             }
             (Some(verdict), _) => eprintln!("  keep KMS key {arn}: {}", verdict.reason),
             (None, _) => {

@@ -2,7 +2,7 @@
 
 use crate::output;
 use csfle_core::aws::connect::ConnectOptions;
-use csfle_core::error::ErrorReport;
+use csfle_core::error::{ErrorReport, ProvisionError, Unconfirmed};
 use csfle_core::lifecycle::recovery::InterruptedRun;
 use csfle_core::session::Session;
 use std::time::Duration;
@@ -13,9 +13,13 @@ pub struct Args {
     /// Finish each interrupted setup (keeps what exists, makes the rest).
     #[arg(long)]
     resume: bool,
-    /// Remove everything each interrupted setup made.
+    /// Remove everything each interrupted setup made (AWS must show it made by that run).
+    /// Without --yes, prints what would be removed and changes nothing.
     #[arg(long)]
     clean_up: bool,
+    /// Confirm --clean-up.
+    #[arg(long, requires = "clean_up")]
+    yes: bool,
     /// AWS region (default: from the profile or the environment).
     #[arg(long)]
     region: Option<String>,
@@ -42,6 +46,9 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
     let runs = session.interrupted_runs().await?;
     if !args.resume && !args.clean_up {
         return print_runs(&runs, args.json);
+    }
+    if args.clean_up && !args.yes {
+        return preview_clean_up(&session, &runs, args.json).await;
     }
     // One switch for the whole command: after the first Ctrl-C no further run starts.
     session.stop_on(crate::signals::cancel_on_interrupt());
@@ -71,6 +78,34 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
         output::print_json(&results)?;
     }
     Ok(())
+}
+
+/// What --clean-up would remove, proven against AWS, and what it would leave alone.
+async fn preview_clean_up(
+    session: &Session,
+    runs: &[InterruptedRun],
+    json: bool,
+) -> Result<(), ErrorReport> {
+    let mut previews = Vec::new();
+    for run in runs {
+        previews.push(session.clean_up_preview(run.run_id.clone()).await?);
+    }
+    if json {
+        output::print_json(&previews)?;
+    }
+    for preview in &previews {
+        eprintln!(
+            "Cleaning up the interrupted setup of {} would remove:",
+            preview.principal_name
+        );
+        for item in &preview.remove {
+            eprintln!("  {item}");
+        }
+        for item in &preview.left_alone {
+            eprintln!("  (left alone) {item}");
+        }
+    }
+    Err(ProvisionError::NotConfirmed(Unconfirmed::CleanUp).report(None))
 }
 
 fn print_runs(runs: &[InterruptedRun], json: bool) -> Result<(), ErrorReport> {

@@ -36,7 +36,7 @@ mod tests;
 
 pub use checks::FieldCheck;
 pub use provision::credential_source;
-pub use setups::{admin_policy, key_deletion_days, KeyPolicyFix};
+pub use setups::{admin_policy, approved_key_deletion, key_deletion_days, KeyPolicyFix};
 pub use verify::VerifyReport;
 
 /// What the first screen needs before any AWS call.

@@ -18,6 +18,7 @@ pub enum Field {
     Region,
     Profile,
     KeyDeletionDays,
+    KeyArn,
     Trust,
 }
 
@@ -33,6 +34,7 @@ impl Field {
             Field::Region => "Region",
             Field::Profile => "AWS profile",
             Field::KeyDeletionDays => "Key deletion waiting period",
+            Field::KeyArn => "Key to delete",
             Field::Trust => "Who may assume the role",
         }
     }
@@ -211,6 +213,23 @@ fn is_key_id(value: &str) -> bool {
             .iter()
             .zip(&parts)
             .all(|(n, part)| hex(part, *n))
+}
+
+/// A key's full ARN and nothing else (no alias, no bare id): what an admin approves for deletion.
+pub fn key_arn(value: &str) -> Result<String, InputError> {
+    let value = value.trim();
+    let region = value.split(':').nth(3).unwrap_or_default();
+    match existing_key(value, region) {
+        Ok(KeyRef::Arn { .. }) => Ok(value.to_string()),
+        Ok(_) => invalid(
+            Field::KeyArn,
+            "must be the key's ARN (arn:aws:kms:<region>:<account>:key/<id>), as the teardown preview shows it",
+        ),
+        Err(error) => Err(InputError {
+            field: Field::KeyArn,
+            rule: error.rule,
+        }),
+    }
 }
 
 const KEY_FORMS: &str = "enter a key ARN (arn:aws:kms:<region>:<account>:key/<id>), a key id or an alias (alias/<name>)";

@@ -34,7 +34,7 @@ function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPrevie
   const go: HTMLButtonElement = button("Tear down", () => {
     void whileBusy(go, "Tearing down…", async () => {
       try {
-        const report = await ctx.api.teardown(name, setup.kind === "role", deleteKey.checked ? Number(days.value) : null, confirmation.value);
+        const report = await ctx.api.teardown(name, setup.kind === "role", deleteKey.checked ? Number(days.value) : null, deleteKey.checked ? (preview.key?.key_arn ?? null) : null, confirmation.value);
         area.replaceChildren(
           h(
             "section",

@@ -5,19 +5,23 @@ use crate::aws::careful::{self, Found};
 use crate::aws::tags;
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
+use crate::model::ownership::{made_by_call, made_during_run, unix_now, KnownRun};
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::secret::Sensitive;
 
 /// IAM's largest page for ListUsers/ListRoles: fewest round trips in a large account.
 const NAMES_PAGE: i32 = 1000;
 
-/// Returns the user's ARN. A lost reply or "already exists" is settled by the user's run tag:
-/// the run's own user is adopted, anybody else's is a conflict.
+/// Returns the user's ARN. A lost reply or "already exists" is settled by the user's run tag and
+/// its creation time: the run's own user is adopted, anybody else's is a conflict.
 pub async fn create_user(
     iam: &aws_sdk_iam::Client,
     user: &str,
     run_id: &str,
 ) -> Result<String, ProvisionError> {
+    // A principal found after a lost reply is adopted only if IAM made it after this call was
+    // sent: the run tag alone could have been copied onto an older one.
+    let call_started = unix_now();
     careful::create(
         || async {
             let reply = iam
@@ -53,7 +57,10 @@ pub async fn create_user(
                     .user()
                     .map(|u| u.arn().to_string())
                     .unwrap_or_default();
-                Ok((tags::iam_made_by_run(tagged.tags(), run_id), arn))
+                let made_now = found
+                    .user()
+                    .is_some_and(|u| made_by_call(u.create_date().secs(), call_started));
+                Ok((made_now && tags::iam_made_by_run(tagged.tags(), run_id), arn))
             };
             careful::settle(looked.await, || {
                 ProvisionError::UserExists(user.to_string())
@@ -188,6 +195,9 @@ pub async fn create_role(
     trust_policy: &str,
     run_id: &str,
 ) -> Result<String, ProvisionError> {
+    // A principal found after a lost reply is adopted only if IAM made it after this call was
+    // sent: the run tag alone could have been copied onto an older one.
+    let call_started = unix_now();
     careful::create(
         || async {
             let reply = iam
@@ -218,7 +228,9 @@ pub async fn create_role(
                 .map_err(|e| AwsFailure::from_sdk("iam:GetRole", &e))
                 .map(|found| {
                     found.role().map_or((false, String::new()), |r| {
-                        (tags::iam_made_by_run(r.tags(), run_id), r.arn().to_string())
+                        let made_now = made_by_call(r.create_date().secs(), call_started);
+                        let ours = made_now && tags::iam_made_by_run(r.tags(), run_id);
+                        (ours, r.arn().to_string())
                     })
                 });
             careful::settle(looked, || {
@@ -235,6 +247,9 @@ pub async fn create_instance_profile(
     name: &str,
     run_id: &str,
 ) -> Result<String, ProvisionError> {
+    // A principal found after a lost reply is adopted only if IAM made it after this call was
+    // sent: the run tag alone could have been copied onto an older one.
+    let call_started = unix_now();
     careful::create(
         || async {
             let reply = iam
@@ -263,7 +278,9 @@ pub async fn create_instance_profile(
                     found
                         .instance_profile()
                         .map_or((false, String::new()), |p| {
-                            (tags::iam_made_by_run(p.tags(), run_id), p.arn().to_string())
+                            let made_now = made_by_call(p.create_date().secs(), call_started);
+                            let ours = made_now && tags::iam_made_by_run(p.tags(), run_id);
+                            (ours, p.arn().to_string())
                         })
                 });
             careful::settle(looked, || {
@@ -381,12 +398,13 @@ pub async fn policies_on_user(
     Ok(names)
 }
 
-/// The instance profile `name`, when it exists: (this run's tag on it, whether it holds `role`).
+/// The instance profile `name`, when it exists: (made by `run`: its tag and IAM made it during the
+/// run; whether it holds `role`).
 pub async fn instance_profile_made_by_run(
     iam: &aws_sdk_iam::Client,
     name: &str,
     role: &str,
-    run_id: &str,
+    run: &KnownRun,
 ) -> Result<Option<(bool, bool)>, AwsFailure> {
     let reply = iam
         .get_instance_profile()
@@ -395,10 +413,28 @@ pub async fn instance_profile_made_by_run(
         .await
         .map_err(|e| AwsFailure::from_sdk("iam:GetInstanceProfile", &e))?;
     Ok(reply.instance_profile().map(|profile| {
-        let runs = tags::iam_made_by_run(profile.tags(), run_id);
+        let made = made_during_run(profile.create_date().secs(), run.started_at, unix_now());
+        let runs = made && tags::iam_made_by_run(profile.tags(), &run.run_id);
         let holds_role = profile.roles().iter().any(|r| r.role_name() == role);
         (runs, holds_role)
     }))
+}
+
+/// True when the instance profile carries this app's tag and sits under its IAM path: teardown
+/// deletes only such a profile, and only takes the role out of anyone else's.
+pub async fn instance_profile_is_ours(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+) -> Result<bool, AwsFailure> {
+    let reply = iam
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:GetInstanceProfile", &e))?;
+    Ok(reply
+        .instance_profile()
+        .is_some_and(|p| p.path() == tags::IAM_PATH && tags::iam_is_ours(p.tags())))
 }
 
 /// Every user's or role's name, all pages. With `prefix`, those under that IAM path; without, those

@@ -6,6 +6,7 @@ use crate::aws::connect::Connection;
 use crate::aws::tags;
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
+use crate::model::ownership::{made_by_call, made_during_run, unix_now};
 
 /// kms:GetKeyRotationStatus, by bare key id (the emulator mishandles ARNs for some key calls).
 pub async fn rotation_status(connection: &Connection, key: &str) -> Result<bool, String> {
@@ -20,8 +21,10 @@ pub async fn rotation_status(connection: &Connection, key: &str) -> Result<bool,
         .map_err(|e| AwsFailure::from_sdk("kms:GetKeyRotationStatus", &e).to_string())
 }
 
-/// Returns (key id, key ARN). After a lost reply the key is looked for by the run's tag, so a
-/// key AWS did make is adopted (and later rolled back) instead of orphaned.
+/// Returns (key id, key ARN). After a lost reply the key is looked for by the run's tag, and
+/// adopted (and later rolled back) instead of orphaned only if it is what this call asked for:
+/// made after the call was sent, with the description asked for and KMS's default key policy.
+/// A key planted with the run's tag fails one of these; two that pass are a conflict.
 pub async fn create_key(
     connection: &Connection,
     description: &str,
@@ -29,6 +32,7 @@ pub async fn create_key(
     run_id: &str,
 ) -> Result<(String, String), ProvisionError> {
     let kms = connection.kms();
+    let call_started = unix_now();
     careful::create(
         || async {
             let reply = kms
@@ -52,23 +56,95 @@ pub async fn create_key(
             ))
         },
         || async {
-            Ok(match key_tagged_with(connection, run_id).await? {
-                Some(key) => Found::Ours(key),
-                None => Found::Nothing,
-            })
+            let asked = Asked {
+                description,
+                call_started,
+            };
+            adoptable_key(connection, run_id, &asked).await
         },
     )
     .await
 }
 
-/// The key whose run tag is `run_id`, looked for through every key of the region. A key whose
-/// tags cannot be read makes the answer unknown, which is an error, never a silent "none".
-pub async fn key_tagged_with(
+/// What a CreateKey call asked for, to tell its key from one planted with the same tag.
+struct Asked<'a> {
+    description: &'a str,
+    call_started: i64,
+}
+
+/// The one key carrying `run_id`'s tag that this run's CreateKey made, if any.
+async fn adoptable_key(
     connection: &Connection,
     run_id: &str,
-) -> Result<Option<(String, String)>, ProvisionError> {
+    asked: &Asked<'_>,
+) -> Result<Found<(String, String)>, ProvisionError> {
+    let mut fitting = Vec::new();
+    for key in keys_tagged_with(connection, run_id).await? {
+        let fits = !key.pending_deletion
+            && made_by_call(key.created_at, asked.call_started)
+            && key.description == asked.description
+            && has_default_policy(connection, &key.key_id).await?;
+        if fits {
+            fitting.push((key.key_id, key.arn));
+        }
+    }
+    match fitting.len() {
+        0 => Ok(Found::Nothing),
+        1 => Ok(Found::Ours(fitting.remove(0))),
+        _ => Err(ProvisionError::RoundTrip(format!(
+            "{} keys carry this run's tag and look as this run asked ({}); this app cannot \
+             tell which one it made, so it adopts none. Look at the keys in the KMS console.",
+            fitting.len(),
+            fitting
+                .iter()
+                .map(|(_, arn)| arn.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// True when the key's policy is the one KMS gives a key made without a policy: one statement
+/// for this account's root. A planter's key policy names the planter.
+async fn has_default_policy(connection: &Connection, key_id: &str) -> Result<bool, ProvisionError> {
+    let reply = connection
+        .kms()
+        .get_key_policy()
+        .key_id(key_id)
+        .policy_name("default")
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("kms:GetKeyPolicy", &e))?;
+    let document: serde_json::Value =
+        serde_json::from_str(reply.policy().unwrap_or("{}")).unwrap_or_default();
+    let root = format!(
+        "arn:{}:iam::{}:root",
+        connection.partition(),
+        connection.account_id()
+    );
+    Ok(crate::aws::policy::is_default_key_policy(&document, &root))
+}
+
+/// A key carrying a run's tag, with what KMS says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedKey {
+    pub key_id: String,
+    pub arn: String,
+    /// KMS's `CreationDate`, unix seconds: nobody can change it.
+    pub created_at: i64,
+    pub description: String,
+    pub pending_deletion: bool,
+}
+
+/// Every key of the region whose run tag is `run_id`. A key whose tags cannot be read makes the
+/// answer unknown, which is an error, never a silent "none".
+pub async fn keys_tagged_with(
+    connection: &Connection,
+    run_id: &str,
+) -> Result<Vec<TaggedKey>, ProvisionError> {
     let kms = connection.kms();
     let mut unreadable = None;
+    let mut found = Vec::new();
     let mut pages = kms.list_keys().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsFailure::from_sdk("kms:ListKeys", &e))?;
@@ -81,31 +157,57 @@ pub async fn key_tagged_with(
                     continue;
                 }
             };
-            if tagged
+            let runs = tagged
                 .tags()
                 .iter()
-                .any(|t| t.tag_key() == tags::RUN_KEY && t.tag_value() == run_id)
-            {
-                // A key already scheduled for deletion was undone earlier; nothing left to do.
-                let state = kms.describe_key().key_id(id).send().await.ok();
-                let pending = state
-                    .as_ref()
-                    .and_then(|d| d.key_metadata())
-                    .and_then(|m| m.key_state())
-                    .is_some_and(|s| *s == aws_sdk_kms::types::KeyState::PendingDeletion);
-                if !pending {
-                    return Ok(Some((
-                        id.to_string(),
-                        key.key_arn().unwrap_or_default().to_string(),
-                    )));
-                }
+                .any(|t| t.tag_key() == tags::RUN_KEY && t.tag_value() == run_id);
+            if runs {
+                found.push(tagged_key(&kms, id, key.key_arn().unwrap_or_default()).await?);
             }
         }
     }
     match unreadable {
         Some(failure) => Err(failure.into()),
-        None => Ok(None),
+        None => Ok(found),
     }
+}
+
+async fn tagged_key(
+    kms: &aws_sdk_kms::Client,
+    id: &str,
+    arn: &str,
+) -> Result<TaggedKey, ProvisionError> {
+    let metadata = describe_key(kms, id).await?;
+    let metadata = metadata.as_ref();
+    Ok(TaggedKey {
+        key_id: id.to_string(),
+        arn: arn.to_string(),
+        created_at: metadata
+            .and_then(|m| m.creation_date())
+            .map_or(i64::MAX, |d| d.secs()),
+        description: metadata
+            .and_then(|m| m.description())
+            .unwrap_or_default()
+            .to_string(),
+        pending_deletion: metadata
+            .and_then(|m| m.key_state())
+            .is_some_and(|s| *s == aws_sdk_kms::types::KeyState::PendingDeletion),
+    })
+}
+
+/// The live key a run made: carrying `run_id`'s tag, made while the run ran (from
+/// `run_started_at` to now, the app's clock) and not already scheduled for deletion.
+pub async fn key_made_by_run(
+    connection: &Connection,
+    run_id: &str,
+    run_started_at: i64,
+) -> Result<Option<(String, String)>, ProvisionError> {
+    let now = unix_now();
+    Ok(keys_tagged_with(connection, run_id)
+        .await?
+        .into_iter()
+        .find(|k| !k.pending_deletion && made_during_run(k.created_at, run_started_at, now))
+        .map(|k| (k.key_id, k.arn)))
 }
 
 /// Turns on KMS's yearly automatic rotation of the key material (Security Hub KMS.4). Rotation

@@ -497,6 +497,7 @@ mod kms_tests;
 mod listing_tests;
 mod mapping_tests;
 mod outside_tests;
+mod ownership_tests;
 mod pages_tests;
 mod principal_tests;
 mod reads_tests;

@@ -1,39 +1,145 @@
-//! Whether a resource is this app's to change: only what carries our `created-by` tag is ever
-//! modified or deleted by rotate and teardown.
+//! Whether a resource is this app's to change. Rotate and teardown act only on a principal
+//! [`prove`] shows this app made (tags, its own inline policy, its IAM path or age); a tag alone
+//! proves nothing, since anyone allowed to tag can write ours.
 
 use crate::aws::connect::Connection;
 use crate::aws::pages;
 use crate::aws::tags;
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
+use crate::model::ownership::{
+    judge_principal, made_by_known_run, made_during_run, unix_now, unproven_message, KnownRun,
+    PrincipalEvidence,
+};
 use crate::model::principal::{Principal, PrincipalKind};
 
-/// The principal's ARN when it exists and this app made it (its tags say so).
-pub async fn our_principal(
+/// What IAM shows of a user or role in one call (`GetUser`/`GetRole`): enough to prove it ours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrincipalFacts {
+    pub arn: String,
+    pub path: String,
+    /// IAM's `CreateDate`, unix seconds: nobody can change it.
+    pub created_at: i64,
+    pub tags: Vec<aws_sdk_iam::types::Tag>,
+}
+
+impl PrincipalFacts {
+    /// The value of the run tag, if it has one.
+    pub fn run_id(&self) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|t| t.key() == tags::RUN_KEY)
+            .map(|t| t.value())
+    }
+}
+
+/// A principal this app can prove it made, with what the proof found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proof {
+    pub facts: PrincipalFacts,
+    /// The app's own inline policy: its name and the one key it grants. `None` only when the
+    /// proof is a run this computer's journal knows (the policy may already be removed).
+    pub policy: Option<(String, String)>,
+}
+
+/// The user's or role's ARN, path, creation time and tags; `NotFound` when it does not exist.
+pub async fn facts(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+) -> Result<PrincipalFacts, AwsFailure> {
+    let seconds = |date: &aws_smithy_types::DateTime| date.secs();
+    match principal.kind {
+        PrincipalKind::User => {
+            let reply = iam.get_user().user_name(principal.name).send().await;
+            let reply = reply.map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e))?;
+            let user = reply.user().ok_or_else(|| empty_reply("iam:GetUser"))?;
+            Ok(PrincipalFacts {
+                arn: user.arn().to_string(),
+                path: user.path().to_string(),
+                created_at: seconds(user.create_date()),
+                tags: user.tags().to_vec(),
+            })
+        }
+        PrincipalKind::Role => {
+            let reply = iam.get_role().role_name(principal.name).send().await;
+            let reply = reply.map_err(|e| AwsFailure::from_sdk("iam:GetRole", &e))?;
+            let role = reply.role().ok_or_else(|| empty_reply("iam:GetRole"))?;
+            Ok(PrincipalFacts {
+                arn: role.arn().to_string(),
+                path: role.path().to_string(),
+                created_at: seconds(role.create_date()),
+                tags: role.tags().to_vec(),
+            })
+        }
+    }
+}
+
+fn empty_reply(action: &'static str) -> AwsFailure {
+    AwsFailure {
+        action,
+        kind: AwsFailureKind::Other,
+        code: None,
+        message: "AWS answered without the principal".into(),
+        status: None,
+    }
+}
+
+/// The app's own inline policy on the principal: (its name, the one key it grants), the first
+/// that grants exactly kms:Encrypt and kms:Decrypt on one key. Its name is the admin's choice
+/// (any name), so the document is what counts.
+pub async fn app_policy(
+    iam: &aws_sdk_iam::Client,
+    principal: Principal<'_>,
+) -> Result<Option<(String, String)>, ProvisionError> {
+    for name in inline_policy_names(iam, principal).await? {
+        let document = crate::aws::iam::inline_policy_document(iam, principal, &name).await?;
+        if let Some(arn) = crate::aws::policy::single_resource(&document) {
+            if crate::aws::policy::is_least_privilege(&document, &arn) {
+                return Ok(Some((name, arn)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Proves the principal this app's, or refuses with why not (before anything is changed):
+/// its tags, its own inline policy and its IAM path (or an age from before the path) must all
+/// agree, or it must carry the run tag of a run in `known_runs` and have been made during it.
+/// Extra policies, groups or a password someone added since do not matter here.
+pub async fn prove(
     connection: &Connection,
     principal: Principal<'_>,
-) -> Result<String, ProvisionError> {
+    known_runs: &[KnownRun],
+) -> Result<Proof, ProvisionError> {
     let iam = connection.iam();
-    let missing = |failure: AwsFailure| {
+    let facts = facts(&iam, principal).await.map_err(|failure| {
         if failure.kind == AwsFailureKind::NotFound {
             ProvisionError::NotFound(format!("The {} does not exist", principal.describe()))
         } else {
             failure.into()
         }
+    })?;
+    let tagged_by_app = tags::iam_is_ours(&facts.tags);
+    // Without the app's tag there is nothing to prove: the policies are not even read.
+    let policy = match tagged_by_app {
+        true => app_policy(&iam, principal).await?,
+        false => None,
     };
-    // A role's ARN is not needed by any caller: only its tags are read.
-    let arn = match principal.kind {
-        PrincipalKind::User => principal_arn(&iam, principal).await.map_err(missing)?,
-        PrincipalKind::Role => String::new(),
+    let evidence = PrincipalEvidence {
+        tagged_by_app,
+        under_app_path: facts.path == tags::IAM_PATH,
+        created_at: facts.created_at,
+        has_app_policy: policy.is_some(),
     };
-    let ours = tags::iam_is_ours(&tags_of(&iam, principal).await.map_err(missing)?);
-    if ours {
-        Ok(arn)
-    } else {
-        Err(ProvisionError::NotOurs(format!(
-            "the {}",
-            principal.describe()
-        )))
+    let verdict = judge_principal(&evidence);
+    let by_run = made_by_known_run(facts.run_id(), facts.created_at, known_runs);
+    match verdict {
+        Ok(()) => Ok(Proof { facts, policy }),
+        Err(_) if by_run => Ok(Proof { facts, policy }),
+        Err(reason) => Err(ProvisionError::NotOurs(unproven_message(
+            &format!("The {}", principal.describe()),
+            &reason,
+        ))),
     }
 }
 
@@ -144,18 +250,18 @@ pub async fn key_aliases(connection: &Connection, key: &str) -> Result<Vec<Strin
     .await
 }
 
-/// True when the user or role carries `run_id`'s tag; one that does not exist was not made.
-pub async fn made_by_run(
+/// True when the user or role carries `run`'s tag and IAM made it while the run ran (from its
+/// start to now); one that does not exist was not made.
+pub async fn made_in_run(
     iam: &aws_sdk_iam::Client,
     principal: Principal<'_>,
-    run_id: &str,
+    run: &KnownRun,
 ) -> Result<bool, AwsFailure> {
-    let tagged = tags_of(iam, principal)
-        .await
-        .map(|found| tags::iam_made_by_run(&found, run_id));
-    match tagged {
+    match facts(iam, principal).await {
+        Ok(found) => Ok(found.run_id() == Some(run.run_id.as_str())
+            && made_during_run(found.created_at, run.started_at, unix_now())),
         Err(failure) if failure.kind == AwsFailureKind::NotFound => Ok(false),
-        other => other,
+        Err(failure) => Err(failure),
     }
 }
 

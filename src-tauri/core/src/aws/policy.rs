@@ -114,6 +114,28 @@ fn normalise(document: &serde_json::Value) -> serde_json::Value {
     serde_json::json!({"Version": document.get("Version"), "Statement": statements})
 }
 
+/// True when a key policy is the one KMS gives a key made without a policy: a single statement
+/// allowing the account (`root`, its root ARN) and nobody else.
+pub fn is_default_key_policy(document: &serde_json::Value, root: &str) -> bool {
+    use serde_json::Value;
+    let statements: Vec<&Value> = match document.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single) => vec![single],
+        None => return false,
+    };
+    let names_only_root = |statement: &&Value| {
+        let principal = statement.get("Principal").and_then(|p| p.get("AWS"));
+        let effect = statement.get("Effect").and_then(Value::as_str);
+        let only_root = match principal {
+            Some(Value::String(arn)) => arn == root,
+            Some(Value::Array(arns)) => arns.len() == 1 && arns[0].as_str() == Some(root),
+            _ => false,
+        };
+        effect == Some("Allow") && only_root
+    };
+    statements.len() == 1 && statements.iter().all(names_only_root)
+}
+
 /// The trust policy: who may assume the role.
 pub fn trust_policy(trust: &Trust) -> String {
     let principal = match trust {

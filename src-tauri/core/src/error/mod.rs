@@ -41,7 +41,7 @@ pub enum ProvisionError {
     Config(String),
     #[error("{0}")]
     NotFound(String),
-    #[error("This app did not create {0}, so it will not change it")]
+    #[error("{0}")]
     NotOurs(String),
     #[error("{0}")]
     Unsupported(String),
@@ -49,6 +49,12 @@ pub enum ProvisionError {
     KeyPolicyBlocksIam { key: String, statement: String },
     #[error("The master key {key} is kept: {reason}")]
     KeyKept { key: String, reason: String },
+    #[error("The master key of {name} is now {found}, not the key you approved for deletion ({approved}); nothing was changed")]
+    KeyNotApproved {
+        name: String,
+        approved: String,
+        found: String,
+    },
     #[error("{user} already has two access keys, AWS's limit{detail}")]
     KeyLimit {
         user: String,
@@ -99,6 +105,10 @@ pub enum Unconfirmed {
     Teardown { name: String },
     /// The CLI's fix-key-policy without --yes: it printed the statement instead.
     KeyPolicy,
+    /// A key deletion asked for without naming the key the admin approved.
+    KeyArn,
+    /// The CLI's recover --clean-up without --yes: it printed what would be removed instead.
+    CleanUp,
 }
 
 impl std::fmt::Display for Unconfirmed {
@@ -110,6 +120,11 @@ impl std::fmt::Display for Unconfirmed {
                 "Tearing down {name} deletes its credentials, policy and principal"
             ),
             Unconfirmed::KeyPolicy => write!(f, "The key policy was not changed"),
+            Unconfirmed::CleanUp => write!(f, "Nothing of the interrupted setups was removed"),
+            Unconfirmed::KeyArn => write!(
+                f,
+                "Deleting the master key needs the key you approved, by its ARN"
+            ),
         }
     }
 }
@@ -124,6 +139,8 @@ impl Unconfirmed {
             Unconfirmed::KeyPolicy => {
                 "Add --yes to add the statement (it needs kms:PutKeyPolicy).".into()
             }
+            Unconfirmed::CleanUp => "Add --yes to remove what is listed. Nothing was changed.".into(),
+            Unconfirmed::KeyArn => "Run teardown without --yes to see the key, then add --key-arn with its ARN. Nothing was changed.".into(),
         }
     }
 }
@@ -161,6 +178,7 @@ impl ProvisionError {
             ProvisionError::NotOurs(_) => "not-ours",
             ProvisionError::KeyLimit { .. } => "access-key-limit",
             ProvisionError::KeyKept { .. } => "key-deletion-refused",
+            ProvisionError::KeyNotApproved { .. } => "key-not-approved",
             ProvisionError::KeyPolicyBlocksIam { .. } => "key-policy-blocks-iam",
             ProvisionError::Unsupported(_) => "unsupported",
             ProvisionError::RoleExists(_) => "role-exists",
@@ -198,9 +216,10 @@ impl ProvisionError {
             ProvisionError::Ambiguous(_) => "Say which one you mean, as the message suggests.".into(),
             ProvisionError::Config(_) => "Choose another profile name, or check that your AWS config file is writable. It was not changed.".into(),
             ProvisionError::NotFound(_) => "Check the name, the account and the region.".into(),
-            ProvisionError::NotOurs(_) => "Only resources tagged created-by=csfle-provisioner are changed by this app. Manage this one in the AWS console.".into(),
+            ProvisionError::NotOurs(_) => "This app changes only what it can prove it made: its tags, its own inline policy and its IAM path must all agree, because anyone allowed to tag can copy a tag. Manage this one in the AWS console.".into(),
             ProvisionError::Unsupported(_) => "Clean it up instead (nothing it made is kept), then start the setup again.".into(),
             ProvisionError::KeyPolicyBlocksIam { key, .. } => format!("Nothing was changed. Add the statement to the key policy (the app can: \"Let IAM policies use this key\", or csfle-provisioner-cli fix-key-policy --key {key}; it needs kms:PutKeyPolicy), ask the key's owner to, or choose another key."),
+            ProvisionError::KeyNotApproved { .. } => "Someone changed the setup since you looked. Open the teardown again, check which key it names, and approve that one (or keep the key).".into(),
             ProvisionError::KeyKept { .. } => "Nothing was changed. Tear the setup down without deleting the key (the key costs little and keeps your data readable), or first tear down the other setups that use it.".into(),
             ProvisionError::KeyLimit { inactive: Some(_), .. } => "Delete the inactive key first (the app can do it: choose \"Delete the inactive key\", or pass --delete-inactive-key), then rotate.".into(),
             ProvisionError::KeyLimit { inactive: None, .. } => "Both keys are active and one of them is not the one in the keychain. Find out which application uses it, deactivate it in the AWS console, then rotate again.".into(),
@@ -238,6 +257,9 @@ impl ProvisionError {
 pub struct RollbackReport {
     pub undone: Vec<String>,
     pub left_behind: Vec<String>,
+    /// Named by the journal but not shown by AWS as made by the run: not touched, not counted
+    /// as left behind.
+    pub left_alone: Vec<String>,
 }
 
 /// The error shape every front end shows: `{code, message, hint}`, plus rollback when relevant.

@@ -1,6 +1,7 @@
 //! Whether a master key may be scheduled for deletion. Deleting a key destroys every piece of data
 //! encrypted under it, so the answer is "no" unless this app created the key for exactly this setup
-//! and no other setup, unfinished run or principal this app knows of uses it. When the check itself
+//! (tags, and KMS's unchangeable creation time inside the setup's own run) and no other setup,
+//! unfinished run or principal this app knows of uses it. When the check itself
 //! cannot be completed, the answer is also "no".
 
 use crate::aws::connect::Connection;
@@ -9,6 +10,7 @@ use crate::error::ProvisionError;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::Vault;
 use crate::model::created::Created;
+use crate::model::ownership::{key_made_in_same_run, made_during_run, SAME_RUN_WINDOW_SECONDS};
 use crate::model::principal::PrincipalKind;
 use serde::Serialize;
 use std::sync::Arc;
@@ -24,26 +26,46 @@ pub struct KeyVerdict {
     pub reason: String,
 }
 
-/// Checks `key_arn` for deletion on behalf of the setup `(kind, name)`.
+/// The setup asking to delete its key.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup<'a> {
+    pub kind: PrincipalKind,
+    pub name: &'a str,
+    /// IAM's `CreateDate` of its user or role (unix seconds); `None` once it is gone, when the
+    /// journal's record of the run that made the key is the only evidence.
+    pub created_at: Option<i64>,
+}
+
+/// Checks `key_arn` for deletion on behalf of `setup`.
 pub async fn judge(
     connection: &Connection,
     vault: Arc<dyn Vault>,
     journal: Option<&Journal>,
-    kind: PrincipalKind,
-    name: &str,
+    setup: Setup<'_>,
     key_arn: &str,
 ) -> KeyVerdict {
+    let Setup { kind, name, .. } = setup;
     let refuse = |reason: String, used_by: Vec<String>| KeyVerdict {
         key_arn: key_arn.to_string(),
         deletable: false,
         used_by,
         reason,
     };
-    match made_for(connection, journal, kind, name, key_arn).await {
-        Ok(true) => {}
-        Ok(false) => {
+    match made_for(connection, journal, setup, key_arn).await {
+        Ok(Made::ForThisSetup) => {}
+        Ok(Made::NotByApp) => {
             return refuse(
                 format!("This app did not create this key for {name}, so it is kept."),
+                vec![],
+            )
+        }
+        Ok(Made::BeforeTheSetup) => {
+            return refuse(
+                format!(
+                    "KMS says this key was made at another time than {name}, not by the run \
+                     that made the setup: it is someone else's, or older, whatever its tags say, \
+                     so it is kept."
+                ),
                 vec![],
             )
         }
@@ -81,30 +103,63 @@ pub async fn judge(
     }
 }
 
-/// True when the key carries this app's tag and was made for this principal: its
-/// service-account tag names it, or a journal run for it recorded creating the key.
+enum Made {
+    ForThisSetup,
+    /// Tags and journal do not say this app made it for this setup.
+    NotByApp,
+    /// Tags may say so, but KMS's own creation time says the key is not the setup's run's.
+    BeforeTheSetup,
+}
+
+/// Whether the key is this setup's own: it carries this app's tag, was made for this principal
+/// (its service-account tag names it, or a journal run for it recorded creating the key), and
+/// KMS's `CreationDate`, which nobody can change, falls in the run that made the setup.
 async fn made_for(
     connection: &Connection,
     journal: Option<&Journal>,
-    kind: PrincipalKind,
-    name: &str,
+    setup: Setup<'_>,
     key_arn: &str,
-) -> Result<bool, ProvisionError> {
-    let key_tags = crate::aws::kms::tags_of(&connection.kms_for_key(key_arn), key_arn).await?;
+) -> Result<Made, ProvisionError> {
+    let kms_client = connection.kms_for_key(key_arn);
+    let key_tags = crate::aws::kms::tags_of(&kms_client, key_arn).await?;
     if !tags::kms_is_ours(&key_tags) {
-        return Ok(false);
+        return Ok(Made::NotByApp);
     }
     let tagged_for_this = key_tags
         .iter()
-        .any(|t| t.tag_key() == tags::SERVICE_ACCOUNT_KEY && t.tag_value() == name);
-    let journaled_for_this = journal
+        .any(|t| t.tag_key() == tags::SERVICE_ACCOUNT_KEY && t.tag_value() == setup.name);
+    let runs_that_made_it: Vec<_> = journal
         .and_then(|j| j.runs().ok())
         .unwrap_or_default()
-        .iter()
-        .filter(|r| r.principal_kind == kind && r.principal_name == name)
-        .flat_map(|r| r.created.iter())
-        .any(|c| matches!(c, Created::Key { arn, .. } if arn == key_arn));
-    Ok(tagged_for_this || journaled_for_this)
+        .into_iter()
+        .filter(|r| r.principal_kind == setup.kind && r.principal_name == setup.name)
+        .filter(|r| {
+            r.created
+                .iter()
+                .any(|c| matches!(c, Created::Key { arn, .. } if arn == key_arn))
+        })
+        .collect();
+    if !tagged_for_this && runs_that_made_it.is_empty() {
+        return Ok(Made::NotByApp);
+    }
+    let Some(key_created_at) = crate::aws::kms::describe_key(&kms_client, key_arn)
+        .await?
+        .and_then(|m| m.creation_date().map(|d| d.secs()))
+    else {
+        return Ok(Made::BeforeTheSetup);
+    };
+    let in_run = match setup.created_at {
+        Some(principal_created_at) => key_made_in_same_run(key_created_at, principal_created_at),
+        None => runs_that_made_it.iter().any(|run| {
+            let started = i64::try_from(run.started_at).unwrap_or(i64::MAX);
+            made_during_run(key_created_at, started, started + SAME_RUN_WINDOW_SECONDS)
+        }),
+    };
+    Ok(if in_run {
+        Made::ForThisSetup
+    } else {
+        Made::BeforeTheSetup
+    })
 }
 
 /// Every other setup (found the way the setups view finds them) and every unfinished run that

@@ -11,6 +11,7 @@ use crate::error::{ProvisionError, RollbackReport};
 use crate::local::journal::{Journal, Run, RunState};
 use crate::local::keychain::Vault;
 use crate::model::created::Created;
+use crate::model::ownership::KnownRun;
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::{Outcome, Plan, PlannedKey, ProgressSink};
 use crate::setup::apply::{self, Existing};
@@ -60,32 +61,38 @@ pub fn summary(run: &Run) -> InterruptedRun {
     }
 }
 
-/// Everything the run made, as found now in AWS and the keychain (journal entries plus what the
-/// run's tags and names reveal).
+/// What the run made, as AWS shows it now, and what its journal names that AWS does not show
+/// as made by this run (left alone: an edited or mistaken journal deletes nothing).
+pub struct Inventory {
+    pub made: Vec<Created>,
+    pub left_alone: Vec<Created>,
+}
+
+/// Everything the run made, proven against AWS (the run's tag and a creation time inside the
+/// run) and the keychain. The journal's entries only say where to look: each is undone only if
+/// AWS shows it made by this run; a resource the journal missed (killed between AWS's answer and
+/// the journal write) is found by the same proof.
 async fn inventory(
     connection: &Connection,
     vault: &Arc<dyn Vault>,
     run: &Run,
-) -> Result<Vec<Created>, ProvisionError> {
-    let mut found = run.created.clone();
-    let mut add = |items: Vec<Created>| {
-        for item in items {
-            if !found.contains(&item) {
-                found.push(item);
-            }
-        }
-    };
-    add(match run.principal_kind {
+) -> Result<Inventory, ProvisionError> {
+    let mut found = match run.principal_kind {
         PrincipalKind::User => user_inventory(connection, run).await?,
         PrincipalKind::Role => role_inventory(connection, run).await?,
-    });
-    add(key_inventory(connection, run).await?);
+    };
+    found.extend(key_inventory(connection, run).await?);
     // The keychain item is the run's only if it holds one of the run's access keys: after the
     // name was reused, the item belongs to the newer setup and is that setup's working secret.
-    found.retain(|item| !matches!(item, Created::KeychainItem(_)));
     if let Some(item) = keychain_inventory(vault, run, &found).await? {
         found.push(item);
     }
+    let left_alone = run
+        .created
+        .iter()
+        .filter(|item| !matches!(item, Created::KeychainItem(_)) && !found.contains(item))
+        .cloned()
+        .collect();
     // Undo order is the reverse of this: keychain item and access keys first, the key last.
     found.sort_by_key(|item| match item {
         Created::Key { .. } => 0,
@@ -95,17 +102,30 @@ async fn inventory(
         Created::AccessKey { .. } | Created::InstanceProfile { .. } => 4,
         Created::KeychainItem(_) => 5,
     });
-    Ok(found)
+    found.dedup();
+    Ok(Inventory {
+        made: found,
+        left_alone,
+    })
 }
 
-/// The user a run made (found by its run tag), its inline policy and its access keys.
+/// The run as ownership evidence: its tag, and from when.
+fn known(run: &Run) -> KnownRun {
+    KnownRun {
+        run_id: run.id.clone(),
+        started_at: i64::try_from(run.started_at).unwrap_or(i64::MAX),
+    }
+}
+
+/// The user a run made (its run tag, and IAM made it during the run), its inline policy and its
+/// access keys.
 async fn user_inventory(
     connection: &Connection,
     run: &Run,
 ) -> Result<Vec<Created>, ProvisionError> {
     let iam = connection.iam();
     let user = run.principal_name.as_str();
-    if !ownership::made_by_run(&iam, Principal::user(user), &run.id).await? {
+    if !ownership::made_in_run(&iam, Principal::user(user), &known(run)).await? {
         return Ok(vec![]);
     }
     let mut found = vec![Created::User(user.to_string())];
@@ -127,12 +147,14 @@ async fn user_inventory(
     Ok(found)
 }
 
-/// The key a run made (found by its run tag) and its alias.
+/// The key a run made (its run tag, and KMS made it during the run) and its alias.
 async fn key_inventory(connection: &Connection, run: &Run) -> Result<Vec<Created>, ProvisionError> {
     if run.new_key_description.is_none() {
         return Ok(vec![]);
     }
-    let Some((key_id, arn)) = crate::aws::kms::key_tagged_with(connection, &run.id).await? else {
+    let started = known(run).started_at;
+    let made = crate::aws::kms::key_made_by_run(connection, &run.id, started).await?;
+    let Some((key_id, arn)) = made else {
         return Ok(vec![]);
     };
     let mut found = vec![];
@@ -186,7 +208,7 @@ async fn role_inventory(
 ) -> Result<Vec<Created>, ProvisionError> {
     let iam = connection.iam();
     let role = run.principal_name.as_str();
-    if !ownership::made_by_run(&iam, Principal::role(role), &run.id).await? {
+    if !ownership::made_in_run(&iam, Principal::role(role), &known(run)).await? {
         return Ok(vec![]);
     }
     let mut found = vec![Created::Role(role.to_string())];
@@ -199,23 +221,51 @@ async fn role_inventory(
             name: run.policy_name.clone(),
         });
     }
-    let profiles = crate::aws::ownership::instance_profile_names(&iam, role).await?;
-    found.extend(profiles.into_iter().map(|name| Created::InstanceProfile {
-        name,
-        role: Some(role.to_string()),
-    }));
-    // A profile made but not yet holding the role: same name as the role, and this run's tag.
-    let profile = crate::aws::iam::instance_profile_made_by_run(&iam, role, role, &run.id).await;
-    if let Ok(Some((true, false))) = profile {
+    // Only the run's own instance profile (same name as the role, the run's tag, made during
+    // the run): a profile someone else made and put the role in is theirs.
+    let profile = crate::aws::iam::instance_profile_made_by_run(&iam, role, role, &known(run)).await;
+    if let Ok(Some((true, holds_role))) = profile {
         found.push(Created::InstanceProfile {
             name: role.to_string(),
-            role: None,
+            role: holds_role.then(|| role.to_string()),
         });
     }
     Ok(found)
 }
 
-/// Removes everything the interrupted run made.
+/// What cleaning up would remove, and what the journal names but AWS does not show as the run's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CleanupPreview {
+    pub run_id: String,
+    pub principal_name: String,
+    pub remove: Vec<String>,
+    pub left_alone: Vec<String>,
+}
+
+/// Reads what [`clean_up`] would do. Changes nothing.
+pub async fn clean_up_preview(
+    connection: &Connection,
+    vault: &Arc<dyn Vault>,
+    run: &Run,
+) -> Result<CleanupPreview, ProvisionError> {
+    let found = inventory(connection, vault, run).await?;
+    Ok(CleanupPreview {
+        run_id: run.id.clone(),
+        principal_name: run.principal_name.clone(),
+        remove: found.made.iter().map(Created::describe).collect(),
+        left_alone: found.left_alone.iter().map(left_alone).collect(),
+    })
+}
+
+fn left_alone(item: &Created) -> String {
+    format!(
+        "{}: named by this computer's journal, but AWS does not show it made by this run, so it \
+         is left alone",
+        item.describe()
+    )
+}
+
+/// Removes everything the interrupted run made, as [`inventory`] proves it.
 pub async fn clean_up(
     connection: &Connection,
     vault: &Arc<dyn Vault>,
@@ -225,10 +275,11 @@ pub async fn clean_up(
     cancel: &Cancel,
 ) -> Result<RollbackReport, ProvisionError> {
     let found = inventory(connection, vault, run).await?;
-    let report = Ledger::journaled(Arc::clone(journal), &run.id)
-        .with_items(found)
+    let mut report = Ledger::journaled(Arc::clone(journal), &run.id)
+        .with_items(found.made)
         .roll_back_until(connection, vault, sink, cancel)
         .await;
+    report.left_alone = found.left_alone.iter().map(left_alone).collect();
     if report.left_behind.is_empty() {
         let _ = journal.set_state(&run.id, RunState::RolledBack);
     }
@@ -258,7 +309,7 @@ pub async fn resume(
         rollback: RollbackReport::default(),
     };
     let found = inventory(connection, &vault, run).await.map_err(fail)?;
-    let kept = remake_secrets(connection, &vault, options, run, found)
+    let kept = remake_secrets(connection, &vault, options, run, found.made)
         .await
         .map_err(fail)?;
     let key = kept.iter().find_map(|c| match c {

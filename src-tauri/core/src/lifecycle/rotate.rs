@@ -42,7 +42,8 @@ pub async fn rotate(
     options: &RotateOptions,
 ) -> Result<RotateReport, ProvisionError> {
     crate::validate::user_name(user)?;
-    ownership::our_principal(connection, Principal::user(user)).await?;
+    // Only a user this app can prove it made gets a new key (a copied tag is not enough).
+    ownership::prove(connection, Principal::user(user), &[]).await?;
     let account = keychain::account_for(connection.account_id(), user);
     let read_account = account.clone();
     let old_item = keychain::off_thread(&vault, move |vault| vault.load(&read_account)).await?;

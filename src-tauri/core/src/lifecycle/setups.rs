@@ -8,6 +8,11 @@ use crate::error::ProvisionError;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
 use crate::model::findings::{judge, key_age, AccessKeyInfo, Subject};
+use crate::aws::tags;
+use crate::model::ownership::{
+    judge_principal as judge_principal_evidence, made_by_known_run, unproven_message, KnownRun,
+    Ownership, PrincipalEvidence,
+};
 use crate::model::principal::{Principal, PrincipalKind};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -47,6 +52,11 @@ pub struct SetupSummary {
     pub findings: Vec<crate::model::findings::Finding>,
     /// Each access key's age and last use in human terms.
     pub key_ages: Vec<crate::model::findings::KeyAge>,
+    /// Whether this app can prove it made the principal: only then may it be rotated or torn
+    /// down. An unproven setup is shown read-only.
+    pub ownership: Ownership,
+    /// Why the app cannot tell, for an unproven setup.
+    pub ownership_reason: Option<String>,
 }
 
 pub async fn list(
@@ -84,14 +94,25 @@ pub async fn list(
             .find(|r| r.principal_kind == kind && r.principal_name == name)
             .map(|r| r.state)
     };
+    let known_of = |kind: PrincipalKind, name: &str| -> Vec<KnownRun> {
+        runs.iter()
+            .filter(|r| r.principal_kind == kind && r.principal_name == name)
+            .map(|r| KnownRun {
+                run_id: r.id.clone(),
+                started_at: i64::try_from(r.started_at).unwrap_or(i64::MAX),
+            })
+            .collect()
+    };
     let mut setups = Vec::new();
     for name in users {
         let state = state_of(PrincipalKind::User, &name);
-        setups.push(describe(connection, Arc::clone(&vault), &name, state).await?);
+        let known = known_of(PrincipalKind::User, &name);
+        setups.push(describe(connection, Arc::clone(&vault), &name, state, &known).await?);
     }
     for name in roles {
         let state = state_of(PrincipalKind::Role, &name);
-        setups.push(describe_role(connection, &name, state).await);
+        let known = known_of(PrincipalKind::Role, &name);
+        setups.push(describe_role(connection, &name, state, &known).await);
     }
     futures_util::future::join_all(setups.iter_mut().map(|s| attach_findings(connection, s))).await;
     Ok(setups)
@@ -120,6 +141,9 @@ fn empty(
         journal_state,
         findings: vec![],
         key_ages: vec![],
+        // Known only from this computer's journal until AWS shows the principal.
+        ownership: Ownership::Proven,
+        ownership_reason: None,
     }
 }
 
@@ -129,10 +153,16 @@ fn judge_policy(summary: &mut SetupSummary, name: &str, document: &serde_json::V
     if document.is_null() {
         return false;
     }
-    let key_arn = summary
-        .key_arn
-        .clone()
-        .or_else(|| policy::single_resource(document));
+    let own_key = policy::single_resource(document);
+    let exact = own_key
+        .as_deref()
+        .is_some_and(|arn| policy::is_least_privilege(document, arn));
+    summary.ownership = if exact {
+        Ownership::Proven
+    } else {
+        Ownership::Unproven
+    };
+    let key_arn = summary.key_arn.clone().or(own_key);
     summary.policy_name = Some(name.to_string());
     summary.policy = match &key_arn {
         Some(arn) if policy::is_least_privilege(document, arn) => PolicyHealth::LeastPrivilege,
@@ -146,14 +176,16 @@ async fn describe_role(
     connection: &Connection,
     role: &str,
     journal_state: Option<RunState>,
+    known: &[KnownRun],
 ) -> SetupSummary {
     let iam = connection.iam();
     let mut summary = empty(PrincipalKind::Role, role, String::new(), journal_state);
-    let Ok(arn) = ownership::principal_arn(&iam, Principal::role(role)).await else {
+    let Ok(facts) = ownership::facts(&iam, Principal::role(role)).await else {
         return summary;
     };
-    summary.principal_arn = Some(arn).filter(|arn| !arn.is_empty());
+    summary.principal_arn = Some(facts.arn.clone()).filter(|arn| !arn.is_empty());
     judge_principal(&iam, Principal::role(role), &mut summary).await;
+    judge_ownership(&mut summary, &facts, known);
     describe_key(connection, &mut summary).await;
     summary
 }
@@ -163,6 +195,7 @@ async fn describe(
     vault: Arc<dyn Vault>,
     user: &str,
     journal_state: Option<RunState>,
+    known: &[KnownRun],
 ) -> Result<SetupSummary, ProvisionError> {
     let iam = connection.iam();
     let account = keychain::account_for(connection.account_id(), user);
@@ -178,16 +211,42 @@ async fn describe(
     let mut summary = empty(PrincipalKind::User, user, account, journal_state);
     summary.key_arn = stored_key.as_ref().map(|(_, arn)| arn.clone());
     summary.keychain_present = stored_key.is_some();
-    let Ok(arn) = ownership::principal_arn(&iam, Principal::user(user)).await else {
+    let Ok(facts) = ownership::facts(&iam, Principal::user(user)).await else {
         return Ok(summary);
     };
-    summary.principal_arn = Some(arn).filter(|arn| !arn.is_empty());
-
+    summary.principal_arn = Some(facts.arn.clone()).filter(|arn| !arn.is_empty());
     judge_principal(&iam, Principal::user(user), &mut summary).await;
+    judge_ownership(&mut summary, &facts, known);
     let in_keychain = stored_key.as_ref().map(|(id, _)| id.as_str());
     summary.access_keys = access_keys(&iam, user, in_keychain).await;
     describe_key(connection, &mut summary).await;
     Ok(summary)
+}
+
+/// Proven only when the tags, the app's own policy (judged just before) and the IAM path or age
+/// agree, or the principal is a run this computer's journal knows, made during that run.
+fn judge_ownership(summary: &mut SetupSummary, facts: &ownership::PrincipalFacts, known: &[KnownRun]) {
+    let evidence = PrincipalEvidence {
+        tagged_by_app: tags::iam_is_ours(&facts.tags),
+        under_app_path: facts.path == tags::IAM_PATH,
+        created_at: facts.created_at,
+        has_app_policy: summary.ownership == Ownership::Proven && summary.policy_name.is_some(),
+    };
+    let verdict = match judge_principal_evidence(&evidence) {
+        Ok(()) => Ok(()),
+        Err(_) if made_by_known_run(facts.run_id(), facts.created_at, known) => Ok(()),
+        Err(reason) => Err(reason),
+    };
+    match verdict {
+        Ok(()) => {
+            summary.ownership = Ownership::Proven;
+            summary.ownership_reason = None;
+        }
+        Err(reason) => {
+            summary.ownership = Ownership::Unproven;
+            summary.ownership_reason = Some(unproven_message("It", &reason));
+        }
+    }
 }
 
 /// Names what was added outside this app; anything that widens permissions means drift.

@@ -11,6 +11,7 @@ use crate::lifecycle::key_usage::{self, KeyVerdict};
 use crate::local::credential_profile;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
+use crate::model::ownership::KnownRun;
 use crate::model::principal::{Principal, PrincipalKind};
 use serde::Serialize;
 use std::sync::Arc;
@@ -34,6 +35,14 @@ impl TeardownReport {
             Err(failure) => self.failed.push(format!("{what}: {}", explain(failure))),
         }
     }
+}
+
+/// The key deletion the admin approved: exactly this key, after this many days. The server
+/// works out the setup's key again at teardown and refuses if it is not this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyDeletion {
+    pub key_arn: String,
+    pub days: i32,
 }
 
 /// KMS's allowed waiting period for key deletion.
@@ -89,17 +98,21 @@ pub async fn preview(
         PrincipalKind::User => crate::validate::user_name(name)?,
         PrincipalKind::Role => crate::validate::role_name(name)?,
     };
-    let (exists, extras, policy_key) = match ownership::our_principal(connection, principal).await {
-        Ok(_) => {
-            let key = policy_key(&iam, principal).await?;
-            let extras =
-                outside_changes::of_principal(&iam, principal, key.as_ref().map(|k| k.0.as_str()))
-                    .await?;
-            (true, extras, key.map(|k| k.1))
-        }
-        Err(ProvisionError::NotFound(_)) if !known.is_empty() => (false, vec![], None),
+    let proof = match ownership::prove(connection, principal, &known_runs(&known)).await {
+        Ok(proof) => Some(proof),
+        Err(ProvisionError::NotFound(_)) if !known.is_empty() => None,
         Err(error) => return Err(error),
     };
+    let policy = proof.as_ref().and_then(|p| p.policy.clone());
+    let extras = match &proof {
+        Some(_) => {
+            let ours = policy.as_ref().map(|(name, _)| name.as_str());
+            outside_changes::of_principal(&iam, principal, ours).await?
+        }
+        None => vec![],
+    };
+    let exists = proof.is_some();
+    let policy_key = policy.map(|(_, arn)| arn);
     let key_arn = policy_key.or_else(|| known.iter().rev().find_map(|r| r.key_arn.clone()));
     let mut key_aliases = vec![];
     let mut key = None;
@@ -108,7 +121,13 @@ pub async fn preview(
             .await
             .unwrap_or_default();
         if judge_key {
-            key = Some(key_usage::judge(connection, vault, journal, kind, name, arn).await);
+            let made_at = proof.as_ref().map(|p| p.facts.created_at);
+            let setup = key_usage::Setup {
+                kind,
+                name,
+                created_at: made_at,
+            };
+            key = Some(key_usage::judge(connection, vault, journal, setup, arn).await);
         }
     }
     Ok(TeardownPreview {
@@ -120,6 +139,16 @@ pub async fn preview(
         key_aliases,
         key,
     })
+}
+
+/// The runs of `runs` as ownership evidence: the run tag and when each began.
+fn known_runs(runs: &[crate::local::journal::Run]) -> Vec<KnownRun> {
+    runs.iter()
+        .map(|run| KnownRun {
+            run_id: run.id.clone(),
+            started_at: i64::try_from(run.started_at).unwrap_or(i64::MAX),
+        })
+        .collect()
 }
 
 /// The journal's live runs for this principal in this account.
@@ -144,16 +173,24 @@ fn journal_runs(
         .collect()
 }
 
-/// Refuses, before any change, a key deletion the preview found unsafe.
+/// Refuses, before any change, a key deletion the preview found unsafe or a key other than the
+/// one the admin approved.
 fn check_key_deletion(
     preview: &TeardownPreview,
-    delete_key_days: Option<i32>,
+    delete_key: Option<&KeyDeletion>,
 ) -> Result<Option<(String, i32)>, ProvisionError> {
-    let Some(days) = delete_key_days else {
+    let Some(approved) = delete_key else {
         return Ok(None);
     };
-    let days = check_days(days)?;
+    let days = check_days(approved.days)?;
     match &preview.key {
+        Some(verdict) if verdict.key_arn != approved.key_arn => {
+            Err(ProvisionError::KeyNotApproved {
+                name: preview.name.clone(),
+                approved: approved.key_arn.clone(),
+                found: verdict.key_arn.clone(),
+            })
+        }
         Some(verdict) if verdict.deletable => Ok(Some((verdict.key_arn.clone(), days))),
         Some(verdict) => Err(ProvisionError::KeyKept {
             key: verdict.key_arn.clone(),
@@ -166,7 +203,7 @@ fn check_key_deletion(
     }
 }
 
-/// Removes a user setup. The master key and its alias are kept unless `delete_key_days` is given;
+/// Removes a user setup. The master key and its alias are kept unless `delete_key` is given;
 /// then the key is scheduled for deletion only when [`key_usage::judge`] allows it, and otherwise
 /// nothing at all is changed.
 pub async fn teardown(
@@ -174,7 +211,7 @@ pub async fn teardown(
     vault: Arc<dyn Vault>,
     journal: Option<&Journal>,
     user: &str,
-    delete_key_days: Option<i32>,
+    delete_key: Option<&KeyDeletion>,
 ) -> Result<TeardownReport, ProvisionError> {
     tear_down(
         connection,
@@ -182,7 +219,7 @@ pub async fn teardown(
         journal,
         PrincipalKind::User,
         user,
-        delete_key_days,
+        delete_key,
     )
     .await
 }
@@ -195,12 +232,12 @@ async fn tear_down(
     journal: Option<&Journal>,
     kind: PrincipalKind,
     name: &str,
-    delete_key_days: Option<i32>,
+    delete_key: Option<&KeyDeletion>,
 ) -> Result<TeardownReport, ProvisionError> {
-    if let Some(days) = delete_key_days {
-        check_days(days)?;
+    if let Some(approved) = delete_key {
+        check_days(approved.days)?;
     }
-    let judge_key = delete_key_days.is_some();
+    let judge_key = delete_key.is_some();
     let preview = preview(
         connection,
         Arc::clone(&vault),
@@ -210,7 +247,7 @@ async fn tear_down(
         judge_key,
     )
     .await?;
-    let retire = check_key_deletion(&preview, delete_key_days)?;
+    let retire = check_key_deletion(&preview, delete_key)?;
     let mut report = TeardownReport::default();
     match (kind, preview.principal_exists) {
         (PrincipalKind::User, exists) => {
@@ -342,7 +379,7 @@ pub async fn teardown_role(
     vault: Arc<dyn Vault>,
     journal: Option<&Journal>,
     role: &str,
-    delete_key_days: Option<i32>,
+    delete_key: Option<&KeyDeletion>,
 ) -> Result<TeardownReport, ProvisionError> {
     tear_down(
         connection,
@@ -350,7 +387,7 @@ pub async fn teardown_role(
         journal,
         PrincipalKind::Role,
         role,
-        delete_key_days,
+        delete_key,
     )
     .await
 }
@@ -364,6 +401,14 @@ async fn remove_role(
     let iam = connection.iam();
     let profiles = crate::aws::ownership::instance_profile_names(&iam, role).await?;
     for name in profiles {
+        // Someone else's profile that holds the role only loses the role; it is theirs.
+        if !crate::aws::iam::instance_profile_is_ours(&iam, &name).await? {
+            report.record(
+                format!("role {role} taken out of instance profile {name} (not made by this app, kept)"),
+                iam_remove::remove_role_from_instance_profile(&iam, &name, role).await,
+            );
+            continue;
+        }
         let item = crate::model::created::Created::InstanceProfile {
             name: name.clone(),
             role: Some(role.to_string()),
@@ -404,20 +449,6 @@ async fn remove_extras(
 
 fn explain(failure: AwsFailure) -> String {
     format!("{failure}. {}", failure.hint())
-}
-
-/// The first inline policy of the principal that names one key: (policy name, key ARN).
-async fn policy_key(
-    iam: &aws_sdk_iam::Client,
-    principal: Principal<'_>,
-) -> Result<Option<(String, String)>, ProvisionError> {
-    for name in ownership::inline_policy_names(iam, principal).await? {
-        let document = crate::aws::iam::inline_policy_document(iam, principal, &name).await?;
-        if let Some(arn) = crate::aws::policy::single_resource(&document) {
-            return Ok(Some((name, arn)));
-        }
-    }
-    Ok(None)
 }
 
 /// Removes the key's aliases and schedules its deletion. Only called for a key that

@@ -3,6 +3,7 @@
 
 pub mod created;
 pub mod findings;
+pub mod ownership;
 pub mod principal;
 
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 use super::{failed, report, Session};
 use crate::aws::connect::Connection;
 use crate::error::{ErrorReport, ProvisionError, RollbackReport};
-use crate::lifecycle::recovery::{self, InterruptedRun};
+use crate::lifecycle::recovery::{self, CleanupPreview, InterruptedRun};
 use crate::local::journal::Run;
 use crate::model::{Outcome, ProgressSink};
 
@@ -43,6 +43,16 @@ impl Session {
         })
         .await
         .map_err(failed)
+    }
+
+    /// What cleaning up the interrupted run `run_id` would remove (proven against AWS) and what
+    /// its journal names that AWS does not show as the run's. Changes nothing.
+    pub async fn clean_up_preview(&self, run_id: String) -> Result<CleanupPreview, ErrorReport> {
+        let connection = self.connection().await?;
+        let run = self.interrupted(&connection, &run_id)?;
+        recovery::clean_up_preview(&connection, &self.vault, &run)
+            .await
+            .map_err(report)
     }
 
     /// Removes everything the interrupted run `run_id` made. Anything that could not be removed

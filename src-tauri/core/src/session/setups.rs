@@ -8,7 +8,7 @@ use crate::lifecycle::discovery::{self, LegacyScan};
 use crate::lifecycle::key_rotation::{self, RotationReport};
 use crate::lifecycle::rotate::{self, RotateOptions, RotateReport};
 use crate::lifecycle::setups::{self, SetupSummary};
-use crate::lifecycle::teardown::{self, TeardownPreview, TeardownReport};
+use crate::lifecycle::teardown::{self, KeyDeletion, TeardownPreview, TeardownReport};
 use crate::model::principal::PrincipalKind;
 use crate::{aws::key_policy, aws::permissions, setup::plan, validate};
 use std::sync::Arc;
@@ -37,6 +37,24 @@ pub fn key_deletion_days(delete_key: bool, days: Option<i32>) -> Result<Option<i
     }
     let days = days.unwrap_or(teardown::DEFAULT_KEY_DELETION_DAYS);
     teardown::check_days(days).map(Some).map_err(report)
+}
+
+/// The key deletion an admin approved: the key's ARN exactly as the preview showed it (checked
+/// as an ARN before any AWS call) and the days. Asking for days without naming the key is
+/// refused: the server must not pick the key on its own.
+pub fn approved_key_deletion(
+    days: Option<i32>,
+    key_arn: Option<String>,
+) -> Result<Option<KeyDeletion>, ErrorReport> {
+    let Some(days) = days else {
+        return Ok(None);
+    };
+    let days = teardown::check_days(days).map_err(report)?;
+    let Some(key_arn) = key_arn else {
+        return Err(report(ProvisionError::NotConfirmed(Unconfirmed::KeyArn)));
+    };
+    let key_arn = validate::key_arn(&key_arn).map_err(report)?;
+    Ok(Some(KeyDeletion { key_arn, days }))
 }
 
 /// The ARN of the existing key `key` names, when it can serve CSFLE.
@@ -166,20 +184,23 @@ impl Session {
     }
 
     /// `confirmation` must repeat the principal's name: the typed confirmation of the GUI.
-    /// The key is kept unless `delete_key_days` is given (a separate question in the GUI).
+    /// The key is kept unless `delete_key_days` is given with `key_arn`, the key the preview
+    /// showed the admin (a separate question in the GUI).
     pub async fn teardown(
         &self,
         name: String,
         role: bool,
         delete_key_days: Option<i32>,
+        key_arn: Option<String>,
         confirmation: String,
     ) -> Result<TeardownReport, ErrorReport> {
+        let delete_key = approved_key_deletion(delete_key_days, key_arn)?;
         if confirmation.trim() != name {
             return Err(report(ProvisionError::NotConfirmed(
                 Unconfirmed::TypedName { name },
             )));
         }
-        self.teardown_confirmed(kind_of(role), name, delete_key_days)
+        self.teardown_confirmed(kind_of(role), name, delete_key)
             .await
     }
 
@@ -189,17 +210,18 @@ impl Session {
         &self,
         kind: PrincipalKind,
         name: String,
-        delete_key_days: Option<i32>,
+        delete_key: Option<KeyDeletion>,
     ) -> Result<TeardownReport, ErrorReport> {
         let connection = self.connection().await?;
         let vault = Arc::clone(&self.vault);
         let journal = self.journal();
+        let delete_key = delete_key.as_ref();
         match kind {
             PrincipalKind::Role => {
-                teardown::teardown_role(&connection, vault, journal, &name, delete_key_days).await
+                teardown::teardown_role(&connection, vault, journal, &name, delete_key).await
             }
             PrincipalKind::User => {
-                teardown::teardown(&connection, vault, journal, &name, delete_key_days).await
+                teardown::teardown(&connection, vault, journal, &name, delete_key).await
             }
         }
         .map_err(report)

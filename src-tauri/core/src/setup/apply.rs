@@ -68,7 +68,7 @@ pub async fn apply_resuming(
             created: existing.created.clone(),
         },
         None => Start::New(Box::new(new_run(
-            &run_frame::new_run_id(&plan.user_name),
+            &run_frame::new_run_id(),
             connection,
             plan,
         ))),

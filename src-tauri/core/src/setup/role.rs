@@ -48,7 +48,7 @@ pub async fn apply_role(
     cancel: &Cancel,
     options: &ApplyOptions,
 ) -> Result<RoleOutcome, ApplyFailure> {
-    let run_id = run_frame::new_run_id(&plan.role_name);
+    let run_id = run_frame::new_run_id();
     let record = Run::started(
         &run_id,
         connection,

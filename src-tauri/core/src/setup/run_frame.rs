@@ -65,9 +65,12 @@ pub(crate) enum Start {
     },
 }
 
-/// A new run's id: the time and the principal's name, so the journal reads in order.
-pub(crate) fn new_run_id(principal_name: &str) -> String {
-    format!("{}-{principal_name}", journal::now())
+/// A new run's id: 128 random bits (rand's thread generator, a CSPRNG seeded by the operating
+/// system). It is the run tag on everything the run makes, and what is adopted after a lost reply
+/// carries it: an id anyone could guess (a time and a name) would let a key or user planted in
+/// advance be adopted.
+pub(crate) fn new_run_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 impl Frame {

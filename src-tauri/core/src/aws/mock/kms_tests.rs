@@ -35,7 +35,32 @@ fn run_tag(run: &str) -> Reply {
 }
 
 fn state(id: &str, state: &str) -> Reply {
-    Reply::kms_ok(json!({"KeyMetadata": {"KeyId": id, "Arn": arn(id), "KeyState": state}}))
+    described(id, state, crate::model::ownership::unix_now(), "CSFLE master key")
+}
+
+/// DescribeKey's answer: the key's state, KMS's creation time and its description.
+fn described(id: &str, state: &str, created: i64, description: &str) -> Reply {
+    Reply::kms_ok(json!({"KeyMetadata": {
+        "KeyId": id, "Arn": arn(id), "KeyState": state,
+        "CreationDate": created, "Description": description,
+    }}))
+}
+
+/// GetKeyPolicy's answer: KMS's default policy (the account's root only), or one that also
+/// names `planter`.
+fn key_policy(planter: Option<&str>) -> Reply {
+    let mut statements = vec![json!({
+        "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
+        "Action": "kms:*", "Resource": "*",
+    })];
+    if let Some(planter) = planter {
+        statements.push(json!({
+            "Effect": "Allow", "Principal": {"AWS": planter}, "Action": "kms:Decrypt", "Resource": "*",
+        }));
+    }
+    let policy = json!({"Version": "2012-10-17", "Statement": statements}).to_string();
+    Reply::kms_ok(json!({"Policy": policy, "PolicyName": "default"}))
 }
 
 async fn create_key(wire: &Wire) -> Result<(String, String), crate::error::ProvisionError> {
@@ -58,6 +83,7 @@ async fn a_lost_create_key_adopts_the_key_with_the_runs_tag() {
         &[run_tag("another-run"), run_tag(RUN)],
     );
     wire.on("kms", "DescribeKey", &[state("k-ours", "Enabled")]);
+    wire.on("kms", "GetKeyPolicy", &[key_policy(None)]);
     let (id, key_arn) = create_key(&wire).await.unwrap();
     assert_eq!((id.as_str(), key_arn), ("k-ours", arn("k-ours")));
     assert_eq!(wire.calls("kms", "CreateKey"), 1, "never a second key");
@@ -244,4 +270,58 @@ async fn an_alias_taken_but_not_to_be_found_stays_taken() {
         .unwrap_err();
     assert_eq!(refused.code(), "aws-already-exists");
     assert_eq!((create.num_calls(), described.num_calls()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_key_planted_with_the_runs_tag_is_not_adopted() {
+    // Three keys carry the run's tag after a lost CreateKey: one made before the call, one with
+    // another description, one whose policy names the planter. None is what the call asked for,
+    // so the create is sent again.
+    let now = crate::model::ownership::unix_now();
+    let wire = Wire::new();
+    wire.on("kms", "CreateKey", &[Reply::Reset, key_made("k-new")]);
+    wire.on(
+        "kms",
+        "ListKeys",
+        &[keys(&["k-old", "k-described", "k-planted"], None)],
+    );
+    wire.on(
+        "kms",
+        "ListResourceTags",
+        &[run_tag(RUN), run_tag(RUN), run_tag(RUN)],
+    );
+    wire.on(
+        "kms",
+        "DescribeKey",
+        &[
+            described("k-old", "Enabled", now - 86_400, "CSFLE master key"),
+            described("k-described", "Enabled", now, "the planter's key"),
+            described("k-planted", "Enabled", now, "CSFLE master key"),
+        ],
+    );
+    let planter = "arn:aws:iam::111122223333:user/planter";
+    wire.on("kms", "GetKeyPolicy", &[key_policy(Some(planter))]);
+    let (id, _) = create_key(&wire).await.unwrap();
+    assert_eq!(id, "k-new");
+    assert_eq!(wire.calls("kms", "CreateKey"), 2, "sent again, nothing adopted");
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_keys_that_both_fit_are_a_conflict_not_a_guess() {
+    let wire = Wire::new();
+    wire.on("kms", "CreateKey", &[Reply::Reset]);
+    wire.on("kms", "ListKeys", &[keys(&["k-a", "k-b"], None)]);
+    wire.on("kms", "ListResourceTags", &[run_tag(RUN), run_tag(RUN)]);
+    wire.on(
+        "kms",
+        "DescribeKey",
+        &[state("k-a", "Enabled"), state("k-b", "Enabled")],
+    );
+    wire.on("kms", "GetKeyPolicy", &[key_policy(None), key_policy(None)]);
+    let refused = create_key(&wire).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("cannot tell which one it made"),
+        "{refused}"
+    );
+    assert_eq!(wire.calls("kms", "CreateKey"), 1);
 }

@@ -2,7 +2,7 @@
 //! each asks the role's own IAM calls, names them when refused, and reads "not found" as
 //! "not there" only where that is the meaning.
 
-use super::{answering, Reply, Wire, ACCOUNT};
+use super::{answering, Reply, ACCOUNT};
 use crate::aws::outside_changes::{self, Extra};
 use crate::aws::{ownership, tags};
 use crate::error::aws::AwsFailureKind as Kind;
@@ -10,103 +10,11 @@ use crate::model::principal::Principal;
 use aws_sdk_iam::operation::get_role::GetRoleOutput;
 use aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput;
 use aws_sdk_iam::operation::list_role_policies::ListRolePoliciesOutput;
-use aws_sdk_iam::operation::list_user_tags::ListUserTagsOutput;
 use aws_sdk_iam::types::{AttachedPermissionsBoundary, AttachedPolicy, Role};
-use aws_smithy_mocks::{mock, Rule};
+use aws_smithy_mocks::mock;
 
 const ROLE: &str = "app-role";
-const RUN: &str = "run-1";
 const BOUNDARY: &str = "arn:aws:iam::111122223333:policy/boundary";
-
-fn role_tags(created_by: &str) -> Reply {
-    Reply::iam_ok(
-        "ListRoleTags",
-        &format!(
-            "<Tags><member><Key>{}</Key><Value>{created_by}</Value></member></Tags>\
-             <IsTruncated>false</IsTruncated>",
-            tags::CREATED_BY_KEY
-        ),
-    )
-}
-
-#[tokio::test]
-async fn a_role_is_ours_by_its_tag_and_missing_when_iam_says_so() {
-    let wire = Wire::new();
-    wire.on("iam", "ListRoleTags", &[role_tags(tags::CREATED_BY_VALUE)]);
-    assert!(
-        ownership::our_principal(&wire.connection(), Principal::role(ROLE))
-            .await
-            .is_ok()
-    );
-    assert!(
-        wire.seen()[0].body.contains("RoleName=app-role"),
-        "{:?}",
-        wire.seen()
-    );
-
-    wire.on("iam", "ListRoleTags", &[role_tags("someone-else")]);
-    let refused = ownership::our_principal(&wire.connection(), Principal::role(ROLE)).await;
-    assert_eq!(refused.unwrap_err().code(), "not-ours");
-
-    let missing = Reply::iam_error(
-        404,
-        "NoSuchEntity",
-        "The role with name app-role cannot be found.",
-    );
-    wire.on("iam", "ListRoleTags", &[missing]);
-    let refused = ownership::our_principal(&wire.connection(), Principal::role(ROLE)).await;
-    assert_eq!(
-        refused.unwrap_err().to_string(),
-        "The IAM role app-role does not exist"
-    );
-}
-
-fn user_tagged(run: &'static str) -> Rule {
-    mock!(aws_sdk_iam::Client::list_user_tags).then_output(move || {
-        ListUserTagsOutput::builder()
-            .set_tags(Some(tags::iam_tags(run)))
-            .build()
-            .expect("tags are set")
-    })
-}
-
-#[tokio::test]
-async fn made_by_run_reads_the_run_tag_and_a_missing_principal_was_not_made() {
-    for (tagged, made) in [(RUN, true), ("another-run", false)] {
-        let rule = user_tagged(tagged);
-        let iam = super::iam(&[&rule]);
-        let answer = ownership::made_by_run(&iam, Principal::user("app"), RUN).await;
-        assert_eq!(answer.unwrap(), made, "tagged by {tagged}");
-    }
-    let missing = Reply::iam_error(
-        404,
-        "NoSuchEntity",
-        "The role with name app-role cannot be found.",
-    );
-    let rule = answering(mock!(aws_sdk_iam::Client::list_role_tags), &[missing]);
-    let iam = super::iam(&[&rule]);
-    assert!(!ownership::made_by_run(&iam, Principal::role(ROLE), RUN)
-        .await
-        .unwrap());
-}
-
-#[tokio::test]
-async fn made_by_run_does_not_guess_when_the_tags_cannot_be_read() {
-    let denied = Reply::iam_error(
-        403,
-        "AccessDenied",
-        "not authorized to perform: iam:ListRoleTags",
-    );
-    let rule = answering(mock!(aws_sdk_iam::Client::list_role_tags), &[denied]);
-    let iam = super::iam(&[&rule]);
-    let failure = ownership::made_by_run(&iam, Principal::role(ROLE), RUN)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (failure.action, failure.kind),
-        ("iam:ListRoleTags", Kind::AccessDenied)
-    );
-}
 
 #[tokio::test]
 async fn a_roles_inline_policies_are_read_to_the_last_page() {

@@ -5,7 +5,6 @@ use super::{Reply, Wire, ACCOUNT, ADMIN_ARN, REGION};
 use crate::aws::{connect, ownership};
 use crate::error::aws::AwsFailureKind as Kind;
 use crate::error::ProvisionError;
-use crate::model::principal::Principal;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 
@@ -15,25 +14,6 @@ fn caller_identity() -> Reply {
     let result =
         format!("<UserId>AIDAMOCKADMIN</UserId><Account>{ACCOUNT}</Account><Arn>{ADMIN_ARN}</Arn>");
     Reply::sts_ok("GetCallerIdentity", &result)
-}
-
-fn get_user() -> Reply {
-    Reply::iam_ok(
-        "GetUser",
-        "<User><Path>/csfle-provisioner/</Path><UserName>app</UserName><UserId>AIDAMOCKUSER</UserId>\
-         <Arn>arn:aws:iam::111122223333:user/csfle-provisioner/app</Arn>\
-         <CreateDate>2026-01-01T00:00:00Z</CreateDate></User>",
-    )
-}
-
-fn user_tags(created_by: &str) -> Reply {
-    Reply::iam_ok(
-        "ListUserTags",
-        &format!(
-            "<Tags><member><Key>created-by</Key><Value>{created_by}</Value></member></Tags>\
-             <IsTruncated>false</IsTruncated>"
-        ),
-    )
 }
 
 #[tokio::test]
@@ -149,68 +129,6 @@ impl ProvideCredentials for NoCredentials {
     {
         future::ProvideCredentials::ready(Err(CredentialsError::not_loaded(NOTHING_FOUND)))
     }
-}
-
-#[tokio::test]
-async fn our_user_is_found_by_its_tag() {
-    let wire = Wire::new();
-    wire.on("iam", "GetUser", &[get_user()]);
-    wire.on("iam", "ListUserTags", &[user_tags("csfle-provisioner")]);
-    let arn = ownership::our_principal(&wire.connection(), Principal::user("app"))
-        .await
-        .unwrap();
-    assert_eq!(arn, "arn:aws:iam::111122223333:user/csfle-provisioner/app");
-    assert!(
-        wire.seen()[0].body.contains("UserName=app"),
-        "{:?}",
-        wire.seen()
-    );
-}
-
-#[tokio::test]
-async fn a_user_without_our_tag_is_not_ours_and_a_missing_one_is_not_found() {
-    let wire = Wire::new();
-    wire.on("iam", "GetUser", &[get_user()]);
-    wire.on("iam", "ListUserTags", &[user_tags("someone-else")]);
-    let refused = ownership::our_principal(&wire.connection(), Principal::user("app"))
-        .await
-        .unwrap_err();
-    assert_eq!(refused.code(), "not-ours");
-
-    let wire = Wire::new();
-    let missing = Reply::iam_error(
-        404,
-        "NoSuchEntity",
-        "The user with name app cannot be found.",
-    );
-    wire.on("iam", "GetUser", &[missing]);
-    let refused = ownership::our_principal(&wire.connection(), Principal::user("app"))
-        .await
-        .unwrap_err();
-    assert_eq!(refused.code(), "not-found");
-    assert_eq!(refused.to_string(), "The IAM user app does not exist");
-    assert_eq!(wire.calls("iam", "ListUserTags"), 0);
-}
-
-#[tokio::test]
-async fn a_refused_tag_read_names_its_own_action() {
-    let wire = Wire::new();
-    wire.on("iam", "GetUser", &[get_user()]);
-    wire.on(
-        "iam",
-        "ListUserTags",
-        &[Reply::moto_refusal("iam:ListUserTags")],
-    );
-    let refused = ownership::our_principal(&wire.connection(), Principal::user("app"))
-        .await
-        .unwrap_err();
-    let ProvisionError::Aws(failure) = &refused else {
-        panic!("{refused:?}")
-    };
-    assert_eq!(
-        (failure.action, failure.kind),
-        ("iam:ListUserTags", Kind::AccessDenied)
-    );
 }
 
 #[tokio::test]
