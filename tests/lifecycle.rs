@@ -372,7 +372,7 @@ fn teardown_keeps_a_key_it_did_not_create_and_refuses_users_it_did_not_create() 
     assert!(
         refused
             .stderr
-            .contains("This app did not create the IAM user hand-made"),
+            .contains("The IAM user hand-made was not made by this app"),
         "{}",
         refused.stderr
     );

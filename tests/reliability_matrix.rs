@@ -152,7 +152,10 @@ fn reset(sandbox: &Sandbox) {
 fn provision_key(sandbox: &Sandbox) -> String {
     let run = provision(sandbox);
     run.assert_ok();
-    run.json()["key_arn"].as_str().unwrap_or_default().to_string()
+    run.json()["key_arn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Tears `app` down and deletes `key`, the key the admin approved.
@@ -716,7 +719,8 @@ fn keychain_matrix() {
         fail_save: false,
         fail_remove: true,
     });
-    let made = provision_in_process(&runtime, &connection, vault.clone()).expect("provision in process");
+    let made =
+        provision_in_process(&runtime, &connection, vault.clone()).expect("provision in process");
     let approved = csfle_core::lifecycle::teardown::KeyDeletion {
         key_arn: made.key_arn.clone(),
         days: 7,

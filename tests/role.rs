@@ -204,7 +204,10 @@ fn bad_trust_is_refused_before_any_call_and_role_setups_tear_down() {
         "--json",
     ]);
     made.assert_ok();
-    let key = made.json()["key_arn"].as_str().unwrap_or_default().to_string();
+    let key = made.json()["key_arn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let run = sandbox.cli(&[
         "teardown",
         "--role",

@@ -9,14 +9,7 @@ use support::sandbox::{ADMIN_ACCESS_KEY, ADMIN_SECRET};
 use support::Sandbox;
 
 fn seed(sandbox: &Sandbox, spec: Value) -> Value {
-    ureq::Agent::new_with_defaults()
-        .post(&format!("{}/_seed", sandbox.emulator.url))
-        .content_type("application/json")
-        .send(spec.to_string())
-        .expect("seed the emulator")
-        .body_mut()
-        .read_json()
-        .expect("seed reply")
+    sandbox.emulator.seed(spec)
 }
 
 fn count(sandbox: &Sandbox, action: &str) -> usize {
@@ -63,10 +56,10 @@ fn setups_are_found_past_every_page_and_older_ones_by_tag_once() {
         ])
         .assert_ok();
     // 250 users of other teams (three of AWS's default pages), and old-app moved to "/", where a
-    // version of this app without its own IAM path made its users.
+    // version of this app without its own IAM path made its users, and made back then.
     seed(
         &sandbox,
-        json!({"users": 250, "movePaths": {"old-app": "/"}}),
+        json!({"users": 250, "movePaths": {"old-app": "/"}, "agePrincipals": {"old-app": 60}}),
     );
 
     // Another admin's computer: no journal, no remembered scan.
@@ -74,22 +67,39 @@ fn setups_are_found_past_every_page_and_older_ones_by_tag_once() {
     let data_dir = elsewhere.path().display().to_string();
     let other = [("CSFLE_PROVISIONER_DATA_DIR", data_dir.as_str())];
 
+    // A first listing never scans the account: only our path is read.
     sandbox.emulator.clear_requests();
     let first = sandbox.cli_with(&["list", "--json"], &other);
     first.assert_ok();
-    assert_eq!(names(&first), ["new-app", "old-app"]);
+    assert_eq!(names(&first), ["new-app"]);
+    assert!(
+        count(&sandbox, "ListUserTags") <= 1,
+        "no scan unless asked: {:?}",
+        sandbox.emulator.actions()
+    );
+    assert!(first.stderr.contains("add --rescan"), "{}", first.stderr);
+
+    sandbox.emulator.clear_requests();
+    let rescan = sandbox.cli_with(&["list", "--json", "--rescan"], &other);
+    rescan.assert_ok();
+    assert_eq!(names(&rescan), ["new-app", "old-app"]);
     assert!(
         count(&sandbox, "ListUserTags") >= 252,
-        "the one-time scan reads every user's tags"
+        "--rescan reads every user's tags"
     );
     assert!(
-        first
-            .stderr
-            .contains("looked for once, by tag, among 251 users")
-            && first.stderr.contains("1 found (old-app)"),
+        rescan.stderr.contains("by tag, among 251 users")
+            && rescan.stderr.contains("1 found (old-app)"),
         "{}",
-        first.stderr
+        rescan.stderr
     );
+    let old_app = rescan.json();
+    let old_app = old_app
+        .as_array()
+        .and_then(|setups| setups.iter().find(|s| s["name"] == "old-app"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(old_app["ownership"], "proven", "{old_app}");
 
     sandbox.emulator.clear_requests();
     let again = sandbox.cli_with(&["list", "--json"], &other);
@@ -99,15 +109,6 @@ fn setups_are_found_past_every_page_and_older_ones_by_tag_once() {
         count(&sandbox, "ListUserTags") <= 2,
         "after the scan only our own principals are read: {:?}",
         sandbox.emulator.actions()
-    );
-
-    sandbox.emulator.clear_requests();
-    let rescan = sandbox.cli_with(&["list", "--json", "--rescan"], &other);
-    rescan.assert_ok();
-    assert_eq!(names(&rescan), ["new-app", "old-app"]);
-    assert!(
-        count(&sandbox, "ListUserTags") >= 252,
-        "--rescan looks again"
     );
 }
 

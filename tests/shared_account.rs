@@ -85,7 +85,8 @@ fn a_key_another_setup_uses_is_never_scheduled_for_deletion() {
     still_works(&sandbox, "alpha").expect("alpha still encrypts and decrypts");
 
     // Now alpha is the only user and made the key: deleting it is allowed, with 30 days' grace.
-    let alpha_gone = sandbox.cli(&[&["teardown", "--user", "alpha", "--json"][..], &approve].concat());
+    let alpha_gone =
+        sandbox.cli(&[&["teardown", "--user", "alpha", "--json"][..], &approve].concat());
     alpha_gone.assert_ok();
     assert!(
         alpha_gone.stdout.contains("deletion scheduled in 30 days"),

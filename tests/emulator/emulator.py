@@ -168,7 +168,8 @@ def page(action, request, body, sizes):
 def seed(spec):
     """Fills the account in-process: `users` plain users (path "/", optional `userTags`), `keys`
     symmetric keys each with an alias, `movePaths` {user: path} for setups made before the app
-    had its own IAM path, and `ageKeys` {access key id: {createdDaysAgo, lastUsedDaysAgo}}."""
+    had its own IAM path, `agePrincipals` {user or role name: days} and `ageKmsKeys` {key id: days}
+    for what was made long ago, and `ageKeys` {access key id: {createdDaysAgo, lastUsedDaysAgo}}."""
     from moto.iam.models import iam_backends
     from moto.kms.models import kms_backends
 
@@ -200,11 +201,20 @@ def seed(spec):
         iam.tagger.delete_all_tags_for_resource(user.arn)
         user.path = path
         iam.tagger.tag_resource(user.arn, tags)
+    from datetime import timedelta
+
+    from moto.core.utils import utcnow
+
+    for name, days in spec.get("agePrincipals", {}).items():
+        # Users and roles as old as real accounts have them (IAM's CreateDate cannot be changed
+        # through the API): a colleague's user made long ago, or a setup made before the app's path.
+        principal = iam.users.get(name) or iam.get_role(name)
+        principal.create_date = utcnow() - timedelta(days=days)
+    for key_id, days in spec.get("ageKmsKeys", {}).items():
+        # A KMS key made N days ago (CreationDate, unix seconds in moto).
+        kms.keys[key_id].creation_date -= days * 86400
     for key_id, age in spec.get("ageKeys", {}).items():
         # Keys as old as real accounts have them: made N days ago, last used M days ago (or never).
-        from datetime import timedelta
-
-        from moto.core.utils import utcnow
         from moto.iam.models import AccessKeyLastUsed
 
         key = next(k for u in iam.users.values() for k in u.access_keys if k.access_key_id == key_id)
@@ -279,7 +289,9 @@ class FaultLayer:
                     return []
                 if kind == "lost":
                     # AWS did the work, then the reply never arrived: the case a blind retry turns
-                    # into a second key or user.
+                    # into a second key or user. `seconds` holds the call first (network latency),
+                    # long enough for a test to act as an attacker would meanwhile.
+                    time.sleep(rule.get("seconds", 0))
                     call_app(self.app, environ)
                     reset_connection(environ)
                     return []

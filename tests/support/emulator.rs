@@ -60,6 +60,19 @@ impl Emulator {
         self.send("POST", "/_faults", &rule.to_string(), "application/json");
     }
 
+    /// Fills the emulator's account in-process (see `seed` in emulator.py): big accounts, and
+    /// things made long ago, which the AWS API cannot backdate.
+    pub fn seed(&self, spec: Value) -> Value {
+        ureq::Agent::new_with_defaults()
+            .post(&format!("{}/_seed", self.url))
+            .content_type("application/json")
+            .send(spec.to_string())
+            .expect("seed the emulator")
+            .body_mut()
+            .read_json()
+            .expect("seed reply")
+    }
+
     pub fn clear_faults(&self) {
         self.send("DELETE", "/_faults", "", "");
     }

@@ -84,9 +84,14 @@ export type VerifyReport = { verified: boolean, message: string, };
 
 export type ErrorReport = { code: string, message: string, hint: string, rollback: RollbackReport | null, };
 
-export type RollbackReport = { undone: Array<string>, left_behind: Array<string>, };
+export type RollbackReport = { undone: Array<string>, left_behind: Array<string>, 
+/**
+ * Named by the journal but not shown by AWS as made by the run: not touched, not counted
+ * as left behind.
+ */
+left_alone: Array<string>, };
 
-export type Field = "userName" | "roleName" | "keyAlias" | "keyDescription" | "existingKey" | "policyName" | "region" | "profile" | "keyDeletionDays" | "trust";
+export type Field = "userName" | "roleName" | "keyAlias" | "keyDescription" | "existingKey" | "policyName" | "region" | "profile" | "keyDeletionDays" | "keyArn" | "trust";
 
 export type AwsFailureKind = "access-denied" | "invalid-credentials" | "expired-credentials" | "throttled" | "unreachable" | "not-found" | "already-exists" | "limit-exceeded" | "conflict" | "other";
 
@@ -112,7 +117,18 @@ findings: Array<Finding>,
 /**
  * Each access key's age and last use in human terms.
  */
-key_ages: Array<KeyAge>, };
+key_ages: Array<KeyAge>, 
+/**
+ * Whether this app can prove it made the principal: only then may it be rotated or torn
+ * down. An unproven setup is shown read-only.
+ */
+ownership: Ownership, 
+/**
+ * Why the app cannot tell, for an unproven setup.
+ */
+ownership_reason: string | null, };
+
+export type Ownership = "proven" | "unproven";
 
 export type AccessKeyInfo = { access_key_id: string, status: string, age_days: number | null, last_used: string | null, in_keychain: boolean, };
 
@@ -244,4 +260,6 @@ export type InterruptedRun = { run_id: string, kind: PrincipalKind, user_name: s
  */
 started_at: number, created: Array<string>, };
 
-export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_run";
+export type CleanupPreview = { run_id: string, principal_name: string, remove: Array<string>, left_alone: Array<string>, };
+
+export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "clean_up_run";

@@ -6,6 +6,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
+  CleanupPreview,
   Command,
   ConnectOptions,
   ErrorReport,
@@ -113,6 +114,8 @@ export const api = {
   interruptedRuns: () => call<InterruptedRun[]>("interrupted_runs"),
   resumeRun: (runId: string, onProgress: (event: Progress) => void) =>
     call<Outcome>("resume_run", { runId, onProgress: progressChannel(onProgress) }),
+  /** What cleaning up would remove (proven against AWS) and what the journal names that AWS does not. */
+  cleanUpPreview: (runId: string) => call<CleanupPreview>("clean_up_preview", { runId }),
   cleanUpRun: (runId: string, onProgress: (event: Progress) => void) =>
     call<RollbackReport>("clean_up_run", { runId, onProgress: progressChannel(onProgress) }),
 };

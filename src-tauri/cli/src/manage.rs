@@ -40,8 +40,9 @@ pub struct ListArgs {
     /// Print one JSON array on stdout.
     #[arg(long)]
     json: bool,
-    /// Look again, by tag among every user and role, for setups made before this app used its
-    /// own IAM path (done once per account and then remembered).
+    /// Look, by tag among every user and role, for setups made before this app used its own IAM
+    /// path (only when asked; what is found is remembered, and listed read-only unless this app
+    /// can prove it made it).
     #[arg(long)]
     rescan: bool,
 }
@@ -103,12 +104,15 @@ pub async fn list(args: ListArgs) -> Result<(), ErrorReport> {
     }
     let setups = session.list_setups().await?;
     // An account with no users or roles outside our path has nothing to explain.
-    if let Some(scan) = session
-        .legacy_scan(false)
-        .await?
-        .filter(|s| s.users_scanned + s.roles_scanned > 0)
-    {
-        eprintln!("{}", scan.describe());
+    match session.legacy_scan(false).await? {
+        Some(scan) if scan.users_scanned + scan.roles_scanned > 0 => {
+            eprintln!("{}", scan.describe())
+        }
+        Some(_) => {}
+        None => eprintln!(
+            "Setups made by versions of this app older than its IAM path /csfle-provisioner/ are \
+             looked for only when you ask (it reads every user and role): add --rescan."
+        ),
     }
     if args.json {
         return output::print_json(&setups);
@@ -131,6 +135,9 @@ fn print_setup(setup: &SetupSummary) {
         setup.name,
         setup.principal_arn.as_deref().unwrap_or("missing in AWS")
     );
+    if let Some(reason) = &setup.ownership_reason {
+        println!("  READ-ONLY: {reason}");
+    }
     println!(
         "  key:      {} [{}] {}",
         setup.key_arn.as_deref().unwrap_or("unknown"),
@@ -278,9 +285,7 @@ pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
         let unconfirmed = Unconfirmed::Teardown { name };
         return Err(ProvisionError::NotConfirmed(unconfirmed).report(None));
     }
-    let report = session
-        .teardown_confirmed(kind, name, delete_key)
-        .await?;
+    let report = session.teardown_confirmed(kind, name, delete_key).await?;
     if args.json {
         output::print_json(&report)?;
     } else {

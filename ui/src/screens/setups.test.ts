@@ -40,6 +40,8 @@ function agedSetup(): SetupSummary {
       { control: "KMS.3", title: "AWS KMS keys should not be deleted unintentionally", status: "passed", message: "The key is not scheduled for deletion.", action: null, access_key_id: null },
     ],
     key_ages: [{ access_key_id: KEY, created: "120 days ago", last_used: "50 days ago", too_old: true, unused: true }],
+    ownership: "proven",
+    ownership_reason: null,
   };
 }
 
@@ -74,5 +76,23 @@ describe("setups view", () => {
     await settle();
     expect(calls).toContainEqual(["enable_key_rotation", { key: "arn:aws:kms:us-east-1:123456789012:key/k" }]);
     expect(calls.filter(([cmd]) => cmd === "list_setups")).toHaveLength(2);
+  });
+
+  it("shows a setup it cannot prove it made read-only: the reason, and no button that changes anything", async () => {
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      if (cmd === "interrupted_runs") return [];
+      if (cmd === "list_setups") return [{ ...agedSetup(), name: "colleague", ownership: "unproven", ownership_reason: "It was not made by this app, or was changed so that it cannot be told (it has no inline policy of this app)." }];
+      return null;
+    });
+    document.body.replaceChildren(setupsScreen(context()));
+    await settle();
+    const card = document.querySelector("[data-setup=colleague]");
+    expect(card?.getAttribute("data-ownership")).toBe("unproven");
+    expect(card?.textContent).toContain("no inline policy of this app");
+    expect(card?.querySelectorAll("button")).toHaveLength(0);
+    expect(document.getElementById("teardown-colleague-open")).toBeNull();
+    expect(document.getElementById("rotate-colleague")).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../bindings";
+import type { CleanupPreview, Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
 import { maskAccessKeyId } from "../state";
@@ -234,19 +234,52 @@ function setupFacts(setup: SetupSummary, keys: HTMLElement[]): HTMLElement {
   );
 }
 
+/** A setup this app cannot prove it made: its facts, why, and no button that changes anything. */
+function unprovenCard(setup: SetupSummary): HTMLElement {
+  const noFixes: Fixes = {
+    enableRotation: () => h("span", {}),
+    rotateNow: () => h("span", {}),
+    removeUnused: () => h("span", {}),
+  };
+  return h(
+    "article",
+    { class: "setup setup-unproven", "data-setup": setup.name, "data-ownership": "unproven" },
+    h("h2", {}, `${setup.name} (read-only)`),
+    h(
+      "p",
+      { class: "panel panel-note", id: `unproven-${setup.name}` },
+      setup.ownership_reason ?? "This app cannot prove it made this setup, so it will not change it.",
+      " Manage it in the AWS console, or ask whoever changed it.",
+    ),
+    setupFacts(setup, accessKeyItems(setup, noFixes)),
+  );
+}
+
 function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: string): HTMLElement {
+  if (setup.ownership === "unproven") return unprovenCard(setup);
   const area = h("div", { "aria-live": "polite" });
   if (note) result(area, note);
   const { verify, rotateButton, teardown, fixes } = cardButtons(ctx, setup, area, reload);
   const keys = accessKeyItems(setup, fixes);
   return h(
     "article",
-    { class: "setup", "data-setup": setup.name },
+    { class: "setup", "data-setup": setup.name, "data-ownership": "proven" },
     h("h2", {}, setup.name),
     setupFacts(setup, keys),
     setup.findings.length ? findingsSection(setup, fixes) : "",
     setup.kind === "role" ? actions(teardown) : actions(verify, rotateButton, teardown),
     area,
+  );
+}
+
+function cleanUpQuestion(name: string, preview: CleanupPreview, confirm: HTMLButtonElement, area: HTMLElement): HTMLElement {
+  return h(
+    "div",
+    { class: "panel panel-error", id: `clean-up-question-${name}` },
+    h("p", {}, `Remove what the interrupted setup of ${name} made? ${preview.remove.join("; ") || "AWS shows nothing it made."}`),
+    ...(preview.left_alone.length ? [h("p", { id: `clean-up-left-alone-${name}` }, `Left alone: ${preview.left_alone.join("; ")}`)] : []),
+    h("p", {}, "Only what AWS shows made by this run is removed (its tag, and made while it ran). A keychain item is removed only if it holds an access key this run made."),
+    actions(confirm, button("Keep them", () => area.replaceChildren(), "secondary", `clean-up-keep-${name}`)),
   );
 }
 
@@ -272,17 +305,16 @@ function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: Reload):
           }
         });
       }, "danger", `clean-up-confirm-${run.user_name}`);
-      // Removing is not undoable: say exactly what goes and what stays before doing it.
+      // Removing is not undoable: say exactly what goes and what stays, as AWS shows it now.
       const cleanUp: HTMLButtonElement = button("Clean up", () => {
-        area.replaceChildren(
-          h(
-            "div",
-            { class: "panel panel-error", id: `clean-up-question-${run.user_name}` },
-            h("p", {}, `Remove what the interrupted setup of ${run.user_name} made? ${run.created.join("; ") || "It made nothing yet."}`),
-            h("p", {}, "A keychain item is removed only if it holds an access key this run made; other setups and their keychain items are left alone."),
-            actions(confirmCleanUp, button("Keep them", () => area.replaceChildren(), "secondary", `clean-up-keep-${run.user_name}`)),
-          ),
-        );
+        void whileBusy(cleanUp, "Checking…", async () => {
+          try {
+            const preview = await ctx.api.cleanUpPreview(run.run_id);
+            area.replaceChildren(cleanUpQuestion(run.user_name, preview, confirmCleanUp, area));
+          } catch (error) {
+            area.replaceChildren(errorPanel(reportOf(error)));
+          }
+        });
       }, "secondary", `clean-up-${run.user_name}`);
       const resume: HTMLButtonElement = button("Resume", () => {
         ctx.wizard.job = { kind: "resume", runId: run.run_id };

@@ -60,7 +60,10 @@ pub async fn create_user(
                 let made_now = found
                     .user()
                     .is_some_and(|u| made_by_call(u.create_date().secs(), call_started));
-                Ok((made_now && tags::iam_made_by_run(tagged.tags(), run_id), arn))
+                Ok((
+                    made_now && tags::iam_made_by_run(tagged.tags(), run_id),
+                    arn,
+                ))
             };
             careful::settle(looked.await, || {
                 ProvisionError::UserExists(user.to_string())

@@ -2,8 +2,8 @@
 //!
 //! Setups live under the app's own IAM path (`tags::IAM_PATH`), so `ListUsers`/`ListRoles` with
 //! that `PathPrefix` return only ours. Setups made before the app used a path sit at `/` among
-//! everyone else's users: they are looked for by tag once per account and computer (every page,
-//! every user), and the names found are remembered in a small file beside the journal.
+//! everyone else's users: they are looked for by tag only when the admin asks (every page, every
+//! user), and the names found are remembered in a small file beside the journal.
 
 use crate::aws::connect::Connection;
 use crate::aws::tags;
@@ -38,7 +38,7 @@ impl LegacyScan {
         let found = self.users.len() + self.roles.len();
         format!(
             "Setups made before this app kept its users and roles under the IAM path {} were looked \
-             for once, by tag, among {} users and {} roles: {} found{}. If an older version of this app made setups since, \
+             for, by tag, among {} users and {} roles: {} found{}. If an older version of this app made setups since, \
              `csfle-provisioner-cli list --rescan` looks again.",
             tags::IAM_PATH,
             self.users_scanned,
@@ -105,17 +105,10 @@ pub fn remembered(dir: &Path, account: &str) -> Option<LegacyScan> {
     load(&file_in(dir)).accounts.remove(account)
 }
 
-/// Forgets the legacy scan of `account`, so the next listing looks again.
-pub fn forget(dir: &Path, account: &str) {
-    let file = file_in(dir);
-    let mut remembered = load(&file);
-    if remembered.accounts.remove(account).is_some() {
-        store(&file, &remembered);
-    }
-}
-
-/// Our users and roles: those under our path, plus the legacy ones (scanned for once, then
-/// re-checked by name). `dir` is where the scan is remembered; `None` scans every time.
+/// Our users and roles: those under our path, plus the legacy ones this computer has looked for
+/// (re-checked by name). The account-wide tag scan runs only when asked ([`scan`]), never as a
+/// side effect of a first listing: it reads every user and role of the account, and a tag is
+/// what anyone can copy onto a colleague's principal. `dir` is where the scan is remembered.
 pub async fn principals(
     connection: &Connection,
     dir: Option<&Path>,
@@ -148,20 +141,26 @@ pub async fn principals(
             }
             checked
         }
-        None => {
-            let scan = scan_legacy(&iam).await?;
-            remembered.accounts.insert(account, scan.clone());
-            if let Some(file) = &file {
-                store(file, &remembered);
-            }
-            scan
-        }
+        None => LegacyScan::default(),
     };
     Ok(Found {
         users: users.into_iter().chain(legacy.users.clone()).collect(),
         roles: roles.into_iter().chain(legacy.roles.clone()).collect(),
         legacy,
     })
+}
+
+/// Looks through every user and role of the account for setups made before the app had its own
+/// IAM path (by tag; the setups view then proves or refuses each), and remembers what it found.
+pub async fn scan(connection: &Connection, dir: &Path) -> Result<LegacyScan, ProvisionError> {
+    let scan = scan_legacy(&connection.iam()).await?;
+    let file = file_in(dir);
+    let mut remembered = load(&file);
+    remembered
+        .accounts
+        .insert(connection.account_id().to_string(), scan.clone());
+    store(&file, &remembered);
+    Ok(scan)
 }
 
 /// Every name (all pages) under `prefix`, or every name at any path other than ours.

@@ -223,7 +223,8 @@ async fn role_inventory(
     }
     // Only the run's own instance profile (same name as the role, the run's tag, made during
     // the run): a profile someone else made and put the role in is theirs.
-    let profile = crate::aws::iam::instance_profile_made_by_run(&iam, role, role, &known(run)).await;
+    let profile =
+        crate::aws::iam::instance_profile_made_by_run(&iam, role, role, &known(run)).await;
     if let Ok(Some((true, holds_role))) = profile {
         found.push(Created::InstanceProfile {
             name: role.to_string(),

@@ -2,13 +2,13 @@
 //! the local journal, with the health of each part.
 
 use crate::aws::connect::Connection;
+use crate::aws::tags;
 use crate::aws::{ownership, policy};
 use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
 use crate::model::findings::{judge, key_age, AccessKeyInfo, Subject};
-use crate::aws::tags;
 use crate::model::ownership::{
     judge_principal as judge_principal_evidence, made_by_known_run, unproven_message, KnownRun,
     Ownership, PrincipalEvidence,
@@ -225,7 +225,11 @@ async fn describe(
 
 /// Proven only when the tags, the app's own policy (judged just before) and the IAM path or age
 /// agree, or the principal is a run this computer's journal knows, made during that run.
-fn judge_ownership(summary: &mut SetupSummary, facts: &ownership::PrincipalFacts, known: &[KnownRun]) {
+fn judge_ownership(
+    summary: &mut SetupSummary,
+    facts: &ownership::PrincipalFacts,
+    known: &[KnownRun],
+) {
     let evidence = PrincipalEvidence {
         tagged_by_app: tags::iam_is_ours(&facts.tags),
         under_app_path: facts.path == tags::IAM_PATH,

@@ -404,7 +404,9 @@ async fn remove_role(
         // Someone else's profile that holds the role only loses the role; it is theirs.
         if !crate::aws::iam::instance_profile_is_ours(&iam, &name).await? {
             report.record(
-                format!("role {role} taken out of instance profile {name} (not made by this app, kept)"),
+                format!(
+                    "role {role} taken out of instance profile {name} (not made by this app, kept)"
+                ),
                 iam_remove::remove_role_from_instance_profile(&iam, &name, role).await,
             );
             continue;

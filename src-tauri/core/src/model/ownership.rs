@@ -57,14 +57,18 @@ pub fn judge_principal(evidence: &PrincipalEvidence) -> Result<(), String> {
         return Err("it does not carry this app's tags".into());
     }
     if !evidence.has_app_policy {
-        return Err("it has no inline policy of this app (exactly kms:Encrypt and kms:Decrypt on \
+        return Err(
+            "it has no inline policy of this app (exactly kms:Encrypt and kms:Decrypt on \
                     one key)"
-            .into());
+                .into(),
+        );
     }
     if !evidence.under_app_path && evidence.created_at >= IAM_PATH_SINCE {
-        return Err("it is not under this app's IAM path, and was made after this app began \
+        return Err(
+            "it is not under this app's IAM path, and was made after this app began \
                     putting every user and role there"
-            .into());
+                .into(),
+        );
     }
     Ok(())
 }
@@ -84,7 +88,11 @@ pub struct KnownRun {
 pub fn made_by_known_run(run_tag: Option<&str>, created_at: i64, runs: &[KnownRun]) -> bool {
     runs.iter().any(|run| {
         run_tag == Some(run.run_id.as_str())
-            && made_during_run(created_at, run.started_at, run.started_at + SAME_RUN_WINDOW_SECONDS)
+            && made_during_run(
+                created_at,
+                run.started_at,
+                run.started_at + SAME_RUN_WINDOW_SECONDS,
+            )
     })
 }
 
@@ -164,7 +172,10 @@ mod tests {
         let user = IAM_PATH_SINCE + 10_000;
         assert!(key_made_in_same_run(user - 3, user));
         assert!(key_made_in_same_run(user + 2, user));
-        assert!(!key_made_in_same_run(user - SAME_RUN_WINDOW_SECONDS - 1, user));
+        assert!(!key_made_in_same_run(
+            user - SAME_RUN_WINDOW_SECONDS - 1,
+            user
+        ));
         assert!(!key_made_in_same_run(user - 86_400 * 400, user));
     }
 
@@ -188,6 +199,10 @@ mod tests {
         assert!(!made_by_known_run(Some("other"), 2_000_000_004, &runs));
         assert!(!made_by_known_run(None, 2_000_000_004, &runs));
         // The run's tag copied onto a principal made a year earlier.
-        assert!(!made_by_known_run(Some("a1b2"), 2_000_000_000 - 31_536_000, &runs));
+        assert!(!made_by_known_run(
+            Some("a1b2"),
+            2_000_000_000 - 31_536_000,
+            &runs
+        ));
     }
 }

@@ -81,15 +81,18 @@ impl Session {
             .map_err(report)
     }
 
-    /// The remembered one-time look for setups older than the app's IAM path, so the setups view
-    /// can say how they were found; `rescan` forgets it, and the next listing looks again. It is
-    /// kept beside the journal: the one data folder both front ends use.
+    /// The remembered look for setups older than the app's IAM path, so the setups view can say
+    /// how they were found; with `rescan` it looks now (every user and role of the account), and
+    /// only then: a first listing never scans. It is kept beside the journal: the one data folder
+    /// both front ends use.
     pub async fn legacy_scan(&self, rescan: bool) -> Result<Option<LegacyScan>, ErrorReport> {
         let connection = self.connection().await?;
         let dir = discovery::dir_for(self.journal());
         if rescan {
-            discovery::forget(&dir, connection.account_id());
-            return Ok(None);
+            return discovery::scan(&connection, &dir)
+                .await
+                .map(Some)
+                .map_err(report);
         }
         Ok(discovery::remembered(&dir, connection.account_id()))
     }

@@ -30,7 +30,9 @@ fn user() -> User {
         .user_name(USER)
         .user_id("AIDAMOCKUSER")
         .arn(user_arn())
-        .create_date(aws_smithy_types::DateTime::from_secs(crate::model::ownership::unix_now()))
+        .create_date(aws_smithy_types::DateTime::from_secs(
+            crate::model::ownership::unix_now(),
+        ))
         .build()
         .expect("every required field is set")
 }

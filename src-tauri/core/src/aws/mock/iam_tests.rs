@@ -139,7 +139,9 @@ fn role(made_by_run: &str) -> Role {
         .arn(format!(
             "arn:aws:iam::{ACCOUNT}:role/csfle-provisioner/app-role"
         ))
-        .create_date(aws_smithy_types::DateTime::from_secs(crate::model::ownership::unix_now()))
+        .create_date(aws_smithy_types::DateTime::from_secs(
+            crate::model::ownership::unix_now(),
+        ))
         .set_tags(Some(tags::iam_tags(made_by_run)))
         .build()
         .expect("every required field is set")
@@ -257,7 +259,9 @@ async fn a_lost_instance_profile_is_adopted_by_its_run_tag() {
         .instance_profile_name("app-role")
         .instance_profile_id("AIPAMOCK")
         .arn(&arn)
-        .create_date(aws_smithy_types::DateTime::from_secs(crate::model::ownership::unix_now()))
+        .create_date(aws_smithy_types::DateTime::from_secs(
+            crate::model::ownership::unix_now(),
+        ))
         .set_roles(Some(vec![]))
         .set_tags(Some(tags::iam_tags(RUN)))
         .build()

@@ -35,7 +35,12 @@ fn run_tag(run: &str) -> Reply {
 }
 
 fn state(id: &str, state: &str) -> Reply {
-    described(id, state, crate::model::ownership::unix_now(), "CSFLE master key")
+    described(
+        id,
+        state,
+        crate::model::ownership::unix_now(),
+        "CSFLE master key",
+    )
 }
 
 /// DescribeKey's answer: the key's state, KMS's creation time and its description.
@@ -303,7 +308,11 @@ async fn a_key_planted_with_the_runs_tag_is_not_adopted() {
     wire.on("kms", "GetKeyPolicy", &[key_policy(Some(planter))]);
     let (id, _) = create_key(&wire).await.unwrap();
     assert_eq!(id, "k-new");
-    assert_eq!(wire.calls("kms", "CreateKey"), 2, "sent again, nothing adopted");
+    assert_eq!(
+        wire.calls("kms", "CreateKey"),
+        2,
+        "sent again, nothing adopted"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -320,7 +329,9 @@ async fn two_keys_that_both_fit_are_a_conflict_not_a_guess() {
     wire.on("kms", "GetKeyPolicy", &[key_policy(None), key_policy(None)]);
     let refused = create_key(&wire).await.unwrap_err();
     assert!(
-        refused.to_string().contains("cannot tell which one it made"),
+        refused
+            .to_string()
+            .contains("cannot tell which one it made"),
         "{refused}"
     );
     assert_eq!(wire.calls("kms", "CreateKey"), 1);

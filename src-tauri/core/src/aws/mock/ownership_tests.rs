@@ -19,7 +19,11 @@ fn principal(kind: &str, path: &str, created: &str, created_by: &str) -> Reply {
         "role" => ("GetRole", "Role", "role"),
         _ => ("GetUser", "User", "user"),
     };
-    let name_field = if kind == "role" { "RoleName" } else { "UserName" };
+    let name_field = if kind == "role" {
+        "RoleName"
+    } else {
+        "UserName"
+    };
     Reply::iam_ok(
         action,
         &format!(
@@ -75,7 +79,12 @@ async fn tags_policy_and_path_together_prove_a_user_ours() {
     wire.on(
         "iam",
         "GetUser",
-        &[principal("user", tags::IAM_PATH, RECENT, tags::CREATED_BY_VALUE)],
+        &[principal(
+            "user",
+            tags::IAM_PATH,
+            RECENT,
+            tags::CREATED_BY_VALUE,
+        )],
     );
     user_policy(&wire, &policy::kms_policy_document(KEY));
     let proof = ownership::prove(&wire.connection(), Principal::user("app"), &[])
@@ -95,7 +104,12 @@ async fn a_copied_tag_without_the_apps_policy_proves_nothing() {
     wire.on(
         "iam",
         "GetUser",
-        &[principal("user", tags::IAM_PATH, RECENT, tags::CREATED_BY_VALUE)],
+        &[principal(
+            "user",
+            tags::IAM_PATH,
+            RECENT,
+            tags::CREATED_BY_VALUE,
+        )],
     );
     // The victim's own policy: more than Encrypt and Decrypt on one key.
     user_policy(
@@ -129,18 +143,21 @@ async fn outside_the_path_only_a_principal_older_than_the_path_counts() {
 
 #[tokio::test]
 async fn a_known_run_proves_its_principal_once_the_policy_is_gone_but_only_if_made_during_it() {
-    let started = aws_smithy_types::DateTime::from_str(
-        RECENT,
-        aws_smithy_types::date_time::Format::DateTime,
-    )
-    .unwrap()
-    .secs();
+    let started =
+        aws_smithy_types::DateTime::from_str(RECENT, aws_smithy_types::date_time::Format::DateTime)
+            .unwrap()
+            .secs();
     for (run_started, proven) in [(started - 2, true), (started - 86_400, false)] {
         let wire = Wire::new();
         wire.on(
             "iam",
             "GetUser",
-            &[principal("user", tags::IAM_PATH, RECENT, tags::CREATED_BY_VALUE)],
+            &[principal(
+                "user",
+                tags::IAM_PATH,
+                RECENT,
+                tags::CREATED_BY_VALUE,
+            )],
         );
         wire.on(
             "iam",
@@ -155,7 +172,11 @@ async fn a_known_run_proves_its_principal_once_the_policy_is_gone_but_only_if_ma
             started_at: run_started,
         }];
         let result = ownership::prove(&wire.connection(), Principal::user("app"), &known).await;
-        assert_eq!(result.is_ok(), proven, "run began at {run_started}: {result:?}");
+        assert_eq!(
+            result.is_ok(),
+            proven,
+            "run began at {run_started}: {result:?}"
+        );
     }
 }
 
@@ -174,7 +195,11 @@ async fn a_role_is_proven_by_getrole_and_a_missing_one_is_not_found() {
     assert!(refused.to_string().contains("tags"), "{refused}");
 
     let wire = Wire::new();
-    let missing = Reply::iam_error(404, "NoSuchEntity", "The role with name app cannot be found.");
+    let missing = Reply::iam_error(
+        404,
+        "NoSuchEntity",
+        "The role with name app cannot be found.",
+    );
     wire.on("iam", "GetRole", &[missing]);
     let refused = ownership::prove(&wire.connection(), Principal::role("app"), &[])
         .await
@@ -189,7 +214,12 @@ async fn a_refused_policy_read_names_its_own_action() {
     wire.on(
         "iam",
         "GetUser",
-        &[principal("user", tags::IAM_PATH, RECENT, tags::CREATED_BY_VALUE)],
+        &[principal(
+            "user",
+            tags::IAM_PATH,
+            RECENT,
+            tags::CREATED_BY_VALUE,
+        )],
     );
     wire.on(
         "iam",
@@ -210,12 +240,10 @@ async fn a_refused_policy_read_names_its_own_action() {
 
 #[tokio::test]
 async fn made_in_run_needs_the_run_tag_and_a_creation_time_inside_the_run() {
-    let made = aws_smithy_types::DateTime::from_str(
-        RECENT,
-        aws_smithy_types::date_time::Format::DateTime,
-    )
-    .unwrap()
-    .secs();
+    let made =
+        aws_smithy_types::DateTime::from_str(RECENT, aws_smithy_types::date_time::Format::DateTime)
+            .unwrap()
+            .secs();
     for (run_id, started, expected) in [
         (RUN, made - 10, true),
         ("another-run", made - 10, false),
@@ -225,7 +253,12 @@ async fn made_in_run_needs_the_run_tag_and_a_creation_time_inside_the_run() {
         wire.on(
             "iam",
             "GetRole",
-            &[principal("role", tags::IAM_PATH, RECENT, tags::CREATED_BY_VALUE)],
+            &[principal(
+                "role",
+                tags::IAM_PATH,
+                RECENT,
+                tags::CREATED_BY_VALUE,
+            )],
         );
         let run = KnownRun {
             run_id: run_id.into(),
@@ -237,13 +270,19 @@ async fn made_in_run_needs_the_run_tag_and_a_creation_time_inside_the_run() {
         assert_eq!(answer, expected, "run {run_id} from {started}");
     }
     let wire = Wire::new();
-    let missing = Reply::iam_error(404, "NoSuchEntity", "The role with name app cannot be found.");
+    let missing = Reply::iam_error(
+        404,
+        "NoSuchEntity",
+        "The role with name app cannot be found.",
+    );
     wire.on("iam", "GetRole", &[missing]);
     let run = KnownRun {
         run_id: RUN.into(),
         started_at: made,
     };
-    assert!(!ownership::made_in_run(&wire.connection().iam(), Principal::role("app"), &run)
-        .await
-        .unwrap());
+    assert!(
+        !ownership::made_in_run(&wire.connection().iam(), Principal::role("app"), &run)
+            .await
+            .unwrap()
+    );
 }
