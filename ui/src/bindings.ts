@@ -82,7 +82,11 @@ warnings: Array<string>, };
 
 export type VerifyReport = { verified: boolean, message: string, };
 
-export type ErrorReport = { code: string, message: string, hint: string, rollback: RollbackReport | null, };
+export type ErrorReport = { code: string, message: string, hint: string, 
+/**
+ * Boxed: most errors have none, and every `Result` carrying an `ErrorReport` stays small.
+ */
+rollback: RollbackReport | null, };
 
 export type RollbackReport = { undone: Array<string>, left_behind: Array<string>, 
 /**

@@ -14,5 +14,6 @@ pub mod ownership;
 pub mod pages;
 pub mod permissions;
 pub mod policy;
+pub mod proof;
 pub mod sts;
 pub mod tags;

@@ -247,7 +247,7 @@ impl ProvisionError {
             code: self.code().to_string(),
             message: self.to_string(),
             hint: self.hint(),
-            rollback,
+            rollback: rollback.map(Box::new),
         }
     }
 }
@@ -268,5 +268,6 @@ pub struct ErrorReport {
     pub code: String,
     pub message: String,
     pub hint: String,
-    pub rollback: Option<RollbackReport>,
+    /// Boxed: most errors have none, and every `Result` carrying an `ErrorReport` stays small.
+    pub rollback: Option<Box<RollbackReport>>,
 }

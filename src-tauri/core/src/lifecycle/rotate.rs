@@ -43,7 +43,7 @@ pub async fn rotate(
 ) -> Result<RotateReport, ProvisionError> {
     crate::validate::user_name(user)?;
     // Only a user this app can prove it made gets a new key (a copied tag is not enough).
-    ownership::prove(connection, Principal::user(user), &[]).await?;
+    crate::aws::proof::prove(connection, Principal::user(user), &[]).await?;
     let account = keychain::account_for(connection.account_id(), user);
     let read_account = account.clone();
     let old_item = keychain::off_thread(&vault, move |vault| vault.load(&read_account)).await?;

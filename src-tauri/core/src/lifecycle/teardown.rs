@@ -98,7 +98,7 @@ pub async fn preview(
         PrincipalKind::User => crate::validate::user_name(name)?,
         PrincipalKind::Role => crate::validate::role_name(name)?,
     };
-    let proof = match ownership::prove(connection, principal, &known_runs(&known)).await {
+    let proof = match crate::aws::proof::prove(connection, principal, &known_runs(&known)).await {
         Ok(proof) => Some(proof),
         Err(ProvisionError::NotFound(_)) if !known.is_empty() => None,
         Err(error) => return Err(error),

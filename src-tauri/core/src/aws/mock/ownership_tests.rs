@@ -87,7 +87,7 @@ async fn tags_policy_and_path_together_prove_a_user_ours() {
         )],
     );
     user_policy(&wire, &policy::kms_policy_document(KEY));
-    let proof = ownership::prove(&wire.connection(), Principal::user("app"), &[])
+    let proof = crate::aws::proof::prove(&wire.connection(), Principal::user("app"), &[])
         .await
         .unwrap();
     assert_eq!(
@@ -116,7 +116,7 @@ async fn a_copied_tag_without_the_apps_policy_proves_nothing() {
         &wire,
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
     );
-    let refused = ownership::prove(&wire.connection(), Principal::user("app"), &[])
+    let refused = crate::aws::proof::prove(&wire.connection(), Principal::user("app"), &[])
         .await
         .unwrap_err();
     assert_eq!(refused.code(), "not-ours");
@@ -136,7 +136,7 @@ async fn outside_the_path_only_a_principal_older_than_the_path_counts() {
             &[principal("user", "/", created, tags::CREATED_BY_VALUE)],
         );
         user_policy(&wire, &policy::kms_policy_document(KEY));
-        let result = ownership::prove(&wire.connection(), Principal::user("app"), &[]).await;
+        let result = crate::aws::proof::prove(&wire.connection(), Principal::user("app"), &[]).await;
         assert_eq!(result.is_ok(), proven, "made {created}: {result:?}");
     }
 }
@@ -171,7 +171,7 @@ async fn a_known_run_proves_its_principal_once_the_policy_is_gone_but_only_if_ma
             run_id: RUN.into(),
             started_at: run_started,
         }];
-        let result = ownership::prove(&wire.connection(), Principal::user("app"), &known).await;
+        let result = crate::aws::proof::prove(&wire.connection(), Principal::user("app"), &known).await;
         assert_eq!(
             result.is_ok(),
             proven,
@@ -188,7 +188,7 @@ async fn a_role_is_proven_by_getrole_and_a_missing_one_is_not_found() {
         "GetRole",
         &[principal("role", tags::IAM_PATH, RECENT, "someone-else")],
     );
-    let refused = ownership::prove(&wire.connection(), Principal::role("app"), &[])
+    let refused = crate::aws::proof::prove(&wire.connection(), Principal::role("app"), &[])
         .await
         .unwrap_err();
     assert_eq!(refused.code(), "not-ours");
@@ -201,7 +201,7 @@ async fn a_role_is_proven_by_getrole_and_a_missing_one_is_not_found() {
         "The role with name app cannot be found.",
     );
     wire.on("iam", "GetRole", &[missing]);
-    let refused = ownership::prove(&wire.connection(), Principal::role("app"), &[])
+    let refused = crate::aws::proof::prove(&wire.connection(), Principal::role("app"), &[])
         .await
         .unwrap_err();
     assert_eq!(refused.to_string(), "The IAM role app does not exist");
@@ -226,7 +226,7 @@ async fn a_refused_policy_read_names_its_own_action() {
         "ListUserPolicies",
         &[Reply::moto_refusal("iam:ListUserPolicies")],
     );
-    let refused = ownership::prove(&wire.connection(), Principal::user("app"), &[])
+    let refused = crate::aws::proof::prove(&wire.connection(), Principal::user("app"), &[])
         .await
         .unwrap_err();
     let ProvisionError::Aws(failure) = &refused else {
