@@ -69,7 +69,7 @@ export type KeychainRef = { service: string, account: string, store: string,
  */
 note: string, };
 
-export type StepId = "create-key" | "enable-key-rotation" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile";
+export type StepId = "create-key" | "enable-key-rotation" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile" | "create-oidc-provider";
 
 export type Progress = { "event": "started", step: StepId, } | { "event": "finished", step: StepId, detail: string, elapsed_ms: number, } | { "event": "waiting", step: StepId, message: string, } | { "event": "failed", step: StepId, message: string, elapsed_ms: number, } | { "event": "rolledBack", step: StepId, message: string, } | { "event": "rollbackFailed", step: StepId, message: string, };
 
@@ -238,7 +238,11 @@ export type RoleRequest = { key: KeyChoice, role_name: string,
  */
 trust: string, policy_name: string | null, };
 
-export type RolePlan = { identity: Identity, key: PlannedKey, role_name: string, trust: Trust, trust_policy: string, policy_name: string, policy_document: string, instance_profile: string | null, steps: Array<PlanStep>, 
+export type RolePlan = { identity: Identity, key: PlannedKey, role_name: string, trust: Trust, trust_policy: string, policy_name: string, policy_document: string, instance_profile: string | null, 
+/**
+ * The IAM OIDC provider a web-identity trust names, and whether the setup creates it.
+ */
+oidc_provider: OidcProviderPlan | null, steps: Array<PlanStep>, 
 /**
  * The Security Hub findings the setup will have the moment it exists.
  */
@@ -252,9 +256,21 @@ verified: boolean, verification: string,
 /**
  * What the setup could not record locally (the journal), though it works.
  */
-warnings: Array<string>, };
+warnings: Array<string>, 
+/**
+ * The workload's own configuration for a web-identity trust (a GitHub Actions workflow).
+ */
+workload_snippet: string | null, };
 
-export type Trust = { "kind": "service", service: string, } | { "kind": "principal", arn: string, };
+export type Trust = { "kind": "service", service: string, } | { "kind": "principal", arn: string, } | { "kind": "webIdentity", 
+/**
+ * The issuer URL without `https://`, as IAM names its OIDC provider.
+ */
+issuer: string, subject: string, 
+/**
+ * Where the tokens come from, as the admin reads it ("GitHub Actions").
+ */
+source: string, };
 
 export type ProfileWritten = { profile: string, config_file: string, backup: string | null, };
 

@@ -87,6 +87,7 @@ pub fn print_role_plan(plan: &csfle_core::setup::role_plan::RolePlan) {
 fn step_name(step: StepId) -> &'static str {
     match step {
         StepId::CreateKey => "create key",
+        StepId::CreateOidcProvider => "create OIDC provider",
         StepId::EnableKeyRotation => "enable key rotation",
         StepId::CreateAlias => "create alias",
         StepId::CreateUser => "create user",

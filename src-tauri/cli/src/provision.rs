@@ -18,7 +18,9 @@ pub struct Args {
     /// Name of a new IAM role instead of a user (recommended in production on AWS): no access key.
     #[arg(long, requires = "trust")]
     role: Option<String>,
-    /// Who may assume the role: ec2, ecs-tasks, lambda, or a principal ARN / account id.
+    /// Who may assume the role: ec2, ecs-tasks, lambda, a principal ARN / account id,
+    /// github:OWNER/REPO:environment:NAME, github:OWNER/REPO:ref:refs/heads/BRANCH, or
+    /// oidc:https://ISSUER::SUBJECT (another OIDC issuer, one exact subject).
     #[arg(long, requires = "role")]
     trust: Option<String>,
     /// Create a new KMS key with this alias (alias/<name>).
@@ -181,6 +183,9 @@ impl Run<'_> {
         }
         println!("  verified: {}", outcome.verification);
         println!("  credentials: {}", session::credential_source(&outcome));
+        if let Some(snippet) = &outcome.workload_snippet {
+            println!("\nIn the workflow:\n{snippet}");
+        }
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ pub mod key_policy;
 pub mod kms;
 #[cfg(test)]
 pub(crate) mod mock;
+pub mod oidc;
 pub mod outside_changes;
 pub mod ownership;
 pub mod pages;

@@ -1,7 +1,6 @@
 //! The least-privilege policy the service account gets: Encrypt and Decrypt on one key, nothing else.
 
 use crate::model::principal::Trust;
-use serde::Serialize;
 
 /// The exact inline policy document for `key_arn`, in the byte form that is sent to IAM and shown
 /// in the plan, so what the admin reviews is what AWS stores.
@@ -137,33 +136,38 @@ pub fn is_default_key_policy(document: &serde_json::Value, root: &str) -> bool {
 }
 
 /// The trust policy: who may assume the role.
-pub fn trust_policy(trust: &Trust) -> String {
-    let principal = match trust {
-        Trust::Service { service } => serde_json::json!({ "Service": service }),
-        Trust::Principal { arn } => serde_json::json!({ "AWS": arn }),
+pub fn trust_policy(trust: &Trust, partition: &str, account: &str) -> String {
+    let statement = match trust {
+        Trust::Service { service } => serde_json::json!({
+            "Effect": "Allow",
+            "Principal": { "Service": service },
+            "Action": "sts:AssumeRole",
+        }),
+        Trust::Principal { arn } => serde_json::json!({
+            "Effect": "Allow",
+            "Principal": { "AWS": arn },
+            "Action": "sts:AssumeRole",
+        }),
+        // Both conditions, exactly: without `sub` any workload of the issuer could assume the
+        // role; without `aud` a token minted for another audience would do.
+        Trust::WebIdentity {
+            issuer, subject, ..
+        } => serde_json::json!({
+            "Effect": "Allow",
+            "Principal": { "Federated": oidc_provider_arn(partition, account, issuer) },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": { "StringEquals": {
+                format!("{issuer}:aud"): crate::model::web_identity::STS_AUDIENCE,
+                format!("{issuer}:sub"): subject,
+            }},
+        }),
     };
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Document {
-        version: &'static str,
-        statement: [Statement; 1],
-    }
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Statement {
-        effect: &'static str,
-        principal: serde_json::Value,
-        action: &'static str,
-    }
-    serde_json::to_string(&Document {
-        version: "2012-10-17",
-        statement: [Statement {
-            effect: "Allow",
-            principal,
-            action: "sts:AssumeRole",
-        }],
-    })
-    .unwrap_or_default()
+    serde_json::json!({ "Version": "2012-10-17", "Statement": [statement] }).to_string()
+}
+
+/// The ARN IAM gives the OIDC provider of `issuer` (its URL without `https://`).
+pub fn oidc_provider_arn(partition: &str, account: &str, issuer: &str) -> String {
+    format!("arn:{partition}:iam::{account}:oidc-provider/{issuer}")
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub mod discovery;
 pub mod findings;
 pub mod key_rotation;
 pub mod key_usage;
+pub mod oidc_teardown;
 pub mod recovery;
 pub mod rotate;
 pub mod setups;

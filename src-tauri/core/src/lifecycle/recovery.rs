@@ -95,7 +95,7 @@ async fn inventory(
         .collect();
     // Undo order is the reverse of this: keychain item and access keys first, the key last.
     found.sort_by_key(|item| match item {
-        Created::Key { .. } => 0,
+        Created::Key { .. } | Created::OidcProvider { .. } => 0,
         Created::Alias(_) => 1,
         Created::User(_) | Created::Role(_) => 2,
         Created::Policy { .. } | Created::RolePolicy { .. } => 3,
@@ -221,6 +221,12 @@ async fn role_inventory(
             name: run.policy_name.clone(),
         });
     }
+    let providers = crate::aws::oidc::providers_made_by_run(&iam, &known(run)).await?;
+    found.extend(
+        providers
+            .into_iter()
+            .map(|arn| Created::OidcProvider { arn }),
+    );
     // Only the run's own instance profile (same name as the role, the run's tag, made during
     // the run): a profile someone else made and put the role in is theirs.
     let profile =

@@ -12,15 +12,34 @@ pub const KEY_DELETION_DAYS: i32 = 7;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "kebab-case")]
 pub enum Created {
-    Key { key_id: String, arn: String },
+    Key {
+        key_id: String,
+        arn: String,
+    },
     Alias(String),
     User(String),
-    Policy { user: String, name: String },
-    AccessKey { user: String, id: String },
+    Policy {
+        user: String,
+        name: String,
+    },
+    AccessKey {
+        user: String,
+        id: String,
+    },
     KeychainItem(String),
     Role(String),
-    RolePolicy { role: String, name: String },
-    InstanceProfile { name: String, role: Option<String> },
+    RolePolicy {
+        role: String,
+        name: String,
+    },
+    InstanceProfile {
+        name: String,
+        role: Option<String>,
+    },
+    /// An IAM OIDC provider this run made because the account had none for the issuer.
+    OidcProvider {
+        arn: String,
+    },
 }
 
 impl Created {
@@ -35,6 +54,7 @@ impl Created {
             Created::Role(_) => StepId::CreateRole,
             Created::RolePolicy { .. } => StepId::PutRolePolicy,
             Created::InstanceProfile { .. } => StepId::CreateInstanceProfile,
+            Created::OidcProvider { .. } => StepId::CreateOidcProvider,
         }
     }
 
@@ -49,6 +69,7 @@ impl Created {
             Created::Role(role) => format!("IAM role {role}"),
             Created::RolePolicy { role, name } => format!("inline policy {name} of role {role}"),
             Created::InstanceProfile { name, .. } => format!("instance profile {name}"),
+            Created::OidcProvider { arn } => format!("OIDC provider {arn}"),
         }
     }
 }

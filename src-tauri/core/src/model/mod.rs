@@ -5,6 +5,7 @@ pub mod created;
 pub mod findings;
 pub mod ownership;
 pub mod principal;
+pub mod web_identity;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -51,6 +52,7 @@ pub enum StepId {
     CreateRole,
     PutRolePolicy,
     CreateInstanceProfile,
+    CreateOidcProvider,
 }
 
 /// One line of the plan: the AWS action (as IAM names it), what it acts on, and what it means.

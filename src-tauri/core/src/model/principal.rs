@@ -46,8 +46,22 @@ impl<'a> Principal<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Trust {
-    Service { service: String },
-    Principal { arn: String },
+    Service {
+        service: String,
+    },
+    Principal {
+        arn: String,
+    },
+    /// Workloads holding an OIDC token from `issuer` whose `sub` claim is exactly `subject`
+    /// (GitHub Actions, a Kubernetes service account, another OIDC issuer): the role is assumed
+    /// with sts:AssumeRoleWithWebIdentity, audience `sts.amazonaws.com`.
+    WebIdentity {
+        /// The issuer URL without `https://`, as IAM names its OIDC provider.
+        issuer: String,
+        subject: String,
+        /// Where the tokens come from, as the admin reads it ("GitHub Actions").
+        source: String,
+    },
 }
 
 impl Trust {
@@ -97,8 +111,18 @@ impl Trust {
                     Err(invalid("a principal ARN looks like arn:aws:iam::<12 digits>:role/<name>, :user/<name> or :root"))
                 }
             }
+            federated if federated.starts_with("github:") || federated.starts_with("oidc:") => {
+                let found = crate::model::web_identity::parse(federated)?;
+                Ok(Trust::WebIdentity {
+                    issuer: found.issuer,
+                    subject: found.subject,
+                    source: found.source,
+                })
+            }
             _ => Err(invalid(
-                "choose ec2, ecs-tasks, lambda, or enter a principal ARN or account id",
+                "choose ec2, ecs-tasks, lambda, github:OWNER/REPO:environment:NAME, \
+                 github:OWNER/REPO:ref:refs/heads/BRANCH, oidc:https://ISSUER::SUBJECT, or enter \
+                 a principal ARN or account id",
             )),
         }
     }
@@ -107,6 +131,11 @@ impl Trust {
         match self {
             Trust::Service { service } => format!("the AWS service {service}"),
             Trust::Principal { arn } => arn.clone(),
+            Trust::WebIdentity {
+                issuer,
+                subject,
+                source,
+            } => format!("{source} workloads with a token from {issuer} for {subject}"),
         }
     }
 

@@ -39,6 +39,8 @@ pub struct RoleOutcome {
     pub verification: String,
     /// What the setup could not record locally (the journal), though it works.
     pub warnings: Vec<String>,
+    /// The workload's own configuration for a web-identity trust (a GitHub Actions workflow).
+    pub workload_snippet: Option<String>,
 }
 
 pub async fn apply_role(
@@ -123,6 +125,17 @@ async fn run(
         role_verify::verify_role(connection, plan, &role_arn, &key_arn, options, sink, cancel),
     )
     .await?;
+    let workload_snippet = match &plan.trust {
+        Trust::WebIdentity {
+            issuer, subject, ..
+        } => crate::model::web_identity::workload_snippet(
+            issuer,
+            subject,
+            &role_arn,
+            connection.region(),
+        ),
+        _ => None,
+    };
     Ok(RoleOutcome {
         key_arn,
         key_alias: match &plan.key {
@@ -138,6 +151,7 @@ async fn run(
         verified,
         verification,
         warnings: vec![],
+        workload_snippet,
     })
 }
 
@@ -158,6 +172,17 @@ impl Made<'_> {
         let (plan, sink) = (self.plan, self.sink);
         let role = plan.role_name.as_str();
         let iam = self.connection.iam();
+        // IAM accepts a trust naming an OIDC provider only once the provider exists.
+        if let Some(provider) = plan.oidc_provider.as_ref().filter(|p| !p.exists) {
+            let made = crate::aws::oidc::create_provider(
+                &iam,
+                &provider.issuer,
+                &provider.arn,
+                self.run_id,
+            );
+            let arn = step(sink, StepId::CreateOidcProvider, made).await?;
+            ledger.record(Created::OidcProvider { arn });
+        }
         let create_key = async {
             match &plan.key {
                 PlannedKey::New { description, .. } => step(

@@ -32,9 +32,49 @@ pub struct RolePlan {
     pub policy_name: String,
     pub policy_document: String,
     pub instance_profile: Option<String>,
+    /// The IAM OIDC provider a web-identity trust names, and whether the setup creates it.
+    pub oidc_provider: Option<OidcProviderPlan>,
     pub steps: Vec<PlanStep>,
     /// The Security Hub findings the setup will have the moment it exists.
     pub findings: Vec<crate::model::findings::Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct OidcProviderPlan {
+    pub arn: String,
+    /// The issuer's URL without `https://`.
+    pub issuer: String,
+    /// True when the account already has it: the setup uses it as it is and never removes it.
+    pub exists: bool,
+}
+
+/// The provider a web-identity trust needs: the account's own if it has one for the issuer (it
+/// must accept the STS audience), else one the setup creates.
+async fn plan_provider(
+    connection: &Connection,
+    trust: &Trust,
+) -> Result<Option<OidcProviderPlan>, ProvisionError> {
+    let Trust::WebIdentity { issuer, .. } = trust else {
+        return Ok(None);
+    };
+    let arn = policy::oidc_provider_arn(connection.partition(), connection.account_id(), issuer);
+    let found = crate::aws::oidc::provider(&connection.iam(), &arn).await?;
+    if let Some(existing) = &found {
+        let audience = crate::model::web_identity::STS_AUDIENCE;
+        if !existing.client_ids.iter().any(|id| id == audience) {
+            return Err(ProvisionError::Config(format!(
+                "The account's OIDC provider {arn} does not accept the audience {audience}, so no \
+                 token of {issuer} could assume the role. Nothing was changed: add {audience} to \
+                 the provider's audiences (IAM console, or iam:AddClientIDToOpenIDConnectProvider), \
+                 or ask its owner to."
+            )));
+        }
+    }
+    Ok(Some(OidcProviderPlan {
+        arn,
+        issuer: issuer.clone(),
+        exists: found.is_some(),
+    }))
 }
 
 pub async fn plan_role(
@@ -56,12 +96,14 @@ pub async fn plan_role(
         Some(name) if !name.is_empty() => validate::policy_name(name)?,
         _ => validate::policy_name(&validate::default_policy_name(&role_name))?,
     };
-    let (role_free, key) = tokio::join!(
+    let (role_free, key, oidc_provider) = tokio::join!(
         ensure_role_is_new(connection, &role_name, trust.is_ec2()),
-        plan::check_key(connection, &key)
+        plan::check_key(connection, &key),
+        plan_provider(connection, &trust)
     );
     role_free?;
     let key = key?;
+    let oidc_provider = oidc_provider?;
     let key_arn = match &key {
         PlannedKey::Existing { arn, .. } => arn.clone(),
         PlannedKey::New { .. } => policy::placeholder_key_arn(
@@ -71,17 +113,65 @@ pub async fn plan_role(
         ),
     };
     let instance_profile = trust.is_ec2().then(|| role_name.clone());
-    let mut steps = plan::key_steps(&key, connection.region());
+    let names = StepNames {
+        role: &role_name,
+        policy: &policy_name,
+        key_arn: &key_arn,
+    };
+    let steps = role_steps(connection, &key, &trust, &names, oidc_provider.as_ref());
+    Ok(RolePlan {
+        findings: crate::setup::plan::predicted(connection, PrincipalKind::Role, &key).await,
+        identity: connection.identity.clone(),
+        key,
+        trust_policy: policy::trust_policy(&trust, connection.partition(), connection.account_id()),
+        trust,
+        policy_document: policy::kms_policy_document(&key_arn),
+        policy_name,
+        instance_profile,
+        oidc_provider,
+        role_name,
+        steps,
+    })
+}
+
+/// The names the steps speak of.
+struct StepNames<'a> {
+    role: &'a str,
+    policy: &'a str,
+    key_arn: &'a str,
+}
+
+/// Every step of the role setup, in order, each with the AWS action it sends.
+fn role_steps(
+    connection: &Connection,
+    key: &PlannedKey,
+    trust: &Trust,
+    names: &StepNames<'_>,
+    oidc_provider: Option<&OidcProviderPlan>,
+) -> Vec<PlanStep> {
+    let (role_name, policy_name) = (names.role, names.policy);
+    let mut steps = plan::key_steps(key, connection.region());
     let step = |id, action: &str, target: String, summary: String| PlanStep {
         id,
         action: action.into(),
         target,
         summary,
     };
+    if let Some(provider) = oidc_provider.filter(|p| !p.exists) {
+        steps.push(step(
+            StepId::CreateOidcProvider,
+            "iam:CreateOpenIDConnectProvider",
+            provider.arn.clone(),
+            format!(
+                "The account has no OIDC provider for {} yet: create it, with the audience sts.amazonaws.com, so IAM accepts its tokens. Teardown removes it again only if no other role trusts it.",
+                provider.issuer
+            ),
+        ));
+    }
     steps.push(step(
         StepId::CreateRole,
         "iam:CreateRole",
-        role_name.clone(),
+        role_name.to_string(),
         format!(
             "Create the IAM role {role_name}, which only {} may assume.",
             trust.describe()
@@ -93,27 +183,21 @@ pub async fn plan_role(
         format!("{role_name} / {policy_name}"),
         format!("Allow {role_name} kms:Encrypt and kms:Decrypt on this key only (policy below)."),
     ));
-    if let Some(profile) = &instance_profile {
+    if trust.is_ec2() {
+        let profile = names.role;
         steps.push(step(
             StepId::CreateInstanceProfile,
             "iam:CreateInstanceProfile, iam:AddRoleToInstanceProfile",
-            profile.clone(),
+            profile.to_string(),
             "Make an instance profile so EC2 instances can carry the role.".into(),
         ));
     }
-    steps.push(step(StepId::Verify, "sts:AssumeRole, kms:Encrypt, kms:Decrypt", key_arn.clone(), "Prove it works where possible: assume the role and encrypt and decrypt a random test value.".into()));
-    Ok(RolePlan {
-        findings: crate::setup::plan::predicted(connection, PrincipalKind::Role, &key).await,
-        identity: connection.identity.clone(),
-        key,
-        trust_policy: policy::trust_policy(&trust),
-        trust,
-        policy_document: policy::kms_policy_document(&key_arn),
-        policy_name,
-        instance_profile,
-        role_name,
-        steps,
-    })
+    let verify = match trust {
+        Trust::WebIdentity { .. } => step(StepId::Verify, "iam:GetRole, iam:GetRolePolicy", names.key_arn.to_string(), "Check that IAM holds exactly the planned trust and policy: only the workload's own token can assume the role, so it cannot be assumed from here.".into()),
+        _ => step(StepId::Verify, "sts:AssumeRole, kms:Encrypt, kms:Decrypt", names.key_arn.to_string(), "Prove it works where possible: assume the role and encrypt and decrypt a random test value.".into()),
+    };
+    steps.push(verify);
+    steps
 }
 
 async fn ensure_role_is_new(

@@ -32,6 +32,9 @@ pub(crate) async fn verify_role(
             "IAM does not hold the policy that was sent".into(),
         ));
     }
+    if matches!(plan.trust, Trust::WebIdentity { .. }) {
+        return stored_trust_is_planned(connection, plan).await;
+    }
     if !assumable_from_here(connection, &plan.trust) {
         return Ok((false, format!(
             "Only {} can assume this role, so it was not assumed from here; IAM holds exactly the least-privilege policy.",
@@ -70,6 +73,32 @@ pub(crate) async fn verify_role(
     ))
 }
 
+/// A web-identity role can be assumed only with the platform's token, never from here: what can
+/// be proven is that IAM holds exactly the planned trust (one issuer, one subject, the STS
+/// audience) beside the least-privilege policy.
+async fn stored_trust_is_planned(
+    connection: &Connection,
+    plan: &RolePlan,
+) -> Result<(bool, String), ProvisionError> {
+    let stored = crate::aws::oidc::trust_document(&connection.iam(), &plan.role_name).await?;
+    let planned: serde_json::Value = serde_json::from_str(&plan.trust_policy).unwrap_or_default();
+    if stored != planned {
+        return Err(ProvisionError::RoundTrip(
+            "IAM does not hold the trust policy that was sent".into(),
+        ));
+    }
+    Ok((
+        false,
+        format!(
+            "Only {} can assume this role, so it was not assumed from here. IAM holds exactly the \
+             planned trust (sts:AssumeRoleWithWebIdentity for that subject and the audience \
+             sts.amazonaws.com only) and the least-privilege policy. The workload proves it by \
+             encrypting with the key once it runs with the role.",
+            plan.trust.describe()
+        ),
+    ))
+}
+
 /// True when the trust names the admin's own identity or account root: only then can this
 /// computer assume the role.
 fn assumable_from_here(connection: &Connection, trust: &Trust) -> bool {
@@ -80,7 +109,7 @@ fn assumable_from_here(connection: &Connection, trust: &Trust) -> bool {
     );
     match trust {
         Trust::Principal { arn } => *arn == admin_account_root || *arn == connection.identity.arn,
-        Trust::Service { .. } => false,
+        Trust::Service { .. } | Trust::WebIdentity { .. } => false,
     }
 }
 

@@ -1,0 +1,256 @@
+//! Roles for CI and other OIDC issuers (issue 17): GitHub Actions trusts one environment or one
+//! branch, never a whole repository; the account's OIDC provider is created only when missing and
+//! removed only when this app made it for the setup and no role trusts it; a real consumer
+//! (libmongocrypt through botocore's web-identity provider) gets the role's credentials from the
+//! two environment variables the guidance names. moto checks neither the token nor the
+//! conditions, so the trust documents are asserted field by field.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::process::Command;
+use support::Sandbox;
+
+const ISSUER: &str = "token.actions.githubusercontent.com";
+const PROVIDER: &str =
+    "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+
+fn provision_role(sandbox: &Sandbox, role: &str, trust: &str, key: &[&str]) -> Value {
+    let mut args = vec!["provision", "--role", role, "--trust", trust, "--json"];
+    args.extend_from_slice(key);
+    let run = sandbox.cli(&args);
+    run.assert_ok();
+    run.json()
+}
+
+fn providers(sandbox: &Sandbox) -> Vec<String> {
+    let aws = sandbox.aws();
+    let listed = aws
+        .block(aws.iam().list_open_id_connect_providers().send())
+        .unwrap();
+    listed
+        .open_id_connect_provider_list()
+        .iter()
+        .filter_map(|p| p.arn().map(str::to_string))
+        .collect()
+}
+
+fn trust_of(sandbox: &Sandbox, role: &str) -> Value {
+    let aws = sandbox.aws();
+    let got = aws
+        .block(aws.iam().get_role().role_name(role).send())
+        .unwrap();
+    let encoded = got
+        .role()
+        .unwrap()
+        .assume_role_policy_document()
+        .unwrap_or_default();
+    let decoded = urlencoding_decode(encoded);
+    serde_json::from_str(&decoded).unwrap()
+}
+
+fn urlencoding_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn a_github_environment_role_trusts_exactly_that_environment_and_works_through_web_identity() {
+    let sandbox = Sandbox::start();
+    let bare = sandbox.cli(&[
+        "provision",
+        "--role",
+        "ci",
+        "--trust",
+        "github:acme/payments",
+        "--new-key",
+        "alias/ci",
+    ]);
+    bare.assert_failed();
+    assert!(
+        bare.stderr.contains("every branch and pull request"),
+        "{}",
+        bare.stderr
+    );
+    assert!(
+        sandbox.emulator.actions().is_empty(),
+        "refused before any AWS call"
+    );
+
+    let made = provision_role(
+        &sandbox,
+        "ci",
+        "github:acme/payments:environment:production",
+        &["--new-key", "alias/ci"],
+    );
+    assert_eq!(providers(&sandbox), vec![PROVIDER.to_string()]);
+    let statement = &trust_of(&sandbox, "ci")["Statement"][0];
+    assert_eq!(statement["Principal"], json!({"Federated": PROVIDER}));
+    assert_eq!(statement["Action"], "sts:AssumeRoleWithWebIdentity");
+    assert_eq!(
+        statement["Condition"],
+        json!({"StringEquals": {
+            format!("{ISSUER}:aud"): "sts.amazonaws.com",
+            format!("{ISSUER}:sub"): "repo:acme/payments:environment:production",
+        }})
+    );
+    assert_eq!(
+        made["verified"], false,
+        "only the workflow's token can assume it"
+    );
+    assert!(made["verification"]
+        .as_str()
+        .unwrap()
+        .contains("IAM holds exactly the planned trust"));
+    let snippet = made["workload_snippet"].as_str().unwrap();
+    assert!(snippet.contains("id-token: write") && snippet.contains("environment: production"));
+    let role_arn = made["role_arn"].as_str().unwrap();
+    assert!(snippet.contains(role_arn), "{snippet}");
+
+    // The workflow's side: botocore's web-identity provider (AWS_ROLE_ARN and
+    // AWS_WEB_IDENTITY_TOKEN_FILE, nothing else) gives libmongocrypt the role's credentials.
+    let token = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token.path(), "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl").unwrap();
+    let mut app = Command::new(support::python());
+    app.arg(support::repo_root().join("tests/apps/mongocrypt_app.py"))
+        .env_clear();
+    for (key, value) in sandbox.env() {
+        if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
+            app.env(key, value);
+        }
+    }
+    app.env("AWS_ROLE_ARN", role_arn)
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", token.path())
+        .env("AWS_ROLE_SESSION_NAME", "ci")
+        .env("EMULATOR_URL", &sandbox.emulator.url)
+        .env("KEY_ARN", made["key_arn"].as_str().unwrap())
+        .env("AWS_REGION_OF_KEY", "us-east-1");
+    sandbox.emulator.clear_requests();
+    let output = app.output().expect("run the libmongocrypt application");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["round_trip"], true);
+    assert!(
+        sandbox
+            .emulator
+            .actions()
+            .contains(&"AssumeRoleWithWebIdentity".to_string()),
+        "{:?}",
+        sandbox.emulator.actions()
+    );
+}
+
+#[test]
+fn the_provider_is_shared_and_kept_while_another_role_trusts_it_or_another_run_made_it() {
+    let sandbox = Sandbox::start();
+    provision_role(
+        &sandbox,
+        "deploy",
+        "github:acme/payments:ref:refs/heads/main",
+        &["--new-key", "alias/deploy"],
+    );
+    // A second role of the same issuer uses the provider as it is.
+    let plan = sandbox.cli(&[
+        "provision",
+        "--role",
+        "migrate",
+        "--trust",
+        "github:acme/payments:environment:staging",
+        "--existing-key",
+        "alias/deploy",
+        "--dry-run",
+    ]);
+    plan.assert_ok();
+    assert!(
+        !plan.stdout.contains("iam:CreateOpenIDConnectProvider"),
+        "{}",
+        plan.stdout
+    );
+    provision_role(
+        &sandbox,
+        "migrate",
+        "github:acme/payments:environment:staging",
+        &["--existing-key", "alias/deploy"],
+    );
+    assert_eq!(providers(&sandbox).len(), 1);
+
+    // Tearing down the role whose run made the provider keeps it: another role trusts it.
+    let first = sandbox.cli(&["teardown", "--role", "deploy", "--yes", "--json"]);
+    first.assert_ok();
+    assert!(
+        first.stdout.contains("still trusted by migrate"),
+        "{}",
+        first.stdout
+    );
+    assert_eq!(providers(&sandbox).len(), 1);
+    // The other role's run did not make it: it is kept and said so.
+    let second = sandbox.cli(&["teardown", "--role", "migrate", "--yes", "--json"]);
+    second.assert_ok();
+    assert!(
+        second.stdout.contains("did not make it for this setup"),
+        "{}",
+        second.stdout
+    );
+}
+
+#[test]
+fn a_provider_made_by_the_setup_goes_with_it_and_someone_elses_stays() {
+    let sandbox = Sandbox::start();
+    provision_role(
+        &sandbox,
+        "ci",
+        "github:acme/payments:environment:production",
+        &["--new-key", "alias/ci"],
+    );
+    let gone = sandbox.cli(&["teardown", "--role", "ci", "--yes", "--json"]);
+    gone.assert_ok();
+    assert!(
+        gone.stdout.contains(&format!("OIDC provider {PROVIDER}")),
+        "{}",
+        gone.stdout
+    );
+    assert!(providers(&sandbox).is_empty());
+
+    // A provider someone else made: used, never removed.
+    let aws = sandbox.aws();
+    aws.block(
+        aws.iam()
+            .create_open_id_connect_provider()
+            .url("https://gitlab.example.com")
+            .client_id_list("sts.amazonaws.com")
+            .thumbprint_list("0123456789abcdef0123456789abcdef01234567")
+            .send(),
+    )
+    .unwrap();
+    provision_role(
+        &sandbox,
+        "gitlab-ci",
+        "oidc:https://gitlab.example.com::project_path:group/app:ref_type:branch:ref:main",
+        &["--existing-key", "alias/ci"],
+    );
+    let kept = sandbox.cli(&["teardown", "--role", "gitlab-ci", "--yes", "--json"]);
+    kept.assert_ok();
+    assert!(
+        kept.stdout.contains("did not make it for this setup"),
+        "{}",
+        kept.stdout
+    );
+    assert_eq!(providers(&sandbox).len(), 1);
+}
