@@ -29,6 +29,8 @@ pub const READ: &[&str] = &[
     "iam:ListSSHPublicKeys",
     "iam:ListServiceSpecificCredentials",
     "iam:ListInstanceProfilesForRole",
+    "iam:GetOpenIDConnectProvider",
+    "iam:ListOpenIDConnectProviders",
     "kms:DescribeKey",
     "kms:ListKeys",
     "kms:ListAliases",
@@ -54,6 +56,8 @@ pub const CREATE: &[&str] = &[
     "iam:CreateInstanceProfile",
     "iam:TagInstanceProfile",
     "iam:AddRoleToInstanceProfile",
+    "iam:CreateOpenIDConnectProvider",
+    "iam:TagOpenIDConnectProvider",
     "sts:AssumeRole",
 ];
 
@@ -67,6 +71,7 @@ pub const REMOVE: &[&str] = &[
     "iam:DeleteRole",
     "iam:RemoveRoleFromInstanceProfile",
     "iam:DeleteInstanceProfile",
+    "iam:DeleteOpenIDConnectProvider",
     "iam:DetachUserPolicy",
     "iam:DetachRolePolicy",
     "iam:RemoveUserFromGroup",
