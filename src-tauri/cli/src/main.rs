@@ -1,5 +1,6 @@
 //! csfle-provisioner-cli: the same engine as the desktop app, for scripts and servers.
 
+mod exec;
 mod key_admin;
 mod manage;
 mod output;
@@ -44,6 +45,9 @@ enum Command {
     AdminPolicy(key_admin::AdminPolicyArgs),
     /// Find setups that were interrupted (the program was killed) and resume or clean them up.
     Recover(recover::Args),
+    /// Run a command with a setup's session credentials in its environment only (for drivers
+    /// that read no AWS profile: Go, C, PHP); its exit status is passed through.
+    Exec(exec::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Exec(args) => return exec::run(args).await,
             Command::Provision(args) => provision::run(args).await,
             Command::CredentialProcess(args) => profile::credential_process(args).await,
             Command::AwsProfile(args) => profile::aws_profile(args).await,
@@ -71,9 +76,10 @@ fn main() -> ExitCode {
             Command::FixKeyPolicy(args) => key_admin::fix_key_policy(args).await,
             Command::AdminPolicy(args) => key_admin::admin_policy(args),
         }
+        .map(|()| ExitCode::SUCCESS)
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(report) => {
             output::print_error(&report);
             ExitCode::FAILURE

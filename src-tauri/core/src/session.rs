@@ -25,6 +25,7 @@ use tokio::sync::Mutex;
 use ts_rs::TS;
 
 mod checks;
+mod exec;
 mod profiles;
 mod provision;
 mod recover;

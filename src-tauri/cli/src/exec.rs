@@ -1,0 +1,56 @@
+//! `exec --user NAME -- COMMAND [ARGS…]`: runs COMMAND with the setup's session credentials in its
+//! environment only (never in an argument, a file or this program's output), and passes its exit
+//! status through. For drivers that read no AWS profile: Go, C, PHP.
+
+use csfle_core::error::{ErrorReport, ProvisionError};
+use csfle_core::local::session_credentials::DEFAULT_DURATION_SECONDS;
+use csfle_core::session::Session;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The service account (IAM user) whose session credentials the command gets.
+    #[arg(long)]
+    user: String,
+    /// The AWS account id, when the user has setups in several accounts.
+    #[arg(long)]
+    account: Option<String>,
+    /// How long the session credentials last (900–129600 seconds).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DURATION_SECONDS,
+          value_parser = clap::value_parser!(i32).range(900..=129_600))]
+    duration_seconds: i32,
+    /// The command and its arguments, after `--`.
+    #[arg(required = true, last = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
+
+/// The child's exit status, or 1 when it could not be started or was killed by a signal.
+pub async fn run(args: Args) -> Result<ExitCode, ErrorReport> {
+    let environment = Session::on_this_computer()
+        .exec_environment(args.user, args.account, args.duration_seconds)
+        .await?;
+    let Some((program, rest)) = args.command.split_first() else {
+        return Err(ProvisionError::Config("name the command to run after --".into()).report(None));
+    };
+    let mut child = std::process::Command::new(program);
+    child.args(rest);
+    // Whatever credentials this program had must not leak into, or override, the child's.
+    for inherited in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_CREDENTIAL_EXPIRATION",
+    ] {
+        child.env_remove(inherited);
+    }
+    for (name, value) in &environment.variables {
+        child.env(name, value.expose());
+    }
+    let status = child.status().map_err(|error| {
+        ProvisionError::Config(format!("could not start {program}: {error}")).report(None)
+    })?;
+    drop(environment);
+    Ok(match status.code() {
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
+}
