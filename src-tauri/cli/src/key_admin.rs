@@ -31,7 +31,7 @@ pub async fn fix_key_policy(args: FixKeyPolicyArgs) -> Result<(), ErrorReport> {
             return Err(unconfirmed.report(None));
         }
         KeyPolicyFix::Added { arn } => println!(
-            "IAM policies of the account can now grant access to {arn}. Plan the setup again."
+            "IAM policies of the account can now grant kms:Encrypt and kms:Decrypt on {arn} (and nothing else). Plan the setup again."
         ),
     }
     Ok(())

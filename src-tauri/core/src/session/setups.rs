@@ -106,8 +106,9 @@ impl Session {
         serde_json::to_string_pretty(&admin_policy(true)).unwrap_or_default()
     }
 
-    /// Adds KMS's default account statement to an existing key's policy, because the admin
-    /// chose to after planning stopped on that key. Returns a sentence saying what changed.
+    /// Adds the account's Encrypt/Decrypt statement (`key_policy::encrypt_decrypt_statement`) to
+    /// an existing key's policy, because the admin chose to after planning stopped on that key.
+    /// Returns a sentence saying what changed.
     pub async fn fix_key_policy(&self, key: String) -> Result<String, ErrorReport> {
         let connection = self.connection().await?;
         let arn = suitable_key(&connection, &key).await?;
@@ -115,7 +116,7 @@ impl Session {
             .await
             .map_err(report)?;
         Ok(format!(
-            "IAM policies of account {} can now grant access to {arn}. Review the plan again.",
+            "IAM policies of account {} can now grant kms:Encrypt and kms:Decrypt on {arn} (and nothing else). Review the plan again.",
             connection.account_id()
         ))
     }
