@@ -55,9 +55,10 @@ pub const IAM_APP_PATH_WRITES: &[&str] = &[
 ];
 
 /// Teardown of a setup someone added to a group or gave a virtual MFA device: AWS authorises
-/// these on the group and on the device, which live outside the app's path. Leaving a group only
-/// ever concerns the app's own user (the user name is part of the call); a virtual MFA device can
-/// only be deleted once it is no longer assigned.
+/// these on the group and on the device, which live outside the app's path, and has no condition
+/// naming the member user, so this statement allows them on any group and device (the app calls
+/// them only for its own user; a virtual MFA device can be deleted only once unassigned). The
+/// admin may leave the statement out: such a teardown then stops, naming the permission.
 pub const IAM_OUTSIDE_ADDITIONS: &[(&str, &str)] = &[
     ("iam:RemoveUserFromGroup", "arn:aws:iam::*:group/*"),
     ("iam:DeleteVirtualMFADevice", "arn:aws:iam::*:mfa/*"),
