@@ -7,6 +7,7 @@ scripts/setup.sh --tests
 
 echo "==> Structure: module paths, one-way layers, file and function sizes"
 python3 scripts/check-structure.py
+scripts/check-deps.sh
 
 echo "==> UI: type check, lint, unit tests, build"
 npm --prefix ui run check

@@ -293,6 +293,103 @@ fn a_user_changed_by_other_admins_is_reported_and_torn_down_cleanly() {
     );
 }
 
+/// Removing a permissions boundary gives the principal more rights: teardown removes it last,
+/// and not at all while an earlier removal failed. (A role: moto keeps boundaries for roles
+/// only; users and roles share the removal code.)
+#[test]
+fn a_permissions_boundary_stays_attached_when_an_earlier_removal_fails() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .cli(&[
+            "provision",
+            "--role",
+            "app",
+            "--trust",
+            "ec2",
+            "--new-key",
+            "alias/app",
+        ])
+        .assert_ok();
+    let aws = sandbox.aws();
+    let iam = aws.iam();
+    let everything = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let policy_arn = |name: &str| {
+        aws.block(
+            iam.create_policy()
+                .policy_name(name)
+                .policy_document(everything.to_string())
+                .send(),
+        )
+        .expect("CreatePolicy")
+        .policy()
+        .and_then(|p| p.arn())
+        .unwrap()
+        .to_string()
+    };
+    let extra = policy_arn("ExtraPolicy");
+    let boundary = policy_arn("Boundary");
+    aws.block(
+        iam.attach_role_policy()
+            .role_name("app")
+            .policy_arn(&extra)
+            .send(),
+    )
+    .expect("AttachRolePolicy");
+    aws.block(
+        iam.put_role_permissions_boundary()
+            .role_name("app")
+            .permissions_boundary(&boundary)
+            .send(),
+    )
+    .expect("PutRolePermissionsBoundary");
+    let attached = |aws: &support::aws::Aws| {
+        aws.block(aws.iam().get_role().role_name("app").send())
+            .ok()
+            .and_then(|r| {
+                r.role()
+                    .and_then(|r| r.permissions_boundary())
+                    .and_then(|b| b.permissions_boundary_arn())
+                    .map(str::to_string)
+            })
+    };
+    assert_eq!(attached(&aws), Some(boundary.clone()));
+
+    sandbox.emulator.add_fault(
+        json!({"action": "DetachRolePolicy", "status": 403, "code": "AccessDenied", "message": "no"}),
+    );
+    let failed = sandbox.cli(&["teardown", "--role", "app", "--yes"]);
+    failed.assert_failed();
+    assert!(
+        failed
+            .stderr
+            .contains("remove the permissions boundary: not done, because a removal above failed"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(
+        attached(&aws),
+        Some(boundary.clone()),
+        "the boundary still limits the role"
+    );
+    assert!(
+        !sandbox
+            .emulator
+            .actions()
+            .contains(&"DeleteRolePermissionsBoundary".to_string()),
+        "not even tried"
+    );
+
+    sandbox.emulator.clear_faults();
+    sandbox
+        .cli(&["teardown", "--role", "app", "--yes"])
+        .assert_ok();
+    assert_eq!(
+        attached(&aws),
+        None,
+        "the second run finishes: the role is gone"
+    );
+}
+
 #[test]
 fn a_key_policy_that_shuts_iam_out_stops_the_plan_until_the_admin_fixes_it() {
     let sandbox = Sandbox::start();
@@ -332,11 +429,15 @@ fn a_key_policy_that_shuts_iam_out_stops_the_plan_until_the_admin_fixes_it() {
         "{}",
         stopped.stderr
     );
-    assert!(
-        stopped.stderr.contains("Enable IAM User Permissions"),
-        "{}",
-        stopped.stderr
-    );
+    let fix = json!({
+        "Sid": "Let IAM policies of the account grant Encrypt and Decrypt",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": ["kms:Encrypt", "kms:Decrypt"],
+        "Resource": "*"
+    });
+    let shown = serde_json::to_string_pretty(&fix).unwrap();
+    assert!(stopped.stderr.contains(&shown), "{}", stopped.stderr);
     let real = sandbox.cli(&["provision", "--user", "app", "--existing-key", &key]);
     real.assert_failed();
     assert!(
@@ -346,6 +447,11 @@ fn a_key_policy_that_shuts_iam_out_stops_the_plan_until_the_admin_fixes_it() {
 
     let unconfirmed = sandbox.cli(&["fix-key-policy", "--key", &key]);
     unconfirmed.assert_failed();
+    assert!(
+        unconfirmed.stderr.contains(&shown),
+        "the exact statement is shown before: {}",
+        unconfirmed.stderr
+    );
     let policy = |aws: &support::aws::Aws| {
         aws.block(
             aws.kms()
@@ -359,17 +465,22 @@ fn a_key_policy_that_shuts_iam_out_stops_the_plan_until_the_admin_fixes_it() {
         .unwrap_or_default()
         .to_string()
     };
-    assert!(
-        !policy(&aws).contains("Enable IAM User Permissions"),
-        "unchanged without --yes"
-    );
+    let stored = |aws: &support::aws::Aws| -> serde_json::Value {
+        serde_json::from_str(&policy(aws)).expect("the key policy is JSON")
+    };
+    assert_eq!(stored(&aws), locked, "unchanged without --yes");
     sandbox
         .cli(&["fix-key-policy", "--key", &key, "--yes"])
         .assert_ok();
-    let fixed = policy(&aws);
-    assert!(
-        fixed.contains("Enable IAM User Permissions") && fixed.contains("KeyAdminsOnly"),
-        "{fixed}"
+    let mut expected = locked.clone();
+    expected["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(fix.clone());
+    assert_eq!(
+        stored(&aws),
+        expected,
+        "exactly the shown statement was added (Encrypt and Decrypt, never kms:*), the rest kept"
     );
     sandbox
         .cli(&[

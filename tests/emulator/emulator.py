@@ -1,7 +1,9 @@
 """The AWS emulator for tests and the sandbox: moto's server plus a fault-injection layer.
 
 moto answers IAM, KMS and STS on one port. In front of it sits a small WSGI layer that:
-- records every AWS action it sees (GET /_requests), so a test can prove that no call was made;
+- records every AWS action it sees (GET /_requests), so a test can prove that no call was made,
+  with the names the call acts on (`params`: user, role, key, alias, tags; never a secret or a
+  policy), so a test can check each call against the admin policy's resources;
 - fails chosen calls on demand (POST /_faults), the way AWS fails them: throttling, HTTP 500,
   AccessDenied, a reset connection, a stalled call, or a new access key that is not live yet.
 - Standing rules (they stay until DELETE /_faults) for what moto does not do:
@@ -21,6 +23,7 @@ import struct
 import sys
 import threading
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -33,6 +36,36 @@ QUERY_XMLNS = {
 }
 
 
+# Request fields that name what a call acts on (the resource IAM authorises it against), kept in
+# the request log. Nothing secret: no plaintext, ciphertext, password or policy document.
+RESOURCE_FIELDS = {
+    "UserName", "RoleName", "InstanceProfileName", "GroupName", "SerialNumber", "Path", "PolicyArn",
+    "RoleArn", "KeyId", "AliasName", "TargetKeyId", "PermissionsBoundary",
+}
+
+
+def resource_params(body, target):
+    """The RESOURCE_FIELDS of a call, and its request tags as {"Tags": {key: value}}."""
+    params, tags = {}, {}
+    try:
+        if target:
+            data = json.loads(body or b"{}")
+            params = {k: v for k, v in data.items() if k in RESOURCE_FIELDS and isinstance(v, str)}
+            tags = {t.get("TagKey"): t.get("TagValue") for t in data.get("Tags") or [] if isinstance(t, dict)}
+        else:
+            form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+            params = {k: v for k, v in form.items() if k in RESOURCE_FIELDS}
+            for key, value in form.items():
+                match = re.fullmatch(r"Tags\.member\.(\d+)\.Key", key)
+                if match:
+                    tags[value] = form.get(f"Tags.member.{match.group(1)}.Value", "")
+    except (ValueError, AttributeError):
+        pass
+    if tags:
+        params["Tags"] = tags
+    return params
+
+
 class Faults:
     def __init__(self):
         self.lock = threading.Lock()
@@ -41,8 +74,8 @@ class Faults:
         # Access key id -> when this emulator issued it (CreateAccessKey, AssumeRole).
         self.issued = {}
 
-    def record(self, service, action, access_key):
-        entry = {"service": service, "action": action, "accessKey": access_key, "start": time.perf_counter(), "end": None}
+    def record(self, service, action, access_key, params=None):
+        entry = {"service": service, "action": action, "accessKey": access_key, "params": params or {}, "start": time.perf_counter(), "end": None}
         with self.lock:
             self.requests.append(entry)
         return entry
@@ -277,7 +310,7 @@ class FaultLayer:
             action = form.get("Action", "")
         entry = None
         if action:
-            entry = self.faults.record(service, action, access_key)
+            entry = self.faults.record(service, action, access_key, resource_params(body, target))
             standing = self.faults.propagating(service, action, access_key)
             if standing is not None:
                 return error_response(service, standing.get("status", 403), standing.get("code", "AccessDenied"), standing.get("message", "not live yet (emulated propagation)"), start_response)

@@ -31,16 +31,22 @@ pub async fn fix_key_policy(args: FixKeyPolicyArgs) -> Result<(), ErrorReport> {
             return Err(unconfirmed.report(None));
         }
         KeyPolicyFix::Added { arn } => println!(
-            "IAM policies of the account can now grant access to {arn}. Plan the setup again."
+            "IAM policies of the account can now grant kms:Encrypt and kms:Decrypt on {arn} (and nothing else). Plan the setup again."
         ),
     }
     Ok(())
 }
 
 #[derive(clap::Args)]
-pub struct AdminPolicyArgs {}
+pub struct AdminPolicyArgs {
+    /// Leave out the statement for setups made before the app's IAM path (users and roles at
+    /// "/", statement LegacySetupsAtRootPath): without it, such setups cannot be rotated or torn
+    /// down with this policy.
+    #[arg(long)]
+    no_legacy: bool,
+}
 
 /// Prints the IAM policy document with every action this program calls, and nothing else.
-pub fn admin_policy(_args: AdminPolicyArgs) -> Result<(), ErrorReport> {
-    output::print_json(&session::admin_policy())
+pub fn admin_policy(args: AdminPolicyArgs) -> Result<(), ErrorReport> {
+    output::print_json(&session::admin_policy(!args.no_legacy))
 }

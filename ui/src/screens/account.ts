@@ -88,7 +88,7 @@ function offerKeyPolicyFix(ctx: Context, problem: HTMLElement, keyArn: string): 
       }
     });
   }, "secondary", "fix-key-policy");
-  problem.append(h("p", {}, "This adds the statement shown above to the key's policy (kms:PutKeyPolicy). It lets IAM policies in this account grant access to the key, which is how KMS sets up keys by default."), actions(fix));
+  problem.append(h("p", {}, "This adds the statement shown above to the key's policy (kms:PutKeyPolicy), and changes nothing else in it. It lets IAM policies in this account grant kms:Encrypt and kms:Decrypt on this key, the two actions a setup uses, and no other KMS action."), actions(fix));
 }
 
 function reviewButton(ctx: Context, problem: HTMLElement): HTMLButtonElement {

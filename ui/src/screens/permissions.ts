@@ -13,7 +13,7 @@ export function adminPolicyDetails(ctx: Context): HTMLElement {
     "details",
     { id: "admin-policy-details" },
     h("summary", {}, "Which AWS permissions do I need?"),
-    h("p", {}, "Your AWS identity needs these actions. Give this policy to your AWS administrator, or attach it to the identity you connect with. Deleting a master key is only ever done when you ask for it in a teardown."),
+    h("p", {}, "Your AWS identity needs these actions. Give this policy to your AWS administrator, or attach it to the identity you connect with. Its IAM writes are limited to the app's own path (/csfle-provisioner/) and its KMS writes to keys tagged as the app's. The statement LegacySetupsAtRootPath is only for setups made before the app used that path: leave it out if you have none. Deleting a master key is only ever done when you ask for it in a teardown."),
     code,
     actions(copyPolicy),
     area,

@@ -2,23 +2,31 @@
 //! "Enable IAM User Permissions" statement (KMS's default) no IAM policy can, so the setup's
 //! least-privilege policy would be refused for ever: AccessDenied that no amount of waiting for
 //! propagation cures. Planning stops on such a key and shows the statement that would fix it;
-//! the app adds it only when the admin asks.
+//! the app adds it only when the admin asks. That statement is narrow: it lets the account's
+//! IAM policies grant kms:Encrypt and kms:Decrypt on this key (all a setup's service account
+//! uses) and nothing else, never KMS's default `kms:*` for the account.
 
 use crate::aws::connect::Connection;
 use crate::error::aws::AwsFailure;
 use crate::error::ProvisionError;
 use serde_json::{json, Value};
 
-/// The statement KMS puts in every default key policy: IAM policies of the account decide.
-pub fn iam_statement(partition: &str, account: &str) -> Value {
+/// The statement fix-key-policy adds: IAM policies of the account may grant exactly
+/// kms:Encrypt and kms:Decrypt on this key (`Resource: "*"` in a key policy is the key itself).
+/// The account, not the setup's principal: the setup's user or role does not exist yet when the
+/// plan stops, and a key policy naming a principal that does not exist is refused.
+pub fn encrypt_decrypt_statement(partition: &str, account: &str) -> Value {
     json!({
-        "Sid": "Enable IAM User Permissions",
+        "Sid": FIX_SID,
         "Effect": "Allow",
         "Principal": {"AWS": format!("arn:{partition}:iam::{account}:root")},
-        "Action": "kms:*",
+        "Action": ["kms:Encrypt", "kms:Decrypt"],
         "Resource": "*"
     })
 }
+
+/// The `Sid` of the statement fix-key-policy adds.
+pub const FIX_SID: &str = "Let IAM policies of the account grant Encrypt and Decrypt";
 
 fn strings(value: Option<&Value>) -> Vec<&str> {
     match value {
@@ -78,21 +86,21 @@ pub async fn check(connection: &Connection, key_arn: &str) -> Result<(), Provisi
     if lets_iam_grant(&document, connection.partition(), connection.account_id()) {
         return Ok(());
     }
-    let statement = iam_statement(connection.partition(), connection.account_id());
+    let statement = encrypt_decrypt_statement(connection.partition(), connection.account_id());
     Err(ProvisionError::KeyPolicyBlocksIam {
         key: key_arn.to_string(),
         statement: serde_json::to_string_pretty(&statement).unwrap_or_default(),
     })
 }
 
-/// Adds the account's IAM statement to the key policy (the admin asked for it). Returns the new
-/// policy document.
+/// Adds [`encrypt_decrypt_statement`] to the key policy (the admin asked for it), the rest kept
+/// as it was. Returns the new policy document.
 pub async fn allow_iam(connection: &Connection, key_arn: &str) -> Result<String, ProvisionError> {
     let mut document = current(connection, key_arn).await?;
     if lets_iam_grant(&document, connection.partition(), connection.account_id()) {
         return Ok(serde_json::to_string_pretty(&document).unwrap_or_default());
     }
-    let statement = iam_statement(connection.partition(), connection.account_id());
+    let statement = encrypt_decrypt_statement(connection.partition(), connection.account_id());
     match document.get_mut("Statement") {
         Some(Value::Array(items)) => items.push(statement),
         Some(single) => *single = json!([single.take(), statement]),
@@ -117,8 +125,13 @@ mod tests {
 
     #[test]
     fn the_default_policy_lets_iam_grant_and_a_locked_one_does_not() {
-        let default =
-            json!({"Version": "2012-10-17", "Statement": [iam_statement("aws", "111122223333")]});
+        let default = json!({"Version": "2012-10-17", "Statement": [{
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "kms:*",
+            "Resource": "*"
+        }]});
         assert!(lets_iam_grant(&default, "aws", "111122223333"));
         assert!(
             !lets_iam_grant(&default, "aws", "999988887777"),
@@ -140,7 +153,26 @@ mod tests {
             "Resource": "*"
         }]});
         assert!(lets_iam_grant(&listed, "aws", "111122223333"));
-        let gov = json!({"Statement": [iam_statement("aws-us-gov", "111122223333")]});
+        let gov = json!({"Statement": [encrypt_decrypt_statement("aws-us-gov", "111122223333")]});
         assert!(lets_iam_grant(&gov, "aws-us-gov", "111122223333"));
+        let fix = json!({"Statement": [encrypt_decrypt_statement("aws", "111122223333")]});
+        assert!(
+            lets_iam_grant(&fix, "aws", "111122223333"),
+            "the fix itself suffices"
+        );
+    }
+
+    #[test]
+    fn the_fix_grants_encrypt_and_decrypt_to_the_account_and_nothing_else() {
+        assert_eq!(
+            encrypt_decrypt_statement("aws", "111122223333"),
+            json!({
+                "Sid": "Let IAM policies of the account grant Encrypt and Decrypt",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": ["kms:Encrypt", "kms:Decrypt"],
+                "Resource": "*"
+            })
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Talking to AWS: connecting, error meanings, tags, regions, policies, listing every page, careful creates, and what other admins changed.
 
+pub mod admin_policy;
 pub mod aws_error;
 pub mod careful;
 pub mod connect;

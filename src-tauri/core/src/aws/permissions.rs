@@ -1,8 +1,7 @@
 //! Every AWS action this program calls, in one list: the README's permission list and the admin
-//! policy the app offers are made from it, and a test fails when the code calls an action that is
-//! missing here.
-
-use serde_json::{json, Value};
+//! policy the app offers (`aws::admin_policy`) are made from it, and a test fails when the code
+//! calls an action that is missing here. `iam:PassRole` is never called by name: AWS checks it
+//! when AddRoleToInstanceProfile adds a role.
 
 /// The admin's actions, grouped the way the admin policy groups them.
 pub const READ: &[&str] = &[
@@ -58,6 +57,7 @@ pub const CREATE: &[&str] = &[
     "iam:AddRoleToInstanceProfile",
     "iam:CreateOpenIDConnectProvider",
     "iam:TagOpenIDConnectProvider",
+    "iam:PassRole",
     "sts:AssumeRole",
 ];
 
@@ -99,18 +99,6 @@ pub fn all() -> impl Iterator<Item = &'static str> {
         .chain(REMOVE)
         .chain(SERVICE_ACCOUNT)
         .copied()
-}
-
-/// The IAM policy document an administrator needs to use every feature of this program.
-pub fn admin_policy() -> Value {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "CsfleProvisionerRead", "Effect": "Allow", "Action": READ, "Resource": "*"},
-            {"Sid": "CsfleProvisionerCreate", "Effect": "Allow", "Action": CREATE, "Resource": "*"},
-            {"Sid": "CsfleProvisionerRemove", "Effect": "Allow", "Action": REMOVE, "Resource": "*"}
-        ]
-    })
 }
 
 #[cfg(test)]

@@ -440,13 +440,25 @@ async fn remove_role(
     Ok(())
 }
 
-/// What other admins attached, in the order listed (the permissions boundary last).
+/// What other admins attached, in the order listed, and the permissions boundary last: removing
+/// a boundary gives the principal more rights, so it goes only when every earlier removal of
+/// this teardown succeeded (a failed one leaves it attached, for the next run to finish).
 async fn remove_extras(
     iam: &aws_sdk_iam::Client,
     principal: Principal<'_>,
     report: &mut TeardownReport,
 ) -> Result<(), ProvisionError> {
-    for extra in outside_changes::of_principal(iam, principal, None).await? {
+    let is_boundary = |extra: &Extra| matches!(extra, Extra::PermissionsBoundary(_));
+    let mut extras = outside_changes::of_principal(iam, principal, None).await?;
+    extras.sort_by_key(is_boundary);
+    for extra in extras {
+        if is_boundary(&extra) && !report.failed.is_empty() {
+            report.failed.push(format!(
+                "{}: not done, because a removal above failed. A permissions boundary only limits the principal, so it is removed last, once everything else is gone; run teardown again when the failures above are fixed",
+                extra.removal()
+            ));
+            continue;
+        }
         match outside_changes::remove_from(iam, principal, &extra).await {
             Ok(()) => report.removed.push(extra.removal()),
             Err(failure) => {

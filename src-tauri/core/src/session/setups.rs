@@ -10,7 +10,7 @@ use crate::lifecycle::rotate::{self, RotateOptions, RotateReport};
 use crate::lifecycle::setups::{self, SetupSummary};
 use crate::lifecycle::teardown::{self, KeyDeletion, TeardownPreview, TeardownReport};
 use crate::model::principal::PrincipalKind;
-use crate::{aws::key_policy, aws::permissions, setup::plan, validate};
+use crate::{aws::admin_policy, aws::key_policy, setup::plan, validate};
 use std::sync::Arc;
 
 /// What [`Session::fix_key_policy_if`] found, and did when confirmed.
@@ -24,9 +24,10 @@ pub enum KeyPolicyFix {
     Added { arn: String },
 }
 
-/// The IAM policy document an administrator needs for everything this program does.
-pub fn admin_policy() -> serde_json::Value {
-    permissions::admin_policy()
+/// The IAM policy document an administrator needs for everything this program does; `legacy`
+/// adds the statement for setups made before the app's IAM path.
+pub fn admin_policy(legacy: bool) -> serde_json::Value {
+    admin_policy::document(admin_policy::Options { legacy })
 }
 
 /// The waiting period when the master key is to be deleted too: `days`, else KMS's longest,
@@ -123,11 +124,12 @@ impl Session {
 
     /// The IAM policy an administrator needs for everything this app does, to copy.
     pub fn admin_policy(&self) -> String {
-        serde_json::to_string_pretty(&admin_policy()).unwrap_or_default()
+        serde_json::to_string_pretty(&admin_policy(true)).unwrap_or_default()
     }
 
-    /// Adds KMS's default account statement to an existing key's policy, because the admin
-    /// chose to after planning stopped on that key. Returns a sentence saying what changed.
+    /// Adds the account's Encrypt/Decrypt statement (`key_policy::encrypt_decrypt_statement`) to
+    /// an existing key's policy, because the admin chose to after planning stopped on that key.
+    /// Returns a sentence saying what changed.
     pub async fn fix_key_policy(&self, key: String) -> Result<String, ErrorReport> {
         let connection = self.connection().await?;
         let arn = suitable_key(&connection, &key).await?;
@@ -135,7 +137,7 @@ impl Session {
             .await
             .map_err(report)?;
         Ok(format!(
-            "IAM policies of account {} can now grant access to {arn}. Review the plan again.",
+            "IAM policies of account {} can now grant kms:Encrypt and kms:Decrypt on {arn} (and nothing else). Review the plan again.",
             connection.account_id()
         ))
     }

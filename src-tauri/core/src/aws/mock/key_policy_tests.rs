@@ -62,15 +62,28 @@ async fn allowing_iam_adds_one_statement_and_keeps_the_others() {
     let statements = sent["Statement"]
         .as_array()
         .expect("a single statement becomes a list");
+    assert_eq!(
+        sent,
+        json!({"Version": "2012-10-17", "Statement": [
+            key_admin_only()["Statement"],
+            {
+                "Sid": "Let IAM policies of the account grant Encrypt and Decrypt",
+                "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
+                "Action": ["kms:Encrypt", "kms:Decrypt"],
+                "Resource": "*"
+            }
+        ]}),
+        "exactly one statement added, never kms:*"
+    );
     assert_eq!(statements.len(), 2);
-    assert_eq!(statements[0], key_admin_only()["Statement"]);
     assert!(key_policy::lets_iam_grant(&sent, "aws", ACCOUNT));
 }
 
 #[tokio::test]
 async fn a_policy_that_already_lets_iam_grant_is_not_rewritten() {
     let wire = Wire::new();
-    let default = json!({"Statement": [key_policy::iam_statement("aws", ACCOUNT)]});
+    let default = json!({"Statement": [key_policy::encrypt_decrypt_statement("aws", ACCOUNT)]});
     wire.on("kms", "GetKeyPolicy", &[policy(&default)]);
     let connection = wire.connection();
     assert!(key_policy::check(&connection, KEY).await.is_ok());
