@@ -296,9 +296,12 @@ fn every_call_of_a_lifecycle_is_allowed_by_the_admin_policy_without_the_legacy_s
     let mut calls = admin_calls(&sandbox);
     let known = Known::read(&sandbox, "app", "web");
     sandbox.emulator.clear_requests();
+    // Each teardown deletes exactly the key the admin approved.
+    let key_of = |alias: &str| known.arns[&format!("key/{}", known.alias_key[alias])].clone();
+    let (app_key, web_key) = (key_of("alias/app"), key_of("alias/web"));
     for args in [
-        &["teardown", "--user", "app", "--delete-key", "--yes"][..],
-        &["teardown", "--role", "web", "--delete-key", "--yes"],
+        &["teardown", "--user", "app", "--delete-key", "--key-arn", &app_key, "--yes"][..],
+        &["teardown", "--role", "web", "--delete-key", "--key-arn", &web_key, "--yes"],
     ] {
         sandbox.cli(args).assert_ok();
     }
