@@ -50,6 +50,7 @@ pub fn typescript() -> String {
     declare::<KeyChoice>(&cfg, &mut out);
     declare::<SetupRequest>(&cfg, &mut out);
     declare::<Plan>(&cfg, &mut out);
+    declare::<csfle_core::model::CredentialTerms>(&cfg, &mut out);
     declare::<PlanStep>(&cfg, &mut out);
     declare::<PlannedKey>(&cfg, &mut out);
     declare::<KeychainRef>(&cfg, &mut out);

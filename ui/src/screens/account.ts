@@ -69,7 +69,14 @@ function chosenKey(wizard: Wizard): KeyChoice {
 async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
   const { wizard } = ctx;
   if (wizard.principal === "user") {
-    wizard.plan = await ctx.api.plan({ key, user_name: wizard.userName, policy_name: wizard.policyName || null });
+    wizard.plan = await ctx.api.plan({
+      key,
+      user_name: wizard.userName,
+      policy_name: wizard.policyName || null,
+      // The app makes setups whose credential-process hands out session credentials only.
+      allow_long_lived: false,
+      max_session_seconds: null,
+    });
     wizard.job = { kind: "user" };
   } else {
     const trustValue = wizard.trust === "arn" ? wizard.trustArn : wizard.trust;

@@ -1,4 +1,4 @@
-import type { Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../bindings";
+import type { CredentialTerms, Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
 import { maskAccessKeyId } from "../state";
@@ -212,6 +212,15 @@ function accessKeyItems(setup: SetupSummary, fixes: Fixes): HTMLElement[] {
   });
 }
 
+/** What credential-process hands out for the setup, as the keychain item records it. */
+export function termsInWords(terms: CredentialTerms): string {
+  const minutes = Math.round(terms.max_session_seconds / 60);
+  const longLived = terms.allow_long_lived
+    ? "the long-lived key is also handed out (--long-lived): allowed when provisioned"
+    : "never the long-lived key";
+  return `Session credentials of at most ${minutes} minutes; ${longLived}`;
+}
+
 function setupFacts(setup: SetupSummary, keys: HTMLElement[]): HTMLElement {
   const isRole = setup.kind === "role";
   return h(
@@ -230,6 +239,7 @@ function setupFacts(setup: SetupSummary, keys: HTMLElement[]): HTMLElement {
           h("dd", {}, keys.length ? h("ul", { class: "plain" }, ...keys) : "none"),
           h("dt", {}, "Keychain"),
           h("dd", {}, setup.keychain_present ? "✓ Present" : "⚠ Missing: rotate to store a fresh key"),
+          ...(setup.credential_terms ? [h("dt", {}, "For applications"), h("dd", { class: "credential-terms" }, termsInWords(setup.credential_terms))] : []),
         ]),
   );
 }

@@ -93,8 +93,6 @@ pub enum ProvisionError {
     LongLivedRefused { user: String },
     #[error("Session credentials of {asked} s were asked for; the setup of {user} allows at most {max} s")]
     SessionTooLong { user: String, asked: i32, max: i32 },
-    #[error("The app's data folder cannot be found: {0}")]
-    DataDir(String),
     #[error("{path} looks like a temporary location ({reason}); an AWS profile naming it would stop working when it goes")]
     TransientCliPath { path: String, reason: String },
     #[error("{0} is a symbolic link; the backup is not written through it")]
@@ -191,7 +189,6 @@ impl ProvisionError {
             }
             ProvisionError::LongLivedRefused { .. } => "long-lived-not-allowed",
             ProvisionError::SessionTooLong { .. } => "session-duration-above-cap",
-            ProvisionError::DataDir(_) => "data-dir-unknown",
             ProvisionError::TransientCliPath { .. } => "cli-path-transient",
             ProvisionError::BackupIsLink(_) => "aws-config-backup-link",
         }
@@ -237,7 +234,6 @@ impl ProvisionError {
             ProvisionError::Unformattable(_) => "Run again without --json.".into(),
             ProvisionError::LongLivedRefused { .. } => "Drop --long-lived: AWS SDKs and MongoDB drivers accept session credentials. Only a tool that cannot use a session token needs the stored key; for it, provision a setup with --allow-long-lived.".into(),
             ProvisionError::SessionTooLong { max, .. } => format!("Ask for at most {max} seconds, or leave --duration-seconds out (one hour, or the cap if it is shorter). The cap is chosen when provisioning (--max-session-seconds, 900–43200)."),
-            ProvisionError::DataDir(_) => "Set HOME (on Windows LOCALAPPDATA) to your own absolute home folder, or CSFLE_PROVISIONER_DATA_DIR to an absolute folder of your own, then try again. Nothing was written.".into(),
             ProvisionError::TransientCliPath { .. } => "Install the app (or the command-line program) in a permanent place, e.g. move it to Applications on macOS, then add the profile again. The AWS config file was not changed.".into(),
             ProvisionError::BackupIsLink(_) => "Remove or rename that link (nobody but you should be able to make links in ~/.aws), then try again. The AWS config file was not changed.".into(),
         }
