@@ -1,7 +1,7 @@
-import type { CredentialTerms, Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../bindings";
+import type { Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
-import { maskAccessKeyId } from "../state";
+import { maskAccessKeyId, termsInWords } from "../state";
 import { legacyNote } from "./legacy-note";
 
 const POLICY_LABEL = { "least-privilege": "✓ Least privilege", drifted: "⚠ Drifted from least privilege", missing: "⚠ Missing" } as const;
@@ -210,15 +210,6 @@ function accessKeyItems(setup: SetupSummary, fixes: Fixes): HTMLElement[] {
       ...warnings,
     );
   });
-}
-
-/** What credential-process hands out for the setup, as the keychain item records it. */
-export function termsInWords(terms: CredentialTerms): string {
-  const minutes = Math.round(terms.max_session_seconds / 60);
-  const longLived = terms.allow_long_lived
-    ? "the long-lived key is also handed out (--long-lived): allowed when provisioned"
-    : "never the long-lived key";
-  return `Session credentials of at most ${minutes} minutes; ${longLived}`;
 }
 
 function setupFacts(setup: SetupSummary, keys: HTMLElement[]): HTMLElement {
