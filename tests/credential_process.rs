@@ -357,6 +357,31 @@ fn a_planted_link_at_the_backups_name_is_not_followed() {
 }
 
 #[test]
+fn a_cli_run_from_the_temporary_folder_writes_no_profile() {
+    let (sandbox, _) = provisioned();
+    let config = sandbox.aws_dir().join("config");
+    std::fs::write(&config, EXISTING_CONFIG).unwrap();
+    // The sandbox's home is itself under the temporary folder: a copy there is transient.
+    let copy = sandbox
+        .keyring
+        .home()
+        .join("Downloads/csfle-provisioner-cli");
+    assert!(copy.starts_with(std::env::temp_dir()));
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(support::workspace_binary("csfle-provisioner-cli"), &copy).unwrap();
+    let output = Command::new(&copy)
+        .args(["aws-profile", "--user", "app", "--profile", "csfle-app"])
+        .env_clear()
+        .envs(sandbox.env())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("code: cli-path-transient"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), EXISTING_CONFIG);
+}
+
+#[test]
 fn without_a_home_nothing_is_written_relative_to_the_working_directory() {
     let (sandbox, _) = provisioned();
     let cwd = sandbox.keyring.home().join("somewhere");

@@ -149,6 +149,20 @@ pub fn write_profile(
     profile: &str,
     cli: &Path,
 ) -> Result<ProfileWritten, ProvisionError> {
+    let path = profiles::config_path().ok_or_else(|| {
+        ProvisionError::Config("the home folder is unknown (HOME is not set)".into())
+    })?;
+    write_profile_at(vault, account, profile, cli, &path)
+}
+
+/// [`write_profile`] into the config file at `path`.
+pub fn write_profile_at(
+    vault: &dyn Vault,
+    account: &str,
+    profile: &str,
+    cli: &Path,
+    path: &Path,
+) -> Result<ProfileWritten, ProvisionError> {
     let item = vault.load(account)?;
     let stored = LoadedCredentials::parse(&item)?;
     let (account_id, user) = account
@@ -159,10 +173,7 @@ pub fn write_profile(
     let region = crate::validate::region(&stored.region)?;
     let lines =
         aws_config_file::section_lines(profile, &region, &command_line(cli, user, account_id)?);
-    let path = profiles::config_path().ok_or_else(|| {
-        ProvisionError::Config("the home folder is unknown (HOME is not set)".into())
-    })?;
-    edit_config(&path, |original| {
+    edit_config(path, |original| {
         aws_config_file::upsert(original, profile, &lines)
     })
     .map(|backup| ProfileWritten {
@@ -226,6 +237,7 @@ mod tests {
     use super::*;
     use crate::local::journal::{Run, RunState};
     use crate::model::principal::PrincipalKind;
+    use crate::secret::Sensitive;
 
     fn run(account: &str, user: &str, state: RunState) -> Run {
         Run {
@@ -245,6 +257,70 @@ mod tests {
             aws_profiles: vec![],
             new_key_description: None,
         }
+    }
+
+    /// A keychain with one item whose text is `item`.
+    struct OneItem(String);
+
+    impl Vault for OneItem {
+        fn store_name(&self) -> String {
+            "test".into()
+        }
+        fn save(&self, _: &str, _: &str, _: &Sensitive) -> Result<(), KeychainError> {
+            Ok(())
+        }
+        fn load(&self, _: &str) -> Result<Sensitive, KeychainError> {
+            Ok(Sensitive::new(self.0.clone()))
+        }
+        fn remove(&self, _: &str) -> Result<(), KeychainError> {
+            Ok(())
+        }
+        fn check_reachable(&self) -> Result<(), KeychainError> {
+            Ok(())
+        }
+    }
+
+    fn item(region: &str) -> OneItem {
+        OneItem(
+            serde_json::json!({"Version": 1, "AccessKeyId": "AKIA", "SecretAccessKey": "s", "KeyArn": "k",
+                "Region": region, "UserArn": "arn:aws:iam::111122223333:user/app"})
+            .to_string(),
+        )
+    }
+
+    #[test]
+    fn the_region_read_back_is_checked_before_it_reaches_the_config_file() {
+        let dir = std::env::temp_dir().join(format!(
+            "csfle-profile-region-{}-{:x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("config");
+        std::fs::write(&config, "[default]\nregion = eu-west-1\n").unwrap();
+        let cli = Path::new("/usr/bin/csfle-provisioner-cli");
+        let tampered = item("us-east-1\ncredential_process = /bin/sh -c evil");
+        let error =
+            write_profile_at(&tampered, "111122223333/app", "csfle-app", cli, &config).unwrap_err();
+        assert_eq!(error.code(), "invalid-input", "{error}");
+        assert_eq!(
+            std::fs::read_to_string(&config).unwrap(),
+            "[default]\nregion = eu-west-1\n"
+        );
+        write_profile_at(
+            &item("eu-central-1"),
+            "111122223333/app",
+            "csfle-app",
+            cli,
+            &config,
+        )
+        .unwrap();
+        let written = std::fs::read_to_string(&config).unwrap();
+        assert!(written.contains("region = eu-central-1\n"), "{written}");
+        assert!(written.contains(
+            "credential_process = \"/usr/bin/csfle-provisioner-cli\" credential-process --user app --account 111122223333"
+        ), "{written}");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
