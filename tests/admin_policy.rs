@@ -300,8 +300,24 @@ fn every_call_of_a_lifecycle_is_allowed_by_the_admin_policy_without_the_legacy_s
     let key_of = |alias: &str| known.arns[&format!("key/{}", known.alias_key[alias])].clone();
     let (app_key, web_key) = (key_of("alias/app"), key_of("alias/web"));
     for args in [
-        &["teardown", "--user", "app", "--delete-key", "--key-arn", &app_key, "--yes"][..],
-        &["teardown", "--role", "web", "--delete-key", "--key-arn", &web_key, "--yes"],
+        &[
+            "teardown",
+            "--user",
+            "app",
+            "--delete-key",
+            "--key-arn",
+            &app_key,
+            "--yes",
+        ][..],
+        &[
+            "teardown",
+            "--role",
+            "web",
+            "--delete-key",
+            "--key-arn",
+            &web_key,
+            "--yes",
+        ],
     ] {
         sandbox.cli(args).assert_ok();
     }

@@ -12,23 +12,101 @@ const CACHE_ACCOUNT: &str = "123456789012/app#session";
 const EXISTING_CONFIG: &str = "# team settings — keep\n[default]\nregion = eu-west-1\n\n[profile admin]\nsso_session = corp   ; trailing comment\n\n[sso-session corp]\nsso_region = us-east-1\n";
 
 fn provisioned() -> (Sandbox, serde_json::Value) {
+    provisioned_with(&[])
+}
+
+fn provisioned_with(extra: &[&str]) -> (Sandbox, serde_json::Value) {
     let sandbox = Sandbox::start();
-    let run = sandbox.cli(&[
+    let mut args = vec![
         "provision",
         "--user",
         "app",
         "--new-key",
         "alias/app",
         "--json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let run = sandbox.cli(&args);
     run.assert_ok();
     let result = run.json();
     (sandbox, result)
 }
 
+/// The secret access key the keychain item of `app` holds, read from the keyring itself.
+fn keychain_secret(sandbox: &Sandbox) -> String {
+    let item = sandbox
+        .keyring
+        .lookup(SERVICE, "123456789012/app")
+        .expect("the setup's keychain item");
+    let value: serde_json::Value = serde_json::from_str(&item).unwrap();
+    value["SecretAccessKey"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn long_lived_through_a_pipe_prints_no_stored_secret_without_allow_long_lived() {
+    let (sandbox, result) = provisioned();
+    let stored = keychain_secret(&sandbox);
+    let issued = sandbox
+        .emulator
+        .issued_secret(result["access_key_id"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(stored, issued);
+    let item = sandbox.keyring.lookup(SERVICE, "123456789012/app").unwrap();
+    let item: serde_json::Value = serde_json::from_str(&item).unwrap();
+    assert_eq!(item["AllowLongLived"], false, "{item:#}");
+    assert_eq!(item["MaxSessionSeconds"], 3_600);
+    sandbox.emulator.clear_requests();
+    // sandbox.cli reads stdout through a pipe: the terminal check cannot stop this.
+    for args in [
+        &["credential-process", "--user", "app", "--long-lived"][..],
+        &[
+            "credential-process",
+            "--user",
+            "app",
+            "--account",
+            "123456789012",
+            "--long-lived",
+        ],
+    ] {
+        let run = sandbox.cli(args);
+        run.assert_failed();
+        assert_eq!(run.stdout, "", "nothing on stdout");
+        assert!(
+            !run.output().contains(&stored),
+            "the stored secret was printed"
+        );
+        assert!(
+            run.stderr.contains("code: long-lived-not-allowed"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("--allow-long-lived"), "{}", run.stderr);
+    }
+    assert_eq!(
+        sandbox.emulator.actions(),
+        Vec::<String>::new(),
+        "no AWS call"
+    );
+    assert!(sandbox.keyring.lookup(SERVICE, CACHE_ACCOUNT).is_none());
+    // The setups view says so.
+    let list = sandbox.cli(&["list", "--json"]);
+    list.assert_ok();
+    let setups = list.json();
+    let app = setups["setups"]
+        .as_array()
+        .or(setups.as_array())
+        .and_then(|all| all.iter().find(|s| s["name"] == "app"))
+        .cloned()
+        .unwrap_or_else(|| panic!("app in {setups:#}"));
+    assert_eq!(
+        app["credential_terms"],
+        serde_json::json!({"allow_long_lived": false, "max_session_seconds": 3600})
+    );
+}
+
 #[test]
 fn credential_process_long_lived_prints_exactly_the_keychain_credentials() {
-    let (sandbox, result) = provisioned();
+    let (sandbox, result) = provisioned_with(&["--allow-long-lived"]);
     let access_key_id = result["access_key_id"].as_str().unwrap();
     let issued = sandbox.emulator.issued_secret(access_key_id).unwrap();
     let run = sandbox.cli(&["credential-process", "--user", "app", "--long-lived"]);
@@ -52,6 +130,14 @@ fn credential_process_long_lived_prints_exactly_the_keychain_credentials() {
         sandbox.keyring.lookup(SERVICE, CACHE_ACCOUNT).is_none(),
         "--long-lived neither makes nor reads session credentials"
     );
+    let list = sandbox.cli(&["list"]);
+    list.assert_ok();
+    assert!(
+        list.stdout
+            .contains("long-lived key allowed (--long-lived)"),
+        "{}",
+        list.stdout
+    );
 
     let missing = sandbox.cli(&["credential-process", "--user", "nobody"]);
     missing.assert_failed();
@@ -61,6 +147,72 @@ fn credential_process_long_lived_prints_exactly_the_keychain_credentials() {
         "{}",
         missing.stderr
     );
+}
+
+#[test]
+fn session_credentials_longer_than_the_setups_cap_are_refused() {
+    let bad = Sandbox::start();
+    let refused = bad.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--new-key",
+        "alias/app",
+        "--max-session-seconds",
+        "129600",
+    ]);
+    refused.assert_failed();
+    assert!(refused.stderr.contains("900..=43200"), "{}", refused.stderr);
+    drop(bad);
+
+    let (sandbox, _) = provisioned_with(&["--max-session-seconds", "1800"]);
+    sandbox.emulator.clear_requests();
+    for asked in ["1801", "3600", "129600"] {
+        let run = sandbox.cli(&[
+            "credential-process",
+            "--user",
+            "app",
+            "--duration-seconds",
+            asked,
+        ]);
+        run.assert_failed();
+        assert_eq!(run.stdout, "");
+        assert!(
+            run.stderr.contains("code: session-duration-above-cap"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("at most 1800 s"), "{}", run.stderr);
+    }
+    assert!(
+        session_token_calls(&sandbox).is_empty(),
+        "no STS call for a refused request"
+    );
+
+    // Without --duration-seconds: the cap, as it is shorter than an hour.
+    let run = sandbox.cli(&["credential-process", "--user", "app"]);
+    run.assert_ok();
+    let lasts = epoch_of(run.json()["Expiration"].as_str().unwrap()) - now();
+    assert!((1_700..=1_800).contains(&lasts), "the cap, got {lasts} s");
+    // A refused request stays refused with the answer cached; one within the cap is served.
+    let cached = sandbox.cli(&[
+        "credential-process",
+        "--user",
+        "app",
+        "--duration-seconds",
+        "3600",
+    ]);
+    cached.assert_failed();
+    assert_eq!(cached.stdout, "");
+    sandbox
+        .cli(&[
+            "credential-process",
+            "--user",
+            "app",
+            "--duration-seconds",
+            "1800",
+        ])
+        .assert_ok();
 }
 
 #[test]
@@ -172,6 +324,88 @@ print(json.dumps({"access_key": creds.access_key, "secret": creds.secret_key, "t
     assert!(sandbox
         .files_containing(seen["secret"].as_str().unwrap())
         .is_empty());
+}
+
+#[test]
+fn a_planted_link_at_the_backups_name_is_not_followed() {
+    let (sandbox, _) = provisioned();
+    let config = sandbox.aws_dir().join("config");
+    std::fs::write(&config, EXISTING_CONFIG).unwrap();
+    let elsewhere = sandbox.keyring.home().join("public-file");
+    std::fs::write(&elsewhere, "theirs").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, sandbox.aws_dir().join("config.csfle-backup")).unwrap();
+    let run = sandbox.cli(&["aws-profile", "--user", "app", "--profile", "csfle-app"]);
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("code: aws-config-backup-link"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "theirs");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), EXISTING_CONFIG);
+    // Without the link, the backup is a new private file.
+    std::fs::remove_file(sandbox.aws_dir().join("config.csfle-backup")).unwrap();
+    sandbox
+        .cli(&["aws-profile", "--user", "app", "--profile", "csfle-app"])
+        .assert_ok();
+    let backup = sandbox.aws_dir().join("config.csfle-backup");
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(&backup).unwrap();
+    assert!(meta.is_file());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), EXISTING_CONFIG);
+}
+
+#[test]
+fn a_cli_run_from_the_temporary_folder_writes_no_profile() {
+    let (sandbox, _) = provisioned();
+    let config = sandbox.aws_dir().join("config");
+    std::fs::write(&config, EXISTING_CONFIG).unwrap();
+    // The sandbox's home is itself under the temporary folder: a copy there is transient.
+    let copy = sandbox
+        .keyring
+        .home()
+        .join("Downloads/csfle-provisioner-cli");
+    assert!(copy.starts_with(std::env::temp_dir()));
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(support::workspace_binary("csfle-provisioner-cli"), &copy).unwrap();
+    let output = Command::new(&copy)
+        .args(["aws-profile", "--user", "app", "--profile", "csfle-app"])
+        .env_clear()
+        .envs(sandbox.env())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("code: cli-path-transient"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), EXISTING_CONFIG);
+}
+
+#[test]
+fn without_a_home_nothing_is_written_relative_to_the_working_directory() {
+    let (sandbox, _) = provisioned();
+    let cwd = sandbox.keyring.home().join("somewhere");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let cli = support::workspace_binary("csfle-provisioner-cli");
+    let mut command = Command::new(cli);
+    command
+        .args(["credential-process", "--user", "app"])
+        .current_dir(&cwd)
+        .env_clear();
+    for (key, value) in sandbox.env() {
+        if !["HOME", "XDG_DATA_HOME", "CSFLE_PROVISIONER_DATA_DIR"].contains(&key.as_str()) {
+            command.env(key, value);
+        }
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("HOME is not set"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(&cwd).unwrap().count(),
+        0,
+        "nothing was written in the working directory"
+    );
 }
 
 #[test]

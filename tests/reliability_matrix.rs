@@ -531,6 +531,8 @@ fn provision_in_process(
         },
         user_name: "app".into(),
         policy_name: None,
+        allow_long_lived: false,
+        max_session_seconds: None,
     };
     let plan = runtime
         .block_on(csfle_core::setup::plan::plan(connection, &request, &vault))

@@ -22,8 +22,8 @@ use csfle_core::model::{
 use csfle_core::session::{AppInfo, FieldCheck, VerifyReport};
 use csfle_core::setup::keys::KeySummary;
 use csfle_core::setup::role::RoleOutcome;
-use csfle_core::setup::role_plan::RolePlan;
 use csfle_core::setup::role_plan::RoleRequest;
+use csfle_core::setup::role_plan::{OidcProviderPlan, RolePlan};
 use csfle_core::validate::Field;
 use ts_rs::{Config, TS};
 
@@ -50,6 +50,7 @@ pub fn typescript() -> String {
     declare::<KeyChoice>(&cfg, &mut out);
     declare::<SetupRequest>(&cfg, &mut out);
     declare::<Plan>(&cfg, &mut out);
+    declare::<csfle_core::model::CredentialTerms>(&cfg, &mut out);
     declare::<PlanStep>(&cfg, &mut out);
     declare::<PlannedKey>(&cfg, &mut out);
     declare::<KeychainRef>(&cfg, &mut out);
@@ -79,6 +80,7 @@ pub fn typescript() -> String {
     declare::<TeardownPreview>(&cfg, &mut out);
     declare::<RoleRequest>(&cfg, &mut out);
     declare::<RolePlan>(&cfg, &mut out);
+    declare::<OidcProviderPlan>(&cfg, &mut out);
     declare::<RoleOutcome>(&cfg, &mut out);
     declare::<Trust>(&cfg, &mut out);
     declare::<ProfileWritten>(&cfg, &mut out);

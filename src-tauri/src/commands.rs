@@ -77,6 +77,12 @@ pub fn check_policy_name(session: State<'_, Session>, name: String) -> FieldChec
 
 #[tauri::command]
 pub async fn plan(session: State<'_, Session>, request: SetupRequest) -> Reply<Plan> {
+    // The window never makes a setup whose long-lived key credential-process would print: that
+    // takes the CLI's explicit --allow-long-lived.
+    let request = SetupRequest {
+        allow_long_lived: false,
+        ..request
+    };
     session.plan(request).await
 }
 

@@ -24,6 +24,11 @@ macro_rules! ipc_commands {
 include!("command_list.rs");
 
 pub fn run() {
+    // Before any keychain read: no core file, no debugger of the same user (local/hardening.rs).
+    if let Err(error) = csfle_core::local::hardening::harden_process() {
+        eprintln!("csfle-provisioner will not hold credentials in a process that could dump them: {error}");
+        std::process::exit(1);
+    }
     let options = ApplyOptions {
         journal: Some(Arc::new(Journal::open_default())),
         ..ApplyOptions::default()

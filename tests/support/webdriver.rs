@@ -267,20 +267,26 @@ impl Session {
         });
     }
 
-    /// Every IPC reply the window received, as the UI's IPC module logged them.
+    /// Every IPC reply the window received, as the UI's IPC module logged them. The hook exists
+    /// only in a UI built for these tests (`npm --prefix ui run check` or `run build:e2e`, Vite's
+    /// e2e mode): without it this fails rather than find no secret in no replies.
     pub fn ipc_log(&self) -> Vec<String> {
-        self.execute(
-            "return window.__csfleReplyLog ? Array.from(window.__csfleReplyLog()) : [];",
+        let log = self.execute(
+            "return window.__csfleReplyLog ? Array.from(window.__csfleReplyLog()) : null;",
             json!([]),
-        )
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+        );
+        assert!(
+            !log.is_null(),
+            "the app's UI has no reply log: build it with `npm --prefix ui run build:e2e` (release builds leave the hook out)"
+        );
+        log.as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Saves a PNG of the window after two animation frames, so the picture shows the latest DOM.

@@ -177,7 +177,7 @@ def main():
 
         step("provision under Wine")
         t = time.monotonic()
-        result = json.loads(wine.ok("provision", "--user", USER, "--new-key", f"alias/{USER}", "--json").stdout)
+        result = json.loads(wine.ok("provision", "--user", USER, "--new-key", f"alias/{USER}", "--allow-long-lived", "--json").stdout)
         timings["provision"] = time.monotonic() - t
         key_id, key_arn = result["access_key_id"], result["key_arn"]
         secret = emulator.issued_secret(key_id)

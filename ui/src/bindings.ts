@@ -47,7 +47,16 @@ export type SetupRequest = { key: KeyChoice, user_name: string,
 /**
  * Empty or absent: derived from the user name.
  */
-policy_name: string | null, };
+policy_name: string | null, 
+/**
+ * Whether `credential-process --long-lived` may print the stored key itself. Off unless the
+ * admin asks for it explicitly (the CLI's `--allow-long-lived`); the app sends false.
+ */
+allow_long_lived: boolean, 
+/**
+ * The longest session credentials `credential-process` makes for this setup; absent: one hour.
+ */
+max_session_seconds: number | null, };
 
 export type Plan = { identity: Identity, key: PlannedKey, user_name: string, policy_name: string, 
 /**
@@ -55,9 +64,23 @@ export type Plan = { identity: Identity, key: PlannedKey, user_name: string, pol
  */
 policy_document: string, steps: Array<PlanStep>, keychain: KeychainRef, 
 /**
+ * What `credential-process` will hand out, recorded in the keychain item.
+ */
+credential_terms: CredentialTerms, 
+/**
  * The Security Hub findings the setup will have the moment it exists.
  */
 findings: Array<Finding>, };
+
+export type CredentialTerms = { 
+/**
+ * The stored long-lived key may be printed (`--long-lived`); otherwise session credentials only.
+ */
+allow_long_lived: boolean, 
+/**
+ * Session credentials last at most this long; a longer request is refused.
+ */
+max_session_seconds: number, };
 
 export type PlanStep = { id: StepId, action: string, target: string, summary: string, };
 
@@ -95,7 +118,7 @@ export type RollbackReport = { undone: Array<string>, left_behind: Array<string>
  */
 left_alone: Array<string>, };
 
-export type Field = "userName" | "roleName" | "keyAlias" | "keyDescription" | "existingKey" | "policyName" | "region" | "profile" | "keyDeletionDays" | "keyArn" | "trust";
+export type Field = "userName" | "roleName" | "keyAlias" | "keyDescription" | "existingKey" | "policyName" | "region" | "profile" | "keyDeletionDays" | "keyArn" | "trust" | "maxSessionSeconds";
 
 export type AwsFailureKind = "access-denied" | "invalid-credentials" | "expired-credentials" | "throttled" | "unreachable" | "not-found" | "already-exists" | "limit-exceeded" | "conflict" | "other";
 
@@ -113,7 +136,12 @@ outside_changes: Array<string>, access_keys: Array<AccessKeyInfo>,
 /**
  * Empty for a role: it has no access key to store.
  */
-keychain_account: string, keychain_present: boolean, journal_state: RunState | null, 
+keychain_account: string, keychain_present: boolean, 
+/**
+ * What `credential-process` may hand out, from the keychain item; `None` for a role or
+ * when the item cannot be read.
+ */
+credential_terms: CredentialTerms | null, journal_state: RunState | null, 
 /**
  * Security Hub controls judged from what AWS says now.
  */
@@ -247,6 +275,16 @@ oidc_provider: OidcProviderPlan | null, steps: Array<PlanStep>,
  * The Security Hub findings the setup will have the moment it exists.
  */
 findings: Array<Finding>, };
+
+export type OidcProviderPlan = { arn: string, 
+/**
+ * The issuer's URL without `https://`.
+ */
+issuer: string, 
+/**
+ * True when the account already has it: the setup uses it as it is and never removes it.
+ */
+exists: boolean, };
 
 export type RoleOutcome = { key_arn: string, key_alias: string | null, region: string, role_arn: string, role_name: string, policy_name: string, instance_profile_arn: string | null, trust: Trust, 
 /**

@@ -1,6 +1,6 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
-import { api, IpcFailure, replyLog, toReport } from "./ipc";
+import { api, IpcFailure, replyLog, TEST_HOOKS, toReport } from "./ipc";
 
 afterEach(() => clearMocks());
 
@@ -39,5 +39,11 @@ describe("ipc", () => {
     mockIPC(() => ({ ok: false, message: "taken" }));
     await api.checkUserName("taken-user");
     expect(replyLog()[replyLog().length - 1]).toBe(JSON.stringify({ command: "check_user_name", reply: { ok: false, message: "taken" } }));
+  });
+
+  it("offers the reply log on window only in test and e2e builds", () => {
+    expect(import.meta.env.MODE).toBe("test");
+    expect(TEST_HOOKS).toBe(true);
+    expect(window.__csfleReplyLog).toBe(replyLog);
   });
 });

@@ -56,7 +56,17 @@ declare global {
     __csfleReplyLog?: () => readonly string[];
   }
 }
-window.__csfleReplyLog = replyLog;
+
+/**
+ * The end-to-end tests read every reply through `window.__csfleReplyLog`. Only builds made for
+ * them (`vite build --mode e2e`, what `npm run check` ends with) and the unit tests have it:
+ * Vite replaces `import.meta.env.MODE` at build time, so a release build (`npm run build`,
+ * production mode) does not contain the hook at all (ui/scripts/no-test-hooks.mjs checks).
+ */
+export const TEST_HOOKS = import.meta.env.MODE === "e2e" || import.meta.env.MODE === "test";
+if (TEST_HOOKS) {
+  window.__csfleReplyLog = replyLog;
+}
 
 export function toReport(error: unknown): ErrorReport {
   if (error && typeof error === "object" && "code" in error && "message" in error && "hint" in error) {

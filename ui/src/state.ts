@@ -1,6 +1,6 @@
 // What the admin has chosen so far, carried from screen to screen.
 
-import type { AppInfo, Identity, Outcome, Plan, RoleOutcome, RolePlan } from "./bindings";
+import type { AppInfo, CredentialTerms, Identity, Outcome, Plan, RoleOutcome, RolePlan } from "./bindings";
 
 export type ScreenName = "connect" | "key" | "account" | "review" | "apply" | "done" | "setups";
 
@@ -80,4 +80,13 @@ export function endpointBanner(endpoint: string | null): string | null {
 /** `AKIA…WXYZ`: enough to recognise a key, never the whole id. */
 export function maskAccessKeyId(id: string): string {
   return id.length <= 8 ? "…" : `${id.slice(0, 4)}…${id.slice(-4)}`;
+}
+
+/** What credential-process hands out for the setup, as the keychain item records it. */
+export function termsInWords(terms: CredentialTerms): string {
+  const minutes = Math.round(terms.max_session_seconds / 60);
+  const longLived = terms.allow_long_lived
+    ? "the long-lived key is also handed out (--long-lived): allowed when provisioned"
+    : "never the long-lived key";
+  return `Session credentials of at most ${minutes} minutes; ${longLived}`;
 }

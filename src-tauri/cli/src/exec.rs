@@ -3,7 +3,6 @@
 //! status through. For drivers that read no AWS profile: Go, C, PHP.
 
 use csfle_core::error::{ErrorReport, ProvisionError};
-use csfle_core::local::session_credentials::DEFAULT_DURATION_SECONDS;
 use csfle_core::session::Session;
 use std::process::ExitCode;
 
@@ -15,10 +14,11 @@ pub struct Args {
     /// The AWS account id, when the user has setups in several accounts.
     #[arg(long)]
     account: Option<String>,
-    /// How long the session credentials last (900–129600 seconds).
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DURATION_SECONDS,
+    /// How long the session credentials last (default: one hour, or the setup's cap if
+    /// shorter). Above the setup's cap (provision --max-session-seconds) it is refused.
+    #[arg(long, value_name = "SECONDS",
           value_parser = clap::value_parser!(i32).range(900..=129_600))]
-    duration_seconds: i32,
+    duration_seconds: Option<i32>,
     /// The command and its arguments, after `--`.
     #[arg(required = true, last = true, value_name = "COMMAND")]
     command: Vec<String>,

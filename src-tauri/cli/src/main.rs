@@ -51,6 +51,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Before any keychain read: no core file, no debugger of the same user (local/hardening.rs).
+    if let Err(error) = csfle_core::local::hardening::harden_process() {
+        eprintln!("error: will not hold credentials in a process that could dump them: {error}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

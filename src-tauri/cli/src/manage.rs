@@ -169,6 +169,9 @@ fn print_setup(setup: &SetupSummary) {
             "MISSING"
         }
     );
+    if let Some(terms) = &setup.credential_terms {
+        println!("  credential-process: {}", output::terms_in_words(terms));
+    }
 }
 
 fn print_access_keys(setup: &SetupSummary) {

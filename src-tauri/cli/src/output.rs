@@ -45,7 +45,24 @@ pub fn print_plan(plan: &Plan) {
         "\nInline policy {} for {}:\n  {}",
         plan.policy_name, plan.user_name, plan.policy_document
     );
+    println!(
+        "\ncredential-process: {}",
+        terms_in_words(&plan.credential_terms)
+    );
     print_predicted(&plan.findings);
+}
+
+/// What `credential-process` hands out for a setup, as `list` and the plan print it.
+pub fn terms_in_words(terms: &csfle_core::model::CredentialTerms) -> String {
+    format!(
+        "session credentials of at most {} s; long-lived key {}",
+        terms.max_session_seconds,
+        if terms.allow_long_lived {
+            "allowed (--long-lived)"
+        } else {
+            "not handed out"
+        }
+    )
 }
 
 /// The Security Hub findings the setup will have the moment it exists.

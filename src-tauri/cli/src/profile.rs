@@ -2,7 +2,6 @@
 
 use crate::output;
 use csfle_core::error::{ErrorReport, ProvisionError};
-use csfle_core::local::session_credentials::DEFAULT_DURATION_SECONDS;
 use csfle_core::session::Session;
 use std::io::{IsTerminal, Write};
 
@@ -15,13 +14,15 @@ pub struct CredentialProcessArgs {
     #[arg(long)]
     account: Option<String>,
     /// Print the stored long-lived access key instead of session credentials, for tools that
-    /// cannot use a session token.
-    #[arg(long)]
+    /// cannot use a session token. Refused unless the setup was provisioned with
+    /// --allow-long-lived.
+    #[arg(long, conflicts_with = "duration_seconds")]
     long_lived: bool,
-    /// How long the session credentials last (900–129600 seconds).
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DURATION_SECONDS,
+    /// How long the session credentials last (default: one hour, or the setup's cap when that is
+    /// shorter). Above the setup's cap (provision --max-session-seconds) it is refused.
+    #[arg(long, value_name = "SECONDS",
           value_parser = clap::value_parser!(i32).range(900..=129_600))]
-    duration_seconds: i32,
+    duration_seconds: Option<i32>,
 }
 
 #[derive(clap::Args)]
@@ -42,7 +43,8 @@ pub struct AwsProfileArgs {
 
 /// Prints `{"Version":1,"AccessKeyId","SecretAccessKey","SessionToken","Expiration"}` for the AWS
 /// SDKs, and nothing else: session credentials made with the stored key, cached in the keychain.
-/// With `--long-lived`, the stored key itself without a session token.
+/// With `--long-lived`, the stored key itself without a session token, only for a setup
+/// provisioned with `--allow-long-lived`.
 pub async fn credential_process(args: CredentialProcessArgs) -> Result<(), ErrorReport> {
     // The answer holds the secret: it is for an AWS SDK's pipe, never for a person's screen.
     if std::io::stdout().is_terminal() {

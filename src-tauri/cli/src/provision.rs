@@ -50,6 +50,15 @@ pub struct Args {
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
+    /// Let `credential-process --long-lived` print the stored access key itself, for a tool that
+    /// cannot use a session token. Off by default: applications get session credentials only.
+    #[arg(long, conflicts_with = "role")]
+    allow_long_lived: bool,
+    /// The longest session credentials `credential-process` makes for this setup (900–43200
+    /// seconds; default 3600). A longer request is refused.
+    #[arg(long, value_name = "SECONDS", conflicts_with = "role",
+          value_parser = clap::value_parser!(i32).range(900..=43_200))]
+    max_session_seconds: Option<i32>,
     /// Seconds to wait for IAM to make the new access key usable.
     #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     verify_timeout: u64,
@@ -91,6 +100,8 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
                 key,
                 user_name: args.user.unwrap_or_default(),
                 policy_name: args.policy_name,
+                allow_long_lived: args.allow_long_lived,
+                max_session_seconds: args.max_session_seconds,
             };
             run.user(request).await
         }
@@ -138,6 +149,7 @@ impl Run<'_> {
         if self.show(&plan, output::print_plan)? {
             return Ok(());
         }
+        let plan_terms = plan.credential_terms;
         self.session.stop_on(crate::signals::cancel_on_interrupt());
         let outcome = self.session.apply(&output::print_progress).await?;
         if self.json {
@@ -156,6 +168,10 @@ impl Run<'_> {
         println!(
             "  keychain:   {} / {}",
             outcome.keychain.service, outcome.keychain.account
+        );
+        println!(
+            "  credential-process: {}",
+            output::terms_in_words(&plan_terms)
         );
         Ok(())
     }

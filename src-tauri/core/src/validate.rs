@@ -20,6 +20,7 @@ pub enum Field {
     KeyDeletionDays,
     KeyArn,
     Trust,
+    MaxSessionSeconds,
 }
 
 impl Field {
@@ -36,6 +37,7 @@ impl Field {
             Field::KeyDeletionDays => "Key deletion waiting period",
             Field::KeyArn => "Key to delete",
             Field::Trust => "Who may assume the role",
+            Field::MaxSessionSeconds => "Longest session credentials",
         }
     }
 }
@@ -154,6 +156,25 @@ pub fn region(value: &str) -> Result<String, InputError> {
             format!("{value:?} is not an AWS region this app knows (for example us-east-1)"),
         ),
     }
+}
+
+/// The bounds of a setup's cap on session credentials: AWS's minimum (15 minutes), and 12 hours.
+pub const SESSION_CAP_RANGE: std::ops::RangeInclusive<i32> = 900..=43_200;
+
+/// The longest session credentials a setup hands out: 900–43200 seconds (15 minutes to 12 hours).
+pub fn max_session_seconds(value: i32) -> Result<i32, InputError> {
+    let range = SESSION_CAP_RANGE;
+    if !range.contains(&value) {
+        return invalid(
+            Field::MaxSessionSeconds,
+            format!(
+                "must be {}–{} seconds (it is {value})",
+                range.start(),
+                range.end()
+            ),
+        );
+    }
+    Ok(value)
 }
 
 /// Profile names as the AWS shared config files allow them: no spaces, brackets or control characters.

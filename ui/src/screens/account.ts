@@ -7,8 +7,23 @@ const TRUSTS: readonly [string, string][] = [
   ["ec2", "EC2 instances (an instance profile is made too)"],
   ["ecs-tasks", "ECS tasks (use it as the task role)"],
   ["lambda", "Lambda functions (use it as the execution role)"],
+  ["github", "GitHub Actions (one environment or one branch)"],
+  ["oidc", "Another OIDC issuer (GitLab, a Kubernetes cluster…)"],
   ["arn", "Another principal (an ARN or account id)"],
 ];
+
+/** The trusts that need text, what the field asks for, and the prefix the engine reads. */
+const TRUST_TEXT: Record<string, { label: string; placeholder: string; prefix: string }> = {
+  arn: { label: "Principal ARN or account id", placeholder: "arn:aws:iam::111122223333:role/app", prefix: "" },
+  github: { label: "Repository and environment (or branch)", placeholder: "acme/payments:environment:production", prefix: "github:" },
+  oidc: { label: "Issuer URL and the exact subject", placeholder: "https://gitlab.example.com::project_path:group/app:ref_type:branch:ref:main", prefix: "oidc:" },
+};
+
+/** The trust as the engine reads it: a service name, or a typed value with its prefix. */
+export function trustValue(trust: string, typed: string): string {
+  const text = TRUST_TEXT[trust];
+  return text ? `${text.prefix}${typed.trim()}` : trust;
+}
 
 /** The screen's inputs; the user pane and the role pane are shown one at a time. */
 interface AccountForm {
@@ -69,11 +84,18 @@ function chosenKey(wizard: Wizard): KeyChoice {
 async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
   const { wizard } = ctx;
   if (wizard.principal === "user") {
-    wizard.plan = await ctx.api.plan({ key, user_name: wizard.userName, policy_name: wizard.policyName || null });
+    wizard.plan = await ctx.api.plan({
+      key,
+      user_name: wizard.userName,
+      policy_name: wizard.policyName || null,
+      // The app makes setups whose credential-process hands out session credentials only.
+      allow_long_lived: false,
+      max_session_seconds: null,
+    });
     wizard.job = { kind: "user" };
   } else {
-    const trustValue = wizard.trust === "arn" ? wizard.trustArn : wizard.trust;
-    wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust: trustValue, policy_name: wizard.policyName || null });
+    const trust = trustValue(wizard.trust, wizard.trustArn);
+    wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust, policy_name: wizard.policyName || null });
     wizard.job = { kind: "role" };
   }
 }
@@ -168,13 +190,19 @@ function wireAccountForm(ctx: Context, form: AccountForm, review: HTMLButtonElem
   const { wizard } = ctx;
   const checks: Checks = { userOk: false, policyOk: true };
   const refresh = () => {
-    const principalOk = wizard.principal === "user" ? checks.userOk : form.roleName.value.trim().length > 0 && (wizard.trust !== "arn" || form.trustArn.value.trim().length > 0);
+    const principalOk = wizard.principal === "user" ? checks.userOk : form.roleName.value.trim().length > 0 && (!(wizard.trust in TRUST_TEXT) || form.trustArn.value.trim().length > 0);
     review.disabled = !(principalOk && checks.policyOk);
   };
   const showPrincipal = () => {
     form.userPane.hidden = wizard.principal !== "user";
     form.rolePane.hidden = wizard.principal !== "role";
-    form.trustArnField.wrapper.hidden = wizard.trust !== "arn";
+    const text = TRUST_TEXT[wizard.trust];
+    form.trustArnField.wrapper.hidden = !text;
+    if (text) {
+      const label = form.trustArnField.wrapper.querySelector("label");
+      if (label) label.textContent = text.label;
+      form.trustArn.placeholder = text.placeholder;
+    }
     const name = wizard.principal === "user" ? wizard.userName : wizard.roleName;
     form.policy.placeholder = `csfle-kms-${name}`;
     refresh();

@@ -84,6 +84,7 @@ function credentialSource(outcome: RoleOutcome): string {
   const role = outcome.role_arn;
   if (outcome.instance_profile_arn) return `Attach the instance profile ${outcome.instance_profile_arn} to the EC2 instances that run your application. The instance profile gives it its credentials: the instance metadata service hands the AWS SDK temporary credentials for ${role} and renews them before they expire.`;
   if (outcome.trust.kind === "principal") return `${outcome.trust.arn} calls sts:AssumeRole on ${role} and gives the application the temporary credentials (for example an AWS profile with role_arn and source_profile).`;
+  if (outcome.trust.kind === "webIdentity") return `${outcome.trust.source} gives the workload an OIDC token from ${outcome.trust.issuer} for ${outcome.trust.subject}. With AWS_ROLE_ARN=${role} and AWS_WEB_IDENTITY_TOKEN_FILE pointing at the token, the AWS SDK (and the drivers that read these two variables) trade it for temporary credentials with sts:AssumeRoleWithWebIdentity.`;
   const service = outcome.trust.service;
   if (service.startsWith("ecs-tasks")) return `Set ${role} as the task role (taskRoleArn) of your ECS task definition. The task role gives the application its credentials: the ECS agent hands the AWS SDK temporary credentials through the container credentials endpoint and renews them.`;
   if (service.startsWith("lambda")) return `Make ${role} your Lambda function's execution role. Lambda gives every execution environment temporary credentials for it in the environment variables the AWS SDK reads.`;
@@ -105,6 +106,9 @@ function roleDone(outcome: RoleOutcome): HTMLElement[] {
     ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note", role: "status" }, warning)),
     h("h2", {}, "Give your application the role"),
     h("p", {}, where),
+    ...(outcome.workload_snippet
+      ? [h("p", {}, "In the workflow:"), h("pre", { class: "code", id: "workload-snippet", tabindex: "0" }, outcome.workload_snippet)]
+      : []),
     h("h2", {}, "Configure your MongoDB driver"),
     ...driverSection(outcome, FROM_ROLE),
   ];

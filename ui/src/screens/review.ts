@@ -1,6 +1,7 @@
 import type { Finding, Identity, PlanStep } from "../bindings";
 import { actions, button, screenTitle, type Context } from "../components";
 import { h } from "../dom";
+import { termsInWords } from "../state";
 
 function stepList(steps: PlanStep[]): HTMLElement {
   return h(
@@ -81,6 +82,7 @@ export function reviewScreen(ctx: Context): HTMLElement {
         { id: "keychain-target" },
         `Your ${plan.keychain.store}, as one item: service "${plan.keychain.service}", account "${plan.keychain.account}". It is ${plan.keychain.note}. The secret access key is never shown on screen or written to a file.`,
       ),
+      h("p", { id: "credential-terms" }, `Applications reading it through an AWS profile get: ${termsInWords(plan.credential_terms)}.`),
       securityHub(plan.findings),
     );
   } else {

@@ -33,6 +33,7 @@ function agedSetup(): SetupSummary {
     access_keys: [{ access_key_id: KEY, status: "Active", age_days: 120, last_used: "2026-10-09T10:00:00Z", in_keychain: true }],
     keychain_account: "123456789012/app",
     keychain_present: true,
+    credential_terms: { allow_long_lived: false, max_session_seconds: 3600 },
     journal_state: null,
     findings: [
       { control: "KMS.4", title: "AWS KMS key rotation should be enabled", status: "failed", message: "Automatic rotation of the key material is off.", action: "enable-rotation", access_key_id: null },
@@ -62,6 +63,7 @@ describe("setups view", () => {
     const card = document.querySelector("[data-setup=app]")?.textContent ?? "";
     expect(card).toContain("made 120 days ago · last used 50 days ago");
     expect(card).toContain("Older than 90 days");
+    expect(card).toContain("Session credentials of at most 60 minutes; never the long-lived key");
     expect(card).toContain("Unused for 45 days or more");
     expect(document.getElementById("rotate-now-key-app")?.textContent).toBe("Rotate now");
     expect(document.getElementById("rotate-now-finding-app")?.textContent).toBe("Rotate now");

@@ -1,7 +1,7 @@
 import type { CleanupPreview, Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
-import { maskAccessKeyId } from "../state";
+import { maskAccessKeyId, termsInWords } from "../state";
 import { legacyNote } from "./legacy-note";
 
 const POLICY_LABEL = { "least-privilege": "✓ Least privilege", drifted: "⚠ Drifted from least privilege", missing: "⚠ Missing" } as const;
@@ -230,6 +230,7 @@ function setupFacts(setup: SetupSummary, keys: HTMLElement[]): HTMLElement {
           h("dd", {}, keys.length ? h("ul", { class: "plain" }, ...keys) : "none"),
           h("dt", {}, "Keychain"),
           h("dd", {}, setup.keychain_present ? "✓ Present" : "⚠ Missing: rotate to store a fresh key"),
+          ...(setup.credential_terms ? [h("dt", {}, "For applications"), h("dd", { class: "credential-terms" }, termsInWords(setup.credential_terms))] : []),
         ]),
   );
 }

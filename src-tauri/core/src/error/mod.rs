@@ -94,6 +94,15 @@ pub enum ProvisionError {
     CredentialsUnwritten(String),
     #[error("could not format the result: {0}")]
     Unformattable(String),
+    // What credential-process may hand out, and where this computer keeps things (issue 16).
+    #[error("The setup of {user} was not provisioned with --allow-long-lived, so credential-process hands out session credentials only; the stored key was not printed")]
+    LongLivedRefused { user: String },
+    #[error("Session credentials of {asked} s were asked for; the setup of {user} allows at most {max} s")]
+    SessionTooLong { user: String, asked: i32, max: i32 },
+    #[error("{path} looks like a temporary location ({reason}); an AWS profile naming it would stop working when it goes")]
+    TransientCliPath { path: String, reason: String },
+    #[error("{0} is a symbolic link; the backup is not written through it")]
+    BackupIsLink(String),
 }
 
 /// What the admin did not confirm; each front end asks in its own way (a typed name, --yes).
@@ -196,6 +205,10 @@ impl ProvisionError {
             ProvisionError::CredentialsUnwritten(_) | ProvisionError::Unformattable(_) => {
                 "output-failed"
             }
+            ProvisionError::LongLivedRefused { .. } => "long-lived-not-allowed",
+            ProvisionError::SessionTooLong { .. } => "session-duration-above-cap",
+            ProvisionError::TransientCliPath { .. } => "cli-path-transient",
+            ProvisionError::BackupIsLink(_) => "aws-config-backup-link",
         }
     }
 
@@ -238,6 +251,10 @@ impl ProvisionError {
             ProvisionError::TerminalRefused => "Use it through an AWS profile (csfle-provisioner-cli aws-profile), where the AWS SDK reads it.".into(),
             ProvisionError::CredentialsUnwritten(_) => "The AWS SDK that ran this command stopped reading; try again.".into(),
             ProvisionError::Unformattable(_) => "Run again without --json.".into(),
+            ProvisionError::LongLivedRefused { .. } => "Drop --long-lived: AWS SDKs and MongoDB drivers accept session credentials. Only a tool that cannot use a session token needs the stored key; for it, provision a setup with --allow-long-lived.".into(),
+            ProvisionError::SessionTooLong { max, .. } => format!("Ask for at most {max} seconds, or leave --duration-seconds out (one hour, or the cap if it is shorter). The cap is chosen when provisioning (--max-session-seconds, 900–43200)."),
+            ProvisionError::TransientCliPath { .. } => "Install the app (or the command-line program) in a permanent place, e.g. move it to Applications on macOS, then add the profile again. The AWS config file was not changed.".into(),
+            ProvisionError::BackupIsLink(_) => "Remove or rename that link (nobody but you should be able to make links in ~/.aws), then try again. The AWS config file was not changed.".into(),
         }
     }
 

@@ -78,6 +78,10 @@ pub fn file_in(dir: &Path) -> PathBuf {
 }
 
 fn load(file: &Path) -> Remembered {
+    // No data folder (no HOME) leaves a relative name: never read from wherever we were started.
+    if !file.is_absolute() {
+        return Remembered::default();
+    }
     std::fs::read(file)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -87,6 +91,9 @@ fn load(file: &Path) -> Remembered {
 fn store(file: &Path, remembered: &Remembered) {
     // Only names: losing this file costs one more scan, nothing else, so a failed write is not
     // worth failing the listing over.
+    if !file.is_absolute() {
+        return;
+    }
     if let Ok(bytes) = serde_json::to_vec_pretty(remembered) {
         if let Some(dir) = file.parent() {
             let _ = std::fs::create_dir_all(dir);

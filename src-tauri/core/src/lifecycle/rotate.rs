@@ -137,6 +137,7 @@ impl Rotation<'_> {
             principal_arn: &old.user_arn,
             principal_name: self.user,
             policy_name: &old.policy_name,
+            terms: old.terms().into(),
         }
         .seal();
         let (account, label) = (self.account.to_string(), self.label());

@@ -47,6 +47,9 @@ pub struct SetupSummary {
     /// Empty for a role: it has no access key to store.
     pub keychain_account: String,
     pub keychain_present: bool,
+    /// What `credential-process` may hand out, from the keychain item; `None` for a role or
+    /// when the item cannot be read.
+    pub credential_terms: Option<crate::model::CredentialTerms>,
     pub journal_state: Option<RunState>,
     /// Security Hub controls judged from what AWS says now.
     pub findings: Vec<crate::model::findings::Finding>,
@@ -138,6 +141,7 @@ fn empty(
         access_keys: vec![],
         keychain_account,
         keychain_present: false,
+        credential_terms: None,
         journal_state,
         findings: vec![],
         key_ages: vec![],
@@ -200,16 +204,17 @@ async fn describe(
     let iam = connection.iam();
     let account = keychain::account_for(connection.account_id(), user);
     let reader_account = account.clone();
-    // Only the key id and ARN are kept: the item's secret is dropped (and zeroized) right here.
+    // Only the key id, ARN and terms are kept: the item's secret is dropped (and zeroized) here.
     let stored_key = keychain::off_thread(&vault, move |vault| {
         let item = vault.load(&reader_account)?;
         crate::local::credentials::LoadedCredentials::parse(&item)
-            .map(|c| (c.access_key_id, c.key_arn))
+            .map(|c| (c.access_key_id.clone(), c.key_arn.clone(), c.terms()))
     })
     .await
     .ok();
     let mut summary = empty(PrincipalKind::User, user, account, journal_state);
-    summary.key_arn = stored_key.as_ref().map(|(_, arn)| arn.clone());
+    summary.key_arn = stored_key.as_ref().map(|(_, arn, _)| arn.clone());
+    summary.credential_terms = stored_key.as_ref().map(|(_, _, terms)| *terms);
     summary.keychain_present = stored_key.is_some();
     let Ok(facts) = ownership::facts(&iam, Principal::user(user)).await else {
         return Ok(summary);
@@ -217,7 +222,7 @@ async fn describe(
     summary.principal_arn = Some(facts.arn.clone()).filter(|arn| !arn.is_empty());
     judge_principal(&iam, Principal::user(user), &mut summary).await;
     judge_ownership(&mut summary, &facts, known);
-    let in_keychain = stored_key.as_ref().map(|(id, _)| id.as_str());
+    let in_keychain = stored_key.as_ref().map(|(id, _, _)| id.as_str());
     summary.access_keys = access_keys(&iam, user, in_keychain).await;
     describe_key(connection, &mut summary).await;
     Ok(summary)

@@ -22,8 +22,21 @@ pub fn replace_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write(path, bytes, true)
 }
 
+/// A path relative to the working directory would put private files wherever the program was
+/// started (a shared folder, a repository): every write here needs an absolute one.
+fn absolute_only(path: &Path) -> std::io::Result<()> {
+    if path.is_absolute() {
+        return Ok(());
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("{:?} is not an absolute path; nothing was written", path),
+    ))
+}
+
 /// Creates `dir` and its missing parents as private folders.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    absolute_only(dir)?;
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -31,7 +44,39 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Writes a new private (0600) file at `path` without following a link there: a link (planted or
+/// not) is refused, an existing plain file is replaced by a newly created one (`create_new`, so
+/// nothing can appear between). For copies of files that may hold secrets, such as backups.
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    absolute_only(path)?;
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} is a symbolic link", path.display()),
+            ))
+        }
+        Ok(meta) if meta.is_file() => std::fs::remove_file(path)?,
+        Ok(_) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} is not a plain file", path.display()),
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 fn write(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+    absolute_only(path)?;
     let target = through_links(path)?;
     let dir = target
         .parent()
@@ -146,6 +191,38 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty(), "no temporary file is left behind");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn relative_paths_are_refused() {
+        for path in ["journal.json", "a/journal.json", ""] {
+            let error = replace(Path::new(path), b"x").unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput, "{path:?}");
+            assert!(write_new_private(Path::new(path), b"x").is_err());
+        }
+        assert!(create_private_dir(Path::new("relative/dir")).is_err());
+        assert!(!Path::new("journal.json").exists());
+        assert!(!Path::new("relative").exists());
+    }
+
+    #[test]
+    fn a_new_private_file_never_follows_a_link() {
+        let dir = scratch("no-follow");
+        let target = dir.join("elsewhere");
+        std::fs::write(&target, b"theirs").unwrap();
+        let link = dir.join("config.csfle-backup");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let error = write_new_private(&link, b"secret config").unwrap_err();
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"theirs");
+        // A plain file is replaced by a fresh private one.
+        let plain = dir.join("plain");
+        std::fs::write(&plain, b"old").unwrap();
+        std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_new_private(&plain, b"new").unwrap();
+        assert_eq!(std::fs::read(&plain).unwrap(), b"new");
+        assert_eq!(mode(&plain), 0o600);
         let _ = std::fs::remove_dir_all(dir);
     }
 

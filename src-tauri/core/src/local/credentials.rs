@@ -1,6 +1,7 @@
 //! The keychain item's content: one JSON object with the access key and the setup it belongs to,
 //! so the item alone is enough to configure a MongoDB driver or answer `credential_process`.
 
+use crate::model::CredentialTerms;
 use crate::secret::Sensitive;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -21,6 +22,26 @@ pub struct StoredCredentials<'a> {
     #[serde(rename = "UserName")]
     pub principal_name: &'a str,
     pub policy_name: &'a str,
+    /// Not secret: what `credential-process` may hand out (`AllowLongLived`, `MaxSessionSeconds`).
+    #[serde(flatten)]
+    pub terms: StoredTerms,
+}
+
+/// The item's record of [`CredentialTerms`], as its two JSON fields.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StoredTerms {
+    pub allow_long_lived: bool,
+    pub max_session_seconds: i32,
+}
+
+impl From<CredentialTerms> for StoredTerms {
+    fn from(terms: CredentialTerms) -> Self {
+        StoredTerms {
+            allow_long_lived: terms.allow_long_lived,
+            max_session_seconds: terms.max_session_seconds,
+        }
+    }
 }
 
 fn expose<S: serde::Serializer>(secret: &&Sensitive, serializer: S) -> Result<S::Ok, S::Error> {
@@ -60,9 +81,27 @@ pub struct LoadedCredentials {
     pub user_name: String,
     #[serde(default)]
     pub policy_name: String,
+    /// Absent in items written before it existed: then no long-lived key is handed out.
+    #[serde(default)]
+    pub allow_long_lived: bool,
+    #[serde(default)]
+    pub max_session_seconds: Option<i32>,
 }
 
 impl LoadedCredentials {
+    /// What `credential-process` may hand out for this setup. A missing or out-of-range cap
+    /// (an item from before caps, or edited by hand) is the default of one hour.
+    pub fn terms(&self) -> CredentialTerms {
+        let max_session_seconds = self
+            .max_session_seconds
+            .filter(|s| CredentialTerms::MAX_SESSION_RANGE.contains(s))
+            .unwrap_or(CredentialTerms::DEFAULT_MAX_SESSION_SECONDS);
+        CredentialTerms {
+            allow_long_lived: self.allow_long_lived,
+            max_session_seconds,
+        }
+    }
+
     pub fn parse(item: &Sensitive) -> Result<Self, crate::error::keychain::KeychainError> {
         // serde_json's message can quote the input; say only where it broke.
         serde_json::from_str(item.expose()).map_err(|e| {
@@ -123,6 +162,11 @@ mod tests {
             principal_arn: "arn:aws:iam::111122223333:user/app",
             principal_name: "app",
             policy_name: "csfle-kms-app",
+            terms: CredentialTerms {
+                allow_long_lived: true,
+                max_session_seconds: 7_200,
+            }
+            .into(),
         };
         let sealed = stored.seal();
         let value: serde_json::Value = serde_json::from_str(sealed.expose()).unwrap();
@@ -133,6 +177,32 @@ mod tests {
         assert_eq!(loaded.secret_access_key.expose(), "s3cr3t/with\"quote");
         assert_eq!(loaded.key_alias.as_deref(), Some("alias/app"));
         assert!(!format!("{loaded:?}").contains("s3cr3t"));
+        assert_eq!(value["AllowLongLived"], true);
+        assert_eq!(value["MaxSessionSeconds"], 7_200);
+        assert_eq!(
+            loaded.terms(),
+            CredentialTerms {
+                allow_long_lived: true,
+                max_session_seconds: 7_200
+            }
+        );
+    }
+
+    #[test]
+    fn an_item_without_terms_hands_out_session_credentials_for_an_hour_at_most() {
+        let old = Sensitive::new(
+            r#"{"Version":1,"AccessKeyId":"AKIA","SecretAccessKey":"s","KeyArn":"k","Region":"us-east-1","UserArn":"u"}"#.into(),
+        );
+        assert_eq!(
+            LoadedCredentials::parse(&old).unwrap().terms(),
+            CredentialTerms::default()
+        );
+        let edited = Sensitive::new(
+            r#"{"Version":1,"AccessKeyId":"AKIA","SecretAccessKey":"s","KeyArn":"k","Region":"us-east-1","UserArn":"u","MaxSessionSeconds":129600}"#.into(),
+        );
+        let terms = LoadedCredentials::parse(&edited).unwrap().terms();
+        assert_eq!(terms.max_session_seconds, 3_600);
+        assert!(!terms.allow_long_lived);
     }
 
     #[test]

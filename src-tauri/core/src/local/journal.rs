@@ -98,28 +98,11 @@ pub struct JournalError {
     pub reason: String,
 }
 
-/// The app's data folder: `CSFLE_PROVISIONER_DATA_DIR`, else the platform's per-user data folder.
+/// The app's data folder (see [`crate::local::data_dir`]). When it cannot be found (no `HOME`)
+/// this is an empty path, which no writer here accepts (it is not absolute); the journal itself
+/// then refuses every read and write with the reason.
 pub fn data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CSFLE_PROVISIONER_DATA_DIR") {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let base = if cfg!(target_os = "macos") {
-        home.join("Library/Application Support")
-    } else if cfg!(target_os = "windows") {
-        // Local, not roaming: the keychain item it describes stays on this computer too.
-        std::env::var_os("LOCALAPPDATA")
-            .or_else(|| std::env::var_os("APPDATA"))
-            .map(PathBuf::from)
-            .unwrap_or(home)
-    } else {
-        std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home.join(".local/share"))
-    };
-    base.join("csfle-provisioner")
+    crate::local::data_dir::find().unwrap_or_default()
 }
 
 pub fn now() -> u64 {
@@ -134,17 +117,43 @@ pub fn now() -> u64 {
 pub struct Journal {
     path: PathBuf,
     lock: Mutex<()>,
+    /// Why there is no journal on this computer (no data folder): every access fails with it.
+    unusable: Option<String>,
 }
 
 impl Journal {
+    /// The journal in the app's data folder; without one (no `HOME`), a journal that refuses
+    /// every access and says why.
     pub fn open_default() -> Journal {
-        Journal::at(data_dir().join("journal.json"))
+        match crate::local::data_dir::find() {
+            Ok(dir) => Journal::at(dir.join("journal.json")),
+            Err(reason) => Journal {
+                unusable: Some(reason),
+                ..Journal::at(PathBuf::new())
+            },
+        }
     }
 
     pub fn at(path: PathBuf) -> Journal {
         Journal {
             path,
             lock: Mutex::new(()),
+            unusable: None,
+        }
+    }
+
+    /// Fails when this computer has no data folder, before any file is touched.
+    fn usable(&self, action: &'static str) -> Result<(), JournalError> {
+        match &self.unusable {
+            None => Ok(()),
+            Some(reason) => Err(JournalError {
+                path: "the app's data folder".into(),
+                action,
+                reason: format!(
+                    "{reason}; set HOME, or {} to an absolute folder",
+                    crate::local::data_dir::OVERRIDE
+                ),
+            }),
         }
     }
 
@@ -162,8 +171,9 @@ impl Journal {
 
     /// Holds `journal.json.lock` exclusively until dropped.
     fn lock_file(&self) -> Result<std::fs::File, JournalError> {
+        self.usable("written")?;
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        crate::local::atomic_file::create_private_dir(dir).map_err(|e| self.error("written", e))?;
+        crate::local::data_dir::make_private(dir).map_err(|e| self.error("written", e))?;
         let mut options = std::fs::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -176,6 +186,7 @@ impl Journal {
     }
 
     fn read(&self) -> Result<Contents, JournalError> {
+        self.usable("read")?;
         match std::fs::read_to_string(&self.path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| self.error("read", e)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Contents {
@@ -187,6 +198,7 @@ impl Journal {
     }
 
     fn write(&self, contents: &Contents) -> Result<(), JournalError> {
+        self.usable("written")?;
         let text = serde_json::to_vec_pretty(contents).map_err(|e| self.error("written", e))?;
         crate::local::atomic_file::replace_private(&self.path, &text)
             .map_err(|e| self.error("written", e))
@@ -229,9 +241,9 @@ impl Journal {
     }
 
     fn run_lock_file(&self, run_id: &str) -> Result<std::fs::File, JournalError> {
+        self.usable("written")?;
         let dir = self.path.parent().unwrap_or(Path::new(".")).join("runs");
-        crate::local::atomic_file::create_private_dir(&dir)
-            .map_err(|e| self.error("written", e))?;
+        crate::local::data_dir::make_private(&dir).map_err(|e| self.error("written", e))?;
         let safe: String = run_id
             .chars()
             .map(|c| {
@@ -356,6 +368,23 @@ mod tests {
             assert_eq!(mode, 0o600, "the journal is private");
         }
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_journal_without_a_data_folder_refuses_everything_and_says_why() {
+        let journal = Journal {
+            unusable: Some("HOME is not set".into()),
+            ..Journal::at(PathBuf::new())
+        };
+        let error = journal.runs().unwrap_err().to_string();
+        assert!(error.contains("HOME is not set"), "{error}");
+        assert!(journal.start(run("a")).is_err());
+        assert!(journal.hold_run("a").is_err());
+        assert!(!journal.is_live("a"));
+        assert!(
+            !Path::new("journal.json").exists(),
+            "nothing relative was written"
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@ pub mod atomic_file;
 pub mod aws_config_file;
 pub mod credential_profile;
 pub mod credentials;
+pub mod data_dir;
+pub mod hardening;
 pub mod journal;
 pub mod keychain;
 pub mod profiles;

@@ -11,17 +11,25 @@ pub struct ProfileInfo {
     pub region: Option<String>,
 }
 
+/// The home folder, only when it is named by an absolute path (an empty or relative `HOME` would
+/// put `.aws` under the working directory).
 fn home() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .or_else(|| std::env::var_os("USERPROFILE"))
-        .map(PathBuf::from)
+    let absolute = |name| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    absolute("HOME").or_else(|| absolute("USERPROFILE"))
 }
 
-/// `AWS_CONFIG_FILE`, else `~/.aws/config`: the same file the SDK reads.
+/// `AWS_CONFIG_FILE`, else `~/.aws/config`: the same file the SDK reads (a relative
+/// `AWS_CONFIG_FILE` is relative to the working directory, as for the SDK).
 pub fn config_path() -> Option<PathBuf> {
     std::env::var_os("AWS_CONFIG_FILE")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| home().map(|h| h.join(".aws").join("config")))
+        .and_then(|p| std::path::absolute(p).ok())
 }
 
 pub fn credentials_path() -> Option<PathBuf> {
@@ -53,8 +61,9 @@ pub fn merge(config: &str, credentials: &str) -> Vec<ProfileInfo> {
             };
             current = name.map(|n| upsert(&mut profiles, n));
         } else if let (Some(index), Some((key, value))) = (current, line.split_once('=')) {
+            // Only a region this app knows: the value reaches the UI and the connection.
             if key.trim() == "region" {
-                profiles[index].region = Some(value.trim().to_string());
+                profiles[index].region = crate::validate::region(value.trim()).ok();
             }
         }
     }
@@ -88,7 +97,7 @@ mod tests {
 
     #[test]
     fn both_files_contribute_and_other_sections_are_ignored() {
-        let config = "[default]\nregion = eu-west-1\n\n[profile admin-sso]\nsso_session = corp\nregion=us-east-2\n[sso-session corp]\nsso_region = us-east-1\n[services dev]\n";
+        let config = "[default]\nregion = eu-west-1\n\n[profile admin-sso]\nsso_session = corp\nregion=us-east-2\n[sso-session corp]\nsso_region = us-east-1\n[services dev]\n[profile odd]\nregion = <img src=x onerror=alert(1)>\n";
         let credentials =
             "[default]\naws_access_key_id = AKIA\n[legacy]\naws_secret_access_key = s\n";
         let names: Vec<_> = merge(config, credentials)
@@ -101,6 +110,7 @@ mod tests {
                 ("default".to_string(), Some("eu-west-1".to_string())),
                 ("admin-sso".to_string(), Some("us-east-2".to_string())),
                 ("legacy".to_string(), None),
+                ("odd".to_string(), None),
             ]
         );
     }

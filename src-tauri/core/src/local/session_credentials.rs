@@ -134,18 +134,32 @@ fn expose<S: serde::Serializer>(value: &&Sensitive, serializer: S) -> Result<S::
     serializer.serialize_str(value.expose())
 }
 
-/// Cached session credentials for `account`, or fresh ones from STS (then cached).
+/// Cached session credentials for `account`, or fresh ones from STS (then cached). `asked` is the
+/// caller's explicit duration: above the setup's cap it is refused, before any cached answer is
+/// served, so the answer does not depend on what happens to be cached. Without one, the duration
+/// is an hour, or the cap when that is shorter; a cache hit then costs one keychain read.
 pub async fn serve(
     vault: &dyn Vault,
     account: &str,
-    duration_seconds: i32,
+    asked: Option<i32>,
 ) -> Result<Sensitive, ProvisionError> {
+    let mut stored = None;
+    if let Some(asked) = asked {
+        let loaded = load_stored(vault, account)?;
+        check_duration(&loaded, asked)?;
+        stored = Some(loaded);
+    }
     if let Some(hit) = cached(vault, account, crate::local::journal::now() as i64) {
         return Ok(hit);
     }
-    let item = vault.load(account)?;
-    let stored = LoadedCredentials::parse(&item)?;
-    let fresh = fetch(&stored, duration_seconds).await?;
+    let stored = match stored {
+        Some(loaded) => loaded,
+        None => load_stored(vault, account)?,
+    };
+    let cap = stored.terms().max_session_seconds;
+    let duration = asked.unwrap_or(DEFAULT_DURATION_SECONDS.min(cap));
+    check_duration(&stored, duration)?;
+    let fresh = fetch(&stored, duration).await?;
     let label = format!(
         "MongoDB CSFLE session credentials for {} ({}), renewed from the stored key",
         stored.user_name, stored.account_id
@@ -154,6 +168,39 @@ pub async fn serve(
     // keychain refuses the write.
     let _ = vault.save(&cache_account(account), &label, &fresh);
     Ok(fresh)
+}
+
+fn load_stored(vault: &dyn Vault, account: &str) -> Result<LoadedCredentials, ProvisionError> {
+    let item = vault.load(account)?;
+    Ok(LoadedCredentials::parse(&item)?)
+}
+
+/// Refuses a duration above the cap recorded in the setup's keychain item.
+fn check_duration(stored: &LoadedCredentials, asked: i32) -> Result<(), ProvisionError> {
+    let max = stored.terms().max_session_seconds;
+    if asked > max {
+        return Err(ProvisionError::SessionTooLong {
+            user: stored.user_name.clone(),
+            asked,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// The stored key itself in the `credential_process` format, only for a setup provisioned with
+/// `--allow-long-lived`. Otherwise nothing of the item leaves this function.
+pub fn long_lived(vault: &dyn Vault, account: &str) -> Result<Sensitive, ProvisionError> {
+    let stored = load_stored(vault, account)?;
+    if !stored.terms().allow_long_lived {
+        return Err(ProvisionError::LongLivedRefused {
+            user: stored.user_name.clone(),
+        });
+    }
+    Ok(crate::local::credentials::credential_process_output(
+        &stored.access_key_id,
+        &stored.secret_access_key,
+    ))
 }
 
 /// sts:GetSessionToken signed with the stored key, in the stored item's region; the endpoint
@@ -282,6 +329,68 @@ mod tests {
             .save(&cache_account(account), "", &long_lived)
             .unwrap();
         assert!(cached(&vault, account, 0).is_none());
+    }
+
+    fn stored_item(terms: crate::model::CredentialTerms) -> Sensitive {
+        crate::local::credentials::StoredCredentials {
+            access_key_id: "AKIASTORED",
+            secret_access_key: &Sensitive::new("st0red-s3cret".into()),
+            key_arn: "arn:aws:kms:us-east-1:111122223333:key/k",
+            key_alias: None,
+            region: "us-east-1",
+            account_id: "111122223333",
+            principal_arn: "arn:aws:iam::111122223333:user/app",
+            principal_name: "app",
+            policy_name: "csfle-kms-app",
+            terms: terms.into(),
+        }
+        .seal()
+    }
+
+    #[test]
+    fn the_long_lived_key_is_printed_only_when_the_setup_allows_it() {
+        use crate::model::CredentialTerms;
+        let vault = MemoryVault::default();
+        let account = "111122223333/app";
+        vault
+            .save(account, "", &stored_item(CredentialTerms::default()))
+            .unwrap();
+        let error = long_lived(&vault, account).unwrap_err();
+        assert_eq!(error.code(), "long-lived-not-allowed");
+        assert!(!error.to_string().contains("st0red-s3cret"));
+        assert!(!error.hint().contains("st0red-s3cret"));
+        let allowed = CredentialTerms {
+            allow_long_lived: true,
+            ..CredentialTerms::default()
+        };
+        vault.save(account, "", &stored_item(allowed)).unwrap();
+        assert!(long_lived(&vault, account)
+            .unwrap()
+            .expose()
+            .contains("st0red-s3cret"));
+    }
+
+    #[tokio::test]
+    async fn a_duration_above_the_cap_is_refused_even_when_an_answer_is_cached() {
+        use crate::model::CredentialTerms;
+        let vault = MemoryVault::default();
+        let account = "111122223333/app";
+        let terms = CredentialTerms {
+            allow_long_lived: false,
+            max_session_seconds: 1_800,
+        };
+        vault.save(account, "", &stored_item(terms)).unwrap();
+        let now = crate::local::journal::now() as i64;
+        vault
+            .save(&cache_account(account), "", &expiring_at(now + 1_000))
+            .unwrap();
+        let error = serve(&vault, account, Some(1_801)).await.unwrap_err();
+        assert_eq!(error.code(), "session-duration-above-cap");
+        assert!(error.to_string().contains("1800"));
+        // Within the cap, and without an explicit duration, the cached answer is served.
+        let hit = serve(&vault, account, Some(1_800)).await.unwrap();
+        assert!(hit.expose().contains("ASIAEXAMPLE"));
+        assert!(serve(&vault, account, None).await.is_ok());
     }
 
     #[test]

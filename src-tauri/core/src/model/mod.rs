@@ -36,6 +36,39 @@ pub struct SetupRequest {
     /// Empty or absent: derived from the user name.
     #[serde(default)]
     pub policy_name: Option<String>,
+    /// Whether `credential-process --long-lived` may print the stored key itself. Off unless the
+    /// admin asks for it explicitly (the CLI's `--allow-long-lived`); the app sends false.
+    #[serde(default)]
+    pub allow_long_lived: bool,
+    /// The longest session credentials `credential-process` makes for this setup; absent: one hour.
+    #[serde(default)]
+    pub max_session_seconds: Option<i32>,
+}
+
+/// What `credential-process` may hand out for a user setup, recorded in its keychain item (not
+/// secret) and shown in the setups view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub struct CredentialTerms {
+    /// The stored long-lived key may be printed (`--long-lived`); otherwise session credentials only.
+    pub allow_long_lived: bool,
+    /// Session credentials last at most this long; a longer request is refused.
+    pub max_session_seconds: i32,
+}
+
+impl CredentialTerms {
+    /// One hour, unless the admin chose otherwise when provisioning.
+    pub const DEFAULT_MAX_SESSION_SECONDS: i32 = 3_600;
+    /// The bounds a setup's cap may be chosen in: AWS's minimum, and 12 hours.
+    pub const MAX_SESSION_RANGE: std::ops::RangeInclusive<i32> = crate::validate::SESSION_CAP_RANGE;
+}
+
+impl Default for CredentialTerms {
+    fn default() -> Self {
+        CredentialTerms {
+            allow_long_lived: false,
+            max_session_seconds: Self::DEFAULT_MAX_SESSION_SECONDS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
@@ -92,6 +125,8 @@ pub struct Plan {
     pub policy_document: String,
     pub steps: Vec<PlanStep>,
     pub keychain: KeychainRef,
+    /// What `credential-process` will hand out, recorded in the keychain item.
+    pub credential_terms: CredentialTerms,
     /// The Security Hub findings the setup will have the moment it exists.
     pub findings: Vec<crate::model::findings::Finding>,
 }

@@ -37,7 +37,7 @@ impl Session {
         &self,
         user: String,
         account_id: Option<String>,
-        duration_seconds: i32,
+        duration_seconds: Option<i32>,
     ) -> Result<ExecEnvironment, ErrorReport> {
         let region = self.setup_region(&user, account_id.as_deref())?;
         let answer = self

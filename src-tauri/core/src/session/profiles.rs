@@ -4,7 +4,6 @@
 use super::{report, Session};
 use crate::error::{ErrorReport, ProvisionError};
 use crate::local::credential_profile::{self, ProfileWritten};
-use crate::local::credentials::{credential_process_output, LoadedCredentials};
 use crate::local::journal::RunState;
 use crate::local::session_credentials;
 use crate::secret::Sensitive;
@@ -110,14 +109,15 @@ impl Session {
 
     /// The answer of `credential-process` for `user`'s setup: session credentials made with the
     /// stored key and cached in the keychain (a cache hit is one keychain read; only a miss calls
-    /// STS), or with `long_lived` the stored key itself. It holds the secret: for an AWS SDK's
-    /// pipe only.
+    /// STS), at most as long as the setup's cap. With `long_lived`, the stored key itself, but
+    /// only for a setup provisioned with `--allow-long-lived`. It holds the secret: for an AWS
+    /// SDK's pipe only.
     pub async fn credential_process(
         &self,
         user: String,
         account_id: Option<String>,
         long_lived: bool,
-        duration_seconds: i32,
+        duration_seconds: Option<i32>,
     ) -> Result<Sensitive, ErrorReport> {
         validate::user_name(&user).map_err(report)?;
         check_account(account_id.as_deref())?;
@@ -125,12 +125,7 @@ impl Session {
         let account = credential_profile::resolve_account(vault, &user, account_id.as_deref())
             .map_err(report)?;
         if long_lived {
-            let item = vault.load(&account).map_err(report)?;
-            let stored = LoadedCredentials::parse(&item).map_err(report)?;
-            return Ok(credential_process_output(
-                &stored.access_key_id,
-                &stored.secret_access_key,
-            ));
+            return session_credentials::long_lived(vault, &account).map_err(report);
         }
         session_credentials::serve(vault, &account, duration_seconds)
             .await

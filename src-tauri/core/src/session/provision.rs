@@ -36,7 +36,8 @@ impl Session {
         request: SetupRequest,
     ) -> Result<Plan, ErrorReport> {
         self.connect_after(&options, |region| {
-            plan::validate_request(&request, region).map(drop)
+            plan::validate_request(&request, region)?;
+            plan::credential_terms(&request).map(drop)
         })
         .await?;
         self.plan(request).await

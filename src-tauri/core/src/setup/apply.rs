@@ -385,6 +385,7 @@ async fn store_in_keychain(job: &Job<'_>, issued: &Issued<'_>) -> Result<String,
         principal_arn: issued.user_arn,
         principal_name: user,
         policy_name: &plan.policy_name,
+        terms: plan.credential_terms.into(),
     }
     .seal();
     let account = plan.keychain.account.clone();

@@ -7,7 +7,9 @@ use crate::aws::kms;
 use crate::aws::policy;
 use crate::error::ProvisionError;
 use crate::local::keychain::{self, Vault};
-use crate::model::{KeyChoice, KeychainRef, Plan, PlanStep, PlannedKey, SetupRequest, StepId};
+use crate::model::{
+    CredentialTerms, KeyChoice, KeychainRef, Plan, PlanStep, PlannedKey, SetupRequest, StepId,
+};
 use crate::validate::{self, KeyRef};
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, KeyUsageType};
 use std::sync::Arc;
@@ -50,6 +52,18 @@ pub fn validate_request(
     })
 }
 
+/// What `credential-process` may hand out for the requested setup, checked.
+pub fn credential_terms(request: &SetupRequest) -> Result<CredentialTerms, validate::InputError> {
+    let max_session_seconds = match request.max_session_seconds {
+        Some(seconds) => validate::max_session_seconds(seconds)?,
+        None => CredentialTerms::DEFAULT_MAX_SESSION_SECONDS,
+    };
+    Ok(CredentialTerms {
+        allow_long_lived: request.allow_long_lived,
+        max_session_seconds,
+    })
+}
+
 /// Reads AWS and produces the plan. Fails on an existing user or alias (nothing is silently
 /// reused) and on a key that cannot serve CSFLE.
 pub async fn plan(
@@ -58,6 +72,7 @@ pub async fn plan(
     vault: &Arc<dyn Vault>,
 ) -> Result<Plan, ProvisionError> {
     let valid = validate_request(request, connection.region())?;
+    let credential_terms = credential_terms(request)?;
     let keychain_check = keychain::off_thread(vault, |vault| vault.check_reachable());
     let (user_check, key_check, keychain_check) = tokio::join!(
         ensure_user_is_new(connection, &valid.user_name),
@@ -75,6 +90,7 @@ pub async fn plan(
     .await;
     Ok(Plan {
         findings,
+        credential_terms,
         ..build_plan(connection, valid, planned_key, &vault.store_name())
     })
 }
@@ -281,6 +297,8 @@ pub(crate) fn build_plan(
             store: store_name.to_string(),
             note: keychain::storage_note().to_string(),
         },
+        // A resumed run (rebuilt from the journal) gets the safe default: session credentials only.
+        credential_terms: CredentialTerms::default(),
         findings: vec![],
     }
 }
@@ -309,6 +327,31 @@ mod tests {
             key,
             user_name: user.into(),
             policy_name: policy.map(str::to_string),
+            allow_long_lived: false,
+            max_session_seconds: None,
+        }
+    }
+
+    #[test]
+    fn credential_terms_default_to_session_only_for_an_hour_and_are_checked() {
+        let new_key = KeyChoice::New {
+            alias: "alias/app".into(),
+            description: String::new(),
+        };
+        let plain = credential_terms(&request(new_key.clone(), "app", None)).unwrap();
+        assert_eq!(plain, CredentialTerms::default());
+        assert!(!plain.allow_long_lived);
+        assert_eq!(plain.max_session_seconds, 3_600);
+        let mut asked = request(new_key, "app", None);
+        asked.allow_long_lived = true;
+        asked.max_session_seconds = Some(43_200);
+        let terms = credential_terms(&asked).unwrap();
+        assert!(terms.allow_long_lived);
+        assert_eq!(terms.max_session_seconds, 43_200);
+        for bad in [899, 43_201, 129_600, -1] {
+            asked.max_session_seconds = Some(bad);
+            let error = credential_terms(&asked).unwrap_err();
+            assert_eq!(error.field, validate::Field::MaxSessionSeconds);
         }
     }
 
