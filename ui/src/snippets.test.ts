@@ -15,29 +15,48 @@ const outcome: Outcome = {
   warnings: [],
 };
 
+// From the drivers' sources: the Node, Python, Java and C# drivers (and mongosh) take AWS credentials
+// through the AWS SDK's chain, which reads AWS_PROFILE; mongo-go-driver (internal/credproviders),
+// libmongoc (and so PHP) and the Rust driver's aws-auth read the environment, web identity, ECS and
+// EC2 only.
+const READ_A_PROFILE = ["Node.js", "Python", "Java", "C#", "mongosh"];
+const READ_NO_PROFILE = ["Go", "C / PHP", "Rust"];
+
 describe("driver snippets", () => {
   it("cover every driver the guide names", () => {
-    expect(snippets(outcome).map((s) => s.driver)).toEqual(["Node.js", "Python", "Java", "Go", "C#", "Rust", "mongosh"]);
+    expect(snippets(outcome, undefined, "app").map((s) => s.driver)).toEqual(["Node.js", "Python", "Java", "Go", "C / PHP", "C#", "Rust", "mongosh"]);
   });
 
-  it("name the region and key and use on-demand credentials", () => {
-    for (const snippet of snippets(outcome)) {
+  it("name the region and key, and send each driver where it really finds credentials", () => {
+    for (const snippet of snippets(outcome, undefined, "app")) {
       expect(snippet.code).toContain('"eu-west-1"');
       expect(snippet.code).toContain(outcome.key_arn);
-      expect(snippet.code).toContain("AWS_PROFILE");
+      if (READ_A_PROFILE.includes(snippet.driver)) expect(snippet.code).toContain("AWS_PROFILE");
+      if (READ_NO_PROFILE.includes(snippet.driver)) {
+        expect(snippet.code).toContain("csfle-provisioner-cli exec --user app --");
+        expect(snippet.code).not.toContain("AWS_PROFILE");
+      }
     }
   });
 
+  it("name the C# package and its registration call", () => {
+    const csharp = snippets(outcome, undefined, "app").find((s) => s.driver === "C#")?.code ?? "";
+    expect(csharp).toContain("MongoDB.Driver.Authentication.AWS");
+    expect(csharp).toContain("AddAWSAuthentication()");
+  });
+
   it("never carry credentials", () => {
-    const all = snippets(outcome).map((s) => s.code).join("\n") + profileSetup(outcome);
+    const all = snippets(outcome, undefined, "app").map((s) => s.code).join("\n") + profileSetup(outcome);
     expect(all).not.toContain(outcome.access_key_id);
     expect(all.toLowerCase()).not.toMatch(/secretaccesskey|secret_access_key|accesskeyid/);
   });
 
   it("name the role as the credential source for role setups", () => {
     for (const snippet of snippets(outcome, FROM_ROLE)) {
-      expect(snippet.code).toContain("instance profile");
       expect(snippet.code).not.toContain("AWS_PROFILE");
+      expect(snippet.code).not.toContain("exec --user");
+      if (READ_A_PROFILE.includes(snippet.driver)) expect(snippet.code).toContain("instance profile");
+      if (READ_NO_PROFILE.includes(snippet.driver)) expect(snippet.code).toContain("web identity");
     }
   });
 

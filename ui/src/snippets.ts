@@ -26,11 +26,15 @@ export function profileSetup(outcome: Outcome): string {
 export const FROM_PROFILE = "AWS_PROFILE";
 export const FROM_ROLE = "the role (instance profile, task role or execution role)";
 
-/** The quoted region and key ARN a snippet names, and where its driver gets credentials from. */
+/** The quoted region and key ARN a snippet names, and where its driver gets credentials from.
+ * `noProfile` is the same for the drivers whose own credential chain reads no AWS profile
+ * (mongo-go-driver's internal/credproviders, libmongoc's and so PHP's, the Rust driver's
+ * aws-auth): environment, web identity, ECS and EC2 only. */
 interface Target {
   region: string;
   key: string;
   source: string;
+  noProfile: string;
 }
 
 function nodeSnippet(t: Target): Snippet {
@@ -80,7 +84,7 @@ function goSnippet(t: Target): Snippet {
   return {
     driver: "Go",
     language: "go",
-    code: `// Credentials on demand from ${t.source}
+    code: `${t.noProfile}
 kmsProviders := map[string]map[string]interface{}{"aws": {}}
 masterKey := map[string]interface{}{
 	"region": ${t.region},
@@ -95,7 +99,10 @@ function csharpSnippet(t: Target): Snippet {
   return {
     driver: "C#",
     language: "csharp",
-    code: `// Credentials on demand from ${t.source}
+    code: `// dotnet add package MongoDB.Driver.Authentication.AWS (driver 3.x: AWS credentials come
+// from this package, through the AWS SDK for .NET's chain, which reads ${t.source})
+// Register it once, before the first MongoClient:
+MongoClientSettings.Extensions.AddAWSAuthentication();
 var kmsProviders = new Dictionary<string, IReadOnlyDictionary<string, object>>
 {
     { "aws", new Dictionary<string, object>() }
@@ -110,7 +117,8 @@ function rustSnippet(t: Target): Snippet {
   return {
     driver: "Rust",
     language: "rust",
-    code: `// mongodb with features ["in-use-encryption", "aws-auth"]; credentials on demand from ${t.source}
+    code: `// mongodb with features ["in-use-encryption", "aws-auth"]
+${t.noProfile}
 let kms_providers = vec![(KmsProvider::aws(), doc! {}, None)];
 let master_key = AwsMasterKey::builder()
     .region(${t.region})
@@ -120,6 +128,21 @@ let data_key_id = client_encryption
     .create_data_key(master_key)
     .run()
     .await?;`,
+  };
+}
+
+function cSnippet(t: Target): Snippet {
+  return {
+    driver: "C / PHP",
+    language: "c",
+    code: `${t.noProfile}
+/* C (libmongoc): an empty "aws" document asks for credentials on demand */
+bson_t *kms_providers = BCON_NEW ("aws", "{", "}");
+bson_t *master_key = BCON_NEW ("region", BCON_UTF8 (${t.region}), "key", BCON_UTF8 (${t.key}));
+/* PHP (mongodb extension, on libmongoc):
+   $clientEncryption = $manager->createClientEncryption(['keyVaultNamespace' => 'encryption.__keyVault',
+     'kmsProviders' => ['aws' => []]]);
+   $clientEncryption->createDataKey('aws', ['masterKey' => ['region' => ${t.region}, 'key' => ${t.key}]]); */`,
   };
 }
 
@@ -144,12 +167,25 @@ const DRIVERS: readonly ((t: Target) => Snippet)[] = [
   pythonSnippet,
   javaSnippet,
   goSnippet,
+  cSnippet,
   csharpSnippet,
   rustSnippet,
   mongoshSnippet,
 ];
 
-export function snippets(master: { region: string; key_arn: string }, source: string = FROM_PROFILE): Snippet[] {
-  const target = { region: JSON.stringify(master.region), key: JSON.stringify(master.key_arn), source };
+/** What the drivers without a profile are told: on a user setup, `exec` (session credentials in
+ * the application's environment only); on a role, the platform's own sources, which they read. */
+function noProfileLine(user: string | undefined): string {
+  if (user === undefined) {
+    return "// Credentials on demand from the role: this driver reads the environment, web identity\n// (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE), ECS and EC2, which is what the platform provides";
+  }
+  return `// This driver reads no AWS profile. Start the application with its credentials in its
+// environment only (session credentials, renewed at each start):
+//   csfle-provisioner-cli exec --user ${user} -- ./your-application`;
+}
+
+/** `user` names the IAM user of a user setup; a role setup has none. */
+export function snippets(master: { region: string; key_arn: string }, source: string = FROM_PROFILE, user?: string): Snippet[] {
+  const target = { region: JSON.stringify(master.region), key: JSON.stringify(master.key_arn), source, noProfile: noProfileLine(user) };
   return DRIVERS.map((snippet) => snippet(target));
 }

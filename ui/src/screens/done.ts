@@ -8,8 +8,8 @@ function facts(rows: [string, string, string?][]): HTMLElement {
   return h("dl", { class: "facts", id: "outcome" }, ...rows.flatMap(([label, value, id]) => [h("dt", {}, label), h("dd", { class: "mono", id: id ?? null }, value)]));
 }
 
-function driverSection(master: { region: string; key_arn: string }, source?: string): HTMLElement[] {
-  const drivers = snippets(master, source);
+function driverSection(master: { region: string; key_arn: string }, source?: string, user?: string): HTMLElement[] {
+  const drivers = snippets(master, source, user);
   const select = h("select", { id: "driver" }, ...drivers.map((s, i) => h("option", { value: String(i) }, s.driver)));
   const code = h("pre", { class: "code", id: "driver-snippet", tabindex: "0", "aria-label": "Driver configuration" });
   const copySnippet: HTMLButtonElement = button("Copy driver code", () => void copy(code.textContent ?? "", copySnippet));
@@ -75,7 +75,7 @@ function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
     h("p", {}, "Or from a terminal:"),
     h("pre", { class: "code", id: "profile-setup", tabindex: "0" }, profileSetup(outcome)),
     h("h2", {}, "Configure your MongoDB driver"),
-    ...driverSection(outcome),
+    ...driverSection(outcome, undefined, outcome.user_name),
   ];
 }
 
