@@ -181,11 +181,7 @@ mod tests {
     use super::*;
 
     fn subject(value: &str) -> Result<String, String> {
-        match parse(value) {
-            Ok(WebIdentity { subject, .. }) => Ok(subject),
-            Ok(other) => Err(format!("{other:?}")),
-            Err(error) => Err(error.rule),
-        }
+        parse(value).map(|found| found.subject).map_err(|e| e.rule)
     }
 
     #[test]
