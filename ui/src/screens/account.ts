@@ -7,6 +7,7 @@ const TRUSTS: readonly [string, string][] = [
   ["ec2", "EC2 instances (an instance profile is made too)"],
   ["ecs-tasks", "ECS tasks (use it as the task role)"],
   ["lambda", "Lambda functions (use it as the execution role)"],
+  ["eks", "An EKS service account (IAM roles for service accounts)"],
   ["github", "GitHub Actions (one environment or one branch)"],
   ["oidc", "Another OIDC issuer (GitLab, a Kubernetes cluster…)"],
   ["arn", "Another principal (an ARN or account id)"],
@@ -15,6 +16,7 @@ const TRUSTS: readonly [string, string][] = [
 /** The trusts that need text, what the field asks for, and the prefix the engine reads. */
 const TRUST_TEXT: Record<string, { label: string; placeholder: string; prefix: string }> = {
   arn: { label: "Principal ARN or account id", placeholder: "arn:aws:iam::111122223333:role/app", prefix: "" },
+  eks: { label: "Cluster, namespace and service account", placeholder: "prod-cluster:payments/api-server", prefix: "eks:" },
   github: { label: "Repository and environment (or branch)", placeholder: "acme/payments:environment:production", prefix: "github:" },
   oidc: { label: "Issuer URL and the exact subject", placeholder: "https://gitlab.example.com::project_path:group/app:ref_type:branch:ref:main", prefix: "oidc:" },
 };

@@ -88,9 +88,12 @@ fn classify(code: Option<&str>, status: Option<u16>) -> AwsFailureKind {
         Some("Throttling" | "ThrottlingException" | "TooManyRequestsException") => {
             AwsFailureKind::Throttled
         }
-        Some("NoSuchEntity" | "NotFoundException" | "NoSuchEntityException") => {
-            AwsFailureKind::NotFound
-        }
+        Some(
+            "NoSuchEntity"
+            | "NotFoundException"
+            | "NoSuchEntityException"
+            | "ResourceNotFoundException",
+        ) => AwsFailureKind::NotFound,
         Some("EntityAlreadyExists" | "AlreadyExistsException") => AwsFailureKind::AlreadyExists,
         Some("LimitExceeded" | "LimitExceededException") => AwsFailureKind::LimitExceeded,
         Some("DeleteConflict" | "DeleteConflictException") => AwsFailureKind::Conflict,

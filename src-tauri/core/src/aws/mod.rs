@@ -4,6 +4,7 @@ pub mod admin_policy;
 pub mod aws_error;
 pub mod careful;
 pub mod connect;
+pub mod eks;
 pub mod iam;
 pub mod iam_remove;
 pub mod key_policy;

@@ -30,6 +30,7 @@ pub const READ: &[&str] = &[
     "iam:ListInstanceProfilesForRole",
     "iam:GetOpenIDConnectProvider",
     "iam:ListOpenIDConnectProviders",
+    "eks:DescribeCluster",
     "kms:DescribeKey",
     "kms:ListKeys",
     "kms:ListAliases",

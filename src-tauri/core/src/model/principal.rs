@@ -64,10 +64,28 @@ pub enum Trust {
     },
 }
 
+/// A trust as typed, before AWS was asked anything: ready, or an EKS service account whose
+/// cluster's OIDC issuer must first be read from EKS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustRequest {
+    Ready(Trust),
+    Eks(crate::model::web_identity::EksServiceAccount),
+}
+
+impl TrustRequest {
+    /// Checks `value` alone (before connecting); an account id is read in `partition`.
+    pub fn read(value: &str, partition: &str) -> Result<TrustRequest, InputError> {
+        match value.trim().strip_prefix("eks:") {
+            Some(rest) => crate::model::web_identity::parse_eks(rest).map(TrustRequest::Eks),
+            None => Trust::parse_in(value, partition).map(TrustRequest::Ready),
+        }
+    }
+}
+
 impl Trust {
     /// Checks `value` alone (before connecting); an account id is read in the commercial partition.
-    pub fn parse(value: &str) -> Result<Trust, InputError> {
-        Trust::parse_in(value, "aws")
+    pub fn parse(value: &str) -> Result<TrustRequest, InputError> {
+        TrustRequest::read(value, "aws")
     }
 
     /// Reads `value` for an account of `partition` (aws, aws-cn, aws-us-gov): a bare account id
@@ -120,7 +138,8 @@ impl Trust {
                 })
             }
             _ => Err(invalid(
-                "choose ec2, ecs-tasks, lambda, github:OWNER/REPO:environment:NAME, \
+                "choose ec2, ecs-tasks, lambda, eks:CLUSTER:NAMESPACE/SERVICEACCOUNT, \
+                 github:OWNER/REPO:environment:NAME, \
                  github:OWNER/REPO:ref:refs/heads/BRANCH, oidc:https://ISSUER::SUBJECT, or enter \
                  a principal ARN or account id",
             )),

@@ -112,6 +112,96 @@ fn valid_ref(reference: &str) -> bool {
         && !reference.contains("..")
 }
 
+/// An EKS cluster's service account (IRSA): the cluster's OIDC issuer is read from EKS at plan
+/// time, the subject is fixed by Kubernetes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EksServiceAccount {
+    pub cluster: String,
+    pub namespace: String,
+    pub service_account: String,
+}
+
+impl EksServiceAccount {
+    /// The `sub` claim of the service account's projected token.
+    pub fn subject(&self) -> String {
+        format!(
+            "system:serviceaccount:{}:{}",
+            self.namespace, self.service_account
+        )
+    }
+
+    /// The trust, once EKS has told the cluster's issuer (its `https://` URL).
+    pub fn with_issuer(&self, issuer_url: &str) -> WebIdentity {
+        WebIdentity {
+            issuer: issuer_url
+                .trim_start_matches("https://")
+                .trim_end_matches('/')
+                .to_string(),
+            subject: self.subject(),
+            source: format!(
+                "EKS cluster {} (service account {}/{})",
+                self.cluster, self.namespace, self.service_account
+            ),
+        }
+    }
+}
+
+/// `CLUSTER:NAMESPACE/SERVICEACCOUNT`, by EKS's rule for cluster names (1–100 letters, digits,
+/// `-`, `_`, starting with a letter or digit) and Kubernetes' for namespaces (a DNS label) and
+/// service account names (a DNS subdomain).
+pub fn parse_eks(rest: &str) -> Result<EksServiceAccount, InputError> {
+    const FORM: &str = "use eks:CLUSTER:NAMESPACE/SERVICEACCOUNT";
+    let Some((cluster, account)) = rest.split_once(':') else {
+        return Err(invalid(FORM));
+    };
+    let Some((namespace, service_account)) = account.split_once('/') else {
+        return Err(invalid(FORM));
+    };
+    let cluster_ok = (1..=100).contains(&cluster.len())
+        && cluster.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && cluster
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if !cluster_ok {
+        return Err(invalid(format!("{cluster} is not an EKS cluster name")));
+    }
+    if !dns_label(namespace) {
+        return Err(invalid(format!(
+            "{namespace} is not a Kubernetes namespace name"
+        )));
+    }
+    let subdomain_ok = service_account.len() <= 253
+        && !service_account.is_empty()
+        && service_account.split('.').all(dns_label);
+    if !subdomain_ok {
+        return Err(invalid(format!(
+            "{service_account} is not a Kubernetes service account name"
+        )));
+    }
+    Ok(EksServiceAccount {
+        cluster: cluster.to_string(),
+        namespace: namespace.to_string(),
+        service_account: service_account.to_string(),
+    })
+}
+
+/// Kubernetes' DNS label: 1–63 lowercase letters, digits and `-`, not starting or ending with `-`.
+fn dns_label(value: &str) -> bool {
+    (1..=63).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !value.starts_with('-')
+        && !value.ends_with('-')
+}
+
+/// The ServiceAccount manifest that lets pods of that account assume the role (IRSA).
+pub fn service_account_manifest(namespace: &str, service_account: &str, role_arn: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {service_account}\n  namespace: {namespace}\n  annotations:\n    eks.amazonaws.com/role-arn: {role_arn}\n"
+    )
+}
+
 /// `https://ISSUER[/PATH]::SUBJECT`: any other OIDC issuer (GitLab, a Kubernetes cluster outside
 /// EKS) with the one subject it may present.
 fn other_issuer(rest: &str) -> Result<WebIdentity, InputError> {
@@ -146,13 +236,17 @@ fn other_issuer(rest: &str) -> Result<WebIdentity, InputError> {
 
 /// What the workload's own configuration needs to use the role, for the issuers the app knows:
 /// for GitHub Actions the job's permission to ask for a token and the official action that trades
-/// it for the role's credentials.
+/// it for the role's credentials; for an EKS service account its annotated manifest.
 pub fn workload_snippet(
     issuer: &str,
     subject: &str,
     role_arn: &str,
     region: &str,
 ) -> Option<String> {
+    if let Some(account) = subject.strip_prefix("system:serviceaccount:") {
+        let (namespace, name) = account.split_once(':')?;
+        return Some(service_account_manifest(namespace, name, role_arn));
+    }
     if issuer != GITHUB_ISSUER {
         return None;
     }
@@ -224,6 +318,33 @@ mod tests {
         );
         assert!(snippet.contains("aws-region: eu-west-1"));
         assert!(workload_snippet("gitlab.example.com", "x", "arn", "r").is_none());
+    }
+
+    #[test]
+    fn an_eks_service_account_becomes_the_kubernetes_subject_on_the_clusters_issuer() {
+        let account = parse_eks("prod-1:payments/api-server").unwrap();
+        assert_eq!(
+            account.subject(),
+            "system:serviceaccount:payments:api-server"
+        );
+        let trust = account.with_issuer("https://oidc.eks.eu-west-1.amazonaws.com/id/ABC123");
+        assert_eq!(trust.issuer, "oidc.eks.eu-west-1.amazonaws.com/id/ABC123");
+        assert!(
+            parse_eks("prod-1:Payments/api").is_err(),
+            "namespaces are lowercase"
+        );
+        assert!(parse_eks("prod-1:payments").is_err());
+        assert!(parse_eks("-prod:payments/api").is_err());
+        assert!(parse_eks("prod:payments/*").is_err());
+        let manifest = workload_snippet(
+            &trust.issuer,
+            &trust.subject,
+            "arn:aws:iam::1:role/r",
+            "eu-west-1",
+        )
+        .unwrap();
+        assert!(manifest.contains("eks.amazonaws.com/role-arn: arn:aws:iam::1:role/r"));
+        assert!(manifest.contains("namespace: payments") && manifest.contains("name: api-server"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::aws::connect::Connection;
 use crate::aws::iam::{self, IamName};
 use crate::aws::policy;
 use crate::error::ProvisionError;
-use crate::model::principal::{PrincipalKind, Trust};
+use crate::model::principal::{PrincipalKind, Trust, TrustRequest};
 use crate::model::{KeyChoice, PlanStep, PlannedKey, StepId};
 use crate::setup::plan::{self, ValidKey};
 use crate::validate;
@@ -82,7 +82,18 @@ pub async fn plan_role(
     request: &RoleRequest,
 ) -> Result<RolePlan, ProvisionError> {
     let role_name = validate::role_name(request.role_name.trim())?;
-    let trust = Trust::parse_in(&request.trust, connection.partition())?;
+    let trust = match TrustRequest::read(&request.trust, connection.partition())? {
+        TrustRequest::Ready(trust) => trust,
+        TrustRequest::Eks(account) => {
+            let issuer = crate::aws::eks::cluster_issuer(connection, &account.cluster).await?;
+            let found = account.with_issuer(&issuer);
+            Trust::WebIdentity {
+                issuer: found.issuer,
+                subject: found.subject,
+                source: found.source,
+            }
+        }
+    };
     let key = match &request.key {
         KeyChoice::New { alias, description } => ValidKey::New {
             alias: validate::alias(alias.trim())?,

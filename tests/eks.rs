@@ -1,0 +1,146 @@
+//! IAM roles for EKS service accounts (IRSA, issue 17): the cluster's OIDC issuer is read from
+//! EKS, the role trusts exactly one namespace's service account, the provider comes and goes with
+//! the setup, and a pod's way of signing in (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE) gives
+//! libmongocrypt the role's credentials. moto serves EKS clusters with an issuer; it checks neither
+//! the token nor the conditions, so the trust is asserted field by field.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::process::Command;
+use support::sandbox::{ADMIN_ACCESS_KEY, ADMIN_SECRET};
+use support::Sandbox;
+
+fn make_cluster(sandbox: &Sandbox, name: &str) -> String {
+    let config = support::aws::config(&sandbox.emulator.url, ADMIN_ACCESS_KEY, ADMIN_SECRET);
+    let eks = aws_sdk_eks::Client::new(&config);
+    let aws = sandbox.aws();
+    let made = aws
+        .block(
+            eks.create_cluster()
+                .name(name)
+                .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
+                .resources_vpc_config(aws_sdk_eks::types::VpcConfigRequest::builder().build())
+                .send(),
+        )
+        .expect("CreateCluster");
+    let cluster = made.cluster().expect("cluster");
+    let issuer = cluster
+        .identity()
+        .and_then(|i| i.oidc())
+        .and_then(|o| o.issuer());
+    issuer.expect("an OIDC issuer").to_string()
+}
+
+fn decoded_trust(sandbox: &Sandbox, role: &str) -> Value {
+    let aws = sandbox.aws();
+    let got = aws
+        .block(aws.iam().get_role().role_name(role).send())
+        .unwrap();
+    let encoded = got
+        .role()
+        .unwrap()
+        .assume_role_policy_document()
+        .unwrap_or_default();
+    let mut bytes = Vec::new();
+    let raw = encoded.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'%' && i + 2 < raw.len() {
+            bytes.push(u8::from_str_radix(&encoded[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            bytes.push(raw[i]);
+            i += 1;
+        }
+    }
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[test]
+fn a_service_account_role_trusts_exactly_that_service_account_on_its_clusters_issuer() {
+    let sandbox = Sandbox::start();
+    let issuer_url = make_cluster(&sandbox, "prod");
+    let issuer = issuer_url.trim_start_matches("https://").to_string();
+
+    let unknown = sandbox.cli(&[
+        "provision",
+        "--role",
+        "api",
+        "--trust",
+        "eks:staging:payments/api-server",
+        "--new-key",
+        "alias/api",
+    ]);
+    unknown.assert_failed();
+    assert!(
+        unknown.stderr.contains("no EKS cluster named staging"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(sandbox.aws().users().is_empty());
+
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "api",
+        "--trust",
+        "eks:prod:payments/api-server",
+        "--new-key",
+        "alias/api",
+        "--json",
+    ]);
+    run.assert_ok();
+    let made = run.json();
+    let provider = format!("arn:aws:iam::123456789012:oidc-provider/{issuer}");
+    let statement = &decoded_trust(&sandbox, "api")["Statement"][0];
+    assert_eq!(statement["Principal"], json!({"Federated": provider}));
+    assert_eq!(statement["Action"], "sts:AssumeRoleWithWebIdentity");
+    assert_eq!(
+        statement["Condition"],
+        json!({"StringEquals": {
+            format!("{issuer}:aud"): "sts.amazonaws.com",
+            format!("{issuer}:sub"): "system:serviceaccount:payments:api-server",
+        }})
+    );
+    let role_arn = made["role_arn"].as_str().unwrap();
+    let manifest = made["workload_snippet"].as_str().unwrap();
+    assert!(
+        manifest.contains(&format!("eks.amazonaws.com/role-arn: {role_arn}")),
+        "{manifest}"
+    );
+    assert!(manifest.contains("namespace: payments"), "{manifest}");
+
+    // A pod of that service account: EKS mounts its token and sets the two variables.
+    let token = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token.path(), "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl").unwrap();
+    let mut app = Command::new(support::python());
+    app.arg(support::repo_root().join("tests/apps/mongocrypt_app.py"))
+        .env_clear();
+    for (key, value) in sandbox.env() {
+        if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
+            app.env(key, value);
+        }
+    }
+    app.env("AWS_ROLE_ARN", role_arn)
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", token.path())
+        .env("EMULATOR_URL", &sandbox.emulator.url)
+        .env("KEY_ARN", made["key_arn"].as_str().unwrap())
+        .env("AWS_REGION_OF_KEY", "us-east-1");
+    let output = app.output().expect("run the libmongocrypt application");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["round_trip"], true);
+
+    let gone = sandbox.cli(&["teardown", "--role", "api", "--yes", "--json"]);
+    gone.assert_ok();
+    assert!(
+        gone.stdout.contains(&format!("OIDC provider {provider}")),
+        "{}",
+        gone.stdout
+    );
+}
