@@ -144,3 +144,118 @@ fn a_service_account_role_trusts_exactly_that_service_account_on_its_clusters_is
         gone.stdout
     );
 }
+
+fn associations(sandbox: &Sandbox, cluster: &str) -> Vec<String> {
+    let config = support::aws::config(&sandbox.emulator.url, ADMIN_ACCESS_KEY, ADMIN_SECRET);
+    let eks = aws_sdk_eks::Client::new(&config);
+    let listed = sandbox
+        .aws()
+        .block(
+            eks.list_pod_identity_associations()
+                .cluster_name(cluster)
+                .send(),
+        )
+        .expect("ListPodIdentityAssociations");
+    listed
+        .associations()
+        .iter()
+        .map(|a| {
+            format!(
+                "{}/{}",
+                a.namespace().unwrap_or_default(),
+                a.service_account().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_pod_identity_role_is_bound_to_one_service_account_and_unbound_at_teardown() {
+    let sandbox = Sandbox::start();
+    make_cluster(&sandbox, "prod");
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "pods",
+        "--trust",
+        "eks-pod-identity:prod:payments/api",
+        "--new-key",
+        "alias/pods",
+        "--json",
+    ]);
+    run.assert_ok();
+    let made = run.json();
+    let statement = &decoded_trust(&sandbox, "pods")["Statement"][0];
+    assert_eq!(
+        statement["Principal"],
+        json!({"Service": "pods.eks.amazonaws.com"})
+    );
+    assert_eq!(
+        statement["Action"],
+        json!(["sts:AssumeRole", "sts:TagSession"])
+    );
+    assert_eq!(
+        statement["Condition"]["StringEquals"],
+        json!({"aws:SourceAccount": "123456789012"})
+    );
+    let cluster_arn = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+        .as_str()
+        .unwrap();
+    assert!(cluster_arn.ends_with(":cluster/prod"), "{cluster_arn}");
+    assert_eq!(associations(&sandbox, "prod"), vec!["payments/api"]);
+    let snippet = made["workload_snippet"].as_str().unwrap();
+    assert!(
+        snippet.contains("Pod Identity Agent") && snippet.contains("Go, C and PHP"),
+        "{snippet}"
+    );
+
+    // EKS allows one role per service account: a second setup for it changes nothing.
+    let second = sandbox.cli(&[
+        "provision",
+        "--role",
+        "pods-2",
+        "--trust",
+        "eks-pod-identity:prod:payments/api",
+        "--existing-key",
+        "alias/pods",
+    ]);
+    second.assert_failed();
+    assert!(second.stderr.contains("already bound"), "{}", second.stderr);
+
+    // A pod of the service account: botocore's container provider asks the agent's endpoint
+    // (here the emulator's), which hands it the role's credentials.
+    let mut app = Command::new(support::python());
+    app.arg(support::repo_root().join("tests/apps/mongocrypt_app.py"))
+        .env_clear();
+    for (key, value) in sandbox.env() {
+        if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
+            app.env(key, value);
+        }
+    }
+    app.env(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        format!("{}/_pod-identity/credentials", sandbox.emulator.url),
+    )
+    .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "prod/payments/api")
+    .env("EMULATOR_URL", &sandbox.emulator.url)
+    .env("KEY_ARN", made["key_arn"].as_str().unwrap())
+    .env("AWS_REGION_OF_KEY", "us-east-1");
+    let output = app.output().expect("run the libmongocrypt application");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["round_trip"], true);
+    assert_eq!(seen["token_sent"], true, "the role's session credentials");
+
+    let gone = sandbox.cli(&["teardown", "--role", "pods", "--yes", "--json"]);
+    gone.assert_ok();
+    assert!(
+        gone.stdout.contains("Pod Identity association"),
+        "{}",
+        gone.stdout
+    );
+    assert!(associations(&sandbox, "prod").is_empty());
+}

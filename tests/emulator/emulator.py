@@ -257,6 +257,102 @@ def seed(spec):
     return {"users": len(iam.users), "keys": len(kms.keys)}
 
 
+class PodIdentity:
+    """EKS Pod Identity, which moto lacks: the association API (REST-JSON, under
+    /clusters/NAME/pod-identity-associations) for clusters moto knows, and the agent's container
+    credentials endpoint (GET /_pod-identity/credentials, Authorization: CLUSTER/NAMESPACE/ACCOUNT
+    standing in for the pod's projected token), which assumes the bound role through moto's STS."""
+
+    PATH = re.compile(r"^/clusters/([^/]+)/pod-identity-associations(?:/([^/]+))?$")
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.associations = {}  # id -> association dict (with clusterName)
+
+    @staticmethod
+    def cluster_known(name, account="123456789012", region="us-east-1"):
+        from moto.eks.models import eks_backends
+
+        return name in eks_backends[account][region].clusters
+
+    def handle(self, environ, start_response, match):
+        from urllib.parse import parse_qs
+
+        cluster, association_id = match.group(1), match.group(2)
+        method = environ["REQUEST_METHOD"]
+        if not self.cluster_known(cluster):
+            return json_reply(start_response, 404, {"message": f"No cluster found for name: {cluster}."}, "ResourceNotFoundException")
+        with self.lock:
+            if method == "POST" and association_id is None:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                return self.create(start_response, cluster, body)
+            if method == "GET" and association_id is None:
+                query = parse_qs(environ.get("QUERY_STRING", ""))
+                wanted = {k: query[k][0] for k in ("namespace", "serviceAccount") if k in query}
+                found = [
+                    {k: a[k] for k in ("clusterName", "namespace", "serviceAccount", "associationArn", "associationId", "ownerArn") if k in a}
+                    for a in self.associations.values()
+                    if a["clusterName"] == cluster and all(a[k] == v for k, v in wanted.items())
+                ]
+                return json_reply(start_response, 200, {"associations": found})
+            association = self.associations.get(association_id)
+            if association is None or association["clusterName"] != cluster:
+                return json_reply(start_response, 404, {"message": f"Association {association_id} not found."}, "ResourceNotFoundException")
+            if method == "DELETE":
+                del self.associations[association_id]
+            return json_reply(start_response, 200, {"association": association})
+
+    def create(self, start_response, cluster, body):
+        for a in self.associations.values():
+            if a["clusterName"] == cluster and (a["namespace"], a["serviceAccount"]) == (body.get("namespace"), body.get("serviceAccount")):
+                return json_reply(start_response, 409, {"message": "Association already exists"}, "ResourceInUseException")
+        association_id = "a-" + "".join(f"{b:02x}" for b in struct.pack("d", time.time()))[:17]
+        association = {
+            "clusterName": cluster,
+            "namespace": body.get("namespace"),
+            "serviceAccount": body.get("serviceAccount"),
+            "roleArn": body.get("roleArn"),
+            "associationArn": f"arn:aws:eks:us-east-1:123456789012:podidentityassociation/{cluster}/{association_id}",
+            "associationId": association_id,
+            "tags": body.get("tags") or {},
+            "createdAt": time.time(),
+            "modifiedAt": time.time(),
+        }
+        self.associations[association_id] = association
+        return json_reply(start_response, 200, {"association": association})
+
+    def credentials(self, environ, start_response):
+        from moto.sts.models import sts_backends
+
+        token = environ.get("HTTP_AUTHORIZATION", "")
+        cluster, _, account = token.partition("/")
+        namespace, _, service_account = account.partition("/")
+        with self.lock:
+            bound = next((a for a in self.associations.values() if (a["clusterName"], a["namespace"], a["serviceAccount"]) == (cluster, namespace, service_account)), None)
+        if bound is None:
+            return json_reply(start_response, 403, {"message": "no association for this service account"})
+        role = sts_backends["123456789012"]["global"].assume_role("us-east-1", "eks-pod-identity", bound["roleArn"], None, 3600, None)
+        return json_reply(start_response, 200, {
+            "AccessKeyId": role.access_key_id,
+            "SecretAccessKey": role.secret_access_key,
+            "Token": role.session_token,
+            "Expiration": role.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        })
+
+
+POD_IDENTITY = PodIdentity()
+
+
+def json_reply(start_response, status, payload, error_type=None):
+    body = json.dumps(payload).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    if error_type:
+        headers.append(("x-amzn-ErrorType", error_type))
+    start_response(f"{status} {'OK' if status == 200 else 'Error'}", headers)
+    return [body]
+
+
 def error_response(service, status, code, message, start_response):
     if service in QUERY_XMLNS:
         body = (
@@ -290,6 +386,11 @@ class FaultLayer:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_faults") or path.startswith("/_requests"):
             return self.control(environ, start_response)
+        pod_identity = PodIdentity.PATH.match(path)
+        if pod_identity:
+            return POD_IDENTITY.handle(environ, start_response, pod_identity)
+        if path.startswith("/_pod-identity/credentials"):
+            return POD_IDENTITY.credentials(environ, start_response)
         if path.startswith("/_seed"):
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.dumps(seed(json.loads(environ["wsgi.input"].read(length) or b"{}"))).encode()

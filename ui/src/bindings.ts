@@ -92,7 +92,7 @@ export type KeychainRef = { service: string, account: string, store: string,
  */
 note: string, };
 
-export type StepId = "create-key" | "enable-key-rotation" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile" | "create-oidc-provider";
+export type StepId = "create-key" | "enable-key-rotation" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile" | "create-oidc-provider" | "create-pod-identity-association";
 
 export type Progress = { "event": "started", step: StepId, } | { "event": "finished", step: StepId, detail: string, elapsed_ms: number, } | { "event": "waiting", step: StepId, message: string, } | { "event": "failed", step: StepId, message: string, elapsed_ms: number, } | { "event": "rolledBack", step: StepId, message: string, } | { "event": "rollbackFailed", step: StepId, message: string, };
 
@@ -308,7 +308,7 @@ issuer: string, subject: string,
 /**
  * Where the tokens come from, as the admin reads it ("GitHub Actions").
  */
-source: string, };
+source: string, } | { "kind": "podIdentity", cluster: string, cluster_arn: string, namespace: string, service_account: string, };
 
 export type ProfileWritten = { profile: string, config_file: string, backup: string | null, };
 

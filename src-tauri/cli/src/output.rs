@@ -105,6 +105,7 @@ fn step_name(step: StepId) -> &'static str {
     match step {
         StepId::CreateKey => "create key",
         StepId::CreateOidcProvider => "create OIDC provider",
+        StepId::CreatePodIdentityAssociation => "bind the service account",
         StepId::EnableKeyRotation => "enable key rotation",
         StepId::CreateAlias => "create alias",
         StepId::CreateUser => "create user",

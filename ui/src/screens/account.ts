@@ -8,6 +8,7 @@ const TRUSTS: readonly [string, string][] = [
   ["ecs-tasks", "ECS tasks (use it as the task role)"],
   ["lambda", "Lambda functions (use it as the execution role)"],
   ["eks", "An EKS service account (IAM roles for service accounts)"],
+  ["eks-pod-identity", "An EKS service account (EKS Pod Identity; not for Go, C or PHP)"],
   ["github", "GitHub Actions (one environment or one branch)"],
   ["oidc", "Another OIDC issuer (GitLab, a Kubernetes cluster…)"],
   ["arn", "Another principal (an ARN or account id)"],
@@ -17,6 +18,7 @@ const TRUSTS: readonly [string, string][] = [
 const TRUST_TEXT: Record<string, { label: string; placeholder: string; prefix: string }> = {
   arn: { label: "Principal ARN or account id", placeholder: "arn:aws:iam::111122223333:role/app", prefix: "" },
   eks: { label: "Cluster, namespace and service account", placeholder: "prod-cluster:payments/api-server", prefix: "eks:" },
+  "eks-pod-identity": { label: "Cluster, namespace and service account", placeholder: "prod-cluster:payments/api-server", prefix: "eks-pod-identity:" },
   github: { label: "Repository and environment (or branch)", placeholder: "acme/payments:environment:production", prefix: "github:" },
   oidc: { label: "Issuer URL and the exact subject", placeholder: "https://gitlab.example.com::project_path:group/app:ref_type:branch:ref:main", prefix: "oidc:" },
 };

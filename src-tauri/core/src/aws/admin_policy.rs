@@ -109,6 +109,12 @@ pub const IAM_OIDC_CREATE: &[&str] = &[
 ];
 pub const IAM_OIDC_DELETE: &[&str] = &["iam:DeleteOpenIDConnectProvider"];
 
+/// A Pod Identity role's association: made in any cluster only with the app's tag in the request,
+/// deleted only while it carries it (EKS supports both conditions on associations).
+pub const EKS_ASSOCIATION_CREATE: &[&str] =
+    &["eks:CreatePodIdentityAssociation", "eks:TagResource"];
+pub const EKS_ASSOCIATION_DELETE: &[&str] = &["eks:DeletePodIdentityAssociation"];
+
 /// The alias half of CreateAlias/DeleteAlias (aliases carry no tags).
 pub const KMS_ALIASES: &[&str] = &["kms:CreateAlias", "kms:DeleteAlias"];
 
@@ -157,6 +163,14 @@ pub fn document(options: Options) -> Value {
             "Resource": "arn:aws:iam::*:oidc-provider/*", "Condition": app_tag_condition("RequestTag")}),
         json!({"Sid": "RemoveTheAppsOidcProviders", "Effect": "Allow", "Action": IAM_OIDC_DELETE,
             "Resource": "arn:aws:iam::*:oidc-provider/*", "Condition": app_tag_condition("ResourceTag")}),
+        json!({"Sid": "PodIdentityAssociationsTaggedAsTheApps", "Effect": "Allow",
+            "Action": EKS_ASSOCIATION_CREATE,
+            "Resource": ["arn:aws:eks:*:*:cluster/*", "arn:aws:eks:*:*:podidentityassociation/*/*"],
+            "Condition": app_tag_condition("RequestTag")}),
+        json!({"Sid": "RemoveTheAppsPodIdentityAssociations", "Effect": "Allow",
+            "Action": EKS_ASSOCIATION_DELETE,
+            "Resource": "arn:aws:eks:*:*:podidentityassociation/*/*",
+            "Condition": app_tag_condition("ResourceTag")}),
     ];
     if options.legacy {
         statements.push(json!({"Sid": LEGACY_SID, "Effect": "Allow", "Action": LEGACY_WRITES,

@@ -161,6 +161,17 @@ pub fn trust_policy(trust: &Trust, partition: &str, account: &str) -> String {
                 format!("{issuer}:sub"): subject,
             }},
         }),
+        // EKS documents both conditions: the service acts for this account only, and for this
+        // one cluster, so no other cluster's association can hand the role out.
+        Trust::PodIdentity { cluster_arn, .. } => serde_json::json!({
+            "Effect": "Allow",
+            "Principal": { "Service": "pods.eks.amazonaws.com" },
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": { "aws:SourceAccount": account },
+                "ArnEquals": { "aws:SourceArn": cluster_arn },
+            },
+        }),
     };
     serde_json::json!({ "Version": "2012-10-17", "Statement": [statement] }).to_string()
 }

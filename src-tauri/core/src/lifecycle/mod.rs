@@ -5,6 +5,7 @@ pub mod findings;
 pub mod key_rotation;
 pub mod key_usage;
 pub mod oidc_teardown;
+pub mod pod_identity_teardown;
 pub mod recovery;
 pub mod rotate;
 pub mod setups;

@@ -99,7 +99,9 @@ async fn inventory(
         Created::Alias(_) => 1,
         Created::User(_) | Created::Role(_) => 2,
         Created::Policy { .. } | Created::RolePolicy { .. } => 3,
-        Created::AccessKey { .. } | Created::InstanceProfile { .. } => 4,
+        Created::AccessKey { .. }
+        | Created::InstanceProfile { .. }
+        | Created::PodIdentityAssociation { .. } => 4,
         Created::KeychainItem(_) => 5,
     });
     found.dedup();

@@ -425,19 +425,27 @@ async fn remove_role(
     remove_extras(&iam, Principal::role(role), report).await?;
     let facts = ownership::facts(&iam, Principal::role(role)).await?;
     let trust = crate::aws::oidc::trust_document(&iam, role).await?;
+    for fate in crate::lifecycle::pod_identity_teardown::unbind(connection, &facts, &trust).await {
+        file_fate(fate, report);
+    }
     let deleted = iam_remove::delete_principal(&iam, Principal::role(role)).await;
     let role_gone = deleted.is_ok();
     report.record(format!("IAM role {role}"), deleted);
     if let (true, Some(provider)) = (role_gone, crate::aws::oidc::federated_provider(&trust)) {
-        use crate::lifecycle::oidc_teardown::{retire_provider, ProviderFate};
-        match retire_provider(&iam, &facts, &provider).await {
-            ProviderFate::Gone => {}
-            ProviderFate::Removed(what) => report.removed.push(what),
-            ProviderFate::Kept(what) => report.kept.push(what),
-            ProviderFate::Failed(what) => report.failed.push(what),
-        }
+        let fate = crate::lifecycle::oidc_teardown::retire_provider(&iam, &facts, &provider).await;
+        file_fate(fate, report);
     }
     Ok(())
+}
+
+fn file_fate(fate: crate::lifecycle::oidc_teardown::ProviderFate, report: &mut TeardownReport) {
+    use crate::lifecycle::oidc_teardown::ProviderFate;
+    match fate {
+        ProviderFate::Gone => {}
+        ProviderFate::Removed(what) => report.removed.push(what),
+        ProviderFate::Kept(what) => report.kept.push(what),
+        ProviderFate::Failed(what) => report.failed.push(what),
+    }
 }
 
 /// What other admins attached, in the order listed, and the permissions boundary last: removing

@@ -66,6 +66,7 @@ pub fn role_credential_source(
         (Trust::Service { service }, None) if service.starts_with("lambda") => format!("Make {role_arn} the function's execution role: Lambda gives every execution environment temporary credentials for it in the environment variables the AWS SDK reads."),
         (Trust::Service { service }, None) => format!("{service} hands the application temporary credentials for {role_arn}."),
         (Trust::Principal { arn }, None) => format!("{arn} calls sts:AssumeRole on {role_arn} and gives the application the temporary credentials (for example an AWS profile with role_arn and source_profile)."),
+        (Trust::PodIdentity { cluster, namespace, service_account, .. }, None) => format!("EKS Pod Identity gives pods of the service account {namespace}/{service_account} in {cluster} temporary credentials for {role_arn} through the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI). The Go, C and PHP drivers cannot read that endpoint yet: for them use eks:{cluster}:{namespace}/{service_account} (IRSA)."),
         (Trust::WebIdentity { issuer, subject, source }, None) => format!("{source} gives the workload an OIDC token from {issuer} for {subject}; with AWS_ROLE_ARN={role_arn} and AWS_WEB_IDENTITY_TOKEN_FILE pointing at the token, the AWS SDK (and the drivers that read these two variables) exchange it for temporary credentials with sts:AssumeRoleWithWebIdentity."),
     }
 }

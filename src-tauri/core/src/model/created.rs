@@ -40,6 +40,11 @@ pub enum Created {
     OidcProvider {
         arn: String,
     },
+    /// An EKS Pod Identity association binding a service account to the run's role.
+    PodIdentityAssociation {
+        cluster: String,
+        id: String,
+    },
 }
 
 impl Created {
@@ -55,6 +60,7 @@ impl Created {
             Created::RolePolicy { .. } => StepId::PutRolePolicy,
             Created::InstanceProfile { .. } => StepId::CreateInstanceProfile,
             Created::OidcProvider { .. } => StepId::CreateOidcProvider,
+            Created::PodIdentityAssociation { .. } => StepId::CreatePodIdentityAssociation,
         }
     }
 
@@ -70,6 +76,9 @@ impl Created {
             Created::RolePolicy { role, name } => format!("inline policy {name} of role {role}"),
             Created::InstanceProfile { name, .. } => format!("instance profile {name}"),
             Created::OidcProvider { arn } => format!("OIDC provider {arn}"),
+            Created::PodIdentityAssociation { cluster, id } => {
+                format!("Pod Identity association {id} in {cluster}")
+            }
         }
     }
 }

@@ -86,6 +86,7 @@ pub enum StepId {
     PutRolePolicy,
     CreateInstanceProfile,
     CreateOidcProvider,
+    CreatePodIdentityAssociation,
 }
 
 /// One line of the plan: the AWS action (as IAM names it), what it acts on, and what it means.

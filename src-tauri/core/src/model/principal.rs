@@ -62,6 +62,14 @@ pub enum Trust {
         /// Where the tokens come from, as the admin reads it ("GitHub Actions").
         source: String,
     },
+    /// EKS Pod Identity: the EKS service assumes the role for pods of one service account, bound
+    /// by an association the setup makes in the cluster.
+    PodIdentity {
+        cluster: String,
+        cluster_arn: String,
+        namespace: String,
+        service_account: String,
+    },
 }
 
 /// A trust as typed, before AWS was asked anything: ready, or an EKS service account whose
@@ -70,12 +78,17 @@ pub enum Trust {
 pub enum TrustRequest {
     Ready(Trust),
     Eks(crate::model::web_identity::EksServiceAccount),
+    PodIdentity(crate::model::web_identity::EksServiceAccount),
 }
 
 impl TrustRequest {
     /// Checks `value` alone (before connecting); an account id is read in `partition`.
     pub fn read(value: &str, partition: &str) -> Result<TrustRequest, InputError> {
-        match value.trim().strip_prefix("eks:") {
+        let value = value.trim();
+        if let Some(rest) = value.strip_prefix("eks-pod-identity:") {
+            return crate::model::web_identity::parse_eks(rest).map(TrustRequest::PodIdentity);
+        }
+        match value.strip_prefix("eks:") {
             Some(rest) => crate::model::web_identity::parse_eks(rest).map(TrustRequest::Eks),
             None => Trust::parse_in(value, partition).map(TrustRequest::Ready),
         }
@@ -139,6 +152,7 @@ impl Trust {
             }
             _ => Err(invalid(
                 "choose ec2, ecs-tasks, lambda, eks:CLUSTER:NAMESPACE/SERVICEACCOUNT, \
+                 eks-pod-identity:CLUSTER:NAMESPACE/SERVICEACCOUNT, \
                  github:OWNER/REPO:environment:NAME, \
                  github:OWNER/REPO:ref:refs/heads/BRANCH, oidc:https://ISSUER::SUBJECT, or enter \
                  a principal ARN or account id",
@@ -155,6 +169,14 @@ impl Trust {
                 subject,
                 source,
             } => format!("{source} workloads with a token from {issuer} for {subject}"),
+            Trust::PodIdentity {
+                cluster,
+                namespace,
+                service_account,
+                ..
+            } => format!(
+                "EKS Pod Identity, for pods of service account {namespace}/{service_account} in cluster {cluster}"
+            ),
         }
     }
 

@@ -202,6 +202,18 @@ pub fn service_account_manifest(namespace: &str, service_account: &str, role_arn
     )
 }
 
+/// What pods need for Pod Identity: to run as the service account (no annotation), on a cluster
+/// with the EKS Pod Identity Agent add-on.
+pub fn pod_identity_snippet(namespace: &str, service_account: &str) -> String {
+    format!(
+        "# The cluster needs the EKS Pod Identity Agent add-on (eks-pod-identity-agent).\n\
+         apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {service_account}\n  namespace: {namespace}\n\
+         ---\n# and in the pod spec of the application:\n#   serviceAccountName: {service_account}\n\
+         # Drivers that read AWS_CONTAINER_CREDENTIALS_FULL_URI (Python, Node.js, Java, C#) work as is;\n\
+         # Go, C and PHP cannot yet: give them an IRSA role (eks:CLUSTER:{namespace}/{service_account}).\n"
+    )
+}
+
 /// `https://ISSUER[/PATH]::SUBJECT`: any other OIDC issuer (GitLab, a Kubernetes cluster outside
 /// EKS) with the one subject it may present.
 fn other_issuer(rest: &str) -> Result<WebIdentity, InputError> {

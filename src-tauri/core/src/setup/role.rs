@@ -119,6 +119,7 @@ async fn run(
         .grant_name_and_profile(ledger, key.as_ref(), &key_arn)
         .await?;
     checkpoint(cancel)?;
+    made.bind_service_account(ledger, &role_arn).await?;
     let (verified, verification) = step(
         sink,
         StepId::Verify,
@@ -134,6 +135,14 @@ async fn run(
             &role_arn,
             connection.region(),
         ),
+        Trust::PodIdentity {
+            namespace,
+            service_account,
+            ..
+        } => Some(crate::model::web_identity::pod_identity_snippet(
+            namespace,
+            service_account,
+        )),
         _ => None,
     };
     Ok(RoleOutcome {
@@ -211,6 +220,37 @@ impl Made<'_> {
             ledger.record(Created::Role(role.to_string()));
         }
         Ok((key?, role_arn?))
+    }
+
+    /// Stage 3, for Pod Identity: the association that lets EKS hand the service account's pods
+    /// the role (EKS checks iam:PassRole on the role, which exists by now).
+    async fn bind_service_account(
+        &self,
+        ledger: &mut Ledger,
+        role_arn: &str,
+    ) -> Result<(), ProvisionError> {
+        let Trust::PodIdentity {
+            cluster,
+            namespace,
+            service_account,
+            ..
+        } = &self.plan.trust
+        else {
+            return Ok(());
+        };
+        let made = crate::aws::eks::create_association(
+            self.connection,
+            cluster,
+            (namespace, service_account),
+            role_arn,
+            self.run_id,
+        );
+        let id = step(self.sink, StepId::CreatePodIdentityAssociation, made).await?;
+        ledger.record(Created::PodIdentityAssociation {
+            cluster: cluster.clone(),
+            id,
+        });
+        Ok(())
     }
 
     /// Stage 2: naming the key and turning on its rotation, granting the role, and its instance

@@ -82,18 +82,7 @@ pub async fn plan_role(
     request: &RoleRequest,
 ) -> Result<RolePlan, ProvisionError> {
     let role_name = validate::role_name(request.role_name.trim())?;
-    let trust = match TrustRequest::read(&request.trust, connection.partition())? {
-        TrustRequest::Ready(trust) => trust,
-        TrustRequest::Eks(account) => {
-            let issuer = crate::aws::eks::cluster_issuer(connection, &account.cluster).await?;
-            let found = account.with_issuer(&issuer);
-            Trust::WebIdentity {
-                issuer: found.issuer,
-                subject: found.subject,
-                source: found.source,
-            }
-        }
-    };
+    let trust = resolve_trust(connection, &request.trust).await?;
     let key = match &request.key {
         KeyChoice::New { alias, description } => ValidKey::New {
             alias: validate::alias(alias.trim())?,
@@ -194,6 +183,20 @@ fn role_steps(
         format!("{role_name} / {policy_name}"),
         format!("Allow {role_name} kms:Encrypt and kms:Decrypt on this key only (policy below)."),
     ));
+    if let Trust::PodIdentity {
+        cluster,
+        namespace,
+        service_account,
+        ..
+    } = trust
+    {
+        steps.push(step(
+            StepId::CreatePodIdentityAssociation,
+            "eks:CreatePodIdentityAssociation",
+            format!("{cluster} / {namespace}/{service_account}"),
+            format!("Bind the service account {namespace}/{service_account} of {cluster} to {role_name}: EKS hands its pods the role's credentials. Teardown removes the association."),
+        ));
+    }
     if trust.is_ec2() {
         let profile = names.role;
         steps.push(step(
@@ -204,11 +207,47 @@ fn role_steps(
         ));
     }
     let verify = match trust {
-        Trust::WebIdentity { .. } => step(StepId::Verify, "iam:GetRole, iam:GetRolePolicy", names.key_arn.to_string(), "Check that IAM holds exactly the planned trust and policy: only the workload's own token can assume the role, so it cannot be assumed from here.".into()),
+        Trust::WebIdentity { .. } | Trust::PodIdentity { .. } => step(StepId::Verify, "iam:GetRole, iam:GetRolePolicy", names.key_arn.to_string(), "Check that IAM holds exactly the planned trust and policy: only the workload's own token can assume the role, so it cannot be assumed from here.".into()),
         _ => step(StepId::Verify, "sts:AssumeRole, kms:Encrypt, kms:Decrypt", names.key_arn.to_string(), "Prove it works where possible: assume the role and encrypt and decrypt a random test value.".into()),
     };
     steps.push(verify);
     steps
+}
+
+/// The trust as typed, with what only AWS can tell filled in: an EKS cluster's OIDC issuer
+/// (IRSA) or ARN (Pod Identity, whose service account must not be bound to a role already).
+async fn resolve_trust(connection: &Connection, value: &str) -> Result<Trust, ProvisionError> {
+    Ok(match TrustRequest::read(value, connection.partition())? {
+        TrustRequest::Ready(trust) => trust,
+        TrustRequest::PodIdentity(account) => {
+            let cluster = crate::aws::eks::cluster(connection, &account.cluster).await?;
+            let service_account = (account.namespace.as_str(), account.service_account.as_str());
+            let bound =
+                crate::aws::eks::associations(connection, &account.cluster, Some(service_account))
+                    .await?;
+            if let Some(existing) = bound.first() {
+                return Err(ProvisionError::Config(format!(
+                    "The service account {}/{} of {} is already bound to {} (EKS allows one role per service account). Nothing was changed: choose another service account, or remove that association first.",
+                    account.namespace, account.service_account, account.cluster, existing.role_arn
+                )));
+            }
+            Trust::PodIdentity {
+                cluster: account.cluster,
+                cluster_arn: cluster.arn,
+                namespace: account.namespace,
+                service_account: account.service_account,
+            }
+        }
+        TrustRequest::Eks(account) => {
+            let issuer = crate::aws::eks::cluster_issuer(connection, &account.cluster).await?;
+            let found = account.with_issuer(&issuer);
+            Trust::WebIdentity {
+                issuer: found.issuer,
+                subject: found.subject,
+                source: found.source,
+            }
+        }
+    })
 }
 
 async fn ensure_role_is_new(

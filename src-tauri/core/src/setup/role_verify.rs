@@ -32,7 +32,10 @@ pub(crate) async fn verify_role(
             "IAM does not hold the policy that was sent".into(),
         ));
     }
-    if matches!(plan.trust, Trust::WebIdentity { .. }) {
+    if matches!(
+        plan.trust,
+        Trust::WebIdentity { .. } | Trust::PodIdentity { .. }
+    ) {
         return stored_trust_is_planned(connection, plan).await;
     }
     if !assumable_from_here(connection, &plan.trust) {
@@ -91,9 +94,8 @@ async fn stored_trust_is_planned(
         false,
         format!(
             "Only {} can assume this role, so it was not assumed from here. IAM holds exactly the \
-             planned trust (sts:AssumeRoleWithWebIdentity for that subject and the audience \
-             sts.amazonaws.com only) and the least-privilege policy. The workload proves it by \
-             encrypting with the key once it runs with the role.",
+             planned trust and the least-privilege policy. The workload proves it by encrypting \
+             with the key once it runs with the role.",
             plan.trust.describe()
         ),
     ))
@@ -109,7 +111,7 @@ fn assumable_from_here(connection: &Connection, trust: &Trust) -> bool {
     );
     match trust {
         Trust::Principal { arn } => *arn == admin_account_root || *arn == connection.identity.arn,
-        Trust::Service { .. } | Trust::WebIdentity { .. } => false,
+        Trust::Service { .. } | Trust::WebIdentity { .. } | Trust::PodIdentity { .. } => false,
     }
 }
 

@@ -173,6 +173,9 @@ pub async fn undo(
             iam_remove::delete_instance_profile(&iam_client, name).await
         }
         Created::OidcProvider { arn } => crate::aws::oidc::delete_provider(&iam_client, arn).await,
+        Created::PodIdentityAssociation { cluster, id } => {
+            crate::aws::eks::delete_association(connection, cluster, id).await
+        }
         Created::KeychainItem(account) => {
             let account = account.clone();
             return crate::local::keychain::off_thread(vault, move |vault| vault.remove(&account))
