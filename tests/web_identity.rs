@@ -155,6 +155,33 @@ fn a_github_environment_role_trusts_exactly_that_environment_and_works_through_w
         "{:?}",
         sandbox.emulator.actions()
     );
+
+    // `prove`, run in the workflow with the workflow's credentials only: the proof the admin's
+    // computer could not make.
+    let token_path = token.path().display().to_string();
+    let prove = sandbox.cli_with(
+        &[
+            "prove",
+            "--key",
+            made["key_arn"].as_str().unwrap(),
+            "--json",
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", ""),
+            ("AWS_SECRET_ACCESS_KEY", ""),
+            ("AWS_ROLE_ARN", role_arn),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", &token_path),
+        ],
+    );
+    prove.assert_ok();
+    let proof = prove.json();
+    assert!(
+        proof["identity_arn"]
+            .as_str()
+            .unwrap()
+            .contains(":assumed-role/ci/"),
+        "{proof}"
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod key_admin;
 mod manage;
 mod output;
 mod profile;
+mod prove;
 mod provision;
 mod recover;
 mod signals;
@@ -48,6 +49,9 @@ enum Command {
     /// Run a command with a setup's session credentials in its environment only (for drivers
     /// that read no AWS profile: Go, C, PHP); its exit status is passed through.
     Exec(exec::Args),
+    /// Prove, where the application runs, that the credentials the platform gives it (a role
+    /// through web identity, Pod Identity, ECS or EC2) encrypt and decrypt with the master key.
+    Prove(prove::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
             Command::EnableRotation(args) => manage::enable_rotation(args).await,
             Command::Teardown(args) => manage::teardown(args).await,
             Command::Recover(args) => recover::run(args).await,
+            Command::Prove(args) => prove::run(args).await,
             Command::FixKeyPolicy(args) => key_admin::fix_key_policy(args).await,
             Command::AdminPolicy(args) => key_admin::admin_policy(args),
         }

@@ -27,6 +27,7 @@ use ts_rs::TS;
 mod checks;
 mod exec;
 mod profiles;
+mod prove;
 mod provision;
 mod recover;
 mod setups;
@@ -36,6 +37,7 @@ mod verify;
 mod tests;
 
 pub use checks::FieldCheck;
+pub use prove::ProofHere;
 pub use provision::credential_source;
 pub use setups::{admin_policy, approved_key_deletion, key_deletion_days, KeyPolicyFix};
 pub use verify::VerifyReport;
