@@ -1,5 +1,6 @@
 //! csfle-provisioner-cli: the same engine as the desktop app, for scripts and servers.
 
+mod deliver;
 mod exec;
 mod key_admin;
 mod manage;
@@ -52,6 +53,12 @@ enum Command {
     /// Prove, where the application runs, that the credentials the platform gives it (a role
     /// through web identity, Pod Identity, ECS or EC2) encrypt and decrypt with the master key.
     Prove(prove::Args),
+    /// On the computer where the application runs: print its age recipient (public) for deliver.
+    Receive(deliver::ReceiveArgs),
+    /// Seal a user setup's credentials to another computer's age recipient, in a file.
+    Deliver(deliver::DeliverArgs),
+    /// Store credentials sealed to this computer in its keychain.
+    Import(deliver::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +90,9 @@ fn main() -> ExitCode {
             Command::Teardown(args) => manage::teardown(args).await,
             Command::Recover(args) => recover::run(args).await,
             Command::Prove(args) => prove::run(args).await,
+            Command::Receive(args) => deliver::receive(args),
+            Command::Deliver(args) => deliver::deliver(args),
+            Command::Import(args) => deliver::import(args),
             Command::FixKeyPolicy(args) => key_admin::fix_key_policy(args).await,
             Command::AdminPolicy(args) => key_admin::admin_policy(args),
         }

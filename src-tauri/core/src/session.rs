@@ -25,6 +25,7 @@ use tokio::sync::Mutex;
 use ts_rs::TS;
 
 mod checks;
+mod deliver;
 mod exec;
 mod profiles;
 mod prove;
@@ -37,6 +38,7 @@ mod verify;
 mod tests;
 
 pub use checks::FieldCheck;
+pub use deliver::{Delivered, Imported};
 pub use prove::ProofHere;
 pub use provision::credential_source;
 pub use setups::{admin_policy, approved_key_deletion, key_deletion_days, KeyPolicyFix};

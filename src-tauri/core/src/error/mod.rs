@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod keychain;
+pub mod sealed;
 
 use crate::validate::InputError;
 use aws::{AwsFailure, AwsFailureKind};
@@ -37,6 +38,10 @@ pub enum ProvisionError {
     Journal(String),
     #[error("{0}")]
     Ambiguous(String),
+    #[error("{0}")]
+    Sealed(#[from] crate::error::sealed::SealError),
+    #[error("{0}")]
+    Delivery(String),
     #[error("{0}")]
     Config(String),
     #[error("{0}")]
@@ -188,6 +193,8 @@ impl ProvisionError {
             ProvisionError::KeyLimit { .. } => "access-key-limit",
             ProvisionError::KeyKept { .. } => "key-deletion-refused",
             ProvisionError::KeyNotApproved { .. } => "key-not-approved",
+            ProvisionError::Sealed(_) => "sealed-file",
+            ProvisionError::Delivery(_) => "delivery-failed",
             ProvisionError::KeyPolicyBlocksIam { .. } => "key-policy-blocks-iam",
             ProvisionError::Unsupported(_) => "unsupported",
             ProvisionError::RoleExists(_) => "role-exists",
@@ -232,6 +239,9 @@ impl ProvisionError {
             ProvisionError::NotOurs(_) => "This app changes only what it can prove it made: its tags, its own inline policy and its IAM path must all agree, because anyone allowed to tag can copy a tag. Manage this one in the AWS console.".into(),
             ProvisionError::Unsupported(_) => "Clean it up instead (nothing it made is kept), then start the setup again.".into(),
             ProvisionError::KeyPolicyBlocksIam { key, .. } => format!("Nothing was changed. Add the statement to the key policy (the app can: \"Let IAM policies use this key\", or csfle-provisioner-cli fix-key-policy --key {key}; it needs kms:PutKeyPolicy), ask the key's owner to, or choose another key."),
+            ProvisionError::Sealed(crate::error::sealed::SealError::Recipient(_)) => "On the target computer run `csfle-provisioner-cli receive` and paste the age1… line it prints. Nothing was read or written.".into(),
+            ProvisionError::Sealed(_) => "Seal the file again to this computer's recipient (`csfle-provisioner-cli receive` prints it here), or import it on the computer it was sealed to. Nothing was stored.".into(),
+            ProvisionError::Delivery(_) => "Nothing was written. Choose another file name or folder and try again.".into(),
             ProvisionError::KeyNotApproved { .. } => "Someone changed the setup since you looked. Open the teardown again, check which key it names, and approve that one (or keep the key).".into(),
             ProvisionError::KeyKept { .. } => "Nothing was changed. Tear the setup down without deleting the key (the key costs little and keeps your data readable), or first tear down the other setups that use it.".into(),
             ProvisionError::KeyLimit { inactive: Some(_), .. } => "Delete the inactive key first (the app can do it: choose \"Delete the inactive key\", or pass --delete-inactive-key), then rotate.".into(),

@@ -25,6 +25,14 @@ pub fn resolve_account(
         .runs()
         .map_err(|e| ProvisionError::Journal(e.to_string()))?;
     let mut candidates = journal_accounts(&runs, user);
+    // Setups imported from another computer have no run in this one's journal.
+    candidates.extend(
+        crate::local::imported::accounts()
+            .into_iter()
+            .filter(|account| account.split_once('/').map(|(_, u)| u) == Some(user)),
+    );
+    candidates.sort();
+    candidates.dedup();
     let mut present = Vec::new();
     for account in candidates.drain(..) {
         match vault.load(&account) {

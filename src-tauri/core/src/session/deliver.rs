@@ -1,0 +1,146 @@
+//! Delivering a user setup's credentials to the computer where the application runs, never
+//! shown: the target prints its age recipient (`receive`), the admin's computer seals the keychain
+//! item to it (`deliver`), the target opens it into its own keychain (`import`). After that,
+//! credential-process, exec and aws-profile work there as on the admin's computer.
+
+use super::{report, Session};
+use crate::error::{ErrorReport, ProvisionError};
+use crate::local::credentials::LoadedCredentials;
+use crate::local::keychain;
+use crate::local::sealed::{self, IDENTITY_ACCOUNT, MAX_SEALED_BYTES};
+use serde::Serialize;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivered {
+    pub user: String,
+    pub recipient: String,
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Imported {
+    pub user: String,
+    pub account_id: String,
+    pub keychain_account: String,
+    pub store: String,
+}
+
+impl Session {
+    /// This computer's age recipient, making its identity (in this computer's keychain) on first
+    /// use. The recipient is public: it can be sent by chat or mail.
+    pub fn receive(&self) -> Result<String, ErrorReport> {
+        let vault = self.vault.as_ref();
+        let identity = match vault.load(IDENTITY_ACCOUNT) {
+            Ok(identity) => identity,
+            Err(crate::error::keychain::KeychainError::NotFound { .. }) => {
+                let made = sealed::new_identity();
+                let label =
+                    "csfle-provisioner: this computer's key for receiving sealed credentials";
+                vault.save(IDENTITY_ACCOUNT, label, &made).map_err(report)?;
+                made
+            }
+            Err(other) => return Err(report(other)),
+        };
+        sealed::recipient_of(&identity).map_err(report)
+    }
+
+    /// Seals `user`'s keychain item to `recipient` in a new file `out` (refused if it exists).
+    pub fn deliver_to_file(
+        &self,
+        user: String,
+        account_id: Option<String>,
+        recipient: String,
+        out: PathBuf,
+    ) -> Result<Delivered, ErrorReport> {
+        crate::validate::user_name(&user).map_err(report)?;
+        let to = sealed::recipient(&recipient).map_err(report)?;
+        let out = std::path::absolute(&out)
+            .map_err(|e| report(ProvisionError::Delivery(format!("{}: {e}", out.display()))))?;
+        let vault = self.vault.as_ref();
+        let account =
+            crate::local::credential_profile::resolve_account(vault, &user, account_id.as_deref())
+                .map_err(report)?;
+        let item = vault.load(&account).map_err(report)?;
+        // The item must be one of ours: a sealed file the target cannot use helps nobody.
+        LoadedCredentials::parse(&item).map_err(report)?;
+        let bytes = sealed::seal(&to, &item);
+        if bytes.is_empty() {
+            return Err(report(ProvisionError::Delivery(
+                "the file could not be sealed".into(),
+            )));
+        }
+        write_new(&out, &bytes).map_err(|e| {
+            report(ProvisionError::Delivery(format!(
+                "{} could not be written: {e}",
+                out.display()
+            )))
+        })?;
+        Ok(Delivered {
+            user,
+            recipient: recipient.trim().to_string(),
+            file: out.display().to_string(),
+        })
+    }
+
+    /// Opens a file sealed to this computer and stores the setup in this computer's keychain, as
+    /// one item, exactly as provision stores it.
+    pub fn import(&self, file: PathBuf) -> Result<Imported, ErrorReport> {
+        let sealed_bytes = read_bounded(&file).map_err(|e| {
+            report(ProvisionError::Delivery(format!(
+                "{} could not be read: {e}",
+                file.display()
+            )))
+        })?;
+        let vault = self.vault.as_ref();
+        let identity = vault.load(IDENTITY_ACCOUNT).map_err(report)?;
+        let item = sealed::open(&identity, &sealed_bytes).map_err(report)?;
+        let stored = LoadedCredentials::parse(&item).map_err(report)?;
+        crate::validate::user_name(&stored.user_name).map_err(report)?;
+        if stored.account_id.len() != 12 || !stored.account_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(report(ProvisionError::Delivery(
+                "the sealed item names no AWS account".into(),
+            )));
+        }
+        let account = keychain::account_for(&stored.account_id, &stored.user_name);
+        let label = keychain::label_for(&stored.account_id, &stored.user_name);
+        vault.save(&account, &label, &item).map_err(report)?;
+        crate::local::imported::remember(&account).map_err(|e| {
+            report(ProvisionError::Delivery(format!("the setup was stored, but this computer could not note it ({e}); pass --account {} to credential-process", stored.account_id)))
+        })?;
+        Ok(Imported {
+            user: stored.user_name.clone(),
+            account_id: stored.account_id.clone(),
+            keychain_account: account,
+            store: vault.store_name(),
+        })
+    }
+}
+
+fn read_bounded(file: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)?
+        .take(MAX_SEALED_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SEALED_BYTES {
+        return Err(std::io::Error::other(
+            "it is too large to be a sealed setup",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A new private file: never over an existing file or through a link.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
