@@ -1,6 +1,7 @@
 //! Talking to AWS: connecting, error meanings, tags, regions, policies, listing every page, careful creates, and what other admins changed.
 
 pub mod aws_error;
+pub mod backoff;
 pub mod careful;
 pub mod connect;
 pub mod iam;

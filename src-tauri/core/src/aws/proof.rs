@@ -79,4 +79,3 @@ pub async fn prove(
         ))),
     }
 }
-

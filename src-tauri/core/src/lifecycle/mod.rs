@@ -1,10 +1,10 @@
 //! Living with setups: finding and judging them, Security Hub findings, rotation, teardown (and when a key may go), and crash recovery.
 
 pub mod discovery;
-pub mod findings;
 pub mod key_rotation;
 pub mod key_usage;
 pub mod recovery;
 pub mod rotate;
+pub mod setup_reads;
 pub mod setups;
 pub mod teardown;

@@ -136,7 +136,8 @@ async fn outside_the_path_only_a_principal_older_than_the_path_counts() {
             &[principal("user", "/", created, tags::CREATED_BY_VALUE)],
         );
         user_policy(&wire, &policy::kms_policy_document(KEY));
-        let result = crate::aws::proof::prove(&wire.connection(), Principal::user("app"), &[]).await;
+        let result =
+            crate::aws::proof::prove(&wire.connection(), Principal::user("app"), &[]).await;
         assert_eq!(result.is_ok(), proven, "made {created}: {result:?}");
     }
 }
@@ -171,7 +172,8 @@ async fn a_known_run_proves_its_principal_once_the_policy_is_gone_but_only_if_ma
             run_id: RUN.into(),
             started_at: run_started,
         }];
-        let result = crate::aws::proof::prove(&wire.connection(), Principal::user("app"), &known).await;
+        let result =
+            crate::aws::proof::prove(&wire.connection(), Principal::user("app"), &known).await;
         assert_eq!(
             result.is_ok(),
             proven,
