@@ -97,18 +97,33 @@ pub async fn list_each(
     let wanted = wanted(connection, journal).await?;
     let reads = connection.for_reads();
     let backoff = Backoff::default();
-    let mut setups: Vec<(usize, SetupSummary)> =
-        futures_util::stream::iter(wanted.iter().enumerate().map(|(i, want)| {
-            let (reads, backoff, vault) = (&reads, &backoff, Arc::clone(&vault));
-            async move { (i, describe(reads, backoff, vault, want).await) }
-        }))
-        .buffer_unordered(CONCURRENT_SETUPS)
-        .filter_map(|(i, setup)| async move { setup.map(|s| (i, s)) })
-        .inspect(|(_, setup)| on_setup(setup))
-        .collect()
-        .await;
+    // The futures are made first, then run: a stream built from closures over borrowed reads
+    // is not `Send` to the compiler, and the window runs this on a multi-threaded runtime.
+    let reading: Vec<_> = wanted
+        .iter()
+        .enumerate()
+        .map(|(i, want)| describe_nth(&reads, &backoff, Arc::clone(&vault), i, want))
+        .collect();
+    let mut judged = futures_util::stream::iter(reading).buffer_unordered(CONCURRENT_SETUPS);
+    let mut setups = Vec::new();
+    while let Some((i, setup)) = judged.next().await {
+        if let Some(setup) = setup {
+            on_setup(&setup);
+            setups.push((i, setup));
+        }
+    }
     setups.sort_by_key(|(i, _)| *i);
     Ok(setups.into_iter().map(|(_, s)| s).collect())
+}
+
+async fn describe_nth(
+    connection: &Connection,
+    backoff: &Backoff,
+    vault: Arc<dyn Vault>,
+    i: usize,
+    want: &Wanted,
+) -> (usize, Option<SetupSummary>) {
+    (i, describe(connection, backoff, vault, want).await)
 }
 
 /// The principals under our path or found by the legacy scan, and those the journal names.
