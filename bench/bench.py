@@ -45,7 +45,7 @@ def http(url, method="GET", body=None):
 
 class Emulator:
     def __init__(self):
-        self.process = subprocess.Popen([str(ROOT / ".venv/bin/python"), str(ROOT / "tests/emulator/emulator.py")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.process = subprocess.Popen([os.environ.get("CSFLE_PYTHON") or str(ROOT / ".venv/bin/python"), str(ROOT / "tests/emulator/emulator.py")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         ready, self.url = self.process.stdout.readline().split()
         assert ready == "READY"
 

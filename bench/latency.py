@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""The setups view and provisioning where users are: every AWS reply held 0, 20 and 100 ms by the
+emulator's standing "latency" rule, with 1, 25 and 100 setups in the account. Writes its table into
+BENCHMARKS.md between the latency markers. Run it through `bench/run.sh --latency`.
+
+Figures per cell: `list` wall time on this computer (journal and keychain present), the AWS calls
+it made (the emulator's /_requests), sequential round trips (wall time ÷ delay), and the first
+`list` of a new admin (another data folder, no journal). Provision and rotate are measured once per
+delay. One run, no medians: these are round-trip counts, not microbenchmarks."""
+
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import CLI, ROOT, Emulator, Keyring  # noqa: E402
+from scale import run  # noqa: E402
+
+DELAYS = [0.0, 0.02, 0.1]
+SIZES = [1, 25, 100]
+START, END = "<!-- latency:start -->", "<!-- latency:end -->"
+
+
+def at(emulator, delay):
+    emulator.clear_faults()
+    if delay:
+        emulator.fault({"kind": "latency", "seconds": delay})
+
+
+def measured(emulator, command, env):
+    emulator.clear()
+    elapsed, out, _ = run(command, env)
+    return elapsed, len(emulator.requests()), out
+
+
+def main():
+    home = Path(tempfile.mkdtemp(prefix="csfle-latency-"))
+    emulator, keyring = Emulator(), Keyring(home)
+    env = keyring.env({
+        "AWS_ENDPOINT_URL": emulator.url, "AWS_ACCESS_KEY_ID": "AKIABENCHADMIN000001", "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(home / "aws-config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+        "CSFLE_PROVISIONER_DATA_DIR": str(home / "data"),
+    })
+    cli = str(CLI)
+    rows, writes, made = [], [], 0
+    try:
+        for size in SIZES:
+            at(emulator, 0)
+            while made < size:
+                run([cli, "provision", "--user", f"lat-{made:03d}", "--new-key", f"alias/lat-{made:03d}"], env)
+                made += 1
+            for delay in DELAYS:
+                at(emulator, delay)
+                wall, calls, out = measured(emulator, [cli, "list", "--json"], env)
+                found = len(json.loads(out))
+                other = dict(env, CSFLE_PROVISIONER_DATA_DIR=tempfile.mkdtemp(dir=home))
+                first, first_calls, _ = measured(emulator, [cli, "list", "--json"], other)
+                rows.append({"setups": size, "found": found, "delay": delay, "wall": wall, "calls": calls, "first": first, "first_calls": first_calls})
+                print(f"{size} setups at {delay * 1000:.0f} ms: list {wall:.2f} s, {calls} calls; new admin {first:.2f} s", file=sys.stderr)
+        for delay in DELAYS:
+            at(emulator, delay)
+            user = f"lat-p-{int(delay * 1000)}"
+            provision, provision_calls, _ = measured(emulator, [cli, "provision", "--user", user, "--new-key", f"alias/{user}"], env)
+            rotate, rotate_calls, _ = measured(emulator, [cli, "rotate", "--user", user], env)
+            writes.append({"delay": delay, "provision": provision, "provision_calls": provision_calls, "rotate": rotate, "rotate_calls": rotate_calls})
+    finally:
+        keyring.stop()
+        emulator.stop()
+        shutil.rmtree(home, ignore_errors=True)
+    write(rows, writes)
+
+
+def trips(wall, delay):
+    return "—" if not delay else f"{wall / delay:.1f}"
+
+
+def write(rows, writes):
+    base = {(r["setups"]): r for r in rows if r["delay"] == 0}
+    lines = [
+        START,
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with `bench/run.sh --latency` "
+        f"({os.environ.get('BENCH_PROFILE', 'release')} build): every AWS reply held by the emulator's "
+        "standing `latency` rule. Round trips = wall time ÷ delay; \"+RT vs 0 ms\" = (wall − wall at 0 ms) ÷ delay.",
+        "",
+        "| setups | delay | `list` wall | AWS calls | calls/setup | round trips | +RT vs 0 ms | new admin's first `list` | its calls | first ÷ later |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        extra = "—" if not r["delay"] else f"{(r['wall'] - base[r['setups']]['wall']) / r['delay']:.1f}"
+        lines.append(
+            f"| {r['setups']} | {r['delay'] * 1000:.0f} ms | {r['wall']:.2f} s | {r['calls']} | {r['calls'] / r['setups']:.1f} | "
+            f"{trips(r['wall'], r['delay'])} | {extra} | {r['first']:.2f} s | {r['first_calls']} | {r['first'] / r['wall']:.2f}× |"
+        )
+    lines += ["", "| delay | provision wall | its calls | round trips | rotate wall | its calls | round trips |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    for w in writes:
+        lines.append(
+            f"| {w['delay'] * 1000:.0f} ms | {w['provision']:.2f} s | {w['provision_calls']} | {trips(w['provision'], w['delay'])} | "
+            f"{w['rotate']:.2f} s | {w['rotate_calls']} | {trips(w['rotate'], w['delay'])} |"
+        )
+    lines.append(END)
+    target = ROOT / "BENCHMARKS.md"
+    text = target.read_text()
+    table = "\n".join(lines)
+    if START in text:
+        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: table, text, flags=re.S)
+    else:
+        text += "\n## Where users are: latency per round trip (issue 20)\n\n" + table + "\n"
+    target.write_text(text)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
