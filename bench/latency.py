@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -52,6 +53,8 @@ def median_of(emulator, command, env, runs):
 
 
 def main():
+    # A stopped run still stops its emulator and keyring (the `finally` below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     home = Path(tempfile.mkdtemp(prefix="csfle-latency-"))
     emulator, keyring = Emulator(), Keyring(home)
     env = keyring.env({

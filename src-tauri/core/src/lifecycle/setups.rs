@@ -250,10 +250,12 @@ async fn describe(
     } else {
         String::new()
     };
-    let stored = stored_key(vault, user.then(|| account.clone()));
-    let (stored_key, reads) = tokio::join!(
-        stored,
-        setup_reads::principal(connection, backoff, principal)
+    // The keychain is local and quick; the key it names is read together with the principal.
+    let stored_key = stored_key(vault, user.then(|| account.clone())).await;
+    let stored_arn = stored_key.as_ref().map(|(_, arn)| arn.as_str());
+    let (reads, early_key) = tokio::join!(
+        setup_reads::principal(connection, backoff, principal),
+        read_key(connection, backoff, stored_arn)
     );
     let mut summary = empty(want.kind, &want.name, account, want.journal_state);
     summary.key_arn = stored_key.as_ref().map(|(_, arn)| arn.clone());
@@ -279,13 +281,25 @@ async fn describe(
         let in_keychain = stored_key.as_ref().map(|(id, _)| id.as_str());
         summary.access_keys = access_keys(reads.access_keys, in_keychain);
     }
-    let key = match summary.key_arn.clone() {
-        Some(arn) => Some(setup_reads::key(connection, backoff, &arn).await),
-        None => None,
+    // A key named only by the policy is read once the policy is.
+    let key = match early_key {
+        Some(key) => Some(key),
+        None => read_key(connection, backoff, summary.key_arn.as_deref()).await,
     };
     let rotation = key.map(|key| describe_key(&mut summary, key));
     attach_findings(&mut summary, rotation.flatten(), observed_policies);
     Some(summary)
+}
+
+async fn read_key(
+    connection: &Connection,
+    backoff: &Backoff,
+    arn: Option<&str>,
+) -> Option<KeyReads> {
+    match arn {
+        Some(arn) => Some(setup_reads::key(connection, backoff, arn).await),
+        None => None,
+    }
 }
 
 /// The stored access key's id and key ARN, if the keychain has an item for `account`. Only they
