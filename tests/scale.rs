@@ -202,6 +202,40 @@ fn listing_asks_each_question_once_per_setup() {
 }
 
 #[test]
+fn a_throttled_listing_waits_and_still_judges_every_setup() {
+    let sandbox = Sandbox::start();
+    for user in ["app-a", "app-b"] {
+        let alias = format!("alias/{user}");
+        sandbox
+            .cli(&["provision", "--user", user, "--new-key", &alias])
+            .assert_ok();
+    }
+    // IAM throttles three reads of different kinds: the shared backoff waits them out.
+    for action in ["ListAccessKeys", "GetUser", "ListMFADevices"] {
+        sandbox.emulator.add_fault(json!({"action": action, "times": 1, "status": 400, "code": "Throttling", "message": "Rate exceeded"}));
+    }
+    sandbox.emulator.clear_requests();
+    let run = sandbox.cli(&["list", "--json"]);
+    run.assert_ok();
+    assert_eq!(names(&run), ["app-a", "app-b"]);
+    for setup in run.json().as_array().expect("a JSON array") {
+        assert_eq!(setup["ownership"], "proven", "{setup}");
+        assert_eq!(setup["policy"], "least-privilege", "{setup}");
+        assert_eq!(setup["outside_changes"], json!([]), "{setup}");
+        assert_eq!(
+            setup["access_keys"].as_array().map(Vec::len),
+            Some(1),
+            "{setup}"
+        );
+    }
+    assert_eq!(
+        count(&sandbox, "ListAccessKeys"),
+        3,
+        "one throttled, asked again"
+    );
+}
+
+#[test]
 fn the_key_picker_lists_every_page_without_describing_and_explains_each_refusal() {
     let sandbox = Sandbox::start();
     sandbox.emulator.add_fault(json!({"kind": "paginate"}));
