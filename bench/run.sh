@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md: sets up, builds the release app, the CLI and the hello-world baseline,
 # installs the AWS CLI for the baseline script, then measures everything in one run.
+# `bench/run.sh --latency` measures only the latency table (bench/latency.py): the CLI at 0, 20 and
+# 100 ms per AWS round trip for 1, 25 and 100 setups (BENCH_PROFILE=debug uses the debug build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ "${1:-}" == "--latency" ]]; then
+  scripts/setup.sh --tests
+  profile=${BENCH_PROFILE:-release}
+  if [[ "$profile" == release ]]; then cargo build --release -p csfle-provisioner-cli; else cargo build -p csfle-provisioner-cli; fi
+  CSFLE_TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+  export CSFLE_TARGET_DIR
+  exec .venv/bin/python bench/latency.py
+fi
 scripts/setup.sh --tests
 if [[ ! -x .venv-bench/bin/aws ]]; then
   python3 -m venv .venv-bench

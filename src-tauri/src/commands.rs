@@ -102,8 +102,16 @@ pub async fn verify_again(session: State<'_, Session>) -> Reply<VerifyReport> {
 }
 
 #[tauri::command]
-pub async fn list_setups(session: State<'_, Session>) -> Reply<Vec<SetupSummary>> {
-    session.list_setups().await
+pub async fn list_setups(
+    session: State<'_, Session>,
+    on_setup: Channel<SetupSummary>,
+) -> Reply<Vec<SetupSummary>> {
+    // Each card as soon as it is judged; a closed window cannot be told, the listing just ends.
+    session
+        .list_setups_each(move |setup| {
+            let _ = on_setup.send(setup);
+        })
+        .await
 }
 
 #[tauri::command]

@@ -9,7 +9,9 @@ moto answers IAM, KMS and STS on one port. In front of it sits a small WSGI laye
 - Standing rules (they stay until DELETE /_faults) for what moto does not do:
   kind "propagation" refuses every call signed with an access key (or role session) this emulator
   issued less than `seconds` ago, like IAM's eventual consistency; kind "paginate" pages ListKeys,
-  ListAliases and ListUsers with AWS's default and maximum page sizes, which moto returns whole.
+  ListAliases and ListUsers with AWS's default and maximum page sizes, which moto returns whole;
+  kind "latency" holds every AWS reply `seconds` (a fixed delay per round trip, as a real network
+  far from the endpoint does; calls in flight together wait together).
 - seeds a big account in-process (POST /_seed), far faster than thousands of API calls.
 Prints "READY <url>" on stdout once it accepts connections.
 """
@@ -120,6 +122,11 @@ class Faults:
                     return dict(rule)
         return None
 
+    def latency(self):
+        """Seconds every reply is held, from the standing "latency" rules (they add up)."""
+        with self.lock:
+            return sum(rule.get("seconds", 0) for rule in self.rules if rule.get("kind") == "latency")
+
     def page_size(self, action):
         """(default, maximum) page size when a standing "paginate" rule covers `action`."""
         with self.lock:
@@ -130,7 +137,7 @@ class Faults:
 
 
 # Rules that describe the account's behaviour rather than one call: never used up by `take`.
-STANDING = ("propagation", "paginate")
+STANDING = ("propagation", "paginate", "latency")
 # List calls moto answers in one piece: (list field, AWS's default page size, AWS's maximum).
 PAGED = {"ListKeys": ("Keys", 100, 1000), "ListAliases": ("Aliases", 50, 100), "ListUsers": ("Users", 100, 1000)}
 # IAM calls moto does not implement (it answers HTTP 500, which the SDK retries for ~1 s), answered
@@ -412,6 +419,9 @@ class FaultLayer:
         entry = None
         if action:
             entry = self.faults.record(service, action, access_key, resource_params(body, target))
+            held = self.faults.latency()
+            if held > 0:
+                time.sleep(held)
             standing = self.faults.propagating(service, action, access_key)
             if standing is not None:
                 return error_response(service, standing.get("status", 403), standing.get("code", "AccessDenied"), standing.get("message", "not live yet (emulated propagation)"), start_response)
@@ -491,12 +501,20 @@ class FaultLayer:
         return [body]
 
 
+from werkzeug.serving import WSGIRequestHandler
+
+
+class Handler(WSGIRequestHandler):
+    # Without it a Nagle/delayed-ACK stall adds ~40 ms to some replies: latency would be measured wrong.
+    disable_nagle_algorithm = True
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     app = FaultLayer(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=Handler)
     print(f"READY http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

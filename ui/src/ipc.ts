@@ -106,7 +106,7 @@ export const api = {
   apply: (onProgress: (event: Progress) => void) => call<Outcome>("apply", { onProgress: progressChannel(onProgress) }),
   cancel: () => call<void>("cancel"),
   verifyAgain: () => call<VerifyReport>("verify_again"),
-  listSetups: () => call<SetupSummary[]>("list_setups"),
+  listSetups: (onSetup: (setup: SetupSummary) => void = () => undefined) => call<SetupSummary[]>("list_setups", { onSetup: pageChannel(onSetup) }),
   legacyScan: (rescan: boolean) => call<LegacyScan | null>("legacy_scan", { rescan }),
   verifySetup: (user: string) => call<VerifyReport>("verify_setup", { user }),
   rotate: (user: string, deleteInactiveKey: boolean) => call<RotateReport>("rotate", { user, deleteInactiveKey }),

@@ -97,4 +97,27 @@ describe("setups view", () => {
     expect(document.getElementById("teardown-colleague-open")).toBeNull();
     expect(document.getElementById("rotate-colleague")).toBeNull();
   });
+
+  it("shows each card as soon as it is judged, before the whole list is in", async () => {
+    let finish: (setups: SetupSummary[]) => void = () => undefined;
+    mockIPC((cmd, args) => {
+      if (cmd === "interrupted_runs") return [];
+      if (cmd === "list_setups") {
+        const channel = (args as { onSetup: { id: number } }).onSetup;
+        const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, data: unknown): void } }).__TAURI_INTERNALS__;
+        internals.runCallback(channel.id, { index: 0, message: agedSetup() });
+        return new Promise<SetupSummary[]>((resolve) => (finish = resolve));
+      }
+      return null;
+    });
+    document.body.replaceChildren(setupsScreen(context()));
+    await settle();
+    expect(document.querySelector("[data-setup=app]")?.textContent).toContain("made 120 days ago");
+    expect(document.getElementById("setups")?.textContent).toContain("Reading setups…");
+    finish([agedSetup(), { ...agedSetup(), name: "later" }]);
+    await settle();
+    expect(document.querySelectorAll("[data-setup=app]")).toHaveLength(1);
+    expect(document.querySelector("[data-setup=later]")).not.toBeNull();
+    expect(document.getElementById("setups")?.textContent).not.toContain("Reading setups…");
+  });
 });

@@ -335,12 +335,17 @@ function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: Reload):
 export function setupsScreen(ctx: Context): HTMLElement {
   const list = h("div", { id: "setups", "aria-live": "polite" }, h("p", {}, "Loading setups…"));
   const load = async (note?: { name: string; text: string }) => {
+    const reload: Reload = (next) => void load(next);
+    const cardOf = (s: SetupSummary) => setupCard(ctx, s, reload, note?.name === s.name ? note.text : undefined);
+    // Cards appear as each setup is judged; the whole list then replaces them in its stable order.
+    const arrived = h("div", { class: "setups-arriving" });
+    const pending = h("p", { class: "loading" }, "Reading setups…");
+    list.replaceChildren(arrived, pending);
     try {
-      const [runs, setups] = await Promise.all([ctx.api.interruptedRuns(), ctx.api.listSetups()]);
-      const reload: Reload = (next) => void load(next);
+      const [runs, setups] = await Promise.all([ctx.api.interruptedRuns(), ctx.api.listSetups((s) => arrived.append(cardOf(s)))]);
       list.replaceChildren(
         ...[interruptedPanel(ctx, runs, reload)].filter((x): x is HTMLElement => x !== null),
-        ...(setups.length ? setups.map((s) => setupCard(ctx, s, reload, note?.name === s.name ? note.text : undefined)) : [h("p", { class: "empty" }, "No setups made by this app in this account and region yet.")]),
+        ...(setups.length ? setups.map(cardOf) : [h("p", { class: "empty" }, "No setups made by this app in this account and region yet.")]),
       );
       const legacy = await legacyNote(ctx, () => void load());
       if (legacy) list.append(legacy);

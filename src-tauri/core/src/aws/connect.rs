@@ -35,6 +35,20 @@ impl Connection {
         aws_sdk_kms::Client::new(&self.config)
     }
 
+    /// The same connection with the SDK's own retries off, for reads that go through one shared
+    /// [`crate::aws::backoff::Backoff`] instead (the setups view).
+    pub fn for_reads(&self) -> Connection {
+        let config = self
+            .config
+            .to_builder()
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+            .build();
+        Connection {
+            config,
+            identity: self.identity.clone(),
+        }
+    }
+
     pub fn region(&self) -> &str {
         &self.identity.region
     }

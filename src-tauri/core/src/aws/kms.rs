@@ -10,15 +10,20 @@ use crate::model::ownership::{made_by_call, made_during_run, unix_now};
 
 /// kms:GetKeyRotationStatus, by bare key id (the emulator mishandles ARNs for some key calls).
 pub async fn rotation_status(connection: &Connection, key: &str) -> Result<bool, String> {
+    rotation_enabled(&connection.kms(), key)
+        .await
+        .map_err(|failure| failure.to_string())
+}
+
+/// kms:GetKeyRotationStatus through `kms`, by bare key id.
+pub async fn rotation_enabled(kms: &aws_sdk_kms::Client, key: &str) -> Result<bool, AwsFailure> {
     let key_id = key.rsplit('/').next().unwrap_or(key);
-    connection
-        .kms()
-        .get_key_rotation_status()
+    kms.get_key_rotation_status()
         .key_id(key_id)
         .send()
         .await
         .map(|reply| reply.key_rotation_enabled())
-        .map_err(|e| AwsFailure::from_sdk("kms:GetKeyRotationStatus", &e).to_string())
+        .map_err(|e| AwsFailure::from_sdk("kms:GetKeyRotationStatus", &e))
 }
 
 /// Returns (key id, key ARN). After a lost reply the key is looked for by the run's tag, and

@@ -2,6 +2,7 @@
 
 pub mod admin_policy;
 pub mod aws_error;
+pub mod backoff;
 pub mod careful;
 pub mod connect;
 pub mod eks;

@@ -94,80 +94,69 @@ pub async fn remove_from(
 /// Everything on `user` besides the inline policy `ours` and its access keys, the permissions
 /// boundary last.
 async fn of_user(iam: &Client, user: &str, ours: Option<&str>) -> Result<Vec<Extra>, AwsFailure> {
-    let mut extras = user_policies_and_groups(iam, user, ours).await?;
-    extras.extend(user_sign_in_material(iam, user).await?);
-    let boundary = iam
-        .get_user()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:GetUser", &e))?
-        .user()
-        .and_then(|u| u.permissions_boundary())
-        .and_then(|b| b.permissions_boundary_arn())
-        .map(str::to_string);
-    extras.extend(boundary.map(Extra::PermissionsBoundary));
+    let principal = Principal::user(user);
+    let (mut extras, rest, inline, facts) = futures_util::try_join!(
+        managed_policies(iam, principal),
+        groups_and_sign_in(iam, user),
+        crate::aws::ownership::inline_policy_names(iam, principal),
+        crate::aws::ownership::facts(iam, principal),
+    )?;
+    extras.extend(rest);
+    extras.extend(others(&inline, ours));
+    extras.extend(facts.boundary.map(Extra::PermissionsBoundary));
     Ok(extras)
 }
 
-/// Managed policies, groups and inline policies other than `ours`.
-async fn user_policies_and_groups(
+/// The managed policies attached to a user or role, all pages.
+pub async fn managed_policies(
     iam: &Client,
-    user: &str,
-    ours: Option<&str>,
+    principal: Principal<'_>,
 ) -> Result<Vec<Extra>, AwsFailure> {
-    let mut extras = pages::all(
-        iam.list_attached_user_policies()
+    match principal.kind {
+        PrincipalKind::User => {
+            pages::all(
+                iam.list_attached_user_policies()
+                    .user_name(principal.name)
+                    .into_paginator()
+                    .send(),
+                "iam:ListAttachedUserPolicies",
+                |page| page.attached_policies().iter().map(managed).collect(),
+            )
+            .await
+        }
+        PrincipalKind::Role => {
+            pages::all(
+                iam.list_attached_role_policies()
+                    .role_name(principal.name)
+                    .into_paginator()
+                    .send(),
+                "iam:ListAttachedRolePolicies",
+                |page| page.attached_policies().iter().map(managed).collect(),
+            )
+            .await
+        }
+    }
+}
+
+/// The user's groups, console password, MFA devices, signing certificates, SSH keys and service
+/// credentials, all asked at once.
+pub async fn groups_and_sign_in(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
+    let groups = pages::all(
+        iam.list_groups_for_user()
             .user_name(user)
             .into_paginator()
             .send(),
-        "iam:ListAttachedUserPolicies",
-        |page| page.attached_policies().iter().map(managed).collect(),
-    )
-    .await?;
-    extras.extend(
-        pages::all(
-            iam.list_groups_for_user()
-                .user_name(user)
-                .into_paginator()
-                .send(),
-            "iam:ListGroupsForUser",
-            |page| {
-                page.groups()
-                    .iter()
-                    .map(|g| Extra::Group(g.group_name().to_string()))
-                    .collect()
-            },
-        )
-        .await?,
+        "iam:ListGroupsForUser",
+        |page| {
+            page.groups()
+                .iter()
+                .map(|g| Extra::Group(g.group_name().to_string()))
+                .collect()
+        },
     );
-    extras.extend(
-        pages::all(
-            iam.list_user_policies()
-                .user_name(user)
-                .into_paginator()
-                .send(),
-            "iam:ListUserPolicies",
-            |page| others(page.policy_names(), ours),
-        )
-        .await?,
-    );
-    Ok(extras)
-}
-
-/// Console password, MFA devices, signing certificates, SSH keys, service credentials.
-async fn user_sign_in_material(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
-    let mut extras = Vec::new();
-    match iam.get_login_profile().user_name(user).send().await {
-        Ok(_) => extras.push(Extra::ConsolePassword),
-        Err(e) => {
-            let failure = AwsFailure::from_sdk("iam:GetLoginProfile", &e);
-            if failure.kind != AwsFailureKind::NotFound {
-                return Err(failure);
-            }
-        }
-    }
-    extras.extend(
+    let (mut extras, password, mfa, certificates, ssh, services) = futures_util::try_join!(
+        groups,
+        console_password(iam, user),
         pages::all(
             iam.list_mfa_devices()
                 .user_name(user)
@@ -180,10 +169,7 @@ async fn user_sign_in_material(iam: &Client, user: &str) -> Result<Vec<Extra>, A
                     .map(|d| Extra::MfaDevice(d.serial_number().to_string()))
                     .collect()
             },
-        )
-        .await?,
-    );
-    extras.extend(
+        ),
         pages::all(
             iam.list_signing_certificates()
                 .user_name(user)
@@ -196,27 +182,46 @@ async fn user_sign_in_material(iam: &Client, user: &str) -> Result<Vec<Extra>, A
                     .map(|c| Extra::SigningCertificate(c.certificate_id().to_string()))
                     .collect()
             },
-        )
-        .await?,
-    );
-    extras.extend(
-        pages::all(
-            iam.list_ssh_public_keys()
-                .user_name(user)
-                .into_paginator()
-                .send(),
-            "iam:ListSSHPublicKeys",
-            |page| {
-                page.ssh_public_keys()
-                    .iter()
-                    .map(|k| Extra::SshKey(k.ssh_public_key_id().to_string()))
-                    .collect()
-            },
-        )
-        .await?,
-    );
-    extras.extend(service_credentials(iam, user).await?);
+        ),
+        ssh_keys(iam, user),
+        service_credentials(iam, user),
+    )?;
+    extras.extend(password);
+    for more in [mfa, certificates, ssh, services] {
+        extras.extend(more);
+    }
     Ok(extras)
+}
+
+async fn console_password(iam: &Client, user: &str) -> Result<Option<Extra>, AwsFailure> {
+    match iam.get_login_profile().user_name(user).send().await {
+        Ok(_) => Ok(Some(Extra::ConsolePassword)),
+        Err(e) => {
+            let failure = AwsFailure::from_sdk("iam:GetLoginProfile", &e);
+            if failure.kind == AwsFailureKind::NotFound {
+                Ok(None)
+            } else {
+                Err(failure)
+            }
+        }
+    }
+}
+
+async fn ssh_keys(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
+    pages::all(
+        iam.list_ssh_public_keys()
+            .user_name(user)
+            .into_paginator()
+            .send(),
+        "iam:ListSSHPublicKeys",
+        |page| {
+            page.ssh_public_keys()
+                .iter()
+                .map(|k| Extra::SshKey(k.ssh_public_key_id().to_string()))
+                .collect()
+        },
+    )
+    .await
 }
 
 fn managed(policy: &aws_sdk_iam::types::AttachedPolicy) -> Extra {
@@ -227,7 +232,7 @@ fn managed(policy: &aws_sdk_iam::types::AttachedPolicy) -> Extra {
 }
 
 /// Inline policies other than `ours`.
-fn others(names: &[String], ours: Option<&str>) -> Vec<Extra> {
+pub fn others(names: &[String], ours: Option<&str>) -> Vec<Extra> {
     names
         .iter()
         .filter(|name| Some(name.as_str()) != ours)
@@ -264,37 +269,14 @@ async fn service_credentials(iam: &Client, user: &str) -> Result<Vec<Extra>, Aws
 
 /// Everything on `role` besides the inline policy `ours` (instance profiles are the setup's own).
 async fn of_role(iam: &Client, role: &str, ours: Option<&str>) -> Result<Vec<Extra>, AwsFailure> {
-    let mut extras = pages::all(
-        iam.list_attached_role_policies()
-            .role_name(role)
-            .into_paginator()
-            .send(),
-        "iam:ListAttachedRolePolicies",
-        |page| page.attached_policies().iter().map(managed).collect(),
-    )
-    .await?;
-    extras.extend(
-        pages::all(
-            iam.list_role_policies()
-                .role_name(role)
-                .into_paginator()
-                .send(),
-            "iam:ListRolePolicies",
-            |page| others(page.policy_names(), ours),
-        )
-        .await?,
-    );
-    let boundary = iam
-        .get_role()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("iam:GetRole", &e))?
-        .role()
-        .and_then(|r| r.permissions_boundary())
-        .and_then(|b| b.permissions_boundary_arn())
-        .map(str::to_string);
-    extras.extend(boundary.map(Extra::PermissionsBoundary));
+    let principal = Principal::role(role);
+    let (mut extras, inline, facts) = futures_util::try_join!(
+        managed_policies(iam, principal),
+        crate::aws::ownership::inline_policy_names(iam, principal),
+        crate::aws::ownership::facts(iam, principal),
+    )?;
+    extras.extend(others(&inline, ours));
+    extras.extend(facts.boundary.map(Extra::PermissionsBoundary));
     Ok(extras)
 }
 

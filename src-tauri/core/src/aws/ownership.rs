@@ -18,6 +18,8 @@ pub struct PrincipalFacts {
     /// IAM's `CreateDate`, unix seconds: nobody can change it.
     pub created_at: i64,
     pub tags: Vec<aws_sdk_iam::types::Tag>,
+    /// The ARN of its permissions boundary, if it has one.
+    pub boundary: Option<String>,
 }
 
 impl PrincipalFacts {
@@ -46,6 +48,7 @@ pub async fn facts(
                 path: user.path().to_string(),
                 created_at: seconds(user.create_date()),
                 tags: user.tags().to_vec(),
+                boundary: boundary_arn(user.permissions_boundary()),
             })
         }
         PrincipalKind::Role => {
@@ -57,9 +60,18 @@ pub async fn facts(
                 path: role.path().to_string(),
                 created_at: seconds(role.create_date()),
                 tags: role.tags().to_vec(),
+                boundary: boundary_arn(role.permissions_boundary()),
             })
         }
     }
+}
+
+fn boundary_arn(
+    boundary: Option<&aws_sdk_iam::types::AttachedPermissionsBoundary>,
+) -> Option<String> {
+    boundary
+        .and_then(|b| b.permissions_boundary_arn())
+        .map(str::to_string)
 }
 
 fn empty_reply(action: &'static str) -> AwsFailure {

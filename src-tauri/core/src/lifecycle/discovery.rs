@@ -112,44 +112,25 @@ pub fn remembered(dir: &Path, account: &str) -> Option<LegacyScan> {
     load(&file_in(dir)).accounts.remove(account)
 }
 
-/// Our users and roles: those under our path, plus the legacy ones this computer has looked for
-/// (re-checked by name). The account-wide tag scan runs only when asked ([`scan`]), never as a
-/// side effect of a first listing: it reads every user and role of the account, and a tag is
-/// what anyone can copy onto a colleague's principal. `dir` is where the scan is remembered.
-pub async fn principals(
+/// The names of our users and roles: every one under our path, plus the legacy ones this computer
+/// has looked for. Names only: whether each still exists and carries our tag is for the caller to
+/// read with the rest of its facts (one GetUser or GetRole). The account-wide tag scan runs only
+/// when asked ([`scan`]), never as a side effect of a first listing: it reads every user and role
+/// of the account, and a tag is what anyone can copy onto a colleague's principal. `dir` is where
+/// the scan is remembered.
+pub async fn candidates(
     connection: &Connection,
     dir: Option<&Path>,
 ) -> Result<Found, ProvisionError> {
     let iam = connection.iam();
     let (users, roles) = futures_util::future::try_join(
-        tagged(
-            &iam,
-            PrincipalKind::User,
-            names(&iam, PrincipalKind::User, Some(tags::IAM_PATH)),
-        ),
-        tagged(
-            &iam,
-            PrincipalKind::Role,
-            names(&iam, PrincipalKind::Role, Some(tags::IAM_PATH)),
-        ),
+        names(&iam, PrincipalKind::User, Some(tags::IAM_PATH)),
+        names(&iam, PrincipalKind::Role, Some(tags::IAM_PATH)),
     )
     .await?;
-    let file = dir.map(file_in);
-    let mut remembered = file.as_deref().map(load).unwrap_or_default();
-    let account = connection.account_id().to_string();
-    let legacy = match remembered.accounts.get(&account).cloned() {
-        Some(scan) => {
-            let checked = recheck(&iam, &scan).await?;
-            if checked != scan {
-                remembered.accounts.insert(account, checked.clone());
-                if let Some(file) = &file {
-                    store(file, &remembered);
-                }
-            }
-            checked
-        }
-        None => LegacyScan::default(),
-    };
+    let legacy = dir
+        .and_then(|dir| remembered(dir, connection.account_id()))
+        .unwrap_or_default();
     Ok(Found {
         users: users.into_iter().chain(legacy.users.clone()).collect(),
         roles: roles.into_iter().chain(legacy.roles.clone()).collect(),
@@ -224,23 +205,6 @@ async fn scan_legacy(iam: &aws_sdk_iam::Client) -> Result<LegacyScan, ProvisionE
         roles_scanned,
         users,
         roles,
-    })
-}
-
-/// The remembered legacy setups that still exist with our tag; no account-wide scan.
-async fn recheck(
-    iam: &aws_sdk_iam::Client,
-    scan: &LegacyScan,
-) -> Result<LegacyScan, ProvisionError> {
-    let (users, roles) = futures_util::future::try_join(
-        tagged(iam, PrincipalKind::User, async { Ok(scan.users.clone()) }),
-        tagged(iam, PrincipalKind::Role, async { Ok(scan.roles.clone()) }),
-    )
-    .await?;
-    Ok(LegacyScan {
-        users,
-        roles,
-        ..scan.clone()
     })
 }
 

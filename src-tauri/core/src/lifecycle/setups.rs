@@ -1,23 +1,31 @@
 //! The setups view: every setup this app made in the account, found from AWS by our tags and from
 //! the local journal, with the health of each part.
 
+use crate::aws::backoff::Backoff;
 use crate::aws::connect::Connection;
+use crate::aws::outside_changes::Extra;
 use crate::aws::tags;
 use crate::aws::{ownership, policy};
-use crate::error::aws::AwsFailure;
+use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
+use crate::lifecycle::setup_reads::{self, KeyReads, PrincipalReads};
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
-use crate::model::findings::{judge, key_age, AccessKeyInfo, Subject};
+use crate::model::findings::{judge, key_age, AccessKeyInfo, Observed, Subject};
 use crate::model::ownership::{
     judge_principal as judge_principal_evidence, made_by_known_run, unproven_message, KnownRun,
     Ownership, PrincipalEvidence,
 };
 use crate::model::principal::{Principal, PrincipalKind};
+use futures_util::StreamExt;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use ts_rs::TS;
+
+/// Setups read at once. Each asks its own questions at once too, so a handful keeps IAM's
+/// request quota in reach; one shared backoff slows all of them when IAM throttles.
+const CONCURRENT_SETUPS: usize = 8;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -62,11 +70,70 @@ pub struct SetupSummary {
     pub ownership_reason: Option<String>,
 }
 
+/// Every setup, in a stable order (users, then roles, by name).
 pub async fn list(
     connection: &Connection,
     vault: Arc<dyn Vault>,
     journal: Option<&Journal>,
 ) -> Result<Vec<SetupSummary>, ProvisionError> {
+    list_each(connection, vault, journal, &|_| ()).await
+}
+
+/// A setup to describe: a principal under the app's path or remembered by the legacy scan, or one
+/// this computer's journal names.
+struct Wanted {
+    kind: PrincipalKind,
+    name: String,
+    journal_state: Option<RunState>,
+    known: Vec<KnownRun>,
+    in_journal: bool,
+}
+
+/// Like [`list`], and hands each setup to `on_setup` as soon as it is judged (in whatever order
+/// the reads finish), so a window can show each card as it is known.
+pub async fn list_each(
+    connection: &Connection,
+    vault: Arc<dyn Vault>,
+    journal: Option<&Journal>,
+    on_setup: &(dyn Fn(&SetupSummary) + Send + Sync),
+) -> Result<Vec<SetupSummary>, ProvisionError> {
+    let wanted = wanted(connection, journal).await?;
+    let reads = connection.for_reads();
+    let backoff = Backoff::default();
+    // The futures are made first, then run: a stream built from closures over borrowed reads
+    // is not `Send` to the compiler, and the window runs this on a multi-threaded runtime.
+    let reading: Vec<_> = wanted
+        .iter()
+        .enumerate()
+        .map(|(i, want)| describe_nth(&reads, &backoff, Arc::clone(&vault), i, want))
+        .collect();
+    let mut judged = futures_util::stream::iter(reading).buffer_unordered(CONCURRENT_SETUPS);
+    let mut setups = Vec::new();
+    while let Some((i, setup)) = judged.next().await {
+        if let Some(setup) = setup {
+            on_setup(&setup);
+            setups.push((i, setup));
+        }
+    }
+    setups.sort_by_key(|(i, _)| *i);
+    Ok(setups.into_iter().map(|(_, s)| s).collect())
+}
+
+async fn describe_nth(
+    connection: &Connection,
+    backoff: &Backoff,
+    vault: Arc<dyn Vault>,
+    i: usize,
+    want: &Wanted,
+) -> (usize, Option<SetupSummary>) {
+    (i, describe(connection, backoff, vault, want).await)
+}
+
+/// The principals under our path or found by the legacy scan, and those the journal names.
+async fn wanted(
+    connection: &Connection,
+    journal: Option<&Journal>,
+) -> Result<Vec<Wanted>, ProvisionError> {
     let runs: Vec<_> = journal
         .and_then(|j| j.runs().ok())
         .unwrap_or_default()
@@ -83,42 +150,36 @@ pub async fn list(
             .map(|r| r.principal_name.clone())
             .collect()
     };
-    // Every page of our IAM path, plus setups older than the path (scanned for once, remembered
-    // beside the journal): no cap, and no cost that grows with the rest of the account.
+    // Names only: whether each carries our tag is read with the rest of its facts.
     let dir = crate::lifecycle::discovery::dir_for(journal);
-    let found = crate::lifecycle::discovery::principals(connection, Some(&dir)).await?;
-    let mut users = named(PrincipalKind::User);
-    users.extend(found.users);
-    let mut roles = named(PrincipalKind::Role);
-    roles.extend(found.roles);
-    let state_of = |kind: PrincipalKind, name: &str| {
-        runs.iter()
-            .rev()
-            .find(|r| r.principal_kind == kind && r.principal_name == name)
-            .map(|r| r.state)
-    };
-    let known_of = |kind: PrincipalKind, name: &str| -> Vec<KnownRun> {
-        runs.iter()
-            .filter(|r| r.principal_kind == kind && r.principal_name == name)
-            .map(|r| KnownRun {
-                run_id: r.id.clone(),
-                started_at: i64::try_from(r.started_at).unwrap_or(i64::MAX),
-            })
-            .collect()
-    };
-    let mut setups = Vec::new();
-    for name in users {
-        let state = state_of(PrincipalKind::User, &name);
-        let known = known_of(PrincipalKind::User, &name);
-        setups.push(describe(connection, Arc::clone(&vault), &name, state, &known).await?);
+    let found = crate::lifecycle::discovery::candidates(connection, Some(&dir)).await?;
+    let mut wanted = Vec::new();
+    for (kind, candidates) in [
+        (PrincipalKind::User, found.users),
+        (PrincipalKind::Role, found.roles),
+    ] {
+        let in_journal = named(kind);
+        let mut names = in_journal.clone();
+        names.extend(candidates);
+        for name in names {
+            let mine = runs
+                .iter()
+                .filter(|r| r.principal_kind == kind && r.principal_name == name);
+            wanted.push(Wanted {
+                kind,
+                journal_state: mine.clone().next_back().map(|r| r.state),
+                known: mine
+                    .map(|r| KnownRun {
+                        run_id: r.id.clone(),
+                        started_at: i64::try_from(r.started_at).unwrap_or(i64::MAX),
+                    })
+                    .collect(),
+                in_journal: in_journal.contains(&name),
+                name,
+            });
+        }
     }
-    for name in roles {
-        let state = state_of(PrincipalKind::Role, &name);
-        let known = known_of(PrincipalKind::Role, &name);
-        setups.push(describe_role(connection, &name, state, &known).await);
-    }
-    futures_util::future::join_all(setups.iter_mut().map(|s| attach_findings(connection, s))).await;
-    Ok(setups)
+    Ok(wanted)
 }
 
 fn empty(
@@ -176,56 +237,90 @@ fn judge_policy(summary: &mut SetupSummary, name: &str, document: &serde_json::V
     true
 }
 
-async fn describe_role(
-    connection: &Connection,
-    role: &str,
-    journal_state: Option<RunState>,
-    known: &[KnownRun],
-) -> SetupSummary {
-    let iam = connection.iam();
-    let mut summary = empty(PrincipalKind::Role, role, String::new(), journal_state);
-    let Ok(facts) = ownership::facts(&iam, Principal::role(role)).await else {
-        return summary;
-    };
-    summary.principal_arn = Some(facts.arn.clone()).filter(|arn| !arn.is_empty());
-    judge_principal(&iam, Principal::role(role), &mut summary).await;
-    judge_ownership(&mut summary, &facts, known);
-    describe_key(connection, &mut summary).await;
-    summary
-}
-
+/// One setup judged from its reads; `None` for a candidate that is gone or does not carry our tag.
 async fn describe(
     connection: &Connection,
+    backoff: &Backoff,
     vault: Arc<dyn Vault>,
-    user: &str,
-    journal_state: Option<RunState>,
-    known: &[KnownRun],
-) -> Result<SetupSummary, ProvisionError> {
-    let iam = connection.iam();
-    let account = keychain::account_for(connection.account_id(), user);
-    let reader_account = account.clone();
-    // Only the key id, ARN and terms are kept: the item's secret is dropped (and zeroized) here.
-    let stored_key = keychain::off_thread(&vault, move |vault| {
-        let item = vault.load(&reader_account)?;
+    want: &Wanted,
+) -> Option<SetupSummary> {
+    let principal = Principal {
+        kind: want.kind,
+        name: &want.name,
+    };
+    let user = want.kind == PrincipalKind::User;
+    let account = if user {
+        keychain::account_for(connection.account_id(), &want.name)
+    } else {
+        String::new()
+    };
+    // The keychain is local and quick; the key it names is read together with the principal.
+    let stored_key = stored_key(vault, user.then(|| account.clone())).await;
+    let stored_arn = stored_key.as_ref().map(|(_, arn, _)| arn.as_str());
+    let (reads, early_key) = tokio::join!(
+        setup_reads::principal(connection, backoff, principal),
+        read_key(connection, backoff, stored_arn)
+    );
+    let mut summary = empty(want.kind, &want.name, account, want.journal_state);
+    summary.key_arn = stored_key.as_ref().map(|(_, arn, _)| arn.clone());
+    summary.credential_terms = stored_key.as_ref().map(|(_, _, terms)| *terms);
+    summary.keychain_present = stored_key.is_some();
+    let observed_policies = policies_on_user(want.kind, &reads);
+    match &reads.facts {
+        Ok(facts) if !want.in_journal && !tags::iam_is_ours(&facts.tags) => return None,
+        Ok(facts) => {
+            summary.principal_arn = Some(facts.arn.clone()).filter(|arn| !arn.is_empty());
+        }
+        Err(failure) if failure.kind == AwsFailureKind::NotFound && !want.in_journal => {
+            return None
+        }
+        Err(failure) if failure.kind == AwsFailureKind::NotFound => {}
+        Err(failure) => {
+            summary.ownership = Ownership::Unproven;
+            summary.ownership_reason = Some(format!("It could not be read: {failure}"));
+        }
+    }
+    if let Ok(facts) = &reads.facts {
+        judge_principal(&mut summary, &reads);
+        judge_ownership(&mut summary, facts, &want.known);
+        let in_keychain = stored_key.as_ref().map(|(id, _, _)| id.as_str());
+        summary.access_keys = access_keys(reads.access_keys, in_keychain);
+    }
+    // A key named only by the policy is read once the policy is.
+    let key = match early_key {
+        Some(key) => Some(key),
+        None => read_key(connection, backoff, summary.key_arn.as_deref()).await,
+    };
+    let rotation = key.map(|key| describe_key(&mut summary, key));
+    attach_findings(&mut summary, rotation.flatten(), observed_policies);
+    Some(summary)
+}
+
+async fn read_key(
+    connection: &Connection,
+    backoff: &Backoff,
+    arn: Option<&str>,
+) -> Option<KeyReads> {
+    match arn {
+        Some(arn) => Some(setup_reads::key(connection, backoff, arn).await),
+        None => None,
+    }
+}
+
+/// The stored access key's id, key ARN and credential terms, if the keychain has an item for
+/// `account`. Only they are kept: the item's secret is dropped (and zeroized) right here.
+async fn stored_key(
+    vault: Arc<dyn Vault>,
+    account: Option<String>,
+) -> Option<(String, String, crate::model::CredentialTerms)> {
+    let account = account?;
+    keychain::off_thread(&vault, move |vault| {
+        let item = vault.load(&account)?;
         crate::local::credentials::LoadedCredentials::parse(&item)
             .map(|c| (c.access_key_id.clone(), c.key_arn.clone(), c.terms()))
     })
     .await
-    .ok();
-    let mut summary = empty(PrincipalKind::User, user, account, journal_state);
-    summary.key_arn = stored_key.as_ref().map(|(_, arn, _)| arn.clone());
-    summary.credential_terms = stored_key.as_ref().map(|(_, _, terms)| *terms);
-    summary.keychain_present = stored_key.is_some();
-    let Ok(facts) = ownership::facts(&iam, Principal::user(user)).await else {
-        return Ok(summary);
-    };
-    summary.principal_arn = Some(facts.arn.clone()).filter(|arn| !arn.is_empty());
-    judge_principal(&iam, Principal::user(user), &mut summary).await;
-    judge_ownership(&mut summary, &facts, known);
-    let in_keychain = stored_key.as_ref().map(|(id, _, _)| id.as_str());
-    summary.access_keys = access_keys(&iam, user, in_keychain).await;
-    describe_key(connection, &mut summary).await;
-    Ok(summary)
+    .ok()
 }
 
 /// Proven only when the tags, the app's own policy (judged just before) and the IAM path or age
@@ -283,77 +378,93 @@ fn note_outside_changes(
     }
 }
 
-/// The key's state, aliases and whether this app made it.
-async fn describe_key(connection: &Connection, summary: &mut SetupSummary) {
-    let Some(arn) = summary.key_arn.clone() else {
-        return;
-    };
-    let kms = connection.kms_for_key(&arn);
-    summary.key_state = match crate::aws::kms::describe_key(&kms, &arn).await {
-        Ok(Some(metadata)) => metadata.key_state().map(|s| s.as_str().to_string()),
+/// The key's state, aliases and whether this app made it; its rotation (for the findings) when
+/// the key exists.
+fn describe_key(summary: &mut SetupSummary, key: KeyReads) -> Option<Result<bool, String>> {
+    summary.key_state = match key.state {
+        Ok(Some(state)) => Some(state).filter(|s| !s.is_empty()),
         Ok(None) | Err(_) => Some("Missing".into()),
     };
-    summary.key_created_by_app = crate::aws::ownership::key_is_ours(connection, &arn)
-        .await
-        .unwrap_or(false);
-    if let Ok(aliases) = crate::aws::ownership::key_aliases(connection, &arn).await {
+    summary.key_created_by_app = key.tags.is_ok_and(|t| tags::kms_is_ours(&t));
+    if let Ok(aliases) = key.aliases {
         summary.key_aliases = aliases;
     }
+    (summary.key_state.as_deref() != Some("Missing"))
+        .then(|| key.rotation.map_err(|failure| failure.to_string()))
 }
 
 /// The setup's inline policy judged (the first that names one key) and what other admins added.
-async fn judge_principal(
-    iam: &aws_sdk_iam::Client,
-    principal: Principal<'_>,
-    summary: &mut SetupSummary,
-) {
-    if let Ok(policies) = crate::aws::ownership::inline_policy_names(iam, principal).await {
-        for name in &policies {
-            let document = crate::aws::iam::inline_policy_document(iam, principal, name).await;
+fn judge_principal(summary: &mut SetupSummary, reads: &PrincipalReads) {
+    if let Ok(policies) = &reads.inline {
+        for (name, document) in policies {
             if let Ok(document) = document {
-                if judge_policy(summary, name, &document) {
+                if judge_policy(summary, name, document) {
                     break;
                 }
             }
         }
     }
-    note_outside_changes(
-        summary,
-        crate::aws::outside_changes::of_principal(iam, principal, None).await,
+    note_outside_changes(summary, outside_changes(reads));
+}
+
+/// Everything on the principal besides its access keys, as teardown would find it.
+fn outside_changes(reads: &PrincipalReads) -> Result<Vec<Extra>, AwsFailure> {
+    let mut extras = reads.managed.clone()?;
+    extras.extend(reads.groups_and_sign_in.clone()?);
+    let inline = reads.inline.as_ref().map_err(Clone::clone)?;
+    extras.extend(
+        inline
+            .iter()
+            .map(|(name, _)| Extra::InlinePolicy(name.clone())),
     );
+    let boundary = reads.facts.as_ref().map_err(Clone::clone)?.boundary.clone();
+    extras.extend(boundary.map(Extra::PermissionsBoundary));
+    Ok(extras)
+}
+
+/// The names of a user's inline and managed policies, for IAM.2; `None` for a role or a user
+/// that does not exist.
+fn policies_on_user(
+    kind: PrincipalKind,
+    reads: &PrincipalReads,
+) -> Option<Result<Vec<String>, String>> {
+    let exists = reads.facts.is_ok();
+    (kind == PrincipalKind::User && exists).then(|| {
+        let inline = reads.inline.as_ref().map_err(|f| f.to_string())?;
+        let managed = reads.managed.as_ref().map_err(|f| f.to_string())?;
+        let mut names: Vec<String> = inline.iter().map(|(name, _)| name.clone()).collect();
+        names.extend(managed.iter().filter_map(|extra| match extra {
+            Extra::ManagedPolicy { name, .. } => Some(name.clone()),
+            _ => None,
+        }));
+        Ok(names)
+    })
 }
 
 /// The user's access keys with their age and last use; `in_keychain` marks the stored one.
-async fn access_keys(
-    iam: &aws_sdk_iam::Client,
-    user: &str,
+fn access_keys(
+    read: Result<Vec<(aws_sdk_iam::types::AccessKeyMetadata, Option<String>)>, AwsFailure>,
     in_keychain: Option<&str>,
 ) -> Vec<AccessKeyInfo> {
-    let mut listed = Vec::new();
-    if let Ok(keys) = crate::aws::ownership::access_keys(iam, user).await {
-        for key in &keys {
+    let now = crate::local::journal::now() as i64;
+    read.unwrap_or_default()
+        .into_iter()
+        .map(|(key, last_used)| {
             let id = key.access_key_id().unwrap_or_default().to_string();
-            let last_used = crate::aws::iam::access_key_last_used(iam, &id)
-                .await
-                .ok()
-                .flatten();
-            let age_days = key.create_date().and_then(|created| {
-                let now = crate::local::journal::now() as i64;
-                u32::try_from((now - created.secs()) / 86_400).ok()
-            });
-            listed.push(AccessKeyInfo {
+            AccessKeyInfo {
                 in_keychain: in_keychain == Some(id.as_str()),
-                access_key_id: id,
                 status: key
                     .status()
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default(),
-                age_days,
+                age_days: key
+                    .create_date()
+                    .and_then(|created| u32::try_from((now - created.secs()) / 86_400).ok()),
                 last_used,
-            });
-        }
-    }
-    listed
+                access_key_id: id,
+            }
+        })
+        .collect()
 }
 
 fn subject_of(summary: &SetupSummary) -> Subject<'_> {
@@ -365,17 +476,18 @@ fn subject_of(summary: &SetupSummary) -> Subject<'_> {
     }
 }
 
-/// Judges a listed setup and stores the result in it. One call per summary.
-async fn attach_findings(connection: &Connection, summary: &mut SetupSummary) {
-    let subject = subject_of(summary);
-    let observed = crate::lifecycle::findings::observe(
-        connection,
-        &subject,
-        summary.key_arn.as_deref(),
-        summary.principal_arn.is_some(),
-    )
-    .await;
+/// Judges a listed setup's Security Hub controls and stores the result in it.
+fn attach_findings(
+    summary: &mut SetupSummary,
+    rotation_enabled: Option<Result<bool, String>>,
+    user_policies: Option<Result<Vec<String>, String>>,
+) {
+    let observed = Observed {
+        rotation_enabled,
+        user_policies,
+    };
     let now = crate::local::journal::now() as i64;
+    let subject = subject_of(summary);
     summary.findings = judge(&subject, &observed, now);
     summary.key_ages = summary
         .access_keys

@@ -2,7 +2,7 @@
 //! not being deleted), KMS.4 (key rotation), IAM.2 (no policy on a user), IAM.3 (access keys
 //! rotated within 90 days), IAM.22 and IAM.8 (no credentials unused for 45 / 90 days).
 //!
-//! Judging only: pure and testable. Gathering what AWS says is [`crate::lifecycle::findings`].
+//! Judging only: pure and testable. Gathering what AWS says is the setups view's ([`crate::lifecycle::setup_reads`]).
 
 use crate::model::principal::PrincipalKind;
 use aws_smithy_types::date_time::Format;

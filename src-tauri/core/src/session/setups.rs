@@ -76,8 +76,19 @@ fn kind_of(role: bool) -> PrincipalKind {
 
 impl Session {
     pub async fn list_setups(&self) -> Result<Vec<SetupSummary>, ErrorReport> {
+        self.list_setups_each(|_| ()).await
+    }
+
+    /// Like [`Session::list_setups`], handing each setup to `on_setup` as soon as it is judged (in
+    /// the order the reads finish), so the window fills card by card; the answer is the whole list
+    /// in its stable order.
+    pub async fn list_setups_each(
+        &self,
+        on_setup: impl Fn(SetupSummary) + Send + Sync,
+    ) -> Result<Vec<SetupSummary>, ErrorReport> {
         let connection = self.connection().await?;
-        setups::list(&connection, Arc::clone(&self.vault), self.journal())
+        let each = |setup: &SetupSummary| on_setup(setup.clone());
+        setups::list_each(&connection, Arc::clone(&self.vault), self.journal(), &each)
             .await
             .map_err(report)
     }
