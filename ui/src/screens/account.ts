@@ -1,3 +1,4 @@
+import { disableWithReason } from "../a11y";
 import type { KeyChoice } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, setStatus, whileBusy, type Context, type Field } from "../components";
 import { debounce, h } from "../dom";
@@ -191,7 +192,7 @@ function wireAccountForm(ctx: Context, form: AccountForm, review: HTMLButtonElem
   const checks: Checks = { userOk: false, policyOk: true };
   const refresh = () => {
     const principalOk = wizard.principal === "user" ? checks.userOk : form.roleName.value.trim().length > 0 && (!(wizard.trust in TRUST_TEXT) || form.trustArn.value.trim().length > 0);
-    review.disabled = !(principalOk && checks.policyOk);
+    disableWithReason(review, !principalOk ? (wizard.principal === "user" ? "Enter a user name that is free and valid first." : "Enter the role name and whom it trusts first.") : checks.policyOk ? null : "Enter a valid policy name first.");
   };
   const showPrincipal = () => {
     form.userPane.hidden = wizard.principal !== "user";
