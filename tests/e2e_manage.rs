@@ -85,6 +85,9 @@ fn setups_view_verifies_rotates_and_tears_down() {
     flow.shot("setups-verified");
 
     flow.window.click("#rotate-inventory-app");
+    // Rotating is asked first, with what happens to running applications.
+    flow.wait_text("#rotate-confirm-inventory-app", "credential-process");
+    flow.window.click("#rotate-go-inventory-app");
     flow.wait_text(card, "The keychain now holds the new access key");
     let after: serde_json::Value = serde_json::from_str(
         &flow
@@ -249,6 +252,7 @@ fn a_full_lifecycle_leaves_no_secret_anywhere() {
     flow.window.click("#verify-sweep-app");
     flow.wait_text("[data-setup=sweep-app]", "encrypted and decrypted");
     flow.window.click("#rotate-sweep-app");
+    flow.window.click("#rotate-go-sweep-app");
     flow.wait_text(
         "[data-setup=sweep-app]",
         "The keychain now holds the new access key",

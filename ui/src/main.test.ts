@@ -80,7 +80,7 @@ describe("wizard", () => {
 
   for (const control of ["profile", "region"]) {
     it(`forgets the checked identity when the ${control} changes, and Continue waits for a new check`, async () => {
-      const calls: unknown[] = [];
+      const calls: [string, unknown][] = [];
       mockIPC((cmd, args) => {
         calls.push([cmd, args]);
         return cmd === "app_info" ? info : cmd === "interrupted_runs" ? [] : identity;

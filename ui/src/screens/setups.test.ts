@@ -65,8 +65,8 @@ describe("setups view", () => {
     expect(card).toContain("Older than 90 days");
     expect(card).toContain("Session credentials of at most 60 minutes; never the long-lived key");
     expect(card).toContain("Unused for 45 days or more");
-    expect(document.getElementById("rotate-now-key-app")?.textContent).toBe("Rotate now");
-    expect(document.getElementById("rotate-now-finding-app")?.textContent).toBe("Rotate now");
+    expect(document.getElementById("rotate-now-key-app")?.textContent).toBe("Rotate now…");
+    expect(document.getElementById("rotate-now-finding-app")?.textContent).toBe("Rotate now…");
     // The unused key is the one in the keychain: removing it means tearing the setup down.
     (document.getElementById("remove-unused-key-app") as HTMLButtonElement).click();
     expect(document.getElementById("teardown-app")).not.toBeNull();
