@@ -75,14 +75,14 @@ function accountForm(wizard: Wizard): AccountForm {
   return { user, userField, roleName, trust, trustArn, trustArnField, policy, policyField, userPane, rolePane };
 }
 
-function chosenKey(wizard: Wizard): KeyChoice {
+export function chosenKey(wizard: Wizard): KeyChoice {
   return wizard.keyMode === "new"
     ? { kind: "new", alias: wizard.alias, description: wizard.description }
     : { kind: "existing", key: wizard.existingKeyArn ?? "" };
 }
 
 /** Asks the engine for the plan of the chosen principal and remembers which job Apply runs. */
-async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
+export async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
   const { wizard } = ctx;
   if (wizard.principal === "user") {
     wizard.plan = await ctx.api.plan({
