@@ -108,6 +108,22 @@ describe("wizard", () => {
     });
   }
 
+  it("does not take an identity checked for a profile that was changed while the check ran", async () => {
+    let answer: (who: Identity) => void = () => undefined;
+    mockIPC((cmd) => (cmd === "app_info" ? info : cmd === "interrupted_runs" ? [] : new Promise((resolve) => (answer = resolve))));
+    await start(document, api);
+    (document.getElementById("connect-check") as HTMLButtonElement).click();
+    await settle();
+    const select = document.getElementById("profile") as HTMLSelectElement;
+    select.value = "admin";
+    select.dispatchEvent(new Event("change"));
+    answer(identity);
+    await settle();
+    expect((document.getElementById("connect-continue") as HTMLButtonElement).disabled).toBe(true);
+    expect(document.getElementById("identity")).toBeNull();
+    expect(document.getElementById("context-facts")?.textContent).toContain("Not connected");
+  });
+
   it("explains a failed connection with its hint", async () => {
     mockIPC((cmd) => {
       if (cmd === "app_info") return info;

@@ -234,7 +234,8 @@ function principalChoices(wizard: Wizard, showPrincipal: () => void): HTMLElemen
 }
 
 export function accountScreen(ctx: Context): HTMLElement {
-  const problem = h("div", { "aria-live": "polite" });
+  // The error panel inside is an alert: no live region around it as well.
+  const problem = h("div", { id: "account-problem" });
   const form = accountForm(ctx.wizard);
   const review = reviewButton(ctx, problem);
   const showPrincipal = wireAccountForm(ctx, form, review);

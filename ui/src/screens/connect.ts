@@ -52,17 +52,17 @@ function showIdentity(wizard: Wizard, result: HTMLElement): void {
 }
 
 /** Says so when an earlier setup did not finish, so the admin resumes or cleans it up first. */
-async function noteInterruptedRuns(ctx: Context, result: HTMLElement): Promise<void> {
+async function noteInterruptedRuns(ctx: Context, result: HTMLElement): Promise<string> {
   const interrupted = await ctx.api.interruptedRuns().catch(() => []);
-  if (interrupted.length === 0) return;
-  result.append(
+  if (interrupted.length === 0) return "";  result.append(
     h(
       "section",
-      { class: "panel panel-note", id: "interrupted-notice", role: "status" },
+      { class: "panel panel-note", id: "interrupted-notice" },
       h("h2", {}, "An earlier setup was interrupted"),
       h("p", {}, `The setup of ${interrupted.map((r) => r.user_name).join(", ")} did not finish. Open "Manage existing setups" to resume it or clean it up.`),
     ),
   );
+  return " An earlier setup was interrupted: open Manage existing setups to resume it or clean it up.";
 }
 
 interface ConnectControls {
@@ -104,13 +104,20 @@ function checkButton(ctx: Context, controls: ConnectControls): HTMLButtonElement
       result.replaceChildren();
       void whileBusy(check, "Checking…", async () => {
         try {
-          const who = await ctx.api.connect({ profile: wizard.profile, region: wizard.region });
+          const asked = { profile: wizard.profile, region: wizard.region };
+          const who = await ctx.api.connect(asked);
+          // Changed while the check ran: this identity is not the one the screen now shows.
+          if ((profile.value || null) !== asked.profile || (region.value || null) !== asked.region) {
+            allowNext(controls, CHANGED);
+            announce(CHANGED);
+            return;
+          }
           ctx.setIdentity(who);
           showIdentity(wizard, result);
           allowNext(controls, null);
-          announce(`Connected as ${who.arn} in account ${who.account_id}, region ${who.region}.`);
           next.focus();
-          await noteInterruptedRuns(ctx, result);
+          const note = await noteInterruptedRuns(ctx, result);
+          if (wizard.identity === who) announce(`Connected as ${who.arn} in account ${who.account_id}, region ${who.region}.${note}`);
         } catch (error) {
           result.append(errorPanel(reportOf(error)));
           announce("The connection check failed.");
