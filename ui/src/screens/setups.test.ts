@@ -62,6 +62,10 @@ describe("setups view", () => {
     await settle();
     const card = document.querySelector("[data-setup=app]")?.textContent ?? "";
     expect(card).toContain("made 120 days ago · last used 50 days ago");
+    const used = document.querySelector("[data-setup=app] [data-access-key] time");
+    expect(used?.textContent).toBe("50 days ago");
+    expect(used?.getAttribute("datetime")).toBe("2026-10-09T10:00:00.000Z");
+    expect(used?.getAttribute("title")).toMatch(/October 2026/);
     expect(card).toContain("Older than 90 days");
     expect(card).toContain("Session credentials of at most 60 minutes; never the long-lived key");
     expect(card).toContain("Unused for 45 days or more");

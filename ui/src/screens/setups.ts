@@ -5,7 +5,7 @@ import { confirmationPanel, openConfirmation } from "../confirm";
 import { h } from "../dom";
 import { guardRun } from "../run-guard";
 import { maskAccessKeyId, termsInWords } from "../state";
-import { timeElement } from "../time";
+import { exactTime, timeElement } from "../time";
 import { legacyNote } from "./legacy-note";
 import { openTeardown, rotateConfirmation, showError, type Reload } from "./setup-actions";
 
@@ -129,6 +129,13 @@ function cardButtons(ctx: Context, setup: SetupSummary, area: HTMLElement, reloa
   return { verify: verifyButton(ctx, name, area), rotateButton, teardown, fixes };
 }
 
+/** The words AWS's date was put in, with the exact time on hover when there is one. */
+function lastUsed(iso: string | null, words: string): HTMLElement {
+  const date = iso ? new Date(iso) : null;
+  if (!date || Number.isNaN(date.getTime())) return h("span", {}, words);
+  return h("time", { datetime: date.toISOString(), title: exactTime(date) }, words);
+}
+
 /** One line per access key, with what Security Hub would flag about it and the fix. */
 function accessKeyItems(setup: SetupSummary, fixes: Fixes): HTMLElement[] {
   return setup.access_keys.map((key) => {
@@ -143,7 +150,9 @@ function accessKeyItems(setup: SetupSummary, fixes: Fixes): HTMLElement[] {
     return h(
       "li",
       { "data-access-key": maskAccessKeyId(key.access_key_id) },
-      `${maskAccessKeyId(key.access_key_id)} · ${key.status} · made ${age?.created ?? "?"} · last used ${age?.last_used ?? "?"}${key.in_keychain ? " · in keychain" : ""}`,
+      `${maskAccessKeyId(key.access_key_id)} · ${key.status} · made ${age?.created ?? "?"} · last used `,
+      lastUsed(key.last_used, age?.last_used ?? "?"),
+      key.in_keychain ? " · in keychain" : "",
       ...warnings,
     );
   });
