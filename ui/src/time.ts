@@ -13,7 +13,7 @@ function relative(date: Date, now: Date): string {
   return days > 0 ? `in ${days} days` : `${-days} days ago`;
 }
 
-/** "Thursday 31 December 2026 (in 30 days)"; null when `value` is not a date. */
+/** "Thursday, 31 December 2026 (in 30 days)"; null when `value` is not a date. */
 export function dateInWords(value: string | number | Date, now: Date = new Date()): string | null {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return null;
