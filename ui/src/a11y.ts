@@ -39,14 +39,16 @@ export function disableWithReason(control: HTMLButtonElement, reason: string | n
     why?.remove();
     return;
   }
-  if (!why) {
+  control.title = reason;
+  if (!why && control.parentElement) {
     why = document.createElement("span");
     why.id = whyId;
     why.className = "why";
     control.after(why);
   }
+  // Not placed yet: the title alone describes it until the next call.
+  if (!why) return;
   why.textContent = reason;
-  control.title = reason;
   control.setAttribute("aria-describedby", whyId);
 }
 

@@ -238,6 +238,7 @@ export function accountScreen(ctx: Context): HTMLElement {
   const problem = h("div", { id: "account-problem" });
   const form = accountForm(ctx.wizard);
   const review = reviewButton(ctx, problem);
+  const buttons = actions(button("Back", () => ctx.go("key")), review);
   const showPrincipal = wireAccountForm(ctx, form, review);
   form.user.dispatchEvent(new Event("input"));
   showPrincipal();
@@ -252,7 +253,7 @@ export function accountScreen(ctx: Context): HTMLElement {
     form.userPane,
     form.rolePane,
     form.policyField.wrapper,
-    actions(button("Back", () => ctx.go("key")), review),
+    buttons,
     problem,
   );
 }

@@ -77,6 +77,7 @@ export function keyScreen(ctx: Context): HTMLElement {
     }
     refreshNext();
   };
+  const buttons = actions(button("Back", () => ctx.go("connect")), next);
   showMode();
   alias.dispatchEvent(new Event("input"));
 
@@ -90,6 +91,6 @@ export function keyScreen(ctx: Context): HTMLElement {
     keyModeChoices(wizard, showMode),
     newPane,
     existingPane,
-    actions(button("Back", () => ctx.go("connect")), next),
+    buttons,
   );
 }
