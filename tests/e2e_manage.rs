@@ -84,7 +84,13 @@ fn setups_view_verifies_rotates_and_tears_down() {
     assert_eq!(stale[0], json!(true), "{stale}");
     assert_eq!(stale[1], json!(true), "{stale}");
     assert_eq!(stale[2], json!(false), "{stale}");
-    assert!(stale[3].as_str().unwrap_or_default().contains("Not connected"), "{stale}");
+    assert!(
+        stale[3]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Not connected"),
+        "{stale}"
+    );
     flow.connect_only();
     assert!(flow.window.text("#context-facts").contains("123456789012"));
     flow.window.click("#connect-setups");
