@@ -124,6 +124,17 @@ describe("wizard", () => {
     expect(document.getElementById("context-facts")?.textContent).toContain("Not connected");
   });
 
+  it("shows the wizard's stepper on its screens only, not on Setups", async () => {
+    mockIPC((cmd) => (cmd === "app_info" ? info : cmd === "interrupted_runs" || cmd === "list_setups" ? [] : null));
+    const ctx = await start(document, api);
+    expect(document.getElementById("stepper")?.hidden).toBe(false);
+    ctx?.go("setups");
+    expect(document.getElementById("stepper")?.hidden).toBe(true);
+    ctx?.go("connect");
+    expect(document.getElementById("stepper")?.hidden).toBe(false);
+    await settle();
+  });
+
   it("explains a failed connection with its hint", async () => {
     mockIPC((cmd) => {
       if (cmd === "app_info") return info;

@@ -36,6 +36,9 @@ const RENDER: Record<ScreenName, (ctx: Context) => HTMLElement> = {
 
 function renderStepper(stepper: HTMLElement, current: ScreenName): void {
   const index = SCREENS.findIndex((s) => s.name === current);
+  // Setups is no step of the wizard: a stepper with no current step would only mislead.
+  const nav = stepper.closest("nav") ?? stepper;
+  nav.hidden = index < 0;
   stepper.replaceChildren(
     ...SCREENS.map((screen, i) =>
       h(
