@@ -133,9 +133,29 @@ fn failure_mid_way_shows_the_rollback() {
         json!([]),
     );
     assert_eq!(state, json!("rolled-back"));
+    let never_ran = flow.window.execute(
+        "return [...document.querySelectorAll('[data-step]')].map((row) => row.dataset.step + '=' + row.dataset.state).join(' ');",
+        json!([]),
+    );
+    // The steps after the failure never ran, and say so.
+    assert!(
+        never_ran
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("store-in-keychain=not-run verify=not-run"),
+        "{never_ran}"
+    );
+    flow.window.find("#apply-copy-details");
     flow.shot("failed-rolled-back");
     flow.sandbox.aws().assert_nothing_left(&[]);
     assert_eq!(flow.sandbox.keyring.count(SERVICE), 0);
+    // Back to review plans again and shows the review, not the Service account screen.
+    flow.window.click("#apply-back");
+    flow.window.wait_for_screen("review");
+    assert!(flow
+        .window
+        .text("#plan-steps")
+        .contains("iam:PutUserPolicy"));
 }
 
 #[test]

@@ -75,6 +75,24 @@ fn setups_view_verifies_rotates_and_tears_down() {
     .unwrap();
     let mut flow = Flow::open("setups", sandbox);
     flow.connect_only();
+    // A changed region makes the checked identity stale: nothing may act until it is checked again.
+    flow.window.select("#region", "eu-west-1");
+    let stale = flow.window.execute(
+        "return [document.querySelector('#connect-continue').disabled, document.querySelector('#connect-setups').disabled, !!document.querySelector('#identity'), document.querySelector('#context-facts').textContent];",
+        json!([]),
+    );
+    assert_eq!(stale[0], json!(true), "{stale}");
+    assert_eq!(stale[1], json!(true), "{stale}");
+    assert_eq!(stale[2], json!(false), "{stale}");
+    assert!(
+        stale[3]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Not connected"),
+        "{stale}"
+    );
+    flow.connect_only();
+    assert!(flow.window.text("#context-facts").contains("123456789012"));
     flow.window.click("#connect-setups");
     flow.window.wait_for_screen("setups");
     let card = "[data-setup=inventory-app]";
@@ -85,6 +103,9 @@ fn setups_view_verifies_rotates_and_tears_down() {
     flow.shot("setups-verified");
 
     flow.window.click("#rotate-inventory-app");
+    // Rotating is asked first, with what happens to running applications.
+    flow.wait_text("#rotate-confirm-inventory-app", "credential-process");
+    flow.window.click("#rotate-go-inventory-app");
     flow.wait_text(card, "The keychain now holds the new access key");
     let after: serde_json::Value = serde_json::from_str(
         &flow
@@ -249,6 +270,7 @@ fn a_full_lifecycle_leaves_no_secret_anywhere() {
     flow.window.click("#verify-sweep-app");
     flow.wait_text("[data-setup=sweep-app]", "encrypted and decrypted");
     flow.window.click("#rotate-sweep-app");
+    flow.window.click("#rotate-go-sweep-app");
     flow.wait_text(
         "[data-setup=sweep-app]",
         "The keychain now holds the new access key",

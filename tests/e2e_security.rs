@@ -90,6 +90,7 @@ fn an_old_unused_key_is_flagged_and_rotate_now_clears_it() {
     flow.shot("warnings");
 
     flow.window.click("#rotate-now-key-billing-app");
+    flow.window.click("#rotate-go-billing-app");
     flow.wait_text(card, "The keychain now holds the new access key");
     let text = flow.window.text(card);
     assert!(!text.contains("Older than 90 days"), "{text}");

@@ -1,6 +1,6 @@
 // Pieces every screen uses: labelled fields, error panels, button rows.
 
-import type { ErrorReport } from "./bindings";
+import type { ErrorReport, Identity } from "./bindings";
 import { h, uid } from "./dom";
 import { IpcFailure, toReport, type Api } from "./ipc";
 import type { ScreenName, Wizard } from "./state";
@@ -9,7 +9,8 @@ export interface Context {
   wizard: Wizard;
   api: Api;
   go(screen: ScreenName): void;
-  setBanner(endpoint: string | null): void;
+  /** Records who the app acts as (null: not connected) and shows it in the context bar. */
+  setIdentity(identity: Identity | null): void;
 }
 
 export function reportOf(error: unknown): ErrorReport {

@@ -1,7 +1,9 @@
 import "./styles.css";
+import { installAnnouncer } from "./a11y";
 import { errorPanel, reportOf, type Context } from "./components";
+import { renderContext } from "./context-bar";
 import { h } from "./dom";
-import type { AppInfo } from "./bindings";
+import type { AppInfo, Identity } from "./bindings";
 import { api, type Api } from "./ipc";
 import { accountScreen } from "./screens/account";
 import { applyScreen } from "./screens/apply";
@@ -10,7 +12,8 @@ import { doneScreen } from "./screens/done";
 import { keyScreen } from "./screens/key";
 import { reviewScreen } from "./screens/review";
 import { setupsScreen } from "./screens/setups";
-import { endpointBanner, initialWizard, SCREENS, type ScreenName, type Wizard } from "./state";
+import { installRunGuard } from "./run-guard";
+import { initialWizard, SCREENS, type ScreenName, type Wizard } from "./state";
 
 declare global {
   interface Window {
@@ -33,6 +36,9 @@ const RENDER: Record<ScreenName, (ctx: Context) => HTMLElement> = {
 
 function renderStepper(stepper: HTMLElement, current: ScreenName): void {
   const index = SCREENS.findIndex((s) => s.name === current);
+  // Setups is no step of the wizard: a stepper with no current step would only mislead.
+  const nav = stepper.closest("nav") ?? stepper;
+  nav.hidden = index < 0;
   stepper.replaceChildren(
     ...SCREENS.map((screen, i) =>
       h(
@@ -52,19 +58,19 @@ export async function start(root: Document, ipc: Api): Promise<Context | null> {
   const screen = root.getElementById("screen");
   const stepper = root.getElementById("stepper");
   const banner = root.getElementById("banner");
-  if (!screen || !stepper || !banner) return null;
-  const setBanner = (endpoint: string | null) => {
-    const text = endpointBanner(endpoint);
-    banner.hidden = text === null;
-    banner.textContent = text ?? "";
-  };
+  const facts = root.getElementById("context-facts");
+  if (!screen || !stepper || !banner || !facts) return null;
+  installAnnouncer(root);
+  installRunGuard();
+  let endpoint: string | null = null;
   let wizard: Wizard;
   try {
     // Handed over by the app before this script ran (src-tauri/src/lib.rs); asked for otherwise.
     const info = window.__CSFLE_APP_INFO__ ?? (await ipc.appInfo());
     performance.mark("csfle:info");
     wizard = initialWizard(info);
-    setBanner(info.endpoint_override);
+    endpoint = info.endpoint_override;
+    renderContext({ banner, facts }, endpoint, null);
   } catch (error) {
     screen.replaceChildren(errorPanel(reportOf(error)));
     return null;
@@ -72,7 +78,15 @@ export async function start(root: Document, ipc: Api): Promise<Context | null> {
   const ctx: Context = {
     wizard,
     api: ipc,
-    setBanner,
+    setIdentity(identity: Identity | null) {
+      wizard.identity = identity;
+      if (identity === null) {
+        // Whatever was planned belongs to the old identity.
+        wizard.plan = null;
+        wizard.rolePlan = null;
+      }
+      renderContext({ banner, facts }, endpoint, identity);
+    },
     go(name: ScreenName) {
       if ((name === "connect" || name === "key") && (wizard.outcome || wizard.roleOutcome)) {
         // A finished setup starts a fresh one; the connection is kept.

@@ -1,3 +1,4 @@
+import { disableWithReason } from "../a11y";
 import type { KeyChoice } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, setStatus, whileBusy, type Context, type Field } from "../components";
 import { debounce, h } from "../dom";
@@ -78,14 +79,14 @@ function accountForm(wizard: Wizard): AccountForm {
   return { user, userField, roleName, trust, trustArn, trustArnField, policy, policyField, userPane, rolePane };
 }
 
-function chosenKey(wizard: Wizard): KeyChoice {
+export function chosenKey(wizard: Wizard): KeyChoice {
   return wizard.keyMode === "new"
     ? { kind: "new", alias: wizard.alias, description: wizard.description }
     : { kind: "existing", key: wizard.existingKeyArn ?? "" };
 }
 
 /** Asks the engine for the plan of the chosen principal and remembers which job Apply runs. */
-async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
+export async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
   const { wizard } = ctx;
   if (wizard.principal === "user") {
     wizard.plan = await ctx.api.plan({
@@ -195,7 +196,7 @@ function wireAccountForm(ctx: Context, form: AccountForm, review: HTMLButtonElem
   const checks: Checks = { userOk: false, policyOk: true };
   const refresh = () => {
     const principalOk = wizard.principal === "user" ? checks.userOk : form.roleName.value.trim().length > 0 && (!(wizard.trust in TRUST_TEXT) || form.trustArn.value.trim().length > 0);
-    review.disabled = !(principalOk && checks.policyOk);
+    disableWithReason(review, !principalOk ? (wizard.principal === "user" ? "Enter a user name that is free and valid first." : "Enter the role name and whom it trusts first.") : checks.policyOk ? null : "Enter a valid policy name first.");
   };
   const showPrincipal = () => {
     form.userPane.hidden = wizard.principal !== "user";
@@ -237,9 +238,11 @@ function principalChoices(wizard: Wizard, showPrincipal: () => void): HTMLElemen
 }
 
 export function accountScreen(ctx: Context): HTMLElement {
-  const problem = h("div", { "aria-live": "polite" });
+  // The error panel inside is an alert: no live region around it as well.
+  const problem = h("div", { id: "account-problem" });
   const form = accountForm(ctx.wizard);
   const review = reviewButton(ctx, problem);
+  const buttons = actions(button("Back", () => ctx.go("key")), review);
   const showPrincipal = wireAccountForm(ctx, form, review);
   form.user.dispatchEvent(new Event("input"));
   showPrincipal();
@@ -254,7 +257,7 @@ export function accountScreen(ctx: Context): HTMLElement {
     form.userPane,
     form.rolePane,
     form.policyField.wrapper,
-    actions(button("Back", () => ctx.go("key")), review),
+    buttons,
     problem,
   );
 }

@@ -1,7 +1,10 @@
 import type { Progress, StepId } from "../bindings";
-import { actions, button, errorPanel, reportOf, screenTitle, type Context } from "../components";
+import { announce, disableWithReason } from "../a11y";
+import { actions, button, screenTitle, type Context } from "../components";
 import { h } from "../dom";
+import { guardRun } from "../run-guard";
 import type { Wizard } from "../state";
+import { showFailure } from "./apply-failure";
 
 /** A resumed run shows the whole user setup; steps already made report "already created". */
 const RESUME_STEPS = (
@@ -17,7 +20,7 @@ const RESUME_STEPS = (
   ] as const
 ).map(([id, summary]) => ({ id, action: id, target: "", summary }));
 
-type StepState = "pending" | "running" | "done" | "failed" | "rolled-back" | "rollback-failed";
+export type StepState = "pending" | "running" | "done" | "failed" | "rolled-back" | "rollback-failed" | "not-run";
 
 const LABEL: Record<StepState, string> = {
   pending: "Pending",
@@ -26,12 +29,13 @@ const LABEL: Record<StepState, string> = {
   failed: "Failed",
   "rolled-back": "Rolled back",
   "rollback-failed": "Could not roll back",
+  "not-run": "Not run",
 };
 
-type Row = { row: HTMLElement; state: HTMLElement; detail: HTMLElement; timer: HTMLElement; started: number };
+type Row = { row: HTMLElement; summary: string; state: HTMLElement; detail: HTMLElement; timer: HTMLElement; started: number };
 
 /** The step list of the run, one row per step, with a timer that ticks while a step runs. */
-class StepRows {
+export class StepRows {
   readonly list = h("ol", { class: "progress", id: "progress" });
   private readonly rows = new Map<StepId, Row>();
   private readonly ticker: ReturnType<typeof setInterval>;
@@ -42,7 +46,7 @@ class StepRows {
       const detail = h("span", { class: "step-detail" });
       const timer = h("span", { class: "step-time" });
       const row = h("li", { class: "progress-step", "data-step": step.id }, h("span", { class: "step-action" }, step.summary), state, timer, detail);
-      this.rows.set(step.id, { row, state, detail, timer, started: 0 });
+      this.rows.set(step.id, { row, summary: step.summary, state, detail, timer, started: 0 });
       this.set(step.id, "pending");
       this.list.append(row);
     }
@@ -65,8 +69,9 @@ class StepRows {
     if (elapsedMs !== undefined) entry.timer.textContent = `${(elapsedMs / 1000).toFixed(1)} s`;
   }
 
-  /** Applies one progress event from the engine to its step's row. */
+  /** Applies one progress event from the engine to its step's row, and says it through the announcer. */
   show(event: Progress): void {
+    this.announce(event);
     switch (event.event) {
       case "started":
         return this.set(event.step, "running");
@@ -81,6 +86,25 @@ class StepRows {
       case "rollbackFailed":
         return this.set(event.step, "rollback-failed", event.message);
     }
+  }
+
+  private announce(event: Progress): void {
+    const ids = [...this.rows.keys()];
+    const summary = this.rows.get(event.step)?.summary ?? event.step;
+    const position = `Step ${ids.indexOf(event.step) + 1} of ${ids.length}`;
+    if (event.event === "started") announce(`${position}: ${summary}`);
+    else if (event.event === "failed") announce(`${position} failed: ${event.message}`);
+    else if (event.event === "rollbackFailed") announce(`Could not roll back: ${event.message}`);
+  }
+
+  /** Steps still pending when the run stopped never ran: say so instead of "Pending". */
+  markNotRun(): void {
+    for (const [id, entry] of this.rows) if (entry.row.dataset.state === "pending") this.set(id, "not-run");
+  }
+
+  /** One line per step: what it does, how it ended, and its detail. */
+  lines(): string[] {
+    return [...this.rows.values()].map((entry) => `- ${entry.summary} ${LABEL[(entry.row.dataset.state ?? "pending") as StepState]}${entry.detail.textContent ? `: ${entry.detail.textContent}` : ""}`);
   }
 
   stopTicking(): void {
@@ -108,36 +132,28 @@ function runJob(ctx: Context, onProgress: (event: Progress) => void): Promise<un
       });
 }
 
-/** What a failed or cancelled run leaves on screen: what happened, and the ways on. */
-function showFailure(ctx: Context, error: unknown, status: HTMLElement, outcomeArea: HTMLElement, controls: HTMLElement): void {
-  const report = reportOf(error);
-  status.textContent = report.code === "cancelled" ? "Cancelled. Everything made so far was removed." : "The setup failed and was rolled back.";
-  const panel = errorPanel(report);
-  panel.tabIndex = -1;
-  outcomeArea.append(panel);
-  controls.replaceChildren(
-    button("Back to review", () => ctx.go("account")),
-    button("Start over", () => ctx.go("connect"), "primary", "apply-start-over"),
-  );
-  // The explanation comes first: focus it so it is read out and scrolled into view.
-  panel.focus();
-  panel.scrollIntoView({ block: "start" });
-}
-
 export function applyScreen(ctx: Context): HTMLElement {
   const steps = new StepRows(jobSteps(ctx.wizard));
-  const status = h("p", { class: "apply-status", id: "apply-status", role: "status" }, "Working… Keep this window open.");
+  // Not a live region: the announcer says each step and the result.
+  const status = h("p", { class: "apply-status", id: "apply-status" }, "Working… Keep this window open.");
   const outcomeArea = h("div");
   const cancel = button("Cancel and roll back", () => {
-    cancel.disabled = true;
+    disableWithReason(cancel, "Cancelling: the current step finishes first.");
     status.textContent = "Cancelling: the current step finishes, then everything made so far is removed…";
+    announce(status.textContent);
     void ctx.api.cancel().catch(() => undefined);
   }, "secondary", "apply-cancel");
   const controls = actions(cancel);
 
-  void runJob(ctx, (event) => steps.show(event))
-    .then(() => ctx.go("done"))
-    .catch((error) => showFailure(ctx, error, status, outcomeArea, controls))
+  void guardRun(() => runJob(ctx, (event) => steps.show(event)))
+    .then(() => {
+      announce("The setup finished.");
+      ctx.go("done");
+    })
+    .catch((error: unknown) => {
+      steps.markNotRun();
+      showFailure(ctx, error, { status, outcomeArea, controls, steps });
+    })
     .finally(() => steps.stopTicking());
 
   return h(

@@ -1,3 +1,4 @@
+import { announce, disableWithReason } from "../a11y";
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
 import type { Wizard } from "../state";
@@ -51,17 +52,17 @@ function showIdentity(wizard: Wizard, result: HTMLElement): void {
 }
 
 /** Says so when an earlier setup did not finish, so the admin resumes or cleans it up first. */
-async function noteInterruptedRuns(ctx: Context, result: HTMLElement): Promise<void> {
+async function noteInterruptedRuns(ctx: Context, result: HTMLElement): Promise<string> {
   const interrupted = await ctx.api.interruptedRuns().catch(() => []);
-  if (interrupted.length === 0) return;
-  result.append(
+  if (interrupted.length === 0) return "";  result.append(
     h(
       "section",
-      { class: "panel panel-note", id: "interrupted-notice", role: "status" },
+      { class: "panel panel-note", id: "interrupted-notice" },
       h("h2", {}, "An earlier setup was interrupted"),
       h("p", {}, `The setup of ${interrupted.map((r) => r.user_name).join(", ")} did not finish. Open "Manage existing setups" to resume it or clean it up.`),
     ),
   );
+  return " An earlier setup was interrupted: open Manage existing setups to resume it or clean it up.";
 }
 
 interface ConnectControls {
@@ -72,29 +73,54 @@ interface ConnectControls {
   manage: HTMLButtonElement;
 }
 
+const NOT_CHECKED = "Check the connection first.";
+const CHANGED = "The profile or region changed: check the connection again.";
+
+/** Continue and Manage act on the checked identity only: disabled, with the reason, without one. */
+function allowNext(controls: ConnectControls, reason: string | null): void {
+  disableWithReason(controls.next, reason);
+  disableWithReason(controls.manage, reason);
+}
+
+/** A changed profile or region makes the checked identity stale: forget it until checked again. */
+function forgetConnection(ctx: Context, controls: ConnectControls): void {
+  if (ctx.wizard.identity === null) return;
+  ctx.setIdentity(null);
+  controls.result.replaceChildren();
+  allowNext(controls, CHANGED);
+  announce("Connection cleared. Check the connection for the new profile or region.");
+}
+
 function checkButton(ctx: Context, controls: ConnectControls): HTMLButtonElement {
   const { wizard } = ctx;
-  const { profile, region, result, next, manage } = controls;
+  const { profile, region, result, next } = controls;
   const check: HTMLButtonElement = button(
     "Check connection",
     () => {
       wizard.profile = profile.value || null;
       wizard.region = region.value || null;
-      wizard.identity = null;
-      next.disabled = true;
-      manage.disabled = true;
+      ctx.setIdentity(null);
+      allowNext(controls, NOT_CHECKED);
       result.replaceChildren();
       void whileBusy(check, "Checking…", async () => {
         try {
-          wizard.identity = await ctx.api.connect({ profile: wizard.profile, region: wizard.region });
-          ctx.setBanner(wizard.identity.endpoint_override);
+          const asked = { profile: wizard.profile, region: wizard.region };
+          const who = await ctx.api.connect(asked);
+          // Changed while the check ran: this identity is not the one the screen now shows.
+          if ((profile.value || null) !== asked.profile || (region.value || null) !== asked.region) {
+            allowNext(controls, CHANGED);
+            announce(CHANGED);
+            return;
+          }
+          ctx.setIdentity(who);
           showIdentity(wizard, result);
-          next.disabled = false;
-          manage.disabled = false;
+          allowNext(controls, null);
           next.focus();
-          await noteInterruptedRuns(ctx, result);
+          const note = await noteInterruptedRuns(ctx, result);
+          if (wizard.identity === who) announce(`Connected as ${who.arn} in account ${who.account_id}, region ${who.region}.${note}`);
         } catch (error) {
           result.append(errorPanel(reportOf(error)));
+          announce("The connection check failed.");
         }
       });
     },
@@ -108,16 +134,19 @@ export function connectScreen(ctx: Context): HTMLElement {
   const { wizard } = ctx;
   const profile = profileSelect(wizard);
   const region = regionSelect(wizard);
+  const result = h("div", { class: "result" });
+  const next = button("Continue", () => ctx.go("key"), "primary", "connect-continue");
+  const manage = button("Manage existing setups", () => ctx.go("setups"), "secondary", "connect-setups");
+  const controls: ConnectControls = { profile, region, result, next, manage };
   profile.addEventListener("change", () => {
     const chosen = wizard.info.profiles.find((p) => p.name === profile.value);
     if (chosen?.region) region.value = chosen.region;
+    forgetConnection(ctx, controls);
   });
-  const result = h("div", { class: "result", "aria-live": "polite" });
-  const next = button("Continue", () => ctx.go("key"), "primary", "connect-continue");
-  next.disabled = wizard.identity === null;
-  const manage = button("Manage existing setups", () => ctx.go("setups"), "secondary", "connect-setups");
-  manage.disabled = wizard.identity === null;
-  const check = checkButton(ctx, { profile, region, result, next, manage });
+  region.addEventListener("change", () => forgetConnection(ctx, controls));
+  const check = checkButton(ctx, controls);
+  const buttons = actions(check, next, manage);
+  allowNext(controls, wizard.identity === null ? NOT_CHECKED : null);
   showIdentity(wizard, result);
   return h(
     "section",
@@ -128,7 +157,7 @@ export function connectScreen(ctx: Context): HTMLElement {
     ),
     field("AWS profile", profile, "Profiles come from your AWS configuration files. SSO profiles need a current sign-in.").wrapper,
     field("Region", region, "The region where the KMS key lives. Your MongoDB application will use the key in this region.").wrapper,
-    actions(check, next, manage),
+    buttons,
     result,
     adminPolicyDetails(ctx),
   );

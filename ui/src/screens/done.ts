@@ -1,3 +1,4 @@
+import { announce } from "../a11y";
 import type { Outcome, RoleOutcome } from "../bindings";
 import { actions, button, copy, copyButton, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
@@ -21,13 +22,14 @@ function driverSection(master: { region: string; key_arn: string }, source?: str
 
 function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
   const masterKey = JSON.stringify({ region: outcome.region, key: outcome.key_arn }, null, 2);
-  const verifyResult = h("div", { "aria-live": "polite", id: "verify-result" });
+  const verifyResult = h("div", { id: "verify-result" });
   const verify: HTMLButtonElement = button("Verify again", () => {
     verifyResult.replaceChildren();
     void whileBusy(verify, "Verifying…", async () => {
       try {
         const report = await ctx.api.verifyAgain();
         verifyResult.append(h("p", { class: "panel panel-ok" }, `✓ ${report.message}`));
+        announce(report.message);
       } catch (error) {
         verifyResult.append(errorPanel(reportOf(error)));
       }
@@ -35,12 +37,13 @@ function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
   }, "secondary", "done-verify");
 
   const profile = h("input", { id: "profile-name", type: "text", value: profileName(outcome), autocomplete: "off", spellcheck: "false" });
-  const profileResult = h("div", { "aria-live": "polite", id: "profile-result" });
+  const profileResult = h("div", { id: "profile-result" });
   const addProfile: HTMLButtonElement = button("Add AWS profile", () => {
     profileResult.replaceChildren();
     void whileBusy(addProfile, "Adding…", async () => {
       try {
         const written = await ctx.api.addAwsProfile(outcome.user_name, profile.value.trim());
+        announce(`Profile ${written.profile} added.`);
         profileResult.append(
           h(
             "p",
@@ -64,7 +67,7 @@ function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
       ["Access key ID", maskAccessKeyId(outcome.access_key_id), "outcome-access-key"],
       ["Keychain item", `${outcome.keychain.store}: ${outcome.keychain.service} / ${outcome.keychain.account}`, "outcome-keychain"],
     ]),
-    ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note", role: "status" }, warning)),
+    ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note" }, warning)),
     actions(verify, copyButton(masterKey, "Copy masterKey")),
     verifyResult,
     h("h2", {}, "Give your application the credentials"),
@@ -104,7 +107,7 @@ function roleDone(outcome: RoleOutcome): HTMLElement[] {
       ["Instance profile", outcome.instance_profile_arn ?? "(none)"],
     ]),
     h("p", { class: outcome.verified ? "panel panel-ok" : "panel panel-note", id: "role-verification" }, `${outcome.verified ? "✓ " : ""}${outcome.verification}`),
-    ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note", role: "status" }, warning)),
+    ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note" }, warning)),
     h("h2", {}, "Give your application the role"),
     h("p", {}, where),
     ...(outcome.workload_snippet
@@ -118,6 +121,8 @@ function roleDone(outcome: RoleOutcome): HTMLElement[] {
 export function doneScreen(ctx: Context): HTMLElement {
   const { wizard } = ctx;
   const body = wizard.outcome ? userDone(ctx, wizard.outcome) : wizard.roleOutcome ? roleDone(wizard.roleOutcome) : null;
+  const warnings = wizard.outcome?.warnings ?? wizard.roleOutcome?.warnings ?? [];
+  if (warnings.length) announce(`Done, with ${warnings.length === 1 ? "a warning" : `${warnings.length} warnings`}: ${warnings.join(" ")}`);
   if (!body) {
     return h("section", { class: "screen-body" }, ...screenTitle("Done", "No setup has finished yet."), actions(button("Start", () => ctx.go("connect"))));
   }

@@ -31,7 +31,7 @@ async function settle(): Promise<void> {
 
 function context(): Context {
   const wizard = initialWizard({ version: "0", store_name: "", endpoint_override: null, regions: [], default_region: "us-east-1", profiles: [] });
-  return { wizard, api, go: () => undefined, setBanner: () => undefined };
+  return { wizard, api, go: () => undefined, setIdentity: () => undefined };
 }
 
 describe("key picker", () => {

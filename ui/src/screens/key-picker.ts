@@ -190,7 +190,7 @@ class KeyList {
 
 /** Lists the region's keys into the picker. */
 async function load(ctx: Context, pane: HTMLElement, picker: KeyList): Promise<void> {
-  pane.replaceChildren(h("p", { "aria-live": "polite" }, "Loading keys…"));
+  pane.replaceChildren(h("p", {}, "Loading keys…"));
   let first = true;
   // Pages arrive as AWS lists them: the first is described and painted at once, later ones only
   // grow the count (and the rows, when fewer than a screenful are shown).

@@ -1,3 +1,4 @@
+import { disableWithReason } from "../a11y";
 import { actions, button, field, reportOf, screenTitle, setStatus, type Context } from "../components";
 import { debounce, h } from "../dom";
 import type { Wizard } from "../state";
@@ -60,7 +61,8 @@ export function keyScreen(ctx: Context): HTMLElement {
   const existingPane = h("div", { class: "choice-pane", id: "existing-key-pane" });
   const aliasCheck = { ok: false };
   const refreshNext = () => {
-    next.disabled = wizard.keyMode === "new" ? !aliasCheck.ok : wizard.existingKeyArn === null;
+    const reason = wizard.keyMode === "new" ? (aliasCheck.ok ? null : "Choose an alias that is free in this account first.") : wizard.existingKeyArn === null ? "Choose a usable key first." : null;
+    disableWithReason(next, reason);
   };
   const alias = newKeyFields(ctx, newPane, aliasCheck, refreshNext);
   // Existing key: the account's keys from one listing, described as they come on screen.
@@ -75,6 +77,7 @@ export function keyScreen(ctx: Context): HTMLElement {
     }
     refreshNext();
   };
+  const buttons = actions(button("Back", () => ctx.go("connect")), next);
   showMode();
   alias.dispatchEvent(new Event("input"));
 
@@ -88,6 +91,6 @@ export function keyScreen(ctx: Context): HTMLElement {
     keyModeChoices(wizard, showMode),
     newPane,
     existingPane,
-    actions(button("Back", () => ctx.go("connect")), next),
+    buttons,
   );
 }

@@ -1,3 +1,4 @@
+import { disableWithReason } from "../a11y";
 import type { LegacyScan } from "../bindings";
 import { button, type Context } from "../components";
 import { h } from "../dom";
@@ -18,7 +19,8 @@ export async function legacyNote(ctx: Context, reload: () => void): Promise<HTML
   const look = button(
     scan ? "Look again" : "Look for setups made by older versions",
     () => {
-      look.disabled = true;
+      disableWithReason(look, "Looking: this reads every user and role of the account.");
+      look.textContent = "Looking…";
       void ctx.api.legacyScan(true).finally(reload);
     },
     "secondary",

@@ -12,7 +12,7 @@ async function settle(): Promise<void> {
 
 function context(): Context {
   const wizard = initialWizard({ version: "0", store_name: "", endpoint_override: null, regions: [], default_region: "us-east-1", profiles: [] });
-  return { wizard, api, go: () => undefined, setBanner: () => undefined };
+  return { wizard, api, go: () => undefined, setIdentity: () => undefined };
 }
 
 const KEY = "AKIAIOSFODNN7OLDKEY1";
@@ -62,11 +62,15 @@ describe("setups view", () => {
     await settle();
     const card = document.querySelector("[data-setup=app]")?.textContent ?? "";
     expect(card).toContain("made 120 days ago · last used 50 days ago");
+    const used = document.querySelector("[data-setup=app] [data-access-key] time");
+    expect(used?.textContent).toBe("50 days ago");
+    expect(used?.getAttribute("datetime")).toBe("2026-10-09T10:00:00.000Z");
+    expect(used?.getAttribute("title")).toMatch(/October 2026/);
     expect(card).toContain("Older than 90 days");
     expect(card).toContain("Session credentials of at most 60 minutes; never the long-lived key");
     expect(card).toContain("Unused for 45 days or more");
-    expect(document.getElementById("rotate-now-key-app")?.textContent).toBe("Rotate now");
-    expect(document.getElementById("rotate-now-finding-app")?.textContent).toBe("Rotate now");
+    expect(document.getElementById("rotate-now-key-app")?.textContent).toBe("Rotate now…");
+    expect(document.getElementById("rotate-now-finding-app")?.textContent).toBe("Rotate now…");
     // The unused key is the one in the keychain: removing it means tearing the setup down.
     (document.getElementById("remove-unused-key-app") as HTMLButtonElement).click();
     expect(document.getElementById("teardown-app")).not.toBeNull();

@@ -1,90 +1,19 @@
-import type { CleanupPreview, Finding, InterruptedRun, SetupSummary, TeardownPreview } from "../bindings";
-import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
+import type { CleanupPreview, Finding, InterruptedRun, SetupSummary } from "../bindings";
+import { announce, focusLost, focusOn } from "../a11y";
+import { actions, button, reportOf, screenTitle, whileBusy, type Context } from "../components";
+import { confirmationPanel, openConfirmation } from "../confirm";
 import { h } from "../dom";
+import { guardRun } from "../run-guard";
 import { maskAccessKeyId, termsInWords } from "../state";
+import { exactTime, timeElement } from "../time";
 import { legacyNote } from "./legacy-note";
+import { openTeardown, rotateConfirmation, showError, type Reload } from "./setup-actions";
 
 const POLICY_LABEL = { "least-privilege": "✓ Least privilege", drifted: "⚠ Drifted from least privilege", missing: "⚠ Missing" } as const;
 
 function result(area: HTMLElement, text: string, ok = true): void {
-  area.replaceChildren(h("p", { class: ok ? "panel panel-ok" : "panel panel-note" }, text));
-}
-
-function teardownPanel(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload): HTMLElement {
-  const panel = h("section", { class: "panel panel-error", id: `teardown-${setup.name}` }, h("h3", {}, `Tear down ${setup.name}?`), h("p", { role: "status" }, "Checking what tearing down involves…"));
-  ctx.api
-    .teardownPreview(setup.name, setup.kind === "role")
-    .then((preview) => panel.replaceChildren(...teardownForm(ctx, setup, preview, area, reload)))
-    .catch((error: unknown) => panel.replaceChildren(errorPanel(reportOf(error))));
-  return panel;
-}
-
-/** The confirmation: what goes, what someone else added (and what happens to it), and the master key as a separate question. */
-function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPreview, area: HTMLElement, reload: Reload): HTMLElement[] {
-  const name = setup.name;
-  const confirmation = h("input", { id: `confirm-${name}`, type: "text", autocomplete: "off", spellcheck: "false" });
-  const deleteKey = h("input", { id: `delete-key-${name}`, type: "checkbox" });
-  const days = h("select", { id: `days-${name}` }, ...[7, 14, 30].map((d) => h("option", { value: String(d), selected: d === 30 }, `${d} days`)));
-  const keyWarning = h(
-    "div",
-    { class: "panel panel-error", id: `delete-key-warning-${name}`, hidden: true },
-    h("p", {}, h("strong", {}, "Data encrypted with this key can never be read again once AWS deletes it."), " Every application that stored encrypted fields with it loses them. Keep the key unless you are sure nothing needs that data."),
-    field("Waiting period before AWS deletes the key (you can cancel until then)", days).wrapper,
-  );
-  const go: HTMLButtonElement = button("Tear down", () => {
-    void whileBusy(go, "Tearing down…", async () => {
-      try {
-        const report = await ctx.api.teardown(name, setup.kind === "role", deleteKey.checked ? Number(days.value) : null, deleteKey.checked ? (preview.key?.key_arn ?? null) : null, confirmation.value);
-        area.replaceChildren(
-          h(
-            "section",
-            { class: report.failed.length ? "panel panel-error" : "panel panel-ok", id: "teardown-result" },
-            h("h3", {}, report.failed.length ? "Torn down, with problems" : "Torn down"),
-            h("ul", {}, ...report.removed.map((line) => h("li", {}, `Removed ${line}`)), ...report.kept.map((line) => h("li", {}, `Kept ${line}`)), ...report.failed.map((line) => h("li", {}, `Could not remove ${line}`))),
-            h("p", {}, report.key_deletion_date ? `KMS deletes the key on ${report.key_deletion_date}. Until then you can cancel the deletion in the AWS console (KMS → Customer managed keys → Cancel key deletion).` : ""),
-            button("Reload setups", () => reload()),
-          ),
-        );
-      } catch (error) {
-        area.replaceChildren(errorPanel(reportOf(error)));
-      }
-    });
-  }, "danger", `teardown-go-${name}`);
-  go.disabled = true;
-  confirmation.addEventListener("input", () => (go.disabled = confirmation.value.trim() !== name));
-  deleteKey.addEventListener("change", () => {
-    keyWarning.hidden = !deleteKey.checked;
-    go.textContent = deleteKey.checked ? "Tear down and delete the key" : "Tear down";
-  });
-  const verdict = preview.key;
-  const keyQuestion: HTMLElement[] = preview.key_arn
-    ? [
-        h("h4", {}, "The master key"),
-        h("p", {}, `${preview.key_arn}${preview.key_aliases.length ? ` (${preview.key_aliases.join(", ")})` : ""} is kept unless you choose otherwise, so data encrypted with it stays readable.`),
-        ...(verdict?.deletable
-          ? [h("label", { class: "check" }, deleteKey, " Also schedule this key for deletion"), keyWarning]
-          : [h("p", { class: "panel panel-note", id: `key-kept-${name}` }, verdict?.reason ?? "The key is kept.")]),
-      ]
-    : [];
-  return [
-    h("h3", {}, `Tear down ${name}?`),
-    h(
-      "p",
-      {},
-      setup.kind === "role"
-        ? "This deletes the role's policy, its instance profile and the role: applications using the role lose access."
-        : "This deletes the access keys (applications using them stop working), the keychain item, the policy and the user.",
-    ),
-    ...(preview.outside_changes.length
-      ? [
-          h("p", {}, "Someone changed this principal outside the app. AWS only deletes it once these are gone, so teardown will also:"),
-          h("ul", { id: `outside-changes-${name}` }, ...preview.outside_changes.map((change) => h("li", {}, change))),
-        ]
-      : []),
-    ...keyQuestion,
-    field(`Type ${name} to confirm`, confirmation).wrapper,
-    actions(go),
-  ];
+  area.replaceChildren(h("p", { class: ok ? "panel panel-ok" : "panel panel-note", tabindex: "-1" }, text));
+  announce(text);
 }
 
 const STATUS_LABEL = { passed: "✓ Passes", failed: "⚠ Fails", unknown: "? Could not check" } as const;
@@ -121,16 +50,13 @@ function findingsSection(setup: SetupSummary, fixes: Fixes): HTMLElement {
   );
 }
 
-/** Reloads the list; `note` is shown on that setup's fresh card, so the result stays visible. */
-type Reload = (note?: { name: string; text: string }) => void;
-
 function verifyButton(ctx: Context, name: string, area: HTMLElement): HTMLButtonElement {
   const verify: HTMLButtonElement = button("Verify", () => {
     void whileBusy(verify, "Verifying…", async () => {
       try {
         result(area, `✓ ${(await ctx.api.verifySetup(name)).message}`);
       } catch (error) {
-        area.replaceChildren(errorPanel(reportOf(error)));
+        showError(area, error);
       }
     });
   }, "secondary", `verify-${name}`);
@@ -145,7 +71,7 @@ function enableRotationButton(ctx: Context, setup: SetupSummary, area: HTMLEleme
         const report = await ctx.api.enableKeyRotation(setup.key_arn ?? "");
         reload({ name, text: `✓ ${report.message}` });
       } catch (error) {
-        area.replaceChildren(errorPanel(reportOf(error)));
+        showError(area, error);
       }
     });
   }, "secondary", `enable-rotation-${name}`);
@@ -162,34 +88,52 @@ interface CardButtons {
 
 function cardButtons(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload): CardButtons {
   const name = setup.name;
-  const rotate = (deleteInactive: boolean): void => {
-    void whileBusy(rotateButton, "Rotating…", async () => {
-      try {
-        const report = await ctx.api.rotate(name, deleteInactive);
-        reload({ name, text: `✓ ${report.message}` });
-      } catch (error) {
-        const report = reportOf(error);
-        area.replaceChildren(errorPanel(report));
-        if (report.code === "access-key-limit" && report.hint.includes("inactive")) {
-          area.append(actions(button("Delete the inactive key and rotate", () => rotate(true), "primary", `rotate-delete-inactive-${name}`)));
+  const rotate = (deleteInactive: boolean, control: HTMLButtonElement): void => {
+    void whileBusy(control, "Rotating…", () =>
+      guardRun(async () => {
+        try {
+          const report = await ctx.api.rotate(name, deleteInactive);
+          reload({ name, text: `✓ ${report.message}` });
+        } catch (error) {
+          const report = reportOf(error);
+          showError(area, error);
+          if (report.code === "access-key-limit" && report.hint.includes("inactive")) {
+            const retry: HTMLButtonElement = button("Delete the inactive key and rotate", () => rotate(true, retry), "primary", `rotate-delete-inactive-${name}`);
+            area.append(actions(retry));
+          }
         }
-      }
-    });
+      }),
+    );
   };
-  const rotateButton: HTMLButtonElement = button("Rotate access key", () => rotate(false), "secondary", `rotate-${name}`);
-  const teardown = button("Tear down…", () => area.replaceChildren(teardownPanel(ctx, setup, area, reload)), "secondary", `teardown-${name}-open`);
+  // Rotating is asked first: the confirmation says what happens to the applications running now.
+  const askRotate = (opener: HTMLElement) => rotateConfirmation(setup, area, opener, (control) => rotate(false, control));
+  const rotateButton: HTMLButtonElement = button("Rotate access key…", () => askRotate(rotateButton), "secondary", `rotate-${name}`);
+  const teardown: HTMLButtonElement = button("Tear down…", () => openTeardown(ctx, setup, area, reload, teardown), "secondary", `teardown-${name}-open`);
   const enable = enableRotationButton(ctx, setup, area, reload);
   const fixes: Fixes = {
     enableRotation: () => enable,
-    rotateNow: (where) => button("Rotate now", () => rotate(false), "secondary", `rotate-now-${where}-${name}`),
+    rotateNow: (where) => {
+      const now: HTMLButtonElement = button("Rotate now…", () => askRotate(now), "secondary", `rotate-now-${where}-${name}`);
+      return now;
+    },
     removeUnused: (keyId, where) => {
       const key = setup.access_keys.find((k) => k.access_key_id === keyId);
       // The key in the keychain is the setup's only credential: removing it is tearing the setup down.
-      if (key?.in_keychain) return button("Remove unused key…", () => area.replaceChildren(teardownPanel(ctx, setup, area, reload)), "secondary", `remove-unused-${where}-${name}`);
+      if (key?.in_keychain) {
+        const remove: HTMLButtonElement = button("Remove unused key…", () => openTeardown(ctx, setup, area, reload, remove), "secondary", `remove-unused-${where}-${name}`);
+        return remove;
+      }
       return h("span", { class: "hint" }, "Delete it in the AWS console: IAM → Users → Security credentials.");
     },
   };
   return { verify: verifyButton(ctx, name, area), rotateButton, teardown, fixes };
+}
+
+/** The words AWS's date was put in, with the exact time on hover when there is one. */
+function lastUsed(iso: string | null, words: string): HTMLElement {
+  const date = iso ? new Date(iso) : null;
+  if (!date || Number.isNaN(date.getTime())) return h("span", {}, words);
+  return h("time", { datetime: date.toISOString(), title: exactTime(date) }, words);
 }
 
 /** One line per access key, with what Security Hub would flag about it and the fix. */
@@ -206,7 +150,9 @@ function accessKeyItems(setup: SetupSummary, fixes: Fixes): HTMLElement[] {
     return h(
       "li",
       { "data-access-key": maskAccessKeyId(key.access_key_id) },
-      `${maskAccessKeyId(key.access_key_id)} · ${key.status} · made ${age?.created ?? "?"} · last used ${age?.last_used ?? "?"}${key.in_keychain ? " · in keychain" : ""}`,
+      `${maskAccessKeyId(key.access_key_id)} · ${key.status} · made ${age?.created ?? "?"} · last used `,
+      lastUsed(key.last_used, age?.last_used ?? "?"),
+      key.in_keychain ? " · in keychain" : "",
       ...warnings,
     );
   });
@@ -258,7 +204,7 @@ function unprovenCard(setup: SetupSummary): HTMLElement {
 
 function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: string): HTMLElement {
   if (setup.ownership === "unproven") return unprovenCard(setup);
-  const area = h("div", { "aria-live": "polite" });
+  const area = h("div", { class: "card-area", id: `area-${setup.name}` });
   if (note) result(area, note);
   const { verify, rotateButton, teardown, fixes } = cardButtons(ctx, setup, area, reload);
   const keys = accessKeyItems(setup, fixes);
@@ -273,14 +219,64 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: str
   );
 }
 
-function cleanUpQuestion(name: string, preview: CleanupPreview, confirm: HTMLButtonElement, area: HTMLElement): HTMLElement {
+/** Asks before removing what an interrupted run made; "Keep them" (or Escape) leaves everything. */
+function cleanUpQuestion(name: string, preview: CleanupPreview, confirm: HTMLButtonElement, area: HTMLElement, opener: HTMLElement): HTMLElement {
+  return confirmationPanel({
+    id: `clean-up-question-${name}`,
+    title: `Remove what the interrupted setup of ${name} made?`,
+    body: [
+      h("p", {}, preview.remove.join("; ") || "AWS shows nothing it made."),
+      ...(preview.left_alone.length ? [h("p", { id: `clean-up-left-alone-${name}` }, `Left alone: ${preview.left_alone.join("; ")}`)] : []),
+      h("p", {}, "Only what AWS shows made by this run is removed (its tag, and made while it ran). A keychain item is removed only if it holds an access key this run made."),
+    ],
+    confirm,
+    close: () => area.replaceChildren(),
+    opener,
+    cancelLabel: "Keep them",
+    cancelId: `clean-up-keep-${name}`,
+  });
+}
+
+function interruptedRun(ctx: Context, run: InterruptedRun, reload: Reload): HTMLElement {
+  const area = h("div", { class: "card-area" });
+  const confirmCleanUp: HTMLButtonElement = button("Remove them", () => {
+    const stop = button("Cancel", () => void ctx.api.cancel(), "secondary", `clean-up-cancel-${run.user_name}`);
+    area.append(actions(stop));
+    void whileBusy(confirmCleanUp, "Cleaning up…", () =>
+      guardRun(async () => {
+        try {
+          const report = await ctx.api.cleanUpRun(run.run_id, () => undefined);
+          result(area, `✓ Removed: ${report.undone.join("; ") || "nothing was left"}`);
+          reload();
+        } catch (error) {
+          showError(area, error);
+        }
+      }),
+    );
+  }, "danger", `clean-up-confirm-${run.user_name}`);
+  // Removing is not undoable: say exactly what goes and what stays, as AWS shows it now.
+  const cleanUp: HTMLButtonElement = button("Clean up…", () => {
+    void whileBusy(cleanUp, "Checking…", async () => {
+      try {
+        const preview = await ctx.api.cleanUpPreview(run.run_id);
+        const question = cleanUpQuestion(run.user_name, preview, confirmCleanUp, area, cleanUp);
+        area.replaceChildren(question);
+        openConfirmation(question, `clean-up-keep-${run.user_name}`);
+      } catch (error) {
+        showError(area, error);
+      }
+    });
+  }, "secondary", `clean-up-${run.user_name}`);
+  const resume: HTMLButtonElement = button("Resume", () => {
+    ctx.wizard.job = { kind: "resume", runId: run.run_id };
+    ctx.go("apply");
+  }, "primary", `resume-${run.user_name}`);
   return h(
     "div",
-    { class: "panel panel-error", id: `clean-up-question-${name}` },
-    h("p", {}, `Remove what the interrupted setup of ${name} made? ${preview.remove.join("; ") || "AWS shows nothing it made."}`),
-    ...(preview.left_alone.length ? [h("p", { id: `clean-up-left-alone-${name}` }, `Left alone: ${preview.left_alone.join("; ")}`)] : []),
-    h("p", {}, "Only what AWS shows made by this run is removed (its tag, and made while it ran). A keychain item is removed only if it holds an access key this run made."),
-    actions(confirm, button("Keep them", () => area.replaceChildren(), "secondary", `clean-up-keep-${name}`)),
+    { class: "interrupted-run" },
+    h("p", {}, h("strong", {}, run.user_name), " (started ", timeElement(run.started_at * 1000), `) had made: ${run.created.join("; ") || "nothing yet"}`),
+    run.kind === "role" ? actions(cleanUp) : actions(resume, cleanUp),
+    area,
   );
 }
 
@@ -291,49 +287,21 @@ function interruptedPanel(ctx: Context, runs: InterruptedRun[], reload: Reload):
     { class: "panel panel-note", id: "interrupted" },
     h("h2", {}, "Interrupted setups"),
     h("p", {}, "The app was closed or killed while these setups ran. Finish them, or remove what they made."),
-    ...runs.map((run) => {
-      const area = h("div", { "aria-live": "polite" });
-      const confirmCleanUp: HTMLButtonElement = button("Remove them", () => {
-        const stop = button("Cancel", () => void ctx.api.cancel(), "secondary", `clean-up-cancel-${run.user_name}`);
-        area.append(actions(stop));
-        void whileBusy(confirmCleanUp, "Cleaning up…", async () => {
-          try {
-            const report = await ctx.api.cleanUpRun(run.run_id, () => undefined);
-            result(area, `✓ Removed: ${report.undone.join("; ") || "nothing was left"}`);
-            reload();
-          } catch (error) {
-            area.replaceChildren(errorPanel(reportOf(error)));
-          }
-        });
-      }, "danger", `clean-up-confirm-${run.user_name}`);
-      // Removing is not undoable: say exactly what goes and what stays, as AWS shows it now.
-      const cleanUp: HTMLButtonElement = button("Clean up", () => {
-        void whileBusy(cleanUp, "Checking…", async () => {
-          try {
-            const preview = await ctx.api.cleanUpPreview(run.run_id);
-            area.replaceChildren(cleanUpQuestion(run.user_name, preview, confirmCleanUp, area));
-          } catch (error) {
-            area.replaceChildren(errorPanel(reportOf(error)));
-          }
-        });
-      }, "secondary", `clean-up-${run.user_name}`);
-      const resume: HTMLButtonElement = button("Resume", () => {
-        ctx.wizard.job = { kind: "resume", runId: run.run_id };
-        ctx.go("apply");
-      }, "primary", `resume-${run.user_name}`);
-      return h(
-        "div",
-        { class: "interrupted-run" },
-        h("p", {}, h("strong", {}, run.user_name), ` (started ${new Date(run.started_at * 1000).toLocaleString()}) had made: ${run.created.join("; ") || "nothing yet"}`),
-        run.kind === "role" ? actions(cleanUp) : actions(resume, cleanUp),
-        area,
-      );
-    }),
+    ...runs.map((run) => interruptedRun(ctx, run, reload)),
   );
 }
 
+/** After a reload: focus the note on the card it is about, else wherever focus was lost to, the title. */
+function restoreFocus(list: HTMLElement, note?: { name: string; text: string }): void {
+  const card = note ? [...list.querySelectorAll<HTMLElement>("[data-setup]")].find((c) => c.dataset.setup === note.name) : undefined;
+  const noted = card?.querySelector<HTMLElement>(".card-area > *");
+  if (noted) return focusOn(noted);
+  if (focusLost()) focusOn(list.closest("[data-screen]")?.querySelector<HTMLElement>("h1") ?? list);
+}
+
 export function setupsScreen(ctx: Context): HTMLElement {
-  const list = h("div", { id: "setups", "aria-live": "polite" }, h("p", {}, "Loading setups…"));
+  // Not a live region: a reload would read every card. What changed is said through announce().
+  const list = h("div", { id: "setups" }, h("p", {}, "Loading setups…"));
   const load = async (note?: { name: string; text: string }) => {
     const reload: Reload = (next) => void load(next);
     const cardOf = (s: SetupSummary) => setupCard(ctx, s, reload, note?.name === s.name ? note.text : undefined);
@@ -347,10 +315,12 @@ export function setupsScreen(ctx: Context): HTMLElement {
         ...[interruptedPanel(ctx, runs, reload)].filter((x): x is HTMLElement => x !== null),
         ...(setups.length ? setups.map(cardOf) : [h("p", { class: "empty" }, "No setups made by this app in this account and region yet.")]),
       );
+      restoreFocus(list, note);
+      announce(note ? `Setups reloaded. ${note.name}: ${note.text}` : `${setups.length} ${setups.length === 1 ? "setup" : "setups"} loaded.`);
       const legacy = await legacyNote(ctx, () => void load());
       if (legacy) list.append(legacy);
     } catch (error) {
-      list.replaceChildren(errorPanel(reportOf(error)));
+      showError(list, error);
     }
   };
   void load();
