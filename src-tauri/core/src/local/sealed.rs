@@ -12,7 +12,6 @@ pub const IDENTITY_ACCOUNT: &str = "this-computer/age-identity";
 /// The most a sealed file may hold: a keychain item is well under a kilobyte.
 pub const MAX_SEALED_BYTES: u64 = 64 * 1024;
 
-
 /// A new identity, as age writes it (`AGE-SECRET-KEY-1…`).
 pub fn new_identity() -> Sensitive {
     use age::secrecy::ExposeSecret;
