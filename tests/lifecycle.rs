@@ -378,3 +378,56 @@ fn teardown_keeps_a_key_it_did_not_create_and_refuses_users_it_did_not_create() 
     );
     assert_eq!(aws.users(), vec!["hand-made".to_string()]);
 }
+
+#[test]
+fn a_scheduled_key_deletion_is_listed_and_can_be_cancelled() {
+    let sandbox = Sandbox::start();
+    let made = provision(&sandbox, "app", &["--new-key", "alias/app"]);
+    let key_arn = made["key_arn"].as_str().unwrap().to_string();
+    let key_id = key_arn.rsplit('/').next().unwrap().to_string();
+    sandbox
+        .cli(&[
+            "teardown",
+            "--user",
+            "app",
+            "--delete-key",
+            "--key-arn",
+            &key_arn,
+            "--yes",
+        ])
+        .assert_ok();
+    assert!(sandbox
+        .aws()
+        .keys()
+        .contains(&(key_id.clone(), "PendingDeletion".into())));
+
+    let listed = sandbox.cli(&["pending-deletions", "--json"]);
+    listed.assert_ok();
+    let listed = listed.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["key_arn"], key_arn.as_str());
+    assert!(listed[0]["deletion_date"].is_number(), "{listed}");
+
+    // A key of someone else's is not this app's to touch, pending or not.
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    let aws = sandbox.aws();
+    let other = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
+    let refused = sandbox.cli(&["cancel-key-deletion", "--key", &other]);
+    refused.assert_failed();
+
+    let cancelled = sandbox.cli(&["cancel-key-deletion", "--key", &key_arn]);
+    cancelled.assert_ok();
+    assert!(
+        cancelled.stdout.contains("cancelled"),
+        "{}",
+        cancelled.stdout
+    );
+    assert!(
+        aws.keys().contains(&(key_id, "Enabled".into())),
+        "enabled again"
+    );
+    assert_eq!(
+        sandbox.cli(&["pending-deletions", "--json"]).json(),
+        json!([])
+    );
+}

@@ -34,5 +34,7 @@ ipc_commands! {
     interrupted_runs,
     resume_run,
     clean_up_preview,
+    pending_deletions,
+    cancel_key_deletion,
     clean_up_run,
 }

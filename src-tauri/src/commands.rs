@@ -214,6 +214,18 @@ pub async fn resume_run(
 }
 
 #[tauri::command]
+pub async fn pending_deletions(
+    session: State<'_, Session>,
+) -> Reply<Vec<csfle_core::session::PendingDeletion>> {
+    session.pending_deletions().await
+}
+
+#[tauri::command]
+pub async fn cancel_key_deletion(session: State<'_, Session>, key_arn: String) -> Reply<String> {
+    session.cancel_key_deletion(key_arn).await
+}
+
+#[tauri::command]
 pub async fn clean_up_preview(
     session: State<'_, Session>,
     run_id: String,

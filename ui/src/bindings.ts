@@ -320,4 +320,10 @@ started_at: number, created: Array<string>, };
 
 export type CleanupPreview = { run_id: string, principal_name: string, remove: Array<string>, left_alone: Array<string>, };
 
-export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "clean_up_run";
+export type PendingDeletion = { key_arn: string, description: string, 
+/**
+ * When KMS deletes the key, unix seconds; it can be cancelled until then.
+ */
+deletion_date: number | null, };
+
+export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "pending_deletions" | "cancel_key_deletion" | "clean_up_run";

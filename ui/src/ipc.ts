@@ -7,6 +7,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   CleanupPreview,
+  PendingDeletion,
   Command,
   ConnectOptions,
   ErrorReport,
@@ -126,6 +127,9 @@ export const api = {
     call<Outcome>("resume_run", { runId, onProgress: progressChannel(onProgress) }),
   /** What cleaning up would remove (proven against AWS) and what the journal names that AWS does not. */
   cleanUpPreview: (runId: string) => call<CleanupPreview>("clean_up_preview", { runId }),
+  /** This app's keys KMS will delete, and cancelling one (the key is enabled again). */
+  pendingDeletions: () => call<PendingDeletion[]>("pending_deletions"),
+  cancelKeyDeletion: (keyArn: string) => call<string>("cancel_key_deletion", { keyArn }),
   cleanUpRun: (runId: string, onProgress: (event: Progress) => void) =>
     call<RollbackReport>("clean_up_run", { runId, onProgress: progressChannel(onProgress) }),
 };

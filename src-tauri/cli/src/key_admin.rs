@@ -50,3 +50,52 @@ pub struct AdminPolicyArgs {
 pub fn admin_policy(args: AdminPolicyArgs) -> Result<(), ErrorReport> {
     output::print_json(&session::admin_policy(!args.no_legacy))
 }
+
+#[derive(clap::Args)]
+pub struct PendingDeletionsArgs {
+    /// Print one JSON array on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    target: Target,
+}
+
+/// Lists this app's keys that KMS will delete, with the date; each can still be cancelled.
+pub async fn pending_deletions(args: PendingDeletionsArgs) -> Result<(), ErrorReport> {
+    let session = Session::on_this_computer();
+    args.target.connect(&session).await?;
+    let pending = session.pending_deletions().await?;
+    if args.json {
+        return crate::output::print_json(&pending);
+    }
+    if pending.is_empty() {
+        println!("No key of this app is waiting for deletion in this region.");
+    }
+    for key in &pending {
+        let when = key
+            .deletion_date
+            .map(|secs| format!("deleted at {secs} (unix time)"))
+            .unwrap_or_else(|| "deletion date unknown".into());
+        println!("{}  {when}  {}", key.key_arn, key.description);
+    }
+    if !pending.is_empty() {
+        println!("Cancel one with: csfle-provisioner-cli cancel-key-deletion --key ARN");
+    }
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct CancelKeyDeletionArgs {
+    /// The ARN of the key whose deletion to cancel (pending-deletions lists them).
+    #[arg(long, value_name = "ARN")]
+    key: String,
+    #[command(flatten)]
+    target: Target,
+}
+
+pub async fn cancel_key_deletion(args: CancelKeyDeletionArgs) -> Result<(), ErrorReport> {
+    let session = Session::on_this_computer();
+    args.target.connect(&session).await?;
+    println!("{}", session.cancel_key_deletion(args.key).await?);
+    Ok(())
+}

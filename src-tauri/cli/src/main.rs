@@ -43,6 +43,10 @@ enum Command {
     Teardown(manage::TeardownArgs),
     /// Let IAM policies grant access to an existing key (adds KMS's default account statement).
     FixKeyPolicy(key_admin::FixKeyPolicyArgs),
+    /// List this app's keys that KMS will delete (each can still be cancelled).
+    PendingDeletions(key_admin::PendingDeletionsArgs),
+    /// Cancel a key's deletion and enable it again, while KMS still waits.
+    CancelKeyDeletion(key_admin::CancelKeyDeletionArgs),
     /// Print the least-privilege IAM policy an administrator needs to run this program.
     AdminPolicy(key_admin::AdminPolicyArgs),
     /// Find setups that were interrupted (the program was killed) and resume or clean them up.
@@ -94,6 +98,8 @@ fn main() -> ExitCode {
             Command::Deliver(args) => deliver::deliver(args),
             Command::Import(args) => deliver::import(args),
             Command::FixKeyPolicy(args) => key_admin::fix_key_policy(args).await,
+            Command::PendingDeletions(args) => key_admin::pending_deletions(args).await,
+            Command::CancelKeyDeletion(args) => key_admin::cancel_key_deletion(args).await,
             Command::AdminPolicy(args) => key_admin::admin_policy(args),
         }
         .map(|()| ExitCode::SUCCESS)

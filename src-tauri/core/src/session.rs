@@ -27,6 +27,7 @@ use ts_rs::TS;
 mod checks;
 mod deliver;
 mod exec;
+mod pending;
 mod profiles;
 mod prove;
 mod provision;
@@ -39,6 +40,7 @@ mod tests;
 
 pub use checks::FieldCheck;
 pub use deliver::{Delivered, Imported};
+pub use pending::PendingDeletion;
 pub use prove::ProofHere;
 pub use provision::credential_source;
 pub use setups::{admin_policy, approved_key_deletion, key_deletion_days, KeyPolicyFix};

@@ -7,6 +7,7 @@ import { guardRun } from "../run-guard";
 import { maskAccessKeyId, termsInWords } from "../state";
 import { exactTime, timeElement } from "../time";
 import { legacyNote } from "./legacy-note";
+import { pendingDeletionsPanel } from "./pending-deletions";
 import { openTeardown, rotateConfirmation, showError, type Reload } from "./setup-actions";
 
 const POLICY_LABEL = { "least-privilege": "✓ Least privilege", drifted: "⚠ Drifted from least privilege", missing: "⚠ Missing" } as const;
@@ -319,6 +320,8 @@ export function setupsScreen(ctx: Context): HTMLElement {
       announce(note ? `Setups reloaded. ${note.name}: ${note.text}` : `${setups.length} ${setups.length === 1 ? "setup" : "setups"} loaded.`);
       const legacy = await legacyNote(ctx, () => void load());
       if (legacy) list.append(legacy);
+      const pendingKeys = await pendingDeletionsPanel(ctx, () => void load());
+      if (pendingKeys) list.prepend(pendingKeys);
     } catch (error) {
       showError(list, error);
     }

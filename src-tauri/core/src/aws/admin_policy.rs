@@ -94,6 +94,8 @@ pub const LEGACY_WRITES: &[&str] = &[
 /// DeleteAlias are authorised on the key and on the alias: the alias half is [`KMS_ALIASES`].
 pub const KMS_APP_KEY_WRITES: &[&str] = &[
     "kms:EnableKeyRotation",
+    "kms:CancelKeyDeletion",
+    "kms:EnableKey",
     "kms:ScheduleKeyDeletion",
     "kms:PutKeyPolicy",
     "kms:CreateAlias",
@@ -361,7 +363,7 @@ mod tests {
         assert_eq!(
             by_sid("WritesOnTheAppsKeys"),
             json!({"Sid": "WritesOnTheAppsKeys", "Effect": "Allow",
-                "Action": ["kms:EnableKeyRotation", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:CreateAlias", "kms:DeleteAlias"],
+                "Action": ["kms:EnableKeyRotation", "kms:CancelKeyDeletion", "kms:EnableKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:CreateAlias", "kms:DeleteAlias"],
                 "Resource": "arn:aws:kms:*:*:key/*",
                 "Condition": {"StringEquals": {"aws:ResourceTag/created-by": "csfle-provisioner"}}})
         );

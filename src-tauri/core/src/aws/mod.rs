@@ -10,6 +10,7 @@ pub mod iam;
 pub mod iam_remove;
 pub mod key_policy;
 pub mod kms;
+pub mod kms_pending;
 #[cfg(test)]
 pub(crate) mod mock;
 pub mod oidc;

@@ -92,6 +92,8 @@ pub const REMOVE: &[&str] = &[
     "kms:DeleteAlias",
     "kms:ScheduleKeyDeletion",
     "kms:PutKeyPolicy",
+    "kms:CancelKeyDeletion",
+    "kms:EnableKey",
 ];
 
 /// Made with the service account's own credentials, not the admin's (listed for completeness):
