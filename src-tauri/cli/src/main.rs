@@ -82,7 +82,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async {
+    // Boxed: the commands' futures together are large, and block_on keeps the future it runs on
+    // the calling thread's stack, which is 1 MiB on Windows (a provision overflowed it there).
+    let result = runtime.block_on(Box::pin(async {
         match cli.command {
             Command::Exec(args) => return exec::run(args).await,
             Command::Provision(args) => provision::run(args).await,
@@ -103,7 +105,7 @@ fn main() -> ExitCode {
             Command::AdminPolicy(args) => key_admin::admin_policy(args),
         }
         .map(|()| ExitCode::SUCCESS)
-    });
+    }));
     match result {
         Ok(code) => code,
         Err(report) => {
