@@ -50,7 +50,13 @@ trap 'WINEPREFIX=$prefix wineserver -k 2>/dev/null || true; rm -rf "$prefix"' EX
 export WINEDEBUG=-all
 # No Mono/Gecko installer dialogs: nothing here uses .NET or the HTML engine.
 export WINEDLLOVERRIDES="winemenubuilder.exe=d;mscoree=d;mshtml=d"
-WINEPREFIX=$prefix wineboot -i >/dev/null 2>&1
+# Wine's loader now and then fails to start at all (exit 53, "could not load kernel32.dll"; seen
+# once in CI): wineboot only completes the prefix, so it is started again.
+for attempt in 1 2 3; do
+  WINEPREFIX=$prefix wineboot -i >/dev/null 2>&1 && break
+  [[ $attempt == 3 ]] && { echo "wineboot -i failed three times" >&2; exit 1; }
+  echo "    wineboot -i failed (attempt $attempt); starting it again"
+done
 for exe in $keystore_tests; do
   timed "keystore $(basename "$exe" .exe | cut -d- -f1)" env WINEPREFIX="$prefix" wine "$exe" --include-ignored
 done

@@ -76,6 +76,22 @@ def windows_path(path):
     return "Z:" + str(path).replace("/", "\\")
 
 
+# Wine's loader now and then fails to map kernel32.dll at start (exit 53, "could not load
+# kernel32.dll"; winehq bug 51086; seen once in CI): then no Windows code ran at all, so starting
+# again is safe. wineboot may be started again whatever it printed: it only completes a prefix.
+WINE_LOADER_FAILED = "could not load kernel32.dll"
+
+
+def wine_run(argv, env, timeout, idempotent=False):
+    for attempt in range(3):
+        run = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+        loader_failed = run.returncode == 53 and (idempotent or WINE_LOADER_FAILED in run.stderr)
+        if not loader_failed:
+            return run
+        print(f"    Wine's loader failed to start {argv[0]} (attempt {attempt + 1}); starting again", flush=True)
+    return run
+
+
 class Wine:
     """One throw-away Windows user: prefix, AppData (the journal) and AWS config files."""
 
@@ -100,13 +116,12 @@ class Wine:
             "AWS_SHARED_CREDENTIALS_FILE": windows_path(self.aws / "credentials"),
         }
         started = time.monotonic()
-        subprocess.run(["wineboot", "-i"], env=self.env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        boot = wine_run(["wineboot", "-i"], self.env, timeout=300, idempotent=True)
+        check(boot.returncode == 0, f"wineboot -i exited {boot.returncode}\n{boot.stderr}")
         print(f"    wine prefix ready in {time.monotonic() - started:.1f} s", flush=True)
 
     def cli(self, *args, env=None):
-        run = subprocess.run(["wine", str(self.exe), *args], env=env or self.env,
-                             capture_output=True, text=True, timeout=300)
+        run = wine_run(["wine", str(self.exe), *args], env or self.env, timeout=300)
         # Only credential-process may print a secret, and only on stdout, for the SDK's pipe.
         self.outputs.append(run.stderr if args[0] == "credential-process" else run.stdout + run.stderr)
         return run
