@@ -16,11 +16,12 @@ const outcome: Outcome = {
 };
 
 // From the drivers' sources: the Node, Python, Java and C# drivers (and mongosh) take AWS credentials
-// through the AWS SDK's chain, which reads AWS_PROFILE; mongo-go-driver (internal/credproviders),
-// libmongoc (and so PHP) and the Rust driver's aws-auth read the environment, web identity, ECS and
+// through the AWS SDK's chain, which reads AWS_PROFILE; so does the Rust driver since 3.3, once the
+// application turns on aws-config's credentials-process feature; mongo-go-driver
+// (internal/credproviders) and libmongoc (and so PHP) read the environment, web identity, ECS and
 // EC2 only.
-const READ_A_PROFILE = ["Node.js", "Python", "Java", "C#", "mongosh"];
-const READ_NO_PROFILE = ["Go", "C / PHP", "Rust"];
+const READ_A_PROFILE = ["Node.js", "Python", "Java", "C#", "Rust", "mongosh"];
+const READ_NO_PROFILE = ["Go", "C / PHP"];
 
 describe("driver snippets", () => {
   it("cover every driver the guide names", () => {
@@ -37,6 +38,14 @@ describe("driver snippets", () => {
         expect(snippet.code).not.toContain("AWS_PROFILE");
       }
     }
+  });
+
+  it("tell a Rust application to turn on aws-config's credential_process, which the driver leaves off", () => {
+    const rust = snippets(outcome, undefined, "app").find((s) => s.driver === "Rust")?.code ?? "";
+    expect(rust).toContain('aws-config = "1"');
+    expect(rust).toContain("credentials-process");
+    expect(rust).toContain("mongodb 3.3 or later");
+    expect(rust).toContain("csfle-provisioner-cli exec --user app --");
   });
 
   it("name the C# package and its registration call", () => {

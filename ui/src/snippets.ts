@@ -28,13 +28,14 @@ export const FROM_ROLE = "the role (instance profile, task role or execution rol
 
 /** The quoted region and key ARN a snippet names, and where its driver gets credentials from.
  * `noProfile` is the same for the drivers whose own credential chain reads no AWS profile
- * (mongo-go-driver's internal/credproviders, libmongoc's and so PHP's, the Rust driver's
- * aws-auth): environment, web identity, ECS and EC2 only. */
+ * (mongo-go-driver's internal/credproviders, libmongoc's and so PHP's): environment, web
+ * identity, ECS and EC2 only. `user` names the IAM user of a user setup. */
 interface Target {
   region: string;
   key: string;
   source: string;
   noProfile: string;
+  user: string | undefined;
 }
 
 function nodeSnippet(t: Target): Snippet {
@@ -117,8 +118,8 @@ function rustSnippet(t: Target): Snippet {
   return {
     driver: "Rust",
     language: "rust",
-    code: `// mongodb with features ["in-use-encryption", "aws-auth"]
-${t.noProfile}
+    code: `// mongodb 3.3 or later, features ["in-use-encryption", "aws-auth"]
+${rustCredentialsLine(t)}
 let kms_providers = vec![(KmsProvider::aws(), doc! {}, None)];
 let master_key = AwsMasterKey::builder()
     .region(${t.region})
@@ -129,6 +130,20 @@ let data_key_id = client_encryption
     .run()
     .await?;`,
   };
+}
+
+/** mongodb 3.3+ takes on-demand AWS credentials from aws-config's default chain
+ * (driver/src/client/auth/aws.rs, get_aws_credentials), but builds aws-config without its
+ * `credentials-process` feature (driver/Cargo.toml): a profile's credential_process then fails
+ * unless the application's own Cargo.toml turns the feature on, which Cargo merges. */
+function rustCredentialsLine(t: Target): string {
+  if (t.user === undefined) return `// Credentials on demand from ${t.source}, through the AWS SDK for Rust's chain`;
+  return `// Credentials on demand through the AWS SDK for Rust's chain, which reads ${t.source}. The
+// driver builds aws-config without credential_process support: turn it on in Cargo.toml
+// (Cargo merges the features):
+//   aws-config = "1"   # its default features include "credentials-process"
+// (mongodb before 3.3 reads no profile:
+//   csfle-provisioner-cli exec --user ${t.user} -- ./your-application)`;
 }
 
 function cSnippet(t: Target): Snippet {
@@ -186,6 +201,6 @@ function noProfileLine(user: string | undefined): string {
 
 /** `user` names the IAM user of a user setup; a role setup has none. */
 export function snippets(master: { region: string; key_arn: string }, source: string = FROM_PROFILE, user?: string): Snippet[] {
-  const target = { region: JSON.stringify(master.region), key: JSON.stringify(master.key_arn), source, noProfile: noProfileLine(user) };
+  const target = { region: JSON.stringify(master.region), key: JSON.stringify(master.key_arn), source, noProfile: noProfileLine(user), user };
   return DRIVERS.map((snippet) => snippet(target));
 }
