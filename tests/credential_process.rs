@@ -608,25 +608,10 @@ fn libmongocrypt_on_demand_credentials_come_from_the_profile_as_session_credenti
     sandbox.emulator.clear_requests();
     // kms_providers {"aws": {}}: libmongocrypt asks the AWS default chain, which runs our
     // credential_process through the profile (tests/apps/mongocrypt_app.py).
-    let mut app = Command::new(support::python());
-    app.arg(support::repo_root().join("tests/apps/mongocrypt_app.py"))
-        .env_clear();
-    for (key, value) in sandbox.env() {
-        if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
-            app.env(key, value);
-        }
-    }
-    app.env("AWS_PROFILE", "csfle-app")
-        .env("EMULATOR_URL", &sandbox.emulator.url)
-        .env("KEY_ARN", result["key_arn"].as_str().unwrap())
-        .env("AWS_REGION_OF_KEY", "us-east-1");
-    let output = app.output().expect("run the libmongocrypt application");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let seen = sandbox.mongocrypt_app(
+        result["key_arn"].as_str().unwrap(),
+        &[("AWS_PROFILE", "csfle-app")],
     );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(seen["round_trip"], true, "a data key made and used");
     assert_eq!(
         seen["token_sent"], true,

@@ -7,7 +7,6 @@
 mod support;
 
 use serde_json::{json, Value};
-use std::process::Command;
 use support::sandbox::{ADMIN_ACCESS_KEY, ADMIN_SECRET};
 use support::Sandbox;
 
@@ -33,28 +32,7 @@ fn make_cluster(sandbox: &Sandbox, name: &str) -> String {
 }
 
 fn decoded_trust(sandbox: &Sandbox, role: &str) -> Value {
-    let aws = sandbox.aws();
-    let got = aws
-        .block(aws.iam().get_role().role_name(role).send())
-        .unwrap();
-    let encoded = got
-        .role()
-        .unwrap()
-        .assume_role_policy_document()
-        .unwrap_or_default();
-    let mut bytes = Vec::new();
-    let raw = encoded.as_bytes();
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'%' && i + 2 < raw.len() {
-            bytes.push(u8::from_str_radix(&encoded[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            bytes.push(raw[i]);
-            i += 1;
-        }
-    }
-    serde_json::from_slice(&bytes).unwrap()
+    sandbox.aws().role_trust(role)
 }
 
 #[test]
@@ -114,26 +92,14 @@ fn a_service_account_role_trusts_exactly_that_service_account_on_its_clusters_is
     // A pod of that service account: EKS mounts its token and sets the two variables.
     let token = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(token.path(), "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl").unwrap();
-    let mut app = Command::new(support::python());
-    app.arg(support::repo_root().join("tests/apps/mongocrypt_app.py"))
-        .env_clear();
-    for (key, value) in sandbox.env() {
-        if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
-            app.env(key, value);
-        }
-    }
-    app.env("AWS_ROLE_ARN", role_arn)
-        .env("AWS_WEB_IDENTITY_TOKEN_FILE", token.path())
-        .env("EMULATOR_URL", &sandbox.emulator.url)
-        .env("KEY_ARN", made["key_arn"].as_str().unwrap())
-        .env("AWS_REGION_OF_KEY", "us-east-1");
-    let output = app.output().expect("run the libmongocrypt application");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let token_file = token.path().display().to_string();
+    let seen = sandbox.mongocrypt_app(
+        made["key_arn"].as_str().unwrap(),
+        &[
+            ("AWS_ROLE_ARN", role_arn),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", &token_file),
+        ],
     );
-    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(seen["round_trip"], true);
 
     let gone = sandbox.cli(&["teardown", "--role", "api", "--yes", "--json"]);
@@ -224,29 +190,14 @@ fn a_pod_identity_role_is_bound_to_one_service_account_and_unbound_at_teardown()
 
     // A pod of the service account: botocore's container provider asks the agent's endpoint
     // (here the emulator's), which hands it the role's credentials.
-    let mut app = Command::new(support::python());
-    app.arg(support::repo_root().join("tests/apps/mongocrypt_app.py"))
-        .env_clear();
-    for (key, value) in sandbox.env() {
-        if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
-            app.env(key, value);
-        }
-    }
-    app.env(
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        format!("{}/_pod-identity/credentials", sandbox.emulator.url),
-    )
-    .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "prod/payments/api")
-    .env("EMULATOR_URL", &sandbox.emulator.url)
-    .env("KEY_ARN", made["key_arn"].as_str().unwrap())
-    .env("AWS_REGION_OF_KEY", "us-east-1");
-    let output = app.output().expect("run the libmongocrypt application");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let agent = format!("{}/_pod-identity/credentials", sandbox.emulator.url);
+    let seen = sandbox.mongocrypt_app(
+        made["key_arn"].as_str().unwrap(),
+        &[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &agent),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "prod/payments/api"),
+        ],
     );
-    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(seen["round_trip"], true);
     assert_eq!(seen["token_sent"], true, "the role's session credentials");
 
@@ -258,4 +209,42 @@ fn a_pod_identity_role_is_bound_to_one_service_account_and_unbound_at_teardown()
         gone.stdout
     );
     assert!(associations(&sandbox, "prod").is_empty());
+}
+
+#[test]
+fn a_failure_after_the_association_was_made_unbinds_the_service_account_again() {
+    let sandbox = Sandbox::start();
+    let issuer = make_cluster(&sandbox, "prod");
+    assert!(issuer.starts_with("https://"), "{issuer}");
+    // The check of what IAM stored is the last step: it fails after the association was made.
+    sandbox.emulator.add_fault(json!({
+        "action": "GetRolePolicy", "status": 403, "code": "AccessDenied",
+        "message": "not allowed by the test", "times": 50,
+    }));
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "pods",
+        "--trust",
+        "eks-pod-identity:prod:payments/api",
+        "--new-key",
+        "alias/pods",
+    ]);
+    run.assert_failed();
+    // The emulator layer serves Pod Identity itself, outside moto's request log: the progress
+    // says the association was made.
+    assert!(
+        run.stderr.contains("✓ bind the service account"),
+        "the association was made before the failure:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rolled back: Pod Identity association"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("LEFT BEHIND"), "{}", run.stderr);
+    assert!(associations(&sandbox, "prod").is_empty());
+    assert!(!sandbox.aws().role_exists("pods"));
+    sandbox.aws().assert_nothing_left(&[]);
 }

@@ -8,7 +8,6 @@
 mod support;
 
 use serde_json::{json, Value};
-use std::process::Command;
 use support::Sandbox;
 
 const ISSUER: &str = "token.actions.githubusercontent.com";
@@ -24,47 +23,11 @@ fn provision_role(sandbox: &Sandbox, role: &str, trust: &str, key: &[&str]) -> V
 }
 
 fn providers(sandbox: &Sandbox) -> Vec<String> {
-    let aws = sandbox.aws();
-    let listed = aws
-        .block(aws.iam().list_open_id_connect_providers().send())
-        .unwrap();
-    listed
-        .open_id_connect_provider_list()
-        .iter()
-        .filter_map(|p| p.arn().map(str::to_string))
-        .collect()
+    sandbox.aws().oidc_providers()
 }
 
 fn trust_of(sandbox: &Sandbox, role: &str) -> Value {
-    let aws = sandbox.aws();
-    let got = aws
-        .block(aws.iam().get_role().role_name(role).send())
-        .unwrap();
-    let encoded = got
-        .role()
-        .unwrap()
-        .assume_role_policy_document()
-        .unwrap_or_default();
-    let decoded = urlencoding_decode(encoded);
-    serde_json::from_str(&decoded).unwrap()
-}
-
-fn urlencoding_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
+    sandbox.aws().role_trust(role)
 }
 
 #[test]
@@ -124,28 +87,16 @@ fn a_github_environment_role_trusts_exactly_that_environment_and_works_through_w
     // AWS_WEB_IDENTITY_TOKEN_FILE, nothing else) gives libmongocrypt the role's credentials.
     let token = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(token.path(), "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl").unwrap();
-    let mut app = Command::new(support::python());
-    app.arg(support::repo_root().join("tests/apps/mongocrypt_app.py"))
-        .env_clear();
-    for (key, value) in sandbox.env() {
-        if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
-            app.env(key, value);
-        }
-    }
-    app.env("AWS_ROLE_ARN", role_arn)
-        .env("AWS_WEB_IDENTITY_TOKEN_FILE", token.path())
-        .env("AWS_ROLE_SESSION_NAME", "ci")
-        .env("EMULATOR_URL", &sandbox.emulator.url)
-        .env("KEY_ARN", made["key_arn"].as_str().unwrap())
-        .env("AWS_REGION_OF_KEY", "us-east-1");
+    let token_file = token.path().display().to_string();
     sandbox.emulator.clear_requests();
-    let output = app.output().expect("run the libmongocrypt application");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let seen = sandbox.mongocrypt_app(
+        made["key_arn"].as_str().unwrap(),
+        &[
+            ("AWS_ROLE_ARN", role_arn),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", &token_file),
+            ("AWS_ROLE_SESSION_NAME", "ci"),
+        ],
     );
-    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(seen["round_trip"], true);
     assert!(
         sandbox
@@ -280,4 +231,41 @@ fn a_provider_made_by_the_setup_goes_with_it_and_someone_elses_stays() {
         kept.stdout
     );
     assert_eq!(providers(&sandbox).len(), 1);
+}
+
+#[test]
+fn a_failure_after_the_provider_was_made_takes_the_provider_and_the_role_away_again() {
+    let sandbox = Sandbox::start();
+    // The check of what IAM stored is the last step: it fails after everything was made.
+    sandbox.emulator.add_fault(json!({
+        "action": "GetRolePolicy", "status": 403, "code": "AccessDenied",
+        "message": "not allowed by the test", "times": 50,
+    }));
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "ci",
+        "--trust",
+        "github:acme/payments:environment:production",
+        "--new-key",
+        "alias/ci",
+    ]);
+    run.assert_failed();
+    assert!(
+        sandbox
+            .emulator
+            .actions()
+            .contains(&"CreateOpenIDConnectProvider".to_string()),
+        "the provider was made before the failure"
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("rolled back: OIDC provider {PROVIDER}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("LEFT BEHIND"), "{}", run.stderr);
+    assert!(providers(&sandbox).is_empty(), "{:?}", providers(&sandbox));
+    assert!(!sandbox.aws().role_exists("ci"));
+    sandbox.aws().assert_nothing_left(&[]);
 }

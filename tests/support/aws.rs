@@ -193,6 +193,43 @@ impl Aws {
         }
     }
 
+    /// The role's trust policy as JSON (IAM returns it percent-encoded).
+    pub fn role_trust(&self, role: &str) -> serde_json::Value {
+        let got = self
+            .block(self.iam().get_role().role_name(role).send())
+            .expect("GetRole");
+        let encoded = got
+            .role()
+            .and_then(|r| r.assume_role_policy_document())
+            .unwrap_or_default();
+        serde_json::from_str(&percent_decode(encoded)).expect("a trust policy in JSON")
+    }
+
+    pub fn role_exists(&self, role: &str) -> bool {
+        match self.block(self.iam().get_role().role_name(role).send()) {
+            Ok(_) => true,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
+            {
+                false
+            }
+            Err(e) => panic!("GetRole {role}: {e:?}"),
+        }
+    }
+
+    /// The ARNs of the account's IAM OIDC providers.
+    pub fn oidc_providers(&self) -> Vec<String> {
+        let listed = self
+            .block(self.iam().list_open_id_connect_providers().send())
+            .expect("ListOpenIDConnectProviders");
+        listed
+            .open_id_connect_provider_list()
+            .iter()
+            .filter_map(|p| p.arn().map(str::to_string))
+            .collect()
+    }
+
     /// Asserts that nothing this app creates is left: no user, no alias, every key pending deletion
     /// (other than `keep`, keys the test made itself).
     pub fn assert_nothing_left(&self, keep: &[String]) {
@@ -208,4 +245,27 @@ impl Aws {
             );
         }
     }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).expect("UTF-8 after percent-decoding")
 }

@@ -75,6 +75,31 @@ impl Sandbox {
         self.keyring.home().join(".aws")
     }
 
+    /// Runs tests/apps/mongocrypt_app.py, the application side: libmongocrypt with on-demand AWS
+    /// credentials, in the sandbox's environment without the admin's keys, plus `extra` (where
+    /// the credentials come from). Returns what it saw (`round_trip`, `token_sent`).
+    pub fn mongocrypt_app(&self, key_arn: &str, extra: &[(&str, &str)]) -> serde_json::Value {
+        let mut app = std::process::Command::new(super::python());
+        app.arg(super::repo_root().join("tests/apps/mongocrypt_app.py"))
+            .env_clear();
+        for (key, value) in self.env() {
+            if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
+                app.env(key, value);
+            }
+        }
+        app.env("EMULATOR_URL", &self.emulator.url)
+            .env("KEY_ARN", key_arn)
+            .env("AWS_REGION_OF_KEY", REGION);
+        app.envs(extra.iter().copied());
+        let output = app.output().expect("run the libmongocrypt application");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("the application's JSON report")
+    }
+
     /// Everything a process under test sees: no variable of the developer's own session.
     pub fn env(&self) -> Vec<(String, String)> {
         let mut env = self.keyring.env();
