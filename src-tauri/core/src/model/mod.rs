@@ -1,6 +1,7 @@
 //! The data that crosses from the engine to its front ends. None of these types can hold a secret:
 //! the access key id is an identifier, the secret access key lives only in [`crate::secret::Sensitive`].
 
+pub mod console;
 pub mod created;
 pub mod findings;
 pub mod ownership;
