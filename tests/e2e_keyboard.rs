@@ -200,10 +200,16 @@ fn a_changed_profile_disables_continue_until_checked_again() {
         "[profile colleague]\nregion = eu-west-1\n",
     )
     .unwrap();
+    let aws = sandbox.aws();
+    aws.block(aws.iam().create_account_alias().account_alias("acme-prod").send())
+        .unwrap();
     let mut flow = Flow::open("stale-identity", sandbox);
     flow.connect_only();
     let w = &flow.window;
-    assert!(w.text("#context-facts").contains("123456789012"));
+    // The account by its id and its alias (iam:ListAccountAliases).
+    assert_eq!(w.text("#context-account"), "123456789012 (acme-prod)");
+    flow.shot("connected-with-alias");
+    let w = &flow.window;
     w.select("#profile", "colleague");
     let stale = w.execute(
         "return [document.querySelector('#connect-continue').disabled, document.querySelector('#connect-setups').disabled, !!document.querySelector('#identity'), document.querySelector('#context-facts').textContent, document.querySelector('#region').value, document.getElementById(document.querySelector('#connect-continue').getAttribute('aria-describedby') || 'none')?.textContent ?? ''];",
@@ -253,4 +259,29 @@ fn dark_theme_passes_the_audit() {
     flow.window.find("#confirm-dark-app");
     flow.window.click("#delete-key-dark-app");
     flow.shot("teardown-confirm");
+}
+
+/// Ctrl+= zooms the window (zoomHotkeysEnabled; WCAG 1.4.4): the page then has fewer CSS pixels
+/// across, and still nothing scrolls sideways. Ctrl+0 puts it back.
+#[test]
+fn zoom_hotkeys_zoom_the_window_and_it_reflows() {
+    let mut flow = Flow::open("zoom", Sandbox::start());
+    let w = &flow.window;
+    w.wait_for_screen("connect");
+    let width = || w.execute("return window.innerWidth;", json!([])).as_f64().unwrap_or(0.0);
+    let before = width();
+    const CTRL: &str = "\u{E009}";
+    for _ in 0..4 {
+        w.chord(CTRL, "=");
+    }
+    w.until("the page to zoom in", || (width() < before * 0.6).then_some(()));
+    let wide = w.execute(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        json!([]),
+    );
+    assert!(wide.as_f64().unwrap_or(1.0) <= 1.0, "the zoomed page scrolls sideways by {wide}px");
+    flow.shot("connect-zoomed");
+    let w = &flow.window;
+    w.chord(CTRL, "0");
+    w.until("the zoom to reset", || ((width() - before).abs() < 2.0).then_some(()));
 }

@@ -36,7 +36,7 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
 
 #[tauri::command]
 pub async fn connect(session: State<'_, Session>, options: ConnectOptions) -> Reply<Identity> {
-    session.connect(options).await
+    session.connect_named(options).await
 }
 
 #[tauri::command]
@@ -249,7 +249,7 @@ pub async fn clean_up_run(
 /// remote is ever loaded into the app's own window.
 #[tauri::command]
 pub fn open_in_console(arn: String) -> Reply<()> {
-    let url = csfle_core::model::console::console_url(&arn).map_err(|e| e.report(None))?;
+    let url = csfle_core::session::console::console_url(&arn).map_err(|e| e.report(None))?;
     let (program, lead): (&str, &[&str]) = if cfg!(target_os = "windows") {
         ("rundll32", &["url.dll,FileProtocolHandler"])
     } else if cfg!(target_os = "macos") {

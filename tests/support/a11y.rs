@@ -102,11 +102,37 @@ pub fn non_text_contrast(window: &Session) -> Value {
     window.execute(NON_TEXT_CONTRAST, json!([ring]))
 }
 
+/// What scrolls sideways at 200 % zoom (WCAG 1.4.4 and 1.4.10): the elements wider than the
+/// window once the page is zoomed the way Ctrl+= zooms it, then the zoom is undone.
+pub fn overflow_at_double_zoom(window: &Session) -> Vec<String> {
+    let reply = window.execute(
+        r#"const root = document.documentElement;
+        const before = root.style.zoom;
+        root.style.zoom = "2";
+        const width = root.clientWidth;
+        const wide = root.scrollWidth > width + 1
+          ? [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > width + 1 && el.getClientRects().length > 0)
+              .slice(0, 8).map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${String(el.className).split(" ").join(".")} (${Math.round(el.getBoundingClientRect().width)}px)`)
+          : [];
+        const result = root.scrollWidth > width + 1 ? [`the page is ${root.scrollWidth}px wide in a ${width}px window`, ...wide] : [];
+        root.style.zoom = before;
+        return result;"#,
+        json!([]),
+    );
+    reply
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
 /// Fails the test on any WCAG A/AA violation axe-core finds, or any boundary or focus ring under
 /// 3:1, naming the screen, the rule, the elements and the help.
 pub fn assert_accessible(window: &Session, label: &str) {
     let violations = axe_violations(window);
     let contrast = non_text_contrast(window);
+    let overflow = overflow_at_double_zoom(window);
     let failures: Vec<String> = contrast["failures"]
         .as_array()
         .into_iter()
@@ -119,10 +145,11 @@ pub fn assert_accessible(window: &Session, label: &str) {
         "light"
     };
     assert!(
-        violations.is_empty() && failures.is_empty(),
-        "accessibility audit of {label} ({mode} mode) failed:\naxe-core (WCAG 2.0–2.2 A/AA):\n{}\nnon-text contrast (WCAG 1.4.11):\n{}",
+        violations.is_empty() && failures.is_empty() && overflow.is_empty(),
+        "accessibility audit of {label} ({mode} mode) failed:\naxe-core (WCAG 2.0–2.2 A/AA):\n{}\nnon-text contrast (WCAG 1.4.11):\n{}\nreflow at 200 % zoom (WCAG 1.4.10):\n{}",
         format_violations(&violations),
-        failures.join("\n")
+        failures.join("\n"),
+        overflow.join("\n")
     );
     assert!(
         contrast["checked"]["components"].as_u64().unwrap_or(0) > 0,

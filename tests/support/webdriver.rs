@@ -239,6 +239,20 @@ impl Session {
         );
     }
 
+    /// Presses `key` while `modifier` is held (e.g. Ctrl "\u{E009}" and "="), as one chord.
+    pub fn chord(&self, modifier: &str, key: &str) {
+        let actions = json!([
+            {"type": "keyDown", "value": modifier},
+            {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key},
+            {"type": "keyUp", "value": modifier},
+        ]);
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
+    }
+
     pub fn text(&self, css: &str) -> String {
         let element = self.find(css);
         self.get(&format!("/element/{element}/text"))["value"]

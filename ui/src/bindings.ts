@@ -19,7 +19,12 @@ profile: string | null,
  */
 region: string | null, };
 
-export type Identity = { account_id: string, arn: string, region: string, 
+export type Identity = { account_id: string, 
+/**
+ * The account's alias (iam:ListAccountAliases), when it has one and the identity may read it:
+ * a name the admin recognises beside the twelve digits.
+ */
+account_alias?: string | null, arn: string, region: string, 
 /**
  * Set when requests go somewhere other than AWS itself (the sandbox emulator, a proxy).
  */

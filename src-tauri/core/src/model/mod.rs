@@ -1,7 +1,6 @@
 //! The data that crosses from the engine to its front ends. None of these types can hold a secret:
 //! the access key id is an identifier, the secret access key lives only in [`crate::secret::Sensitive`].
 
-pub mod console;
 pub mod created;
 pub mod findings;
 pub mod ownership;
@@ -15,6 +14,10 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Identity {
     pub account_id: String,
+    /// The account's alias (iam:ListAccountAliases), when it has one and the identity may read it:
+    /// a name the admin recognises beside the twelve digits.
+    #[ts(optional = nullable)]
+    pub account_alias: Option<String>,
     pub arn: String,
     pub region: String,
     /// Set when requests go somewhere other than AWS itself (the sandbox emulator, a proxy).
