@@ -64,7 +64,7 @@ pub fn axe_violations(window: &Session) -> Vec<Value> {
     let reply = window.execute_async(
         r#"const done = arguments[arguments.length - 1];
         axe.run(document, { runOnly: { type: "tag", values: arguments[0] }, resultTypes: ["violations"] })
-          .then((r) => done({ violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+          .then((r) => done({ passes: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
               nodes: v.nodes.map((n) => ({ target: n.target.join(" "), summary: n.failureSummary })) })) }))
           .catch((e) => done({ error: String(e && e.stack || e) }));"#,
         json!([WCAG_TAGS]),
@@ -73,6 +73,10 @@ pub fn axe_violations(window: &Session) -> Vec<Value> {
         reply["error"].is_null(),
         "axe-core failed to run: {}",
         reply["error"]
+    );
+    assert!(
+        reply["passes"].as_u64().unwrap_or(0) > 10,
+        "axe-core checked almost nothing: {reply}"
     );
     reply["violations"].as_array().cloned().unwrap_or_default()
 }
@@ -106,7 +110,7 @@ pub fn non_text_contrast(window: &Session) -> Value {
 /// window once the page is zoomed the way Ctrl+= zooms it, then the zoom is undone.
 pub fn overflow_at_double_zoom(window: &Session) -> Vec<String> {
     let reply = window.execute(
-        r#"const root = document.documentElement;
+        r##"const root = document.documentElement;
         const before = root.style.zoom;
         root.style.zoom = "2";
         const width = root.clientWidth;
@@ -116,7 +120,7 @@ pub fn overflow_at_double_zoom(window: &Session) -> Vec<String> {
           : [];
         const result = root.scrollWidth > width + 1 ? [`the page is ${root.scrollWidth}px wide in a ${width}px window`, ...wide] : [];
         root.style.zoom = before;
-        return result;"#,
+        return result;"##,
         json!([]),
     );
     reply

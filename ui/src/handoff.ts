@@ -32,7 +32,8 @@ export function consoleButton(api: Pick<Api, "openInConsole">, arn: string, what
     id,
   );
   control.classList.add("btn-small");
-  control.setAttribute("aria-label", `Open the ${what} in the AWS console (in your browser)`);
+  // The visible words first (WCAG 2.5.3), then what it opens, and where.
+  control.setAttribute("aria-label", `Open in the AWS console: the ${what}, in your browser`);
   return control;
 }
 
