@@ -33,7 +33,11 @@ fn assert_focus_kept(window: &Session, after: &str) {
         "const a = document.activeElement; return !a || a === document.body || !a.isConnected;",
         json!([]),
     );
-    assert_eq!(lost, json!(false), "focus fell to the page body after {after}");
+    assert_eq!(
+        lost,
+        json!(false),
+        "focus fell to the page body after {after}"
+    );
 }
 
 /// Presses Tab (or Shift-Tab) until `id` has focus, as a keyboard user moves through the screen;
@@ -208,8 +212,13 @@ fn a_changed_profile_disables_continue_until_checked_again() {
     )
     .unwrap();
     let aws = sandbox.aws();
-    aws.block(aws.iam().create_account_alias().account_alias("acme-prod").send())
-        .unwrap();
+    aws.block(
+        aws.iam()
+            .create_account_alias()
+            .account_alias("acme-prod")
+            .send(),
+    )
+    .unwrap();
     let mut flow = Flow::open("stale-identity", sandbox);
     flow.connect_only();
     let w = &flow.window;
@@ -226,10 +235,17 @@ fn a_changed_profile_disables_continue_until_checked_again() {
     assert_eq!(stale[1], json!(true), "Manage is disabled: {stale}");
     assert_eq!(stale[2], json!(false), "the old identity is gone: {stale}");
     assert!(
-        stale[3].as_str().unwrap_or_default().contains("Not connected"),
+        stale[3]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Not connected"),
         "{stale}"
     );
-    assert_eq!(stale[4], json!("eu-west-1"), "the profile's region: {stale}");
+    assert_eq!(
+        stale[4],
+        json!("eu-west-1"),
+        "the profile's region: {stale}"
+    );
     assert!(
         stale[5]
             .as_str()
@@ -285,16 +301,141 @@ fn zoom_hotkeys_zoom_the_window_and_it_reflows() {
     for _ in 0..4 {
         w.chord(CTRL, "=");
     }
-    w.until("the page to zoom in", || (width(w) < before * 0.6).then_some(()));
+    w.until("the page to zoom in", || {
+        (width(w) < before * 0.6).then_some(())
+    });
     let wide = w.execute(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
         json!([]),
     );
-    assert!(wide.as_f64().unwrap_or(1.0) <= 1.0, "the zoomed page scrolls sideways by {wide}px");
+    assert!(
+        wide.as_f64().unwrap_or(1.0) <= 1.0,
+        "the zoomed page scrolls sideways by {wide}px"
+    );
     // A picture only: the audit's own 200 % check assumes an unzoomed window.
     w.screenshot(&support::flow::artifacts().join("zoom-01-connect-zoomed.png"));
     w.chord(CTRL, "0");
     w.until("the zoom to reset", || {
         ((width(w) - before).abs() < 2.0).then_some(())
     });
+}
+
+/// Hand-off on a setup card: Copy puts the ARN on the system clipboard (pasted back with Ctrl+V),
+/// Copy setup summary holds the ARNs and no secret, and "Open in the AWS console" runs the system
+/// opener (xdg-open) with the console page of the key, without the app's AWS variables, while
+/// the window itself stays on the app.
+#[test]
+fn a_setup_card_hands_off_arns_summary_and_console_links() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .cli(&[
+            "provision",
+            "--user",
+            "handoff-app",
+            "--new-key",
+            "alias/handoff",
+        ])
+        .assert_ok();
+    let item: serde_json::Value = serde_json::from_str(
+        &sandbox
+            .keyring
+            .lookup(SERVICE, "123456789012/handoff-app")
+            .unwrap(),
+    )
+    .unwrap();
+    let key_arn = item["KeyArn"].as_str().unwrap().to_string();
+    let secret = item["SecretAccessKey"].as_str().unwrap().to_string();
+    // A stand-in for the desktop's opener: it records what it was asked to open, and its env.
+    let bin = sandbox.keyring.home().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = sandbox.keyring.home().join("opened.txt");
+    let script = bin.join("xdg-open");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nenv > '{0}.env'\nprintf '%s\\n' \"$@\" > '{0}'\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut flow = Flow::open_with_env("handoff", sandbox, &[("PATH".into(), path)]);
+    flow.connect_only();
+    let w = &flow.window;
+    w.click("#connect-setups");
+    w.wait_for_screen("setups");
+    flow.wait_text("[data-setup=handoff-app]", "Least privilege");
+    let w = &flow.window;
+    assert_eq!(w.text("#key-arn-handoff-app"), key_arn);
+    let page = w.execute("return location.href;", json!([]));
+    w.click("#key-arn-handoff-app-console");
+    let url = w.until("the system opener to be run", || {
+        std::fs::read_to_string(&opened)
+            .ok()
+            .filter(|s| s.ends_with('\n'))
+    });
+    let key_id = key_arn.rsplit('/').next().unwrap();
+    assert_eq!(
+        url.trim(),
+        format!("https://console.aws.amazon.com/kms/home?region=us-east-1#/kms/keys/{key_id}")
+    );
+    let env = std::fs::read_to_string(opened.with_extension("txt.env")).unwrap();
+    assert!(
+        !env.lines().any(|l| l.starts_with("AWS_")),
+        "the browser got AWS variables: {env}"
+    );
+    assert_eq!(
+        w.execute("return location.href;", json!([])),
+        page,
+        "the window stayed on the app"
+    );
+
+    // Copy, then paste with the keyboard into the teardown's confirmation field.
+    w.click("#principal-arn-handoff-app-copy");
+    flow.wait_text("#announcer", "IAM user ARN copied.");
+    let w = &flow.window;
+    w.click("#teardown-handoff-app-open");
+    w.find("#confirm-handoff-app");
+    w.execute(
+        "document.getElementById('confirm-handoff-app').focus();",
+        json!([]),
+    );
+    w.chord("\u{E009}", "v");
+    let pasted = w.execute(
+        "return document.getElementById('confirm-handoff-app').value;",
+        json!([]),
+    );
+    assert_eq!(
+        pasted,
+        json!("arn:aws:iam::123456789012:user/csfle-provisioner/handoff-app")
+    );
+    w.keys(ESCAPE);
+    w.click("#summary-handoff-app");
+    flow.wait_text("#announcer", "Setup summary copied.");
+    let w = &flow.window;
+    w.click("#teardown-handoff-app-open");
+    w.find("#confirm-handoff-app");
+    w.execute(
+        "document.getElementById('confirm-handoff-app').focus();",
+        json!([]),
+    );
+    w.chord("\u{E009}", "v");
+    let summary = w
+        .execute(
+            "return document.getElementById('confirm-handoff-app').value;",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(summary.contains(&key_arn), "{summary}");
+    assert!(!summary.contains(&secret), "the summary holds no secret");
+    w.keys(ESCAPE);
+    flow.shot("setups-handoff");
 }

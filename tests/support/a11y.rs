@@ -43,7 +43,13 @@ fn format_violations(violations: &[Value]) -> String {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|n| format!("    {} — {}", n["target"], n["summary"].as_str().unwrap_or("")))
+                .map(|n| {
+                    format!(
+                        "    {} — {}",
+                        n["target"],
+                        n["summary"].as_str().unwrap_or("")
+                    )
+                })
                 .collect();
             format!(
                 "{} ({}): {}\n  {}\n{}",
@@ -84,7 +90,10 @@ pub fn axe_violations(window: &Session) -> Vec<Value> {
 /// The focus ring as drawn: Tab moves focus the way a keyboard user does (so :focus-visible
 /// applies), the outline is read, and focus goes back where it was.
 fn focus_ring(window: &Session) -> Value {
-    window.execute("window.__csfleAuditFocus = document.activeElement;", json!([]));
+    window.execute(
+        "window.__csfleAuditFocus = document.activeElement;",
+        json!([]),
+    );
     window.keys("\u{E004}");
     let ring = window.execute(
         r#"const el = document.activeElement;

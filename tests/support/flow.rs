@@ -21,17 +21,29 @@ pub fn artifacts() -> PathBuf {
 
 impl Flow {
     pub fn open(name: &'static str, sandbox: Sandbox) -> Flow {
-        Flow::open_themed(name, sandbox, false)
+        Flow::open_themed(name, sandbox, false, &[])
+    }
+
+    /// The window with `extra` added to (or replacing) the sandbox's environment.
+    pub fn open_with_env(name: &'static str, sandbox: Sandbox, extra: &[(String, String)]) -> Flow {
+        Flow::open_themed(name, sandbox, false, extra)
     }
 
     /// The window with the desktop's dark theme: WebKitGTK then matches
     /// `prefers-color-scheme: dark`, as it does for an admin whose desktop is dark.
     pub fn open_dark(name: &'static str, sandbox: Sandbox) -> Flow {
-        Flow::open_themed(name, sandbox, true)
+        Flow::open_themed(name, sandbox, true, &[])
     }
 
-    fn open_themed(name: &'static str, sandbox: Sandbox, dark: bool) -> Flow {
+    fn open_themed(
+        name: &'static str,
+        sandbox: Sandbox,
+        dark: bool,
+        extra: &[(String, String)],
+    ) -> Flow {
         let mut env = sandbox.env();
+        env.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+        env.extend(extra.iter().cloned());
         // The window must not depend on the developer's desktop settings.
         env.push(("GDK_BACKEND".into(), "x11".into()));
         env.push((

@@ -149,7 +149,9 @@ impl Session {
         identity.account_alias = alias;
         // Only onto the connection just made: a newer connect may have replaced it meanwhile.
         if let Some(connection) = self.state.lock().await.connection.as_mut() {
-            if connection.identity.arn == identity.arn && connection.identity.region == identity.region {
+            if connection.identity.arn == identity.arn
+                && connection.identity.region == identity.region
+            {
                 connection.identity.account_alias = identity.account_alias.clone();
             }
         }

@@ -49,8 +49,12 @@ pub fn console_url(arn: &str) -> Result<String, ProvisionError> {
         ("kms", "key") if plain(region) => Ok(format!(
             "{CONSOLE}kms/home?region={region}#/kms/keys/{name}"
         )),
-        ("iam", "user") if region.is_empty() => Ok(format!("{CONSOLE}iam/home#/users/details/{name}")),
-        ("iam", "role") if region.is_empty() => Ok(format!("{CONSOLE}iam/home#/roles/details/{name}")),
+        ("iam", "user") if region.is_empty() => {
+            Ok(format!("{CONSOLE}iam/home#/users/details/{name}"))
+        }
+        ("iam", "role") if region.is_empty() => {
+            Ok(format!("{CONSOLE}iam/home#/roles/details/{name}"))
+        }
         _ => Err(refused(
             arn,
             "only KMS keys, IAM users and IAM roles are linked",
