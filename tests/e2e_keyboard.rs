@@ -154,6 +154,26 @@ fn keyboard_alone_sets_up_and_tears_down() {
     flow.wait_text("[data-setup=keyboard-app]", "Least privilege");
     flow.shot("setups");
     let w = &flow.window;
+    // Rotate asks first; after it ran and the card was drawn again, focus is still on the card.
+    tab_to(w, "rotate-keyboard-app", TAB);
+    w.keys(ENTER);
+    flow.wait_text("#rotate-confirm-keyboard-app", "credential-process");
+    let w = &flow.window;
+    tab_to(w, "rotate-go-keyboard-app", TAB);
+    listen(w);
+    w.keys(ENTER);
+    flow.wait_text(
+        "[data-setup=keyboard-app]",
+        "The keychain now holds the new access key",
+    );
+    let w = &flow.window;
+    assert_focus_kept(w, "the rotation");
+    w.until("the rotation to be announced", || {
+        announced(w)
+            .iter()
+            .any(|a| a.contains("The keychain now holds the new access key"))
+            .then_some(())
+    });
     // Escape closes the teardown question and gives focus back to the button that opened it.
     tab_to(w, "teardown-keyboard-app-open", TAB);
     w.keys(ENTER);
@@ -318,6 +338,19 @@ fn zoom_hotkeys_zoom_the_window_and_it_reflows() {
     w.until("the zoom to reset", || {
         ((width(w) - before).abs() < 2.0).then_some(())
     });
+
+    // The audit itself sees a faint border and a faint focus ring (the CSS of before issue 19).
+    w.execute(
+        "for (const b of document.querySelectorAll('button')) { b.style.borderColor = '#d4dad7'; b.style.background = '#ffffff'; b.style.outlineColor = '#d4dad7'; }",
+        json!([]),
+    );
+    let report = support::a11y::non_text_contrast(w);
+    let failures = report["failures"].to_string();
+    assert!(
+        failures.contains("#connect-check: border rgb(212, 218, 215) is 1.4"),
+        "{report}"
+    );
+    assert!(failures.contains("focus ring rgb(212, 218, 215)"), "{report}");
 }
 
 /// Hand-off on a setup card: Copy puts the ARN on the system clipboard (pasted back with Ctrl+V),

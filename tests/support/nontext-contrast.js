@@ -67,7 +67,9 @@ for (const el of components) {
     failures.push(`${describe(el)}: border ${border ? fmt(border) : "none"} is ${borderRatio.toFixed(2)}:1 and fill ${fmt(fill)} is ${fillRatio.toFixed(2)}:1 against ${fmt(around)} (3:1 needed)`);
   }
 }
-if (ring) {
+if (!ring) {
+  failures.push("Tab reached no element (focus went to the page body): the focus ring could not be checked");
+} else {
   const color = parse(ring.color);
   if (ring.style === "none" || parseFloat(ring.width) < 2 || !color) {
     failures.push(`focus ring: ${ring.style} ${ring.width} ${ring.color} on ${ring.on} (a visible outline of at least 2px is needed)`);
