@@ -246,6 +246,23 @@ fn a_changed_profile_disables_continue_until_checked_again() {
     assert_eq!(w.text("#context-account"), "123456789012 (acme-prod)");
     flow.shot("connected-with-alias");
     let w = &flow.window;
+    // The two tabs: the arrow key moves to Setups, Enter opens it, New setup returns to Connect.
+    w.execute("document.getElementById('tab-new').focus();", json!([]));
+    w.keys("\u{E014}");
+    assert_eq!(focused(w), "tab-setups");
+    w.keys(ENTER);
+    w.wait_for_screen("setups");
+    assert_eq!(
+        w.execute(
+            "return document.getElementById('tab-setups').getAttribute('aria-selected');",
+            json!([])
+        ),
+        json!("true")
+    );
+    w.keys("\u{E012}");
+    assert_eq!(focused(w), "tab-new");
+    w.keys(ENTER);
+    w.wait_for_screen("connect");
     w.select("#profile", "colleague");
     let stale = w.execute(
         "return [document.querySelector('#connect-continue').disabled, document.querySelector('#connect-setups').disabled, !!document.querySelector('#identity'), document.querySelector('#context-facts').textContent, document.querySelector('#region').value, document.getElementById(document.querySelector('#connect-continue').getAttribute('aria-describedby') || 'none')?.textContent ?? ''];",
@@ -272,6 +289,14 @@ fn a_changed_profile_disables_continue_until_checked_again() {
             .unwrap_or_default()
             .contains("check the connection again"),
         "the disabled button says why: {stale}"
+    );
+    assert_eq!(
+        w.execute(
+            "return document.getElementById('tab-setups').getAttribute('aria-disabled');",
+            json!([])
+        ),
+        json!("true"),
+        "the Setups tab waits for a new check too"
     );
     flow.shot("stale-identity");
 }
@@ -350,7 +375,10 @@ fn zoom_hotkeys_zoom_the_window_and_it_reflows() {
         failures.contains("#connect-check: border rgb(212, 218, 215) is 1.4"),
         "{report}"
     );
-    assert!(failures.contains("focus ring rgb(212, 218, 215)"), "{report}");
+    assert!(
+        failures.contains("focus ring rgb(212, 218, 215)"),
+        "{report}"
+    );
 }
 
 /// Hand-off on a setup card: Copy puts the ARN on the system clipboard (pasted back with Ctrl+V),
