@@ -366,7 +366,7 @@ fn zoom_hotkeys_zoom_the_window_and_it_reflows() {
 
     // The audit itself sees a faint border and a faint focus ring (the CSS of before issue 19).
     w.execute(
-        "for (const b of document.querySelectorAll('button')) { b.style.borderColor = '#d4dad7'; b.style.background = '#ffffff'; b.style.outlineColor = '#d4dad7'; }",
+        "for (const b of document.querySelectorAll('button')) { b.style.borderColor = '#d4dad7'; b.style.background = '#ffffff'; } for (const f of document.querySelectorAll('button, select, input, textarea, [tabindex]')) f.style.outlineColor = '#d4dad7';",
         json!([]),
     );
     let report = support::a11y::non_text_contrast(w);
