@@ -33,6 +33,8 @@ for pair in "${pairs[@]}"; do
     echo "no $from/$pattern.png: run the end-to-end tests first" >&2
     exit 1
   fi
-  cp "${matches[-1]}" "$to/$name.png"
-  echo "$to/$name.png <- ${matches[-1]}"
+  # The newest match: an older run may have left the same shot under another number.
+  newest=$(ls -t "${matches[@]}" | head -n 1)
+  cp "$newest" "$to/$name.png"
+  echo "$to/$name.png <- $newest"
 done
