@@ -16,6 +16,7 @@ pub struct Identity {
     pub account_id: String,
     /// The account's alias (iam:ListAccountAliases), when it has one and the identity may read it:
     /// a name the admin recognises beside the twelve digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable)]
     pub account_alias: Option<String>,
     pub arn: String,
