@@ -26,6 +26,10 @@ fn main() {
     }
 }
 
+/// The zoom hotkeys (tauri.conf.json's zoomHotkeysEnabled, WCAG 1.4.4) are a script in the page
+/// that calls this one core command on Linux and macOS; nothing else of Tauri's core is allowed.
+const ZOOM: [&str; 1] = ["core:webview:allow-set-webview-zoom"];
+
 /// The window's capability is the command list and nothing more (least privilege), so it is
 /// written from the list rather than kept by hand. Written only when it changes: the capabilities
 /// folder is watched, and rewriting it every time would rebuild the app every time.
@@ -40,12 +44,13 @@ fn write_capability() -> std::io::Result<()> {
             );
             format!("    \"allow-{}\"", name.replace('_', "-"))
         })
+        .chain(ZOOM.iter().map(|p| format!("    \"{p}\"")))
         .collect();
     let json = format!(
         r#"{{
   "$schema": "../../gen/schemas/desktop-schema.json",
   "identifier": "main",
-  "description": "Written by src-tauri/build.rs from src-tauri/src/command_list.rs: do not edit. The wizard window may call this app's own commands and nothing else: no plugin, no core API beyond IPC channels.",
+  "description": "Written by src-tauri/build.rs from src-tauri/src/command_list.rs: do not edit. The wizard window may call this app's own commands and nothing else: no plugin, no core API beyond IPC channels and the page zoom that Ctrl+= and Ctrl+- use (zoomHotkeysEnabled).",
   "windows": [
     "main"
   ],

@@ -37,4 +37,5 @@ ipc_commands! {
     pending_deletions,
     cancel_key_deletion,
     clean_up_run,
+    open_in_console,
 }

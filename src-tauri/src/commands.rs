@@ -36,7 +36,7 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
 
 #[tauri::command]
 pub async fn connect(session: State<'_, Session>, options: ConnectOptions) -> Reply<Identity> {
-    session.connect(options).await
+    session.connect_named(options).await
 }
 
 #[tauri::command]
@@ -242,4 +242,36 @@ pub async fn clean_up_run(
     session
         .clean_up_run(run_id, &ChannelSink(on_progress))
         .await
+}
+
+/// Opens the AWS console page of a key, user or role in the system browser. The window sends only
+/// the ARN; the address is built by the engine (console.aws.amazon.com pages only), and nothing
+/// remote is ever loaded into the app's own window.
+#[tauri::command]
+pub fn open_in_console(arn: String) -> Reply<()> {
+    let url = csfle_core::session::console::console_url(&arn).map_err(|e| e.report(None))?;
+    let (program, lead): (&str, &[&str]) = if cfg!(target_os = "windows") {
+        ("rundll32", &["url.dll,FileProtocolHandler"])
+    } else if cfg!(target_os = "macos") {
+        ("open", &[])
+    } else {
+        ("xdg-open", &[])
+    };
+    let mut command = std::process::Command::new(program);
+    command.args(lead).arg(&url);
+    // The browser gets none of the AWS credentials this app may have been started with.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_") {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command.spawn().map_err(|e| {
+        csfle_core::error::ProvisionError::Console(format!(
+            "The system browser could not be started to open {url} ({program}: {e})"
+        ))
+        .report(None)
+    })?;
+    // Reaped in the background: the browser may keep running long after the page opened.
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }

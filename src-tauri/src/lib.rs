@@ -187,6 +187,8 @@ mod tests {
         let expected: Vec<String> = COMMANDS
             .iter()
             .map(|name| format!("allow-{}", name.replace('_', "-")))
+            // The page zoom of the zoom hotkeys (WCAG 1.4.4), and no other core permission.
+            .chain(["core:webview:allow-set-webview-zoom".to_string()])
             .collect();
         assert_eq!(
             allowed, expected,

@@ -21,9 +21,35 @@ pub fn artifacts() -> PathBuf {
 
 impl Flow {
     pub fn open(name: &'static str, sandbox: Sandbox) -> Flow {
+        Flow::open_themed(name, sandbox, false, &[])
+    }
+
+    /// The window with `extra` added to (or replacing) the sandbox's environment.
+    pub fn open_with_env(name: &'static str, sandbox: Sandbox, extra: &[(String, String)]) -> Flow {
+        Flow::open_themed(name, sandbox, false, extra)
+    }
+
+    /// The window with the desktop's dark theme: WebKitGTK then matches
+    /// `prefers-color-scheme: dark`, as it does for an admin whose desktop is dark.
+    pub fn open_dark(name: &'static str, sandbox: Sandbox) -> Flow {
+        Flow::open_themed(name, sandbox, true, &[])
+    }
+
+    fn open_themed(
+        name: &'static str,
+        sandbox: Sandbox,
+        dark: bool,
+        extra: &[(String, String)],
+    ) -> Flow {
         let mut env = sandbox.env();
+        env.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+        env.extend(extra.iter().cloned());
         // The window must not depend on the developer's desktop settings.
         env.push(("GDK_BACKEND".into(), "x11".into()));
+        env.push((
+            "GTK_THEME".into(),
+            if dark { "Adwaita:dark" } else { "Adwaita" }.into(),
+        ));
         env.push(("NO_AT_BRIDGE".into(), "1".into()));
         let logs = sandbox.keyring.home().join("logs");
         let window = Session::launch(
@@ -40,12 +66,14 @@ impl Flow {
         }
     }
 
-    /// A screenshot and the page's text, kept to prove later that no secret was ever on screen.
+    /// A screenshot and the page's text, kept to prove later that no secret was ever on screen,
+    /// and the accessibility audit of that screen (axe-core and non-text contrast).
     pub fn shot(&mut self, label: &str) {
         self.shots += 1;
         let path = artifacts().join(format!("{}-{:02}-{label}.png", self.name, self.shots));
         self.window.screenshot(&path);
         self.page_texts.push(self.window.page_text());
+        super::a11y::assert_accessible(&self.window, &format!("{} / {label}", self.name));
     }
 
     /// Waits until the element matching `css` says `needle`.

@@ -2,6 +2,7 @@
 //! runs of the command-line program in a sealed environment (throw-away HOME, no real ~/.aws).
 #![allow(dead_code, unused_imports)]
 
+pub mod a11y;
 pub mod aws;
 pub mod emulator;
 pub mod flow;

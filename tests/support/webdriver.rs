@@ -162,6 +162,12 @@ impl Session {
         reply["value"].clone()
     }
 
+    /// Runs `script` with a callback as its last argument and returns what it passes to it.
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        let reply = self.post("/execute/async", json!({"script": script, "args": args}));
+        reply["value"].clone()
+    }
+
     fn try_find(&self, css: &str) -> Option<String> {
         let reply = self.post("/element", json!({"using": "css selector", "value": css}));
         reply["value"][ELEMENT].as_str().map(str::to_string)
@@ -227,6 +233,20 @@ impl Session {
                 ]
             })
             .collect();
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
+    }
+
+    /// Presses `key` while `modifier` is held (e.g. Ctrl "\u{E009}" and "="), as one chord.
+    pub fn chord(&self, modifier: &str, key: &str) {
+        let actions = json!([
+            {"type": "keyDown", "value": modifier},
+            {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key},
+            {"type": "keyUp", "value": modifier},
+        ]);
         self.post(
             "/actions",
             json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),

@@ -19,7 +19,12 @@ profile: string | null,
  */
 region: string | null, };
 
-export type Identity = { account_id: string, arn: string, region: string, 
+export type Identity = { account_id: string, 
+/**
+ * The account's alias (iam:ListAccountAliases), when it has one and the identity may read it:
+ * a name the admin recognises beside the twelve digits.
+ */
+account_alias?: string | null, arn: string, region: string, 
 /**
  * Set when requests go somewhere other than AWS itself (the sandbox emulator, a proxy).
  */
@@ -326,4 +331,4 @@ export type PendingDeletion = { key_arn: string, description: string,
  */
 deletion_date: number | null, };
 
-export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "pending_deletions" | "cancel_key_deletion" | "clean_up_run";
+export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "pending_deletions" | "cancel_key_deletion" | "clean_up_run" | "open_in_console";

@@ -1,6 +1,7 @@
 // Pieces every screen uses: labelled fields, error panels, button rows.
 
 import type { ErrorReport, Identity } from "./bindings";
+import { announce } from "./a11y";
 import { h, uid } from "./dom";
 import { IpcFailure, toReport, type Api } from "./ipc";
 import type { ScreenName, Wizard } from "./state";
@@ -103,21 +104,30 @@ export function screenTitle(text: string, intro: string): HTMLElement[] {
   return [h("h1", { tabindex: "-1", class: "screen-title" }, text), h("p", { class: "intro" }, intro)];
 }
 
-/** Copies `text` to the clipboard and says so on the button for a moment. */
-export async function copy(text: string, control: HTMLButtonElement): Promise<void> {
+/** Copies `text` to the clipboard, says so on the button for a moment and through the announcer. */
+export async function copy(text: string, control: HTMLButtonElement, what = "Text"): Promise<void> {
+  let copied = false;
   try {
     await navigator.clipboard.writeText(text);
+    copied = true;
   } catch {
-    // Older WebKit: copy through a hidden text area.
-    const area = h("textarea", { class: "offscreen", "aria-hidden": "true" });
+    // No asynchronous clipboard (WebKitGTK outside a secure context): copy through a hidden text area.
+    const area = h("textarea", { class: "offscreen", "aria-hidden": "true", tabindex: "-1" });
     area.value = text;
+    const back = document.activeElement instanceof HTMLElement ? document.activeElement : control;
     document.body.append(area);
     area.select();
-    document.execCommand("copy");
+    copied = document.execCommand("copy");
     area.remove();
+    back.focus();
+  }
+  if (!copied) {
+    announce(`${what} could not be copied: select it and press Ctrl+C.`);
+    return;
   }
   const label = control.textContent;
   control.textContent = "Copied";
+  announce(`${what} copied.`);
   setTimeout(() => (control.textContent = label), 1500);
 }
 

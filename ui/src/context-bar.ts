@@ -32,7 +32,7 @@ export function renderContext(bar: ContextBar, endpoint: string | null, identity
   }
   const fact = (label: string, value: string, id: string) => h("span", { class: "context-fact" }, h("span", { class: "context-label" }, `${label} `), h("span", { class: "mono", id }, value));
   bar.facts.replaceChildren(
-    fact("Account", identity.account_id, "context-account"),
+    fact("Account", identity.account_alias ? `${identity.account_id} (${identity.account_alias})` : identity.account_id, "context-account"),
     fact("Acting as", identity.arn, "context-identity"),
     fact("Region", identity.region, "context-region"),
   );

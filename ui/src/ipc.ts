@@ -130,6 +130,8 @@ export const api = {
   /** This app's keys KMS will delete, and cancelling one (the key is enabled again). */
   pendingDeletions: () => call<PendingDeletion[]>("pending_deletions"),
   cancelKeyDeletion: (keyArn: string) => call<string>("cancel_key_deletion", { keyArn }),
+  /** Opens the console page of a key, user or role in the system browser (the app builds the address). */
+  openInConsole: (arn: string) => call<null>("open_in_console", { arn }),
   cleanUpRun: (runId: string, onProgress: (event: Progress) => void) =>
     call<RollbackReport>("clean_up_run", { runId, onProgress: progressChannel(onProgress) }),
 };

@@ -2,7 +2,6 @@ import "./styles.css";
 import { installAnnouncer } from "./a11y";
 import { errorPanel, reportOf, type Context } from "./components";
 import { renderContext } from "./context-bar";
-import { h } from "./dom";
 import type { AppInfo, Identity } from "./bindings";
 import { api, type Api } from "./ipc";
 import { accountScreen } from "./screens/account";
@@ -13,7 +12,8 @@ import { keyScreen } from "./screens/key";
 import { reviewScreen } from "./screens/review";
 import { setupsScreen } from "./screens/setups";
 import { installRunGuard } from "./run-guard";
-import { initialWizard, SCREENS, type ScreenName, type Wizard } from "./state";
+import { initialWizard, type ScreenName, type Wizard } from "./state";
+import { findTabs, installTabs, renderStepper, renderTabs } from "./tabs";
 
 declare global {
   interface Window {
@@ -34,26 +34,6 @@ const RENDER: Record<ScreenName, (ctx: Context) => HTMLElement> = {
   setups: setupsScreen,
 };
 
-function renderStepper(stepper: HTMLElement, current: ScreenName): void {
-  const index = SCREENS.findIndex((s) => s.name === current);
-  // Setups is no step of the wizard: a stepper with no current step would only mislead.
-  const nav = stepper.closest("nav") ?? stepper;
-  nav.hidden = index < 0;
-  stepper.replaceChildren(
-    ...SCREENS.map((screen, i) =>
-      h(
-        "li",
-        {
-          class: i < index ? "step step-done" : i === index ? "step step-current" : "step",
-          "aria-current": i === index ? "step" : null,
-        },
-        h("span", { class: "step-number", "aria-hidden": "true" }, String(i + 1)),
-        screen.title,
-      ),
-    ),
-  );
-}
-
 export async function start(root: Document, ipc: Api): Promise<Context | null> {
   const screen = root.getElementById("screen");
   const stepper = root.getElementById("stepper");
@@ -62,6 +42,9 @@ export async function start(root: Document, ipc: Api): Promise<Context | null> {
   if (!screen || !stepper || !banner || !facts) return null;
   installAnnouncer(root);
   installRunGuard();
+  const tabs = findTabs(root);
+  // New setup keeps its place: Setups and back returns to the step the admin left.
+  let wizardScreen: ScreenName = "connect";
   let endpoint: string | null = null;
   let wizard: Wizard;
   try {
@@ -86,6 +69,7 @@ export async function start(root: Document, ipc: Api): Promise<Context | null> {
         wizard.rolePlan = null;
       }
       renderContext({ banner, facts }, endpoint, identity);
+      if (tabs) renderTabs(tabs, (screen.dataset.screen as ScreenName | undefined) ?? "connect", identity !== null);
     },
     go(name: ScreenName) {
       if ((name === "connect" || name === "key") && (wizard.outcome || wizard.roleOutcome)) {
@@ -95,13 +79,20 @@ export async function start(root: Document, ipc: Api): Promise<Context | null> {
         wizard.plan = null;
         wizard.rolePlan = null;
       }
+      if (name !== "setups") wizardScreen = name;
       renderStepper(stepper, name);
       screen.replaceChildren(RENDER[name](ctx));
       screen.dataset.screen = name;
+      if (tabs) renderTabs(tabs, name, wizard.identity !== null);
       // Move focus to the new heading so keyboard and screen-reader users start at the top.
       (screen.querySelector("h1") as HTMLElement | null)?.focus();
     },
   };
+  if (tabs) {
+    installTabs(tabs, (tab) => {
+      ctx.go(tab === "setups" ? "setups" : wizardScreen);
+    });
+  }
   ctx.go("connect");
   performance.mark("csfle:painted");
   return ctx;

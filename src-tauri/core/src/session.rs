@@ -25,6 +25,7 @@ use tokio::sync::Mutex;
 use ts_rs::TS;
 
 mod checks;
+pub mod console;
 mod deliver;
 mod exec;
 mod pending;
@@ -135,6 +136,26 @@ impl Session {
     pub async fn connect(&self, options: ConnectOptions) -> Result<Identity, ErrorReport> {
         let config = connect::load_config(&options).await.map_err(report)?;
         self.establish(config).await
+    }
+
+    /// Connects as the window's Connect screen does: the identity, and the account's alias when
+    /// the identity may read it, so the admin sees a name beside the account id. (The CLI's runs
+    /// make no such extra call: their AWS calls are exactly those of the reliability matrix.)
+    pub async fn connect_named(&self, options: ConnectOptions) -> Result<Identity, ErrorReport> {
+        let config = connect::load_config(&options).await.map_err(report)?;
+        let alias = connect::account_alias(&config);
+        let (identity, alias) = tokio::join!(self.establish(config.clone()), alias);
+        let mut identity = identity?;
+        identity.account_alias = alias;
+        // Only onto the connection just made: a newer connect may have replaced it meanwhile.
+        if let Some(connection) = self.state.lock().await.connection.as_mut() {
+            if connection.identity.arn == identity.arn
+                && connection.identity.region == identity.region
+            {
+                connection.identity.account_alias = identity.account_alias.clone();
+            }
+        }
+        Ok(identity)
     }
 
     /// Loads the configuration and its region without calling AWS, and hands both to `check`

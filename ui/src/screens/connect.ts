@@ -43,6 +43,7 @@ function showIdentity(wizard: Wizard, result: HTMLElement): void {
         h("dd", { class: "mono" }, who.arn),
         h("dt", {}, "Account"),
         h("dd", { class: "mono", id: "account-id" }, who.account_id),
+        ...(who.account_alias ? [h("dt", {}, "Account alias"), h("dd", { class: "mono", id: "account-alias" }, who.account_alias)] : []),
         h("dt", {}, "Region"),
         h("dd", {}, who.region),
       ),

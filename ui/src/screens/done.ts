@@ -4,9 +4,15 @@ import { actions, button, copy, copyButton, errorPanel, field, reportOf, screenT
 import { h } from "../dom";
 import { FROM_ROLE, profileName, profileSetup, snippets } from "../snippets";
 import { maskAccessKeyId } from "../state";
+import { arnValue, copyable, outcomeSummary, roleSummary, summaryButton } from "../handoff";
 
-function facts(rows: [string, string, string?][]): HTMLElement {
-  return h("dl", { class: "facts", id: "outcome" }, ...rows.flatMap(([label, value, id]) => [h("dt", {}, label), h("dd", { class: "mono", id: id ?? null }, value)]));
+/** Each fact with its value; a value given as an element (an ARN with Copy) is shown as it is. */
+function facts(rows: [string, string | HTMLElement, string?][]): HTMLElement {
+  return h(
+    "dl",
+    { class: "facts", id: "outcome" },
+    ...rows.flatMap(([label, value, id]) => [h("dt", {}, label), typeof value === "string" ? h("dd", { class: "mono", id: id ?? null }, value) : h("dd", {}, value)]),
+  );
 }
 
 function driverSection(master: { region: string; key_arn: string }, source?: string, user?: string): HTMLElement[] {
@@ -60,15 +66,15 @@ function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
   return [
     ...screenTitle("Done: credentials stored and proven", "The new credentials encrypted and decrypted a test value with the master key. The secret access key is only in your keychain."),
     facts([
-      ["Key ARN", outcome.key_arn, "outcome-key-arn"],
+      ["Key ARN", arnValue(ctx.api, outcome.key_arn, "Key ARN", "outcome-key-arn")],
       ["Key alias", outcome.key_alias ?? "(none)"],
       ["Region", outcome.region],
-      ["IAM user", outcome.user_arn, "outcome-user-arn"],
+      ["IAM user", arnValue(ctx.api, outcome.user_arn, "IAM user ARN", "outcome-user-arn")],
       ["Access key ID", maskAccessKeyId(outcome.access_key_id), "outcome-access-key"],
       ["Keychain item", `${outcome.keychain.store}: ${outcome.keychain.service} / ${outcome.keychain.account}`, "outcome-keychain"],
     ]),
     ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note" }, warning)),
-    actions(verify, copyButton(masterKey, "Copy masterKey")),
+    actions(verify, copyButton(masterKey, "Copy masterKey"), summaryButton(outcomeSummary(outcome), "done-copy-summary")),
     verifyResult,
     h("h2", {}, "Give your application the credentials"),
     h("p", {}, "Drivers fetch credentials on demand from the AWS default chain. An AWS profile can read them from the keychain (no plaintext file); set AWS_PROFILE for the application. It gets one-hour session credentials made with the stored key, never the key itself, and its AWS SDK renews them on its own:"),
@@ -95,17 +101,18 @@ function credentialSource(outcome: RoleOutcome): string {
   return `${service} hands the application temporary credentials for ${role}.`;
 }
 
-function roleDone(outcome: RoleOutcome): HTMLElement[] {
+function roleDone(ctx: Context, outcome: RoleOutcome): HTMLElement[] {
   const where = credentialSource(outcome);
   return [
     ...screenTitle("Done: the role is ready", "The role has exactly kms:Encrypt and kms:Decrypt on the master key, and no access key to store or rotate."),
     facts([
-      ["Key ARN", outcome.key_arn, "outcome-key-arn"],
+      ["Key ARN", arnValue(ctx.api, outcome.key_arn, "Key ARN", "outcome-key-arn")],
       ["Key alias", outcome.key_alias ?? "(none)"],
       ["Region", outcome.region],
-      ["IAM role", outcome.role_arn, "outcome-role-arn"],
-      ["Instance profile", outcome.instance_profile_arn ?? "(none)"],
+      ["IAM role", arnValue(ctx.api, outcome.role_arn, "IAM role ARN", "outcome-role-arn")],
+      ["Instance profile", outcome.instance_profile_arn ? copyable(outcome.instance_profile_arn, "Instance profile ARN") : "(none)"],
     ]),
+    actions(summaryButton(roleSummary(outcome), "done-copy-summary")),
     h("p", { class: outcome.verified ? "panel panel-ok" : "panel panel-note", id: "role-verification" }, `${outcome.verified ? "✓ " : ""}${outcome.verification}`),
     ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note" }, warning)),
     h("h2", {}, "Give your application the role"),
@@ -120,7 +127,7 @@ function roleDone(outcome: RoleOutcome): HTMLElement[] {
 
 export function doneScreen(ctx: Context): HTMLElement {
   const { wizard } = ctx;
-  const body = wizard.outcome ? userDone(ctx, wizard.outcome) : wizard.roleOutcome ? roleDone(wizard.roleOutcome) : null;
+  const body = wizard.outcome ? userDone(ctx, wizard.outcome) : wizard.roleOutcome ? roleDone(ctx, wizard.roleOutcome) : null;
   const warnings = wizard.outcome?.warnings ?? wizard.roleOutcome?.warnings ?? [];
   if (warnings.length) announce(`Done, with ${warnings.length === 1 ? "a warning" : `${warnings.length} warnings`}: ${warnings.join(" ")}`);
   if (!body) {

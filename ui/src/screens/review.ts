@@ -1,6 +1,7 @@
 import type { Finding, Identity, PlanStep } from "../bindings";
 import { actions, button, screenTitle, type Context } from "../components";
 import { h } from "../dom";
+import { policyBlock } from "../handoff";
 import { termsInWords } from "../state";
 
 function stepList(steps: PlanStep[]): HTMLElement {
@@ -30,8 +31,9 @@ function actingAs(who: Identity): HTMLElement {
   );
 }
 
+/** A policy document, pretty-printed, with Copy. */
 function document(id: string, label: string, text: string): HTMLElement {
-  return h("pre", { class: "code", id, tabindex: "0", "aria-label": label }, text);
+  return h("div", { class: "policy" }, ...policyBlock(id, label, text));
 }
 
 const EXPECTED = { passed: "✓ Will pass", failed: "⚠ Will fail", unknown: "? Could not check" } as const;

@@ -97,7 +97,10 @@ describe("setups view", () => {
     const card = document.querySelector("[data-setup=colleague]");
     expect(card?.getAttribute("data-ownership")).toBe("unproven");
     expect(card?.textContent).toContain("no inline policy of this app");
-    expect(card?.querySelectorAll("button")).toHaveLength(0);
+    // Copy buttons only: copying an ARN changes nothing.
+    const buttons = [...(card?.querySelectorAll("button") ?? [])];
+    expect(buttons.length).toBeGreaterThan(0);
+    expect(buttons.every((b) => b.getAttribute("aria-label")?.startsWith("Copy "))).toBe(true);
     expect(document.getElementById("teardown-colleague-open")).toBeNull();
     expect(document.getElementById("rotate-colleague")).toBeNull();
   });

@@ -5,6 +5,8 @@ import { confirmationPanel, openConfirmation } from "../confirm";
 import { h } from "../dom";
 import { guardRun } from "../run-guard";
 import { maskAccessKeyId, termsInWords } from "../state";
+import { arnValue, setupSummary, summaryButton } from "../handoff";
+import type { Api } from "../ipc";
 import { exactTime, timeElement } from "../time";
 import { legacyNote } from "./legacy-note";
 import { pendingDeletionsPanel } from "./pending-deletions";
@@ -159,15 +161,17 @@ function accessKeyItems(setup: SetupSummary, fixes: Fixes): HTMLElement[] {
   });
 }
 
-function setupFacts(setup: SetupSummary, keys: HTMLElement[]): HTMLElement {
+function setupFacts(setup: SetupSummary, keys: HTMLElement[], api: Api | null): HTMLElement {
   const isRole = setup.kind === "role";
+  const what = isRole ? "IAM role ARN" : "IAM user ARN";
   return h(
     "dl",
     { class: "facts" },
     h("dt", {}, isRole ? "Role" : "User"),
-    h("dd", { class: "mono" }, setup.principal_arn ?? "missing in AWS"),
+    h("dd", {}, setup.principal_arn ? arnValue(api, setup.principal_arn, what, `principal-arn-${setup.name}`) : "missing in AWS"),
     h("dt", {}, "Key"),
     h("dd", { class: "mono" }, `${setup.key_aliases.join(", ") || setup.key_arn || "unknown"} · ${setup.key_state ?? "?"}${setup.key_created_by_app ? "" : " · not created by this app"}`),
+    ...(setup.key_arn ? [h("dt", {}, "Key ARN"), h("dd", {}, arnValue(api, setup.key_arn, "Key ARN", `key-arn-${setup.name}`))] : []),
     h("dt", {}, "Policy"),
     h("dd", { class: `policy-${setup.policy}` }, `${setup.policy_name ?? "-"}: ${POLICY_LABEL[setup.policy]}`),
     ...(isRole
@@ -199,7 +203,7 @@ function unprovenCard(setup: SetupSummary): HTMLElement {
       setup.ownership_reason ?? "This app cannot prove it made this setup, so it will not change it.",
       " Manage it in the AWS console, or ask whoever changed it.",
     ),
-    setupFacts(setup, accessKeyItems(setup, noFixes)),
+    setupFacts(setup, accessKeyItems(setup, noFixes), null),
   );
 }
 
@@ -213,9 +217,9 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: str
     "article",
     { class: "setup", "data-setup": setup.name, "data-ownership": "proven" },
     h("h2", {}, setup.name),
-    setupFacts(setup, keys),
+    setupFacts(setup, keys, ctx.api),
     setup.findings.length ? findingsSection(setup, fixes) : "",
-    setup.kind === "role" ? actions(teardown) : actions(verify, rotateButton, teardown),
+    setup.kind === "role" ? actions(teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)) : actions(verify, rotateButton, teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)),
     area,
   );
 }

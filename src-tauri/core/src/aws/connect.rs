@@ -146,6 +146,17 @@ pub async fn establish(config: SdkConfig) -> Result<Connection, ProvisionError> 
     Ok(Connection { config, identity })
 }
 
+/// The account's alias, or None: many identities may not call iam:ListAccountAliases, and the
+/// account id alone identifies the account, so a refusal is no error.
+pub async fn account_alias(config: &SdkConfig) -> Option<String> {
+    let reply = aws_sdk_iam::Client::new(config)
+        .list_account_aliases()
+        .send()
+        .await
+        .ok()?;
+    reply.account_aliases().first().cloned()
+}
+
 /// sts:GetCallerIdentity needs no permission, so it tells "wrong credentials" from "not allowed".
 pub async fn whoami(config: &SdkConfig, region: &str) -> Result<Identity, ProvisionError> {
     let sts = aws_sdk_sts::Client::new(config);
@@ -158,6 +169,7 @@ pub async fn whoami(config: &SdkConfig, region: &str) -> Result<Identity, Provis
         })?;
     Ok(Identity {
         account_id: reply.account().unwrap_or_default().to_string(),
+        account_alias: None,
         arn: reply.arn().unwrap_or_default().to_string(),
         region: region.to_string(),
         endpoint_override: config.endpoint_url().map(str::to_string),

@@ -418,6 +418,7 @@ impl Wire {
             config: self.config(),
             identity: Identity {
                 account_id: ACCOUNT.to_string(),
+                account_alias: None,
                 arn: ADMIN_ARN.to_string(),
                 region: REGION.to_string(),
                 endpoint_override: None,

@@ -50,6 +50,8 @@ pub enum ProvisionError {
     NotOurs(String),
     #[error("{0}")]
     Unsupported(String),
+    #[error("{0}")]
+    Console(String),
     #[error("The key policy of {key} does not let IAM policies grant access to it, so the setup's policy would be refused for ever. The statement that fixes it:\n{statement}")]
     KeyPolicyBlocksIam { key: String, statement: String },
     #[error("The master key {key} is kept: {reason}")]
@@ -197,6 +199,7 @@ impl ProvisionError {
             ProvisionError::Delivery(_) => "delivery-failed",
             ProvisionError::KeyPolicyBlocksIam { .. } => "key-policy-blocks-iam",
             ProvisionError::Unsupported(_) => "unsupported",
+            ProvisionError::Console(_) => "no-console-link",
             ProvisionError::RoleExists(_) => "role-exists",
             ProvisionError::NotConnected => "not-connected",
             ProvisionError::NoPlan => "no-plan",
@@ -238,6 +241,7 @@ impl ProvisionError {
             ProvisionError::NotFound(_) => "Check the name, the account and the region.".into(),
             ProvisionError::NotOurs(_) => "This app changes only what it can prove it made: its tags, its own inline policy and its IAM path must all agree, because anyone allowed to tag can copy a tag. Manage this one in the AWS console.".into(),
             ProvisionError::Unsupported(_) => "Clean it up instead (nothing it made is kept), then start the setup again.".into(),
+            ProvisionError::Console(_) => "Copy the ARN with the Copy button beside it and find it in the AWS console (https://console.aws.amazon.com/) yourself.".into(),
             ProvisionError::KeyPolicyBlocksIam { key, .. } => format!("Nothing was changed. Add the statement to the key policy (the app can: \"Let IAM policies use this key\", or csfle-provisioner-cli fix-key-policy --key {key}; it needs kms:PutKeyPolicy), ask the key's owner to, or choose another key."),
             ProvisionError::Sealed(crate::error::sealed::SealError::Recipient(_)) => "On the target computer run `csfle-provisioner-cli receive` and paste the age1… line it prints. Nothing was read or written.".into(),
             ProvisionError::Sealed(_) => "Seal the file again to this computer's recipient (`csfle-provisioner-cli receive` prints it here), or import it on the computer it was sealed to. Nothing was stored.".into(),

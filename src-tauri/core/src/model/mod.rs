@@ -14,6 +14,11 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Identity {
     pub account_id: String,
+    /// The account's alias (iam:ListAccountAliases), when it has one and the identity may read it:
+    /// a name the admin recognises beside the twelve digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub account_alias: Option<String>,
     pub arn: String,
     pub region: String,
     /// Set when requests go somewhere other than AWS itself (the sandbox emulator, a proxy).
