@@ -2,6 +2,8 @@
 //! them (`Throttling`, `TooManyRequestsException`), every read waits out the same pause before its
 //! next call, instead of each backing off alone and the others hammering on. A read that meets a
 //! server error or no answer is retried after its own short pause, without holding the others.
+//! A limit on calls in flight (the pool) keeps a listing of hundreds of setups from opening
+//! hundreds of connections at once; calls wait for a place in the order they asked.
 
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
@@ -52,6 +54,8 @@ struct State {
 #[derive(Debug, Default)]
 pub struct Backoff {
     state: Mutex<State>,
+    /// Places for calls in flight; `None`: no limit.
+    pool: Option<tokio::sync::Semaphore>,
 }
 
 fn pause(n: u32) -> Duration {
@@ -61,6 +65,14 @@ fn pause(n: u32) -> Duration {
 }
 
 impl Backoff {
+    /// A backoff whose calls are at most `calls` in flight at once.
+    pub fn with_pool(calls: usize) -> Backoff {
+        Backoff {
+            state: Mutex::default(),
+            pool: Some(tokio::sync::Semaphore::new(calls.max(1))),
+        }
+    }
+
     /// Runs `call` until it succeeds, fails for good, or has been tried [`ATTEMPTS`] times.
     pub async fn run<T, E, F, Fut>(&self, mut call: F) -> Result<T, E>
     where
@@ -71,7 +83,13 @@ impl Backoff {
         let mut attempt = 0;
         loop {
             self.wait().await;
+            let place = match &self.pool {
+                // The semaphore is never closed, so a place always comes.
+                Some(pool) => pool.acquire().await.ok(),
+                None => None,
+            };
             let outcome = call().await;
+            drop(place);
             attempt += 1;
             match &outcome {
                 Ok(_) => {
