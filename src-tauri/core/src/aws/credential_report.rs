@@ -73,8 +73,14 @@ pub async fn read(iam: &aws_sdk_iam::Client) -> Result<Report, AwsFailure> {
     }
 }
 
+/// The report's times are ISO 8601 in UTC with a `+00:00` offset, which the SDK's parser does
+/// not take: it wants `Z`.
 fn time(text: &str) -> Option<i64> {
-    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime)
+    let text = match text.strip_suffix("+00:00") {
+        Some(utc) => format!("{utc}Z"),
+        None => text.to_string(),
+    };
+    aws_smithy_types::DateTime::from_str(&text, aws_smithy_types::date_time::Format::DateTime)
         .ok()
         .map(|t| t.secs())
 }
