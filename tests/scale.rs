@@ -176,7 +176,8 @@ fn listing_asks_each_question_once_per_setup() {
             .cli(&["provision", "--user", &user, "--new-key", &alias])
             .assert_ok();
     }
-    let count_of = |actions: &[String], action: &str| actions.iter().filter(|a| *a == action).count();
+    let count_of =
+        |actions: &[String], action: &str| actions.iter().filter(|a| *a == action).count();
     sandbox.emulator.clear_requests();
     let run = sandbox.cli(&["list", "--json"]);
     run.assert_ok();
@@ -184,7 +185,11 @@ fn listing_asks_each_question_once_per_setup() {
     let actions = sandbox.emulator.actions();
     eprintln!("{} calls for {setups} setups: {actions:?}", actions.len());
     for once in ACCOUNT_WIDE {
-        assert_eq!(count_of(&actions, once), 1, "{once} once in all: {actions:?}");
+        assert_eq!(
+            count_of(&actions, once),
+            1,
+            "{once} once in all: {actions:?}"
+        );
     }
     let per_setup: Vec<&String> = actions
         .iter()
@@ -196,8 +201,18 @@ fn listing_asks_each_question_once_per_setup() {
         "{} calls for {setups} setups: {per_setup:?}",
         per_setup.len()
     );
-    for each in ["ListAccessKeys", "ListSSHPublicKeys", "DescribeKey", "ListResourceTags", "GetKeyRotationStatus"] {
-        assert_eq!(count_of(&actions, each), setups, "{each} once per setup: {actions:?}");
+    for each in [
+        "ListAccessKeys",
+        "ListSSHPublicKeys",
+        "DescribeKey",
+        "ListResourceTags",
+        "GetKeyRotationStatus",
+    ] {
+        assert_eq!(
+            count_of(&actions, each),
+            setups,
+            "{each} once per setup: {actions:?}"
+        );
     }
     // With 25 setups (the figure) that is 5 + 6/25 calls per setup.
     assert!(CALLS_PER_SETUP * 25 + ACCOUNT_WIDE.len() <= 6 * 25);
@@ -205,14 +220,29 @@ fn listing_asks_each_question_once_per_setup() {
     // A user made after the credential report is not in it: its sign-in material and its key's
     // last use are asked directly, so nothing newer than the report is missed.
     sandbox
-        .cli(&["provision", "--user", "app-new", "--new-key", "alias/app-new"])
+        .cli(&[
+            "provision",
+            "--user",
+            "app-new",
+            "--new-key",
+            "alias/app-new",
+        ])
         .assert_ok();
     sandbox.emulator.clear_requests();
     let run = sandbox.cli(&["list", "--json"]);
     run.assert_ok();
     let actions = sandbox.emulator.actions();
-    for asked in ["GetLoginProfile", "ListMFADevices", "ListSigningCertificates", "GetAccessKeyLastUsed"] {
-        assert_eq!(count_of(&actions, asked), 1, "{asked} only for app-new: {actions:?}");
+    for asked in [
+        "GetLoginProfile",
+        "ListMFADevices",
+        "ListSigningCertificates",
+        "GetAccessKeyLastUsed",
+    ] {
+        assert_eq!(
+            count_of(&actions, asked),
+            1,
+            "{asked} only for app-new: {actions:?}"
+        );
     }
     let listed = run.json();
     let new = listed
@@ -234,7 +264,12 @@ fn a_throttled_listing_waits_and_still_judges_every_setup() {
             .assert_ok();
     }
     // AWS throttles four reads of different kinds: the shared backoff waits them out.
-    for action in ["ListAccessKeys", "GetAccountAuthorizationDetails", "ListSSHPublicKeys", "DescribeKey"] {
+    for action in [
+        "ListAccessKeys",
+        "GetAccountAuthorizationDetails",
+        "ListSSHPublicKeys",
+        "DescribeKey",
+    ] {
         sandbox.emulator.add_fault(json!({"action": action, "times": 1, "status": 400, "code": "Throttling", "message": "Rate exceeded"}));
     }
     sandbox.emulator.clear_requests();

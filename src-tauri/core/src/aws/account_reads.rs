@@ -94,7 +94,12 @@ pub async fn details(iam: &aws_sdk_iam::Client) -> Result<Details, AwsFailure> {
                 },
                 inline: inline(user.user_policy_list()),
                 managed: managed(user.attached_managed_policies()),
-                groups: user.group_list().iter().cloned().map(Extra::Group).collect(),
+                groups: user
+                    .group_list()
+                    .iter()
+                    .cloned()
+                    .map(Extra::Group)
+                    .collect(),
             };
             found.users.insert(name, detail);
         }

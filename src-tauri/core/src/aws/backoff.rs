@@ -201,6 +201,28 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), ATTEMPTS);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn the_pool_bounds_the_calls_in_flight() {
+        let backoff = Backoff::with_pool(2);
+        let (in_flight, most) = (AtomicU32::new(0), AtomicU32::new(0));
+        let call = || async {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            Ok::<_, AwsFailure>(())
+        };
+        let started = Instant::now();
+        let done = futures_util::future::join_all((0..5).map(|_| backoff.run(call))).await;
+        assert!(done.iter().all(Result::is_ok));
+        assert_eq!(most.load(Ordering::SeqCst), 2, "never more than the pool");
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_millis(300),
+            "five calls, two at a time"
+        );
+    }
+
     #[test]
     fn pauses_double_up_to_a_limit() {
         assert_eq!(pause(1), FIRST_PAUSE);

@@ -127,15 +127,16 @@ pub async fn candidates(
     let (users, roles) = match details {
         // The account's details list every user and role: ours are those under our path.
         Some(details) => {
-            let ours = |found: &std::collections::HashMap<String, crate::aws::account_reads::Detail>| {
-                let mut names: Vec<String> = found
-                    .iter()
-                    .filter(|(_, d)| d.facts.path.starts_with(tags::IAM_PATH))
-                    .map(|(name, _)| name.clone())
-                    .collect();
-                names.sort();
-                names
-            };
+            let ours =
+                |found: &std::collections::HashMap<String, crate::aws::account_reads::Detail>| {
+                    let mut names: Vec<String> = found
+                        .iter()
+                        .filter(|(_, d)| d.facts.path.starts_with(tags::IAM_PATH))
+                        .map(|(name, _)| name.clone())
+                        .collect();
+                    names.sort();
+                    names
+                };
             (ours(&details.users), ours(&details.roles))
         }
         None => {

@@ -356,3 +356,22 @@ pub async fn key(
         rotation,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_judges_a_key_only_far_from_the_idle_limit() {
+        let now = 1_800_000_000;
+        let day = 86_400;
+        let used =
+            |days_ago: i64| aws_smithy_types::DateTime::from_secs(now - days_ago * day).to_string();
+        // Used lately, or young and never used: a use since the report changes no finding.
+        assert!(!may_be_unused(now - 400 * day, Some(&used(3)), now));
+        assert!(!may_be_unused(now - 10 * day, None, now));
+        // Near or past 45 idle days: IAM is asked now, since a use after the report would count.
+        assert!(may_be_unused(now - 400 * day, Some(&used(44)), now));
+        assert!(may_be_unused(now - 50 * day, None, now));
+    }
+}

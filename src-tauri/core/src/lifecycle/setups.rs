@@ -314,7 +314,9 @@ async fn describe(reads: &Reads<'_>, vault: Arc<dyn Vault>, want: &Wanted) -> Op
 
 async fn read_key(reads: &Reads<'_>, arn: Option<&str>) -> Option<KeyReads> {
     match arn {
-        Some(arn) => Some(setup_reads::key(reads.connection, reads.backoff, reads.account, arn).await),
+        Some(arn) => {
+            Some(setup_reads::key(reads.connection, reads.backoff, reads.account, arn).await)
+        }
         None => None,
     }
 }
