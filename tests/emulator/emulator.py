@@ -17,6 +17,8 @@ moto answers IAM, KMS and STS on one port. In front of it sits a small WSGI laye
   takes a snapshot of the account and keeps it for four hours (a new one only when the last is
   older), GetCredentialReport returns that snapshot with the time it was taken. DELETE
   /_credential-report drops it, as if four hours had passed.
+- users' permissions boundaries, which moto has only for roles: PutUserPermissionsBoundary and
+  DeleteUserPermissionsBoundary are kept here and shown in GetUser and GetAccountAuthorizationDetails.
 - seeds a big account in-process (POST /_seed), far faster than thousands of API calls.
 Prints "READY <url>" on stdout once it accepts connections.
 """
@@ -459,6 +461,51 @@ class CredentialReport:
 
 CREDENTIAL_REPORT = CredentialReport()
 
+class UserBoundaries:
+    """Users' permissions boundaries (moto keeps them for roles only), by user name."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.arns = {}
+
+    def change(self, action, form, start_response):
+        user = urllib.parse.unquote_plus(form.get("UserName", ""))
+        from moto.iam.models import iam_backends
+
+        if user not in iam_backends["123456789012"]["aws"].users:
+            return error_response("iam", 404, "NoSuchEntity", f"The user with name {user} cannot be found.", start_response)
+        with self.lock:
+            if action == "PutUserPermissionsBoundary":
+                self.arns[user] = urllib.parse.unquote_plus(form.get("PermissionsBoundary", ""))
+            else:
+                self.arns.pop(user, None)
+        body = (f'<{action}Response xmlns="{QUERY_XMLNS["iam"]}"><ResponseMetadata><RequestId>00000000-emulator'
+                f"</RequestId></ResponseMetadata></{action}Response>").encode()
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def shown(self, action, reply):
+        """moto's GetUser or GetAccountAuthorizationDetails reply with the users' boundaries."""
+        with self.lock:
+            arns = dict(self.arns)
+        if not arns:
+            return reply
+        ns = QUERY_XMLNS["iam"]
+        ET.register_namespace("", ns)
+        root = ET.fromstring(reply)
+        members = root.iter(f"{{{ns}}}User") if action == "GetUser" else (
+            m for listed in root.iter(f"{{{ns}}}UserDetailList") for m in listed)
+        for member in members:
+            name = member.findtext(f"{{{ns}}}UserName")
+            if name in arns and member.find(f"{{{ns}}}PermissionsBoundary") is None:
+                boundary = ET.SubElement(member, f"{{{ns}}}PermissionsBoundary")
+                ET.SubElement(boundary, f"{{{ns}}}PermissionsBoundaryType").text = "PermissionsBoundaryPolicy"
+                ET.SubElement(boundary, f"{{{ns}}}PermissionsBoundaryArn").text = arns[name]
+        return ET.tostring(root)
+
+
+USER_BOUNDARIES = UserBoundaries()
+
 
 def error_response(service, status, code, message, start_response):
     if service in QUERY_XMLNS:
@@ -563,6 +610,12 @@ class FaultLayer:
             if entry is not None:
                 entry["end"] = time.perf_counter()
             return response
+        if service == "iam" and action in ("PutUserPermissionsBoundary", "DeleteUserPermissionsBoundary"):
+            form = dict(p.split("=", 1) for p in body.decode("utf-8", "replace").split("&") if "=" in p)
+            response = USER_BOUNDARIES.change(action, form, start_response)
+            if entry is not None:
+                entry["end"] = time.perf_counter()
+            return response
         if service == "iam" and action in MOTO_GAPS:
             body = MOTO_GAPS[action].encode()
             start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
@@ -570,8 +623,11 @@ class FaultLayer:
                 entry["end"] = time.perf_counter()
             return [body]
         sizes = self.faults.page_size(action) if action else None
-        if action in ("CreateAccessKey", "AssumeRole") or sizes is not None:
+        bounded = service == "iam" and action in ("GetUser", "GetAccountAuthorizationDetails")
+        if action in ("CreateAccessKey", "AssumeRole") or sizes is not None or bounded:
             status, headers, reply = call_app(self.app, environ)
+            if bounded and status.startswith("200"):
+                reply = USER_BOUNDARIES.shown(action, reply)
             if action in ("CreateAccessKey", "AssumeRole") and status.startswith("200"):
                 issued = ISSUED_KEY.search(reply)
                 if issued:
