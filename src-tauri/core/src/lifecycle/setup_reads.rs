@@ -94,6 +94,21 @@ impl Account {
         }
     }
 
+    /// The key the principal's own policy names, as the setups view will judge it (the first inline
+    /// policy that can be read), when the account's details hold the principal.
+    pub fn policy_key(&self, principal: Principal<'_>) -> Option<String> {
+        let detail = self.detail(principal)?;
+        detail
+            .inline
+            .iter()
+            .find_map(|(_, document)| match document {
+                Ok(document) if !document.is_null() => {
+                    crate::aws::policy::single_resource(document)
+                }
+                _ => None,
+            })
+    }
+
     fn detail(&self, principal: Principal<'_>) -> Option<&Detail> {
         let details = self.details.as_ref()?;
         match principal.kind {

@@ -270,13 +270,29 @@ async fn describe(reads: &Reads<'_>, vault: Arc<dyn Vault>, want: &Wanted) -> Op
     } else {
         String::new()
     };
-    // The keychain is local and quick; the key it names is read together with the principal.
-    let stored_key = stored_key(vault, user.then(|| account.clone())).await;
-    let stored_arn = stored_key.as_ref().map(|(_, arn, _)| arn.as_str());
-    let (principal_reads, early_key) = tokio::join!(
-        setup_reads::principal(connection, reads.backoff, reads.account, principal),
-        read_key(reads, stored_arn)
-    );
+    // The key is read with the principal: the one its policy names when the account's details
+    // already hold that policy (the keychain, local but not always quick, is read meanwhile),
+    // else the one the keychain names.
+    let (stored_key, principal_reads, early_key) = match reads.account.policy_key(principal) {
+        Some(arn) => {
+            let (stored, principal_reads, key) = tokio::join!(
+                stored_key(Arc::clone(&vault), user.then(|| account.clone())),
+                setup_reads::principal(connection, reads.backoff, reads.account, principal),
+                read_key(reads, Some(&arn)),
+            );
+            (stored, principal_reads, key.map(|key| (arn, key)))
+        }
+        None => {
+            let stored = stored_key(Arc::clone(&vault), user.then(|| account.clone())).await;
+            let stored_arn = stored.as_ref().map(|(_, arn, _)| arn.clone());
+            let (principal_reads, key) = tokio::join!(
+                setup_reads::principal(connection, reads.backoff, reads.account, principal),
+                read_key(reads, stored_arn.as_deref())
+            );
+            let early = stored_arn.zip(key);
+            (stored, principal_reads, early)
+        }
+    };
     let mut summary = empty(want.kind, &want.name, account, want.journal_state);
     summary.key_arn = stored_key.as_ref().map(|(_, arn, _)| arn.clone());
     summary.credential_terms = stored_key.as_ref().map(|(_, _, terms)| *terms);
@@ -302,10 +318,11 @@ async fn describe(reads: &Reads<'_>, vault: Arc<dyn Vault>, want: &Wanted) -> Op
         let in_keychain = stored_key.as_ref().map(|(id, _, _)| id.as_str());
         summary.access_keys = access_keys(principal_reads.access_keys, in_keychain);
     }
-    // A key named only by the policy is read once the policy is.
+    // A key other than the one read early (named only by the policy, or only by the keychain) is
+    // read now.
     let key = match early_key {
-        Some(key) => Some(key),
-        None => read_key(reads, summary.key_arn.as_deref()).await,
+        Some((arn, key)) if summary.key_arn.as_deref() == Some(arn.as_str()) => Some(key),
+        _ => read_key(reads, summary.key_arn.as_deref()).await,
     };
     let rotation = key.map(|key| describe_key(&mut summary, key));
     attach_findings(&mut summary, rotation.flatten(), observed_policies);
