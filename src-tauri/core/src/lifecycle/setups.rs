@@ -25,9 +25,13 @@ use ts_rs::TS;
 
 /// Setups read at once. Each asks its own few questions at once too; the pool below bounds the
 /// calls in flight, and one shared backoff slows all of them when AWS throttles.
-const CONCURRENT_SETUPS: usize = 32;
+const CONCURRENT_SETUPS: usize = 128;
 /// AWS calls in flight at once for one listing.
 const CALLS_IN_FLIGHT: usize = 64;
+/// Keychain reads at once: each opens its own connection to the platform's store (one daemon on
+/// Linux), which serves them one by one anyway. Bounded apart from the AWS calls, so a slow
+/// keychain never holds back the reads of setups waiting behind it.
+const KEYCHAIN_READS: usize = 8;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -101,6 +105,7 @@ pub async fn list_each(
 ) -> Result<Vec<SetupSummary>, ProvisionError> {
     let reads = connection.for_reads();
     let backoff = Backoff::with_pool(CALLS_IN_FLIGHT);
+    let keychain = tokio::sync::Semaphore::new(KEYCHAIN_READS);
     let account = setup_reads::Account::read(&reads, &backoff).await;
     let wanted = wanted(connection, journal, &account).await?;
     // The futures are made first, then run: a stream built from closures over borrowed reads
@@ -108,7 +113,15 @@ pub async fn list_each(
     let reading: Vec<_> = wanted
         .iter()
         .enumerate()
-        .map(|(i, want)| describe_nth(&reads, &backoff, &account, Arc::clone(&vault), i, want))
+        .map(|(i, want)| {
+            let to = Reads {
+                connection: &reads,
+                backoff: &backoff,
+                account: &account,
+                keychain: &keychain,
+            };
+            describe_nth(to, Arc::clone(&vault), i, want)
+        })
         .collect();
     let mut judged = futures_util::stream::iter(reading).buffer_unordered(CONCURRENT_SETUPS);
     let mut setups = Vec::new();
@@ -123,18 +136,11 @@ pub async fn list_each(
 }
 
 async fn describe_nth(
-    connection: &Connection,
-    backoff: &Backoff,
-    account: &setup_reads::Account,
+    reads: Reads<'_>,
     vault: Arc<dyn Vault>,
     i: usize,
     want: &Wanted,
 ) -> (usize, Option<SetupSummary>) {
-    let reads = Reads {
-        connection,
-        backoff,
-        account,
-    };
     (i, describe(&reads, vault, want).await)
 }
 
@@ -144,6 +150,7 @@ struct Reads<'a> {
     connection: &'a Connection,
     backoff: &'a Backoff,
     account: &'a setup_reads::Account,
+    keychain: &'a tokio::sync::Semaphore,
 }
 
 /// The principals under our path or found by the legacy scan, and those the journal names.
@@ -276,14 +283,15 @@ async fn describe(reads: &Reads<'_>, vault: Arc<dyn Vault>, want: &Wanted) -> Op
     let (stored_key, principal_reads, early_key) = match reads.account.policy_key(principal) {
         Some(arn) => {
             let (stored, principal_reads, key) = tokio::join!(
-                stored_key(Arc::clone(&vault), user.then(|| account.clone())),
+                stored_key(reads.keychain, Arc::clone(&vault), user.then(|| account.clone())),
                 setup_reads::principal(connection, reads.backoff, reads.account, principal),
                 read_key(reads, Some(&arn)),
             );
             (stored, principal_reads, key.map(|key| (arn, key)))
         }
         None => {
-            let stored = stored_key(Arc::clone(&vault), user.then(|| account.clone())).await;
+            let stored =
+                stored_key(reads.keychain, Arc::clone(&vault), user.then(|| account.clone())).await;
             let stored_arn = stored.as_ref().map(|(_, arn, _)| arn.clone());
             let (principal_reads, key) = tokio::join!(
                 setup_reads::principal(connection, reads.backoff, reads.account, principal),
@@ -341,10 +349,13 @@ async fn read_key(reads: &Reads<'_>, arn: Option<&str>) -> Option<KeyReads> {
 /// The stored access key's id, key ARN and credential terms, if the keychain has an item for
 /// `account`. Only they are kept: the item's secret is dropped (and zeroized) right here.
 async fn stored_key(
+    places: &tokio::sync::Semaphore,
     vault: Arc<dyn Vault>,
     account: Option<String>,
 ) -> Option<(String, String, crate::model::CredentialTerms)> {
     let account = account?;
+    // Never closed, so a place always comes.
+    let _place = places.acquire().await.ok();
     keychain::off_thread(&vault, move |vault| {
         let item = vault.load(&account)?;
         crate::local::credentials::LoadedCredentials::parse(&item)
