@@ -15,7 +15,10 @@ use std::collections::HashMap;
 const DETAILS_PAGE: i32 = 1000;
 /// Alias pages read at once for a region (100 aliases each) before asking per key instead: an
 /// account with thousands of aliases costs more round trips listed than asked key by key.
-const ALIAS_PAGES: usize = 3;
+const ALIAS_PAGES: usize = 2;
+/// Setups whose per-setup IAM reads one more page of the account's details is worth: a page holds
+/// up to 1,000 users and roles, and replaces five calls per setup.
+const SETUPS_PER_PAGE: usize = 25;
 
 /// One user or role as `GetAccountAuthorizationDetails` gives it.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +68,31 @@ fn managed(policies: &[AttachedPolicy]) -> Vec<Extra> {
             name: p.policy_name().unwrap_or_default().to_string(),
         })
         .collect()
+}
+
+/// The number of users and roles in the account (`GetAccountSummary`), to tell whether reading all
+/// of them pays for `ours` setups.
+pub async fn principal_count(iam: &aws_sdk_iam::Client) -> Result<usize, AwsFailure> {
+    let reply = iam
+        .get_account_summary()
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk("iam:GetAccountSummary", &e))?;
+    let map = reply.summary_map();
+    let count = |key: aws_sdk_iam::types::SummaryKeyType| {
+        map.and_then(|m| m.get(&key)).copied().unwrap_or_default()
+    };
+    let total = count(aws_sdk_iam::types::SummaryKeyType::Users)
+        + count(aws_sdk_iam::types::SummaryKeyType::Roles);
+    Ok(usize::try_from(total).unwrap_or(usize::MAX))
+}
+
+/// Whether reading every user and role of an account of `principals` pays for `ours` setups: one
+/// page always does; each page more must save the reads of [`SETUPS_PER_PAGE`] setups. So the cost
+/// of the setups view never grows with the rest of a big account (issue 11).
+pub fn details_pay(principals: usize, ours: usize) -> bool {
+    let pages = principals.div_ceil(DETAILS_PAGE as usize).max(1);
+    pages <= 1 + ours / SETUPS_PER_PAGE
 }
 
 /// Every user and role (all pages). Groups and managed policies are left out: the view needs a
@@ -179,4 +207,19 @@ pub async fn aliases(
         }
     }
     Ok(Some(by_key))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_details_are_read_only_where_they_pay() {
+        use super::details_pay;
+        assert!(details_pay(120, 100), "one page: always");
+        assert!(details_pay(1000, 1));
+        assert!(
+            !details_pay(3004, 4),
+            "four pages for four setups: asked one by one"
+        );
+        assert!(details_pay(3100, 100), "four pages for a hundred setups");
+    }
 }

@@ -28,6 +28,7 @@ pub const READ: &[&str] = &[
     "iam:ListSSHPublicKeys",
     "iam:ListServiceSpecificCredentials",
     "iam:ListInstanceProfilesForRole",
+    "iam:GetAccountSummary",
     "iam:GetAccountAuthorizationDetails",
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",

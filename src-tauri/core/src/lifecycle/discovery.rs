@@ -117,37 +117,17 @@ pub fn remembered(dir: &Path, account: &str) -> Option<LegacyScan> {
 /// read with the rest of its facts (one GetUser or GetRole). The account-wide tag scan runs only
 /// when asked ([`scan`]), never as a side effect of a first listing: it reads every user and role
 /// of the account, and a tag is what anyone can copy onto a colleague's principal. `dir` is where
-/// the scan is remembered; `details`, the account's users and roles when already read (else
-/// those under our path are listed).
+/// the scan is remembered.
 pub async fn candidates(
     connection: &Connection,
     dir: Option<&Path>,
-    details: Option<&crate::aws::account_reads::Details>,
 ) -> Result<Found, ProvisionError> {
-    let (users, roles) = match details {
-        // The account's details list every user and role: ours are those under our path.
-        Some(details) => {
-            let ours =
-                |found: &std::collections::HashMap<String, crate::aws::account_reads::Detail>| {
-                    let mut names: Vec<String> = found
-                        .iter()
-                        .filter(|(_, d)| d.facts.path.starts_with(tags::IAM_PATH))
-                        .map(|(name, _)| name.clone())
-                        .collect();
-                    names.sort();
-                    names
-                };
-            (ours(&details.users), ours(&details.roles))
-        }
-        None => {
-            let iam = connection.iam();
-            futures_util::future::try_join(
-                names(&iam, PrincipalKind::User, Some(tags::IAM_PATH)),
-                names(&iam, PrincipalKind::Role, Some(tags::IAM_PATH)),
-            )
-            .await?
-        }
-    };
+    let iam = connection.iam();
+    let (users, roles) = futures_util::future::try_join(
+        names(&iam, PrincipalKind::User, Some(tags::IAM_PATH)),
+        names(&iam, PrincipalKind::Role, Some(tags::IAM_PATH)),
+    )
+    .await?;
     let legacy = dir
         .and_then(|dir| remembered(dir, connection.account_id()))
         .unwrap_or_default();

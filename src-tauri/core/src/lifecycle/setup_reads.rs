@@ -67,9 +67,10 @@ impl Account {
         }
     }
 
-    /// Reads the account's bulk answers at once. The credential report is started here and not
-    /// waited for: IAM may take seconds to make one, and only the users' sign-in reads need it.
-    pub async fn read(connection: &Connection, backoff: &Backoff) -> Account {
+    /// Reads the account's bulk answers at once; every user and role only when `with_details`.
+    /// The credential report is started here and not waited for: IAM may take seconds to make
+    /// one, and only the users' sign-in reads need it.
+    pub async fn read(connection: &Connection, backoff: &Backoff, with_details: bool) -> Account {
         let iam = connection.iam();
         let report_iam = iam.clone();
         let making = tokio::spawn(async move { credential_report::read(&report_iam).await });
@@ -78,13 +79,19 @@ impl Account {
             .boxed()
             .shared();
         let kms = connection.kms();
+        let details = async {
+            match with_details {
+                true => backoff.run(|| account_reads::details(&iam)).await.ok(),
+                false => None,
+            }
+        };
         let (details, service_credentials, aliases) = tokio::join!(
-            backoff.run(|| account_reads::details(&iam)),
+            details,
             backoff.run(|| account_reads::service_credentials(&iam)),
             backoff.run(|| account_reads::aliases(&kms)),
         );
         Account {
-            details: details.ok(),
+            details,
             service_credentials: service_credentials.ok(),
             aliases: aliases
                 .ok()

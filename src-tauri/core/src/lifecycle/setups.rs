@@ -106,8 +106,17 @@ pub async fn list_each(
     let reads = connection.for_reads();
     let backoff = Backoff::with_pool(CALLS_IN_FLIGHT);
     let keychain = tokio::sync::Semaphore::new(KEYCHAIN_READS);
-    let account = setup_reads::Account::read(&reads, &backoff).await;
-    let wanted = wanted(connection, journal, &account).await?;
+    // Our principals by their path, and the account's size: reading every user and role pays
+    // only where ours are not lost among thousands.
+    let iam = reads.iam();
+    let (wanted, principals) = tokio::join!(
+        wanted(connection, journal),
+        backoff.run(|| crate::aws::account_reads::principal_count(&iam)),
+    );
+    let wanted = wanted?;
+    let with_details =
+        principals.is_ok_and(|n| crate::aws::account_reads::details_pay(n, wanted.len()));
+    let account = setup_reads::Account::read(&reads, &backoff, with_details).await;
     // The futures are made first, then run: a stream built from closures over borrowed reads
     // is not `Send` to the compiler, and the window runs this on a multi-threaded runtime.
     let reading: Vec<_> = wanted
@@ -157,7 +166,6 @@ struct Reads<'a> {
 async fn wanted(
     connection: &Connection,
     journal: Option<&Journal>,
-    account: &setup_reads::Account,
 ) -> Result<Vec<Wanted>, ProvisionError> {
     let runs: Vec<_> = journal
         .and_then(|j| j.runs().ok())
@@ -177,9 +185,7 @@ async fn wanted(
     };
     // Names only: whether each carries our tag is read with the rest of its facts.
     let dir = crate::lifecycle::discovery::dir_for(journal);
-    let found =
-        crate::lifecycle::discovery::candidates(connection, Some(&dir), account.details.as_ref())
-            .await?;
+    let found = crate::lifecycle::discovery::candidates(connection, Some(&dir)).await?;
     let mut wanted = Vec::new();
     for (kind, candidates) in [
         (PrincipalKind::User, found.users),
@@ -283,15 +289,23 @@ async fn describe(reads: &Reads<'_>, vault: Arc<dyn Vault>, want: &Wanted) -> Op
     let (stored_key, principal_reads, early_key) = match reads.account.policy_key(principal) {
         Some(arn) => {
             let (stored, principal_reads, key) = tokio::join!(
-                stored_key(reads.keychain, Arc::clone(&vault), user.then(|| account.clone())),
+                stored_key(
+                    reads.keychain,
+                    Arc::clone(&vault),
+                    user.then(|| account.clone())
+                ),
                 setup_reads::principal(connection, reads.backoff, reads.account, principal),
                 read_key(reads, Some(&arn)),
             );
             (stored, principal_reads, key.map(|key| (arn, key)))
         }
         None => {
-            let stored =
-                stored_key(reads.keychain, Arc::clone(&vault), user.then(|| account.clone())).await;
+            let stored = stored_key(
+                reads.keychain,
+                Arc::clone(&vault),
+                user.then(|| account.clone()),
+            )
+            .await;
             let stored_arn = stored.as_ref().map(|(_, arn, _)| arn.clone());
             let (principal_reads, key) = tokio::join!(
                 setup_reads::principal(connection, reads.backoff, reads.account, principal),
