@@ -64,6 +64,10 @@ class Emulator:
     def seed(self, spec):
         return http(f"{self.url}/_seed", "POST", spec)
 
+    def drop_credential_report(self):
+        """As if four hours had passed: the next GenerateCredentialReport makes a new one."""
+        http(f"{self.url}/_credential-report", "DELETE")
+
     def stop(self):
         self.process.terminate()
         self.process.wait()

@@ -121,6 +121,9 @@ fn a_refused_read_marks_the_setup_unknown_instead_of_hiding_it() {
     sandbox
         .cli(&["provision", "--user", "other", "--new-key", "alias/other"])
         .assert_ok();
+    // Without the account's details (refused) each setup is read on its own, and app's GetUser
+    // is refused too.
+    sandbox.emulator.add_fault(json!({"action": "GetAccountAuthorizationDetails", "times": 1000, "status": 403, "code": "AccessDenied", "message": "not allowed"}));
     sandbox.emulator.add_fault(json!({"action": "GetUser", "bodyContains": "UserName=app", "times": 1000, "status": 403, "code": "AccessDenied", "message": "not allowed"}));
     let elsewhere = tempfile::tempdir().expect("temp dir");
     let data_dir = elsewhere.path().display().to_string();
@@ -148,8 +151,24 @@ fn a_refused_read_marks_the_setup_unknown_instead_of_hiding_it() {
 }
 
 /// The issue-20 figure: what one `list` asks AWS per setup (a user with its own new key, its
-/// access key in the keychain), counted by the emulator.
-const CALLS_PER_SETUP: usize = 16;
+/// access key in the keychain), counted by the emulator: its access keys and SSH keys, and its
+/// key's state, tags and rotation. The goal is at most 6 calls per setup, the account's own
+/// calls included.
+const CALLS_PER_SETUP: usize = 5;
+/// Asked once per listing, whatever the number of setups.
+const ACCOUNT_WIDE: [&str; 9] = [
+    "GetCallerIdentity",
+    "ListUsers",
+    "ListRoles",
+    "GetAccountSummary",
+    "GetAccountAuthorizationDetails",
+    "GenerateCredentialReport",
+    "GetCredentialReport",
+    "ListServiceSpecificCredentials",
+    "ListAliases",
+];
+// With 25 setups (the issue's figure) that is 5 + 9/25 calls per setup: within the goal of 6.
+const _: () = assert!(CALLS_PER_SETUP * 25 + ACCOUNT_WIDE.len() <= 6 * 25);
 
 #[test]
 fn listing_asks_each_question_once_per_setup() {
@@ -162,43 +181,80 @@ fn listing_asks_each_question_once_per_setup() {
             .cli(&["provision", "--user", &user, "--new-key", &alias])
             .assert_ok();
     }
+    let count_of =
+        |actions: &[String], action: &str| actions.iter().filter(|a| *a == action).count();
     sandbox.emulator.clear_requests();
     let run = sandbox.cli(&["list", "--json"]);
     run.assert_ok();
     assert_eq!(names(&run), ["app-0", "app-1", "app-2"]);
     let actions = sandbox.emulator.actions();
-    // The session's identity and the listing of our path are asked once for all setups.
-    let shared = ["GetCallerIdentity", "ListUsers", "ListRoles"];
+    eprintln!("{} calls for {setups} setups: {actions:?}", actions.len());
+    for once in ACCOUNT_WIDE {
+        assert_eq!(
+            count_of(&actions, once),
+            1,
+            "{once} once in all: {actions:?}"
+        );
+    }
     let per_setup: Vec<&String> = actions
         .iter()
-        .filter(|a| !shared.contains(&a.as_str()))
+        .filter(|a| !ACCOUNT_WIDE.contains(&a.as_str()))
         .collect();
-    eprintln!("{} calls for {setups} setups: {actions:?}", actions.len());
-    assert!(
-        per_setup.len() <= CALLS_PER_SETUP * setups,
+    assert_eq!(
+        per_setup.len(),
+        CALLS_PER_SETUP * setups,
         "{} calls for {setups} setups: {per_setup:?}",
         per_setup.len()
     );
-    for once in [
-        "GetUser",
-        "ListUserPolicies",
-        "ListAttachedUserPolicies",
+    for each in [
+        "ListAccessKeys",
+        "ListSSHPublicKeys",
         "DescribeKey",
+        "ListResourceTags",
+        "GetKeyRotationStatus",
     ] {
         assert_eq!(
-            actions.iter().filter(|a| a.as_str() == once).count(),
+            count_of(&actions, each),
             setups,
-            "{once} once per setup: {actions:?}"
+            "{each} once per setup: {actions:?}"
         );
     }
-    assert_eq!(
-        actions
-            .iter()
-            .filter(|a| a.as_str() == "ListUserTags")
-            .count(),
-        0,
-        "the tag comes with GetUser"
-    );
+
+    // A user made after the credential report is not in it: its sign-in material and its key's
+    // last use are asked directly, so nothing newer than the report is missed.
+    sandbox
+        .cli(&[
+            "provision",
+            "--user",
+            "app-new",
+            "--new-key",
+            "alias/app-new",
+        ])
+        .assert_ok();
+    sandbox.emulator.clear_requests();
+    let run = sandbox.cli(&["list", "--json"]);
+    run.assert_ok();
+    let actions = sandbox.emulator.actions();
+    for asked in [
+        "GetLoginProfile",
+        "ListMFADevices",
+        "ListSigningCertificates",
+        "GetAccessKeyLastUsed",
+    ] {
+        assert_eq!(
+            count_of(&actions, asked),
+            1,
+            "{asked} only for app-new: {actions:?}"
+        );
+    }
+    let listed = run.json();
+    let new = listed
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["name"] == "app-new"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(new["policy"], "least-privilege", "{new}");
+    assert_eq!(new["outside_changes"], json!([]), "{new}");
 }
 
 #[test]
@@ -210,8 +266,13 @@ fn a_throttled_listing_waits_and_still_judges_every_setup() {
             .cli(&["provision", "--user", user, "--new-key", &alias])
             .assert_ok();
     }
-    // IAM throttles three reads of different kinds: the shared backoff waits them out.
-    for action in ["ListAccessKeys", "GetUser", "ListMFADevices"] {
+    // AWS throttles four reads of different kinds: the shared backoff waits them out.
+    for action in [
+        "ListAccessKeys",
+        "GetAccountAuthorizationDetails",
+        "ListSSHPublicKeys",
+        "DescribeKey",
+    ] {
         sandbox.emulator.add_fault(json!({"action": action, "times": 1, "status": 400, "code": "Throttling", "message": "Rate exceeded"}));
     }
     sandbox.emulator.clear_requests();
@@ -232,6 +293,11 @@ fn a_throttled_listing_waits_and_still_judges_every_setup() {
         count(&sandbox, "ListAccessKeys"),
         3,
         "one throttled, asked again"
+    );
+    assert_eq!(
+        count(&sandbox, "GetAccountAuthorizationDetails"),
+        2,
+        "the account's details, throttled once, asked again (not given up for per-setup reads)"
     );
 }
 
@@ -304,4 +370,30 @@ fn the_key_picker_lists_every_page_without_describing_and_explains_each_refusal(
         3,
         "a malformed entry is refused before any call"
     );
+}
+
+/// In an account of thousands of other users and roles, reading all of them would cost more than
+/// asking about our few setups one by one: the listing's cost stays that of our setups (issue 11).
+#[test]
+fn a_big_account_is_not_read_whole_for_a_few_setups() {
+    let sandbox = Sandbox::start();
+    sandbox.emulator.add_fault(json!({"kind": "paginate"}));
+    sandbox
+        .cli(&["provision", "--user", "app", "--new-key", "alias/app"])
+        .assert_ok();
+    seed(&sandbox, json!({"users": 1200}));
+    sandbox.emulator.clear_requests();
+    let run = sandbox.cli(&["list", "--json"]);
+    run.assert_ok();
+    assert_eq!(names(&run), ["app"]);
+    assert_eq!(
+        count(&sandbox, "GetAccountAuthorizationDetails"),
+        0,
+        "two pages of the account's details for one setup: {:?}",
+        sandbox.emulator.actions()
+    );
+    assert_eq!(count(&sandbox, "GetUser"), 1, "app is asked about alone");
+    let listed = run.json();
+    assert_eq!(listed[0]["policy"], "least-privilege", "{listed}");
+    assert_eq!(listed[0]["ownership"], "proven", "{listed}");
 }

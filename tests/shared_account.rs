@@ -242,6 +242,15 @@ fn a_user_changed_by_other_admins_is_reported_and_torn_down_cleanly() {
     )
     .expect("EnableMFADevice");
 
+    // A boundary on the user (the emulator keeps users' boundaries; moto has them for roles only).
+    aws.block(
+        iam.put_user_permissions_boundary()
+            .user_name("app")
+            .permissions_boundary(&policy_arn)
+            .send(),
+    )
+    .expect("PutUserPermissionsBoundary");
+
     let listed = sandbox.cli(&["list", "--json"]);
     listed.assert_ok();
     let setup = &listed.json()[0];
@@ -253,6 +262,7 @@ fn a_user_changed_by_other_admins_is_reported_and_torn_down_cleanly() {
         "console password",
         "SSH public key",
         "MFA device",
+        "permissions boundary",
     ] {
         assert!(changes.contains(named), "{named} not named: {changes}");
     }
@@ -267,6 +277,11 @@ fn a_user_changed_by_other_admins_is_reported_and_torn_down_cleanly() {
     );
     assert!(
         preview.stderr.contains("leave group admins"),
+        "{}",
+        preview.stderr
+    );
+    assert!(
+        preview.stderr.contains("remove the permissions boundary"),
         "{}",
         preview.stderr
     );

@@ -12,6 +12,13 @@ moto answers IAM, KMS and STS on one port. In front of it sits a small WSGI laye
   ListAliases and ListUsers with AWS's default and maximum page sizes, which moto returns whole;
   kind "latency" holds every AWS reply `seconds` (a fixed delay per round trip, as a real network
   far from the endpoint does; calls in flight together wait together).
+- IAM's credential report as AWS makes it (moto makes a new one at every GetCredentialReport, with a
+  fixed 2015 GeneratedTime, no upload dates of signing certificates): GenerateCredentialReport
+  takes a snapshot of the account and keeps it for four hours (a new one only when the last is
+  older), GetCredentialReport returns that snapshot with the time it was taken. DELETE
+  /_credential-report drops it, as if four hours had passed.
+- users' permissions boundaries, which moto has only for roles: PutUserPermissionsBoundary and
+  DeleteUserPermissionsBoundary are kept here and shown in GetUser and GetAccountAuthorizationDetails.
 - seeds a big account in-process (POST /_seed), far faster than thousands of API calls.
 Prints "READY <url>" on stdout once it accepts connections.
 """
@@ -139,7 +146,11 @@ class Faults:
 # Rules that describe the account's behaviour rather than one call: never used up by `take`.
 STANDING = ("propagation", "paginate", "latency")
 # List calls moto answers in one piece: (list field, AWS's default page size, AWS's maximum).
-PAGED = {"ListKeys": ("Keys", 100, 1000), "ListAliases": ("Aliases", 50, 100), "ListUsers": ("Users", 100, 1000)}
+PAGED = {
+    "ListKeys": ("Keys", 100, 1000), "ListAliases": ("Aliases", 50, 100), "ListUsers": ("Users", 100, 1000),
+    # Its four lists are paged as one sequence, in this order.
+    "GetAccountAuthorizationDetails": (("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"), 100, 1000),
+}
 # IAM calls moto does not implement (it answers HTTP 500, which the SDK retries for ~1 s), answered
 # the way AWS answers for a user that has none.
 MOTO_GAPS = {
@@ -173,17 +184,21 @@ def call_app(app, environ):
 def page(action, request, body, sizes):
     """One page of a list moto returned whole, with AWS's Marker/Limit/MaxItems semantics."""
     field, (default, maximum) = PAGED[action][0], sizes
-    if action == "ListUsers":
+    if action in ("ListUsers", "GetAccountAuthorizationDetails"):
         form = dict(p.split("=", 1) for p in request.decode("utf-8", "replace").split("&") if "=" in p)
         start, size = int(form.get("Marker") or 0), min(int(form.get("MaxItems") or default), maximum)
         ns = QUERY_XMLNS["iam"]
         ET.register_namespace("", ns)
         root = ET.fromstring(body)
-        result = root.find(f"{{{ns}}}ListUsersResult")
-        users = result.find(f"{{{ns}}}Users")
-        members = list(users)
-        for member in members[:start] + members[start + size:]:
-            users.remove(member)
+        result = root.find(f"{{{ns}}}{action}Result")
+        fields = (field,) if isinstance(field, str) else field
+        members = []
+        for name in fields:
+            listed = result.find(f"{{{ns}}}{name}")
+            if listed is not None:
+                members += [(listed, member) for member in list(listed)]
+        for listed, member in members[:start] + members[start + size:]:
+            listed.remove(member)
         more = start + size < len(members)
         truncated = result.find(f"{{{ns}}}IsTruncated")
         if truncated is None:
@@ -360,6 +375,138 @@ def json_reply(start_response, status, payload, error_type=None):
     return [body]
 
 
+class CredentialReport:
+    """IAM's credential report, kept four hours as AWS keeps it (see the module's docstring)."""
+
+    MAX_AGE = 4 * 3600
+    COLUMNS = (
+        "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+        "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+        "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+        "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+        "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+        "cert_1_last_rotated,cert_2_active,cert_2_last_rotated"
+    )
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.snapshot = None  # (csv bytes, unix time taken)
+
+    def drop(self):
+        with self.lock:
+            self.snapshot = None
+
+    @staticmethod
+    def when(moment):
+        return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00") if moment is not None else "N/A"
+
+    def take(self, account="123456789012"):
+        from moto.iam.models import iam_backends
+
+        iam = iam_backends[account]["aws"]
+        lines = [self.COLUMNS]
+        for user in list(iam.users.values()):
+            keys = list(user.access_keys)[:2]
+            certificates = list(user.signing_certificates.values())[:2]
+            cells = [user.name, user.arn, self.when(user.create_date), "true" if user.password else "false",
+                     "no_information" if user.password else "N/A", "N/A", "N/A",
+                     "true" if user.mfa_devices else "false"]
+            for n in range(2):
+                key = keys[n] if n < len(keys) else None
+                used = getattr(key, "last_used", None)
+                cells += [
+                    "true" if key is not None and key.status == "Active" else "false",
+                    self.when(key.create_date) if key is not None else "N/A",
+                    self.when(getattr(used, "timestamp", used)) if used is not None else "N/A",
+                    getattr(used, "region", "N/A") if used is not None else "N/A",
+                    getattr(used, "service", "N/A") if used is not None else "N/A",
+                ]
+            for n in range(2):
+                cert = certificates[n] if n < len(certificates) else None
+                cells += ["true" if cert is not None and cert.status == "Active" else "false",
+                          self.when(cert.upload_date) if cert is not None else "N/A"]
+            lines.append(",".join(cells))
+        return ("\n".join(lines) + "\n").encode()
+
+    def generate(self):
+        """(state, description) as GenerateCredentialReport answers."""
+        with self.lock:
+            now = time.time()
+            if self.snapshot is not None and now - self.snapshot[1] < self.MAX_AGE:
+                return "COMPLETE", ""
+            first = self.snapshot is None
+            self.snapshot = (self.take(), now)
+        return ("STARTED", "No report exists. Starting a new report generation task") if first else ("STARTED", "")
+
+    def reply(self, action, start_response):
+        ns = QUERY_XMLNS["iam"]
+        if action == "GenerateCredentialReport":
+            state, description = self.generate()
+            inner = f"<State>{state}</State><Description>{description}</Description>"
+        else:
+            with self.lock:
+                snapshot = self.snapshot
+            if snapshot is None:
+                return error_response("iam", 410, "ReportNotPresent", "Credential report not present", start_response)
+            import base64
+
+            taken = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(snapshot[1]))
+            inner = (f"<Content>{base64.b64encode(snapshot[0]).decode()}</Content><ReportFormat>text/csv</ReportFormat>"
+                     f"<GeneratedTime>{taken}</GeneratedTime>")
+        body = (f'<{action}Response xmlns="{ns}"><{action}Result>{inner}</{action}Result>'
+                f"<ResponseMetadata><RequestId>00000000-emulator</RequestId></ResponseMetadata></{action}Response>").encode()
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+CREDENTIAL_REPORT = CredentialReport()
+
+class UserBoundaries:
+    """Users' permissions boundaries (moto keeps them for roles only), by user name."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.arns = {}
+
+    def change(self, action, form, start_response):
+        user = urllib.parse.unquote_plus(form.get("UserName", ""))
+        from moto.iam.models import iam_backends
+
+        if user not in iam_backends["123456789012"]["aws"].users:
+            return error_response("iam", 404, "NoSuchEntity", f"The user with name {user} cannot be found.", start_response)
+        with self.lock:
+            if action == "PutUserPermissionsBoundary":
+                self.arns[user] = urllib.parse.unquote_plus(form.get("PermissionsBoundary", ""))
+            else:
+                self.arns.pop(user, None)
+        body = (f'<{action}Response xmlns="{QUERY_XMLNS["iam"]}"><ResponseMetadata><RequestId>00000000-emulator'
+                f"</RequestId></ResponseMetadata></{action}Response>").encode()
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def shown(self, action, reply):
+        """moto's GetUser or GetAccountAuthorizationDetails reply with the users' boundaries."""
+        with self.lock:
+            arns = dict(self.arns)
+        if not arns:
+            return reply
+        ns = QUERY_XMLNS["iam"]
+        ET.register_namespace("", ns)
+        root = ET.fromstring(reply)
+        members = root.iter(f"{{{ns}}}User") if action == "GetUser" else (
+            m for listed in root.iter(f"{{{ns}}}UserDetailList") for m in listed)
+        for member in members:
+            name = member.findtext(f"{{{ns}}}UserName")
+            if name in arns and member.find(f"{{{ns}}}PermissionsBoundary") is None:
+                boundary = ET.SubElement(member, f"{{{ns}}}PermissionsBoundary")
+                ET.SubElement(boundary, f"{{{ns}}}PermissionsBoundaryType").text = "PermissionsBoundaryPolicy"
+                ET.SubElement(boundary, f"{{{ns}}}PermissionsBoundaryArn").text = arns[name]
+        return ET.tostring(root)
+
+
+USER_BOUNDARIES = UserBoundaries()
+
+
 def error_response(service, status, code, message, start_response):
     if service in QUERY_XMLNS:
         body = (
@@ -393,6 +540,10 @@ class FaultLayer:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_faults") or path.startswith("/_requests"):
             return self.control(environ, start_response)
+        if path.startswith("/_credential-report"):
+            CREDENTIAL_REPORT.drop()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2")])
+            return [b"{}"]
         pod_identity = PodIdentity.PATH.match(path)
         if pod_identity:
             return POD_IDENTITY.handle(environ, start_response, pod_identity)
@@ -454,6 +605,17 @@ class FaultLayer:
                         rule.get("message", "Injected by the test emulator"),
                         start_response,
                     )
+        if service == "iam" and action in ("GenerateCredentialReport", "GetCredentialReport"):
+            response = CREDENTIAL_REPORT.reply(action, start_response)
+            if entry is not None:
+                entry["end"] = time.perf_counter()
+            return response
+        if service == "iam" and action in ("PutUserPermissionsBoundary", "DeleteUserPermissionsBoundary"):
+            form = dict(p.split("=", 1) for p in body.decode("utf-8", "replace").split("&") if "=" in p)
+            response = USER_BOUNDARIES.change(action, form, start_response)
+            if entry is not None:
+                entry["end"] = time.perf_counter()
+            return response
         if service == "iam" and action in MOTO_GAPS:
             body = MOTO_GAPS[action].encode()
             start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
@@ -461,8 +623,11 @@ class FaultLayer:
                 entry["end"] = time.perf_counter()
             return [body]
         sizes = self.faults.page_size(action) if action else None
-        if action in ("CreateAccessKey", "AssumeRole") or sizes is not None:
+        bounded = service == "iam" and action in ("GetUser", "GetAccountAuthorizationDetails")
+        if action in ("CreateAccessKey", "AssumeRole") or sizes is not None or bounded:
             status, headers, reply = call_app(self.app, environ)
+            if bounded and status.startswith("200"):
+                reply = USER_BOUNDARIES.shown(action, reply)
             if action in ("CreateAccessKey", "AssumeRole") and status.startswith("200"):
                 issued = ISSUED_KEY.search(reply)
                 if issued:

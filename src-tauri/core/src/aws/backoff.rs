@@ -2,6 +2,8 @@
 //! them (`Throttling`, `TooManyRequestsException`), every read waits out the same pause before its
 //! next call, instead of each backing off alone and the others hammering on. A read that meets a
 //! server error or no answer is retried after its own short pause, without holding the others.
+//! A limit on calls in flight (the pool) keeps a listing of hundreds of setups from opening
+//! hundreds of connections at once; calls wait for a place in the order they asked.
 
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
@@ -52,6 +54,8 @@ struct State {
 #[derive(Debug, Default)]
 pub struct Backoff {
     state: Mutex<State>,
+    /// Places for calls in flight; `None`: no limit.
+    pool: Option<tokio::sync::Semaphore>,
 }
 
 fn pause(n: u32) -> Duration {
@@ -61,6 +65,14 @@ fn pause(n: u32) -> Duration {
 }
 
 impl Backoff {
+    /// A backoff whose calls are at most `calls` in flight at once.
+    pub fn with_pool(calls: usize) -> Backoff {
+        Backoff {
+            state: Mutex::default(),
+            pool: Some(tokio::sync::Semaphore::new(calls.max(1))),
+        }
+    }
+
     /// Runs `call` until it succeeds, fails for good, or has been tried [`ATTEMPTS`] times.
     pub async fn run<T, E, F, Fut>(&self, mut call: F) -> Result<T, E>
     where
@@ -71,7 +83,13 @@ impl Backoff {
         let mut attempt = 0;
         loop {
             self.wait().await;
+            let place = match &self.pool {
+                // The semaphore is never closed, so a place always comes.
+                Some(pool) => pool.acquire().await.ok(),
+                None => None,
+            };
             let outcome = call().await;
+            drop(place);
             attempt += 1;
             match &outcome {
                 Ok(_) => {
@@ -181,6 +199,28 @@ mod tests {
             .await;
         assert!(broken.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), ATTEMPTS);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pool_bounds_the_calls_in_flight() {
+        let backoff = Backoff::with_pool(2);
+        let (in_flight, most) = (AtomicU32::new(0), AtomicU32::new(0));
+        let call = || async {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            Ok::<_, AwsFailure>(())
+        };
+        let started = Instant::now();
+        let done = futures_util::future::join_all((0..5).map(|_| backoff.run(call))).await;
+        assert!(done.iter().all(Result::is_ok));
+        assert_eq!(most.load(Ordering::SeqCst), 2, "never more than the pool");
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_millis(300),
+            "five calls, two at a time"
+        );
     }
 
     #[test]

@@ -31,6 +31,28 @@ pub fn kms_no_retry() -> aws_sdk_kms::config::Builder {
         .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
 }
 
+/// When a create was sent: what a lookup finds after an unknown outcome is the run's own only if
+/// AWS made it after this moment (a run tag alone could have been copied onto an older one).
+#[derive(Debug, Clone, Copy)]
+pub struct Sent {
+    at: i64,
+}
+
+impl Sent {
+    /// Taken just before the create is first sent.
+    pub fn now() -> Sent {
+        Sent {
+            at: crate::model::ownership::unix_now(),
+        }
+    }
+
+    /// Made by this run after the call: it carries the run's tag (`run_tagged`) and AWS made it
+    /// (`created_at`, unix seconds) no earlier than the call was sent, allowing for clock skew.
+    pub fn made_it(self, run_tagged: bool, created_at: i64) -> bool {
+        run_tagged && crate::model::ownership::made_by_call(created_at, self.at)
+    }
+}
+
 /// What `lookup` found after an unknown outcome.
 pub enum Found<T> {
     /// The run's own resource: the lost create did happen.

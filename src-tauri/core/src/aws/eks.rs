@@ -8,7 +8,6 @@ use crate::aws::connect::Connection;
 use crate::aws::tags;
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
-use crate::model::ownership::{made_by_call, unix_now};
 use crate::validate::{Field, InputError};
 use std::collections::HashMap;
 
@@ -127,7 +126,7 @@ pub async fn create_association(
     run_id: &str,
 ) -> Result<String, ProvisionError> {
     let eks = aws_sdk_eks::Client::new(&connection.config);
-    let call_started = unix_now();
+    let sent = careful::Sent::now();
     let (namespace, name) = service_account;
     let run_tags: HashMap<String, String> = [
         (tags::CREATED_BY_KEY, tags::CREATED_BY_VALUE),
@@ -157,9 +156,8 @@ pub async fn create_association(
         || async {
             let found = associations(connection, cluster, Some(service_account)).await?;
             let ours = found.into_iter().find(|a| {
-                a.role_arn == role_arn
-                    && a.tags.get(tags::RUN_KEY).map(String::as_str) == Some(run_id)
-                    && made_by_call(a.created_at, call_started)
+                let tagged = a.tags.get(tags::RUN_KEY).map(String::as_str) == Some(run_id);
+                a.role_arn == role_arn && sent.made_it(tagged, a.created_at)
             });
             Ok(match ours {
                 Some(a) => Found::Ours(a.id),

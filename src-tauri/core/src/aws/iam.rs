@@ -5,7 +5,7 @@ use crate::aws::careful::{self, Found};
 use crate::aws::tags;
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
-use crate::model::ownership::{made_by_call, made_during_run, unix_now, KnownRun};
+use crate::model::ownership::{made_during_run, unix_now, KnownRun};
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::secret::Sensitive;
 
@@ -19,9 +19,7 @@ pub async fn create_user(
     user: &str,
     run_id: &str,
 ) -> Result<String, ProvisionError> {
-    // A principal found after a lost reply is adopted only if IAM made it after this call was
-    // sent: the run tag alone could have been copied onto an older one.
-    let call_started = unix_now();
+    let sent = careful::Sent::now();
     careful::create(
         || async {
             let reply = iam
@@ -57,13 +55,13 @@ pub async fn create_user(
                     .user()
                     .map(|u| u.arn().to_string())
                     .unwrap_or_default();
-                let made_now = found
-                    .user()
-                    .is_some_and(|u| made_by_call(u.create_date().secs(), call_started));
-                Ok((
-                    made_now && tags::iam_made_by_run(tagged.tags(), run_id),
-                    arn,
-                ))
+                let ours = found.user().is_some_and(|u| {
+                    sent.made_it(
+                        tags::iam_made_by_run(tagged.tags(), run_id),
+                        u.create_date().secs(),
+                    )
+                });
+                Ok((ours, arn))
             };
             careful::settle(looked.await, || {
                 ProvisionError::UserExists(user.to_string())
@@ -198,9 +196,7 @@ pub async fn create_role(
     trust_policy: &str,
     run_id: &str,
 ) -> Result<String, ProvisionError> {
-    // A principal found after a lost reply is adopted only if IAM made it after this call was
-    // sent: the run tag alone could have been copied onto an older one.
-    let call_started = unix_now();
+    let sent = careful::Sent::now();
     careful::create(
         || async {
             let reply = iam
@@ -231,8 +227,8 @@ pub async fn create_role(
                 .map_err(|e| AwsFailure::from_sdk("iam:GetRole", &e))
                 .map(|found| {
                     found.role().map_or((false, String::new()), |r| {
-                        let made_now = made_by_call(r.create_date().secs(), call_started);
-                        let ours = made_now && tags::iam_made_by_run(r.tags(), run_id);
+                        let tagged = tags::iam_made_by_run(r.tags(), run_id);
+                        let ours = sent.made_it(tagged, r.create_date().secs());
                         (ours, r.arn().to_string())
                     })
                 });
@@ -250,9 +246,7 @@ pub async fn create_instance_profile(
     name: &str,
     run_id: &str,
 ) -> Result<String, ProvisionError> {
-    // A principal found after a lost reply is adopted only if IAM made it after this call was
-    // sent: the run tag alone could have been copied onto an older one.
-    let call_started = unix_now();
+    let sent = careful::Sent::now();
     careful::create(
         || async {
             let reply = iam
@@ -281,8 +275,8 @@ pub async fn create_instance_profile(
                     found
                         .instance_profile()
                         .map_or((false, String::new()), |p| {
-                            let made_now = made_by_call(p.create_date().secs(), call_started);
-                            let ours = made_now && tags::iam_made_by_run(p.tags(), run_id);
+                            let tagged = tags::iam_made_by_run(p.tags(), run_id);
+                            let ours = sent.made_it(tagged, p.create_date().secs());
                             (ours, p.arn().to_string())
                         })
                 });

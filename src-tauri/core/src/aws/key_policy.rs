@@ -40,28 +40,25 @@ fn strings(value: Option<&Value>) -> Vec<&str> {
 /// CSFLE needs, so that an IAM policy can grant them.
 pub fn lets_iam_grant(document: &Value, partition: &str, account: &str) -> bool {
     let root = format!("arn:{partition}:iam::{account}:root");
-    let statements = match document.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
-        Some(single @ Value::Object(_)) => vec![single],
-        _ => vec![],
-    };
-    statements.into_iter().any(|statement| {
-        if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
-            return false;
-        }
-        let principal = statement.get("Principal");
-        let to_account = principal.and_then(Value::as_str) == Some("*")
-            || strings(principal.and_then(|p| p.get("AWS")))
-                .iter()
-                .any(|p| *p == root || *p == account || *p == "*");
-        let actions = strings(statement.get("Action"));
-        let grants = |wanted: &str| {
-            actions
-                .iter()
-                .any(|a| *a == "*" || *a == "kms:*" || a.eq_ignore_ascii_case(wanted))
-        };
-        to_account && grants("kms:Encrypt") && grants("kms:Decrypt")
-    })
+    crate::aws::policy::statements(document)
+        .into_iter()
+        .any(|statement| {
+            if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+                return false;
+            }
+            let principal = statement.get("Principal");
+            let to_account = principal.and_then(Value::as_str) == Some("*")
+                || strings(principal.and_then(|p| p.get("AWS")))
+                    .iter()
+                    .any(|p| *p == root || *p == account || *p == "*");
+            let actions = strings(statement.get("Action"));
+            let grants = |wanted: &str| {
+                actions
+                    .iter()
+                    .any(|a| *a == "*" || *a == "kms:*" || a.eq_ignore_ascii_case(wanted))
+            };
+            to_account && grants("kms:Encrypt") && grants("kms:Decrypt")
+        })
 }
 
 async fn current(connection: &Connection, key_arn: &str) -> Result<Value, ProvisionError> {

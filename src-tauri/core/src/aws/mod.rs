@@ -1,10 +1,12 @@
 //! Talking to AWS: connecting, error meanings, tags, regions, policies, listing every page, careful creates, and what other admins changed.
 
+pub mod account_reads;
 pub mod admin_policy;
 pub mod aws_error;
 pub mod backoff;
 pub mod careful;
 pub mod connect;
+pub mod credential_report;
 pub mod eks;
 pub mod iam;
 pub mod iam_remove;

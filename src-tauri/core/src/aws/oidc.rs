@@ -6,7 +6,7 @@ use crate::aws::careful;
 use crate::aws::tags;
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
-use crate::model::ownership::{made_by_call, made_during_run, unix_now, KnownRun};
+use crate::model::ownership::{made_during_run, unix_now, KnownRun};
 use crate::model::web_identity::STS_AUDIENCE;
 
 /// What IAM holds of one OIDC provider.
@@ -55,7 +55,7 @@ pub async fn create_provider(
     arn: &str,
     run_id: &str,
 ) -> Result<String, ProvisionError> {
-    let call_started = unix_now();
+    let sent = careful::Sent::now();
     careful::create(
         || async {
             let reply = iam
@@ -76,8 +76,7 @@ pub async fn create_provider(
         || async {
             let looked = provider(iam, arn).await.map(|found| match found {
                 Some(p) => {
-                    let ours = tags::iam_made_by_run(&p.tags, run_id)
-                        && made_by_call(p.created_at, call_started);
+                    let ours = sent.made_it(tags::iam_made_by_run(&p.tags, run_id), p.created_at);
                     (ours, p.arn)
                 }
                 None => (false, String::new()),
@@ -157,17 +156,15 @@ pub async fn providers_made_by_run(
 
 /// The OIDC provider a role's trust policy names (`Principal.Federated`), if any.
 pub fn federated_provider(trust_document: &serde_json::Value) -> Option<String> {
-    let statements = match trust_document.get("Statement")? {
-        serde_json::Value::Array(items) => items.clone(),
-        single => vec![single.clone()],
-    };
-    statements.iter().find_map(|s| {
-        s.get("Principal")?
-            .get("Federated")?
-            .as_str()
-            .filter(|arn| arn.contains(":oidc-provider/"))
-            .map(str::to_string)
-    })
+    crate::aws::policy::statements(trust_document)
+        .into_iter()
+        .find_map(|s| {
+            s.get("Principal")?
+                .get("Federated")?
+                .as_str()
+                .filter(|arn| arn.contains(":oidc-provider/"))
+                .map(str::to_string)
+        })
 }
 
 /// The role's trust policy as IAM stores it (decoded).

@@ -157,32 +157,8 @@ pub async fn groups_and_sign_in(iam: &Client, user: &str) -> Result<Vec<Extra>, 
     let (mut extras, password, mfa, certificates, ssh, services) = futures_util::try_join!(
         groups,
         console_password(iam, user),
-        pages::all(
-            iam.list_mfa_devices()
-                .user_name(user)
-                .into_paginator()
-                .send(),
-            "iam:ListMFADevices",
-            |page| {
-                page.mfa_devices()
-                    .iter()
-                    .map(|d| Extra::MfaDevice(d.serial_number().to_string()))
-                    .collect()
-            },
-        ),
-        pages::all(
-            iam.list_signing_certificates()
-                .user_name(user)
-                .into_paginator()
-                .send(),
-            "iam:ListSigningCertificates",
-            |page| {
-                page.certificates()
-                    .iter()
-                    .map(|c| Extra::SigningCertificate(c.certificate_id().to_string()))
-                    .collect()
-            },
-        ),
+        mfa_devices(iam, user),
+        signing_certificates(iam, user),
         ssh_keys(iam, user),
         service_credentials(iam, user),
     )?;
@@ -193,7 +169,44 @@ pub async fn groups_and_sign_in(iam: &Client, user: &str) -> Result<Vec<Extra>, 
     Ok(extras)
 }
 
-async fn console_password(iam: &Client, user: &str) -> Result<Option<Extra>, AwsFailure> {
+/// The user's MFA devices, all pages.
+pub async fn mfa_devices(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
+    pages::all(
+        iam.list_mfa_devices()
+            .user_name(user)
+            .into_paginator()
+            .send(),
+        "iam:ListMFADevices",
+        |page| {
+            page.mfa_devices()
+                .iter()
+                .map(|d| Extra::MfaDevice(d.serial_number().to_string()))
+                .collect()
+        },
+    )
+    .await
+}
+
+/// The user's signing certificates, active or not, all pages.
+pub async fn signing_certificates(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
+    pages::all(
+        iam.list_signing_certificates()
+            .user_name(user)
+            .into_paginator()
+            .send(),
+        "iam:ListSigningCertificates",
+        |page| {
+            page.certificates()
+                .iter()
+                .map(|c| Extra::SigningCertificate(c.certificate_id().to_string()))
+                .collect()
+        },
+    )
+    .await
+}
+
+/// The console password, if the user has one.
+pub async fn console_password(iam: &Client, user: &str) -> Result<Option<Extra>, AwsFailure> {
     match iam.get_login_profile().user_name(user).send().await {
         Ok(_) => Ok(Some(Extra::ConsolePassword)),
         Err(e) => {
@@ -207,7 +220,8 @@ async fn console_password(iam: &Client, user: &str) -> Result<Option<Extra>, Aws
     }
 }
 
-async fn ssh_keys(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
+/// The user's SSH public keys, all pages.
+pub async fn ssh_keys(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
     pages::all(
         iam.list_ssh_public_keys()
             .user_name(user)
@@ -242,7 +256,7 @@ pub fn others(names: &[String], ours: Option<&str>) -> Vec<Extra> {
 
 /// Service-specific credentials (CodeCommit, Keyspaces). Some emulators do not implement the
 /// call: a server error there means "cannot tell", and DeleteUser will say if one is in the way.
-async fn service_credentials(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
+pub async fn service_credentials(iam: &Client, user: &str) -> Result<Vec<Extra>, AwsFailure> {
     match iam
         .list_service_specific_credentials()
         .user_name(user)

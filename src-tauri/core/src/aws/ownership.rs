@@ -20,6 +20,8 @@ pub struct PrincipalFacts {
     pub tags: Vec<aws_sdk_iam::types::Tag>,
     /// The ARN of its permissions boundary, if it has one.
     pub boundary: Option<String>,
+    /// A role's trust policy, decoded (`None` for a user, or one IAM's copy of does not decode).
+    pub trust: Option<serde_json::Value>,
 }
 
 impl PrincipalFacts {
@@ -49,6 +51,7 @@ pub async fn facts(
                 created_at: seconds(user.create_date()),
                 tags: user.tags().to_vec(),
                 boundary: boundary_arn(user.permissions_boundary()),
+                trust: None,
             })
         }
         PrincipalKind::Role => {
@@ -61,6 +64,9 @@ pub async fn facts(
                 created_at: seconds(role.create_date()),
                 tags: role.tags().to_vec(),
                 boundary: boundary_arn(role.permissions_boundary()),
+                trust: role
+                    .assume_role_policy_document()
+                    .and_then(crate::aws::policy::decode_document),
             })
         }
     }

@@ -59,12 +59,19 @@ pub fn decode_document(encoded: &str) -> Option<serde_json::Value> {
     serde_json::from_str(&percent_decode(encoded)?).ok()
 }
 
+/// The statements of a policy document (IAM policy, trust policy or key policy): IAM and KMS
+/// keep a single statement as sent, an object instead of a list of one.
+pub fn statements(document: &serde_json::Value) -> Vec<&serde_json::Value> {
+    match document.get("Statement") {
+        Some(serde_json::Value::Array(items)) => items.iter().collect(),
+        Some(single @ serde_json::Value::Object(_)) => vec![single],
+        _ => vec![],
+    }
+}
+
 /// The one resource a single-statement policy names, e.g. the key ARN of our policy.
 pub fn single_resource(document: &serde_json::Value) -> Option<String> {
-    let statement = match document.get("Statement")? {
-        serde_json::Value::Array(items) => items.first()?,
-        single => single,
-    };
+    let statement = *statements(document).first()?;
     match statement.get("Resource")? {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Array(items) if items.len() == 1 => {
@@ -87,11 +94,7 @@ pub fn is_least_privilege(document: &serde_json::Value, key_arn: &str) -> bool {
 /// IAM accepts single values where lists are allowed and keeps them as sent; compare by meaning.
 fn normalise(document: &serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
-    let mut statements: Vec<Value> = match document.get("Statement") {
-        Some(Value::Array(items)) => items.clone(),
-        Some(single) => vec![single.clone()],
-        None => vec![],
-    };
+    let mut statements: Vec<Value> = statements(document).into_iter().cloned().collect();
     for statement in &mut statements {
         if let Value::Object(fields) = statement {
             for key in ["Action", "Resource"] {
@@ -117,11 +120,7 @@ fn normalise(document: &serde_json::Value) -> serde_json::Value {
 /// allowing the account (`root`, its root ARN) and nobody else.
 pub fn is_default_key_policy(document: &serde_json::Value, root: &str) -> bool {
     use serde_json::Value;
-    let statements: Vec<&Value> = match document.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(single) => vec![single],
-        None => return false,
-    };
+    let statements = statements(document);
     let names_only_root = |statement: &&Value| {
         let principal = statement.get("Principal").and_then(|p| p.get("AWS"));
         let effect = statement.get("Effect").and_then(Value::as_str);

@@ -11,23 +11,21 @@ use crate::model::ownership::key_made_in_same_run;
 
 /// The cluster a Pod Identity trust names (its `aws:SourceArn` condition), if the trust is one.
 pub fn trusted_cluster(trust: &serde_json::Value) -> Option<String> {
-    let statements = match trust.get("Statement")? {
-        serde_json::Value::Array(items) => items.clone(),
-        single => vec![single.clone()],
-    };
-    statements.iter().find_map(|s| {
-        let service = s.get("Principal")?.get("Service")?.as_str()?;
-        if service != "pods.eks.amazonaws.com" {
-            return None;
-        }
-        let arn = s
-            .get("Condition")?
-            .get("ArnEquals")?
-            .get("aws:SourceArn")?
-            .as_str()?;
-        arn.rsplit_once("cluster/")
-            .map(|(_, name)| name.to_string())
-    })
+    crate::aws::policy::statements(trust)
+        .into_iter()
+        .find_map(|s| {
+            let service = s.get("Principal")?.get("Service")?.as_str()?;
+            if service != "pods.eks.amazonaws.com" {
+                return None;
+            }
+            let arn = s
+                .get("Condition")?
+                .get("ArnEquals")?
+                .get("aws:SourceArn")?
+                .as_str()?;
+            arn.rsplit_once("cluster/")
+                .map(|(_, name)| name.to_string())
+        })
 }
 
 /// Removes the associations of `role` the setup made; says what became of each.

@@ -23,9 +23,15 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use ts_rs::TS;
 
-/// Setups read at once. Each asks its own questions at once too, so a handful keeps IAM's
-/// request quota in reach; one shared backoff slows all of them when IAM throttles.
-const CONCURRENT_SETUPS: usize = 8;
+/// Setups read at once. Each asks its own few questions at once too; the pool below bounds the
+/// calls in flight, and one shared backoff slows all of them when AWS throttles.
+const CONCURRENT_SETUPS: usize = 128;
+/// AWS calls in flight at once for one listing.
+const CALLS_IN_FLIGHT: usize = 64;
+/// Keychain reads at once: each opens its own connection to the platform's store (one daemon on
+/// Linux), which serves them one by one anyway. Bounded apart from the AWS calls, so a slow
+/// keychain never holds back the reads of setups waiting behind it.
+const KEYCHAIN_READS: usize = 8;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -97,15 +103,34 @@ pub async fn list_each(
     journal: Option<&Journal>,
     on_setup: &(dyn Fn(&SetupSummary) + Send + Sync),
 ) -> Result<Vec<SetupSummary>, ProvisionError> {
-    let wanted = wanted(connection, journal).await?;
     let reads = connection.for_reads();
-    let backoff = Backoff::default();
+    let backoff = Backoff::with_pool(CALLS_IN_FLIGHT);
+    let keychain = tokio::sync::Semaphore::new(KEYCHAIN_READS);
+    // Our principals by their path, and the account's size: reading every user and role pays
+    // only where ours are not lost among thousands.
+    let iam = reads.iam();
+    let (wanted, principals) = tokio::join!(
+        wanted(connection, journal),
+        backoff.run(|| crate::aws::account_reads::principal_count(&iam)),
+    );
+    let wanted = wanted?;
+    let with_details =
+        principals.is_ok_and(|n| crate::aws::account_reads::details_pay(n, wanted.len()));
+    let account = setup_reads::Account::read(&reads, &backoff, with_details).await;
     // The futures are made first, then run: a stream built from closures over borrowed reads
     // is not `Send` to the compiler, and the window runs this on a multi-threaded runtime.
     let reading: Vec<_> = wanted
         .iter()
         .enumerate()
-        .map(|(i, want)| describe_nth(&reads, &backoff, Arc::clone(&vault), i, want))
+        .map(|(i, want)| {
+            let to = Reads {
+                connection: &reads,
+                backoff: &backoff,
+                account: &account,
+                keychain: &keychain,
+            };
+            describe_nth(to, Arc::clone(&vault), i, want)
+        })
         .collect();
     let mut judged = futures_util::stream::iter(reading).buffer_unordered(CONCURRENT_SETUPS);
     let mut setups = Vec::new();
@@ -120,13 +145,21 @@ pub async fn list_each(
 }
 
 async fn describe_nth(
-    connection: &Connection,
-    backoff: &Backoff,
+    reads: Reads<'_>,
     vault: Arc<dyn Vault>,
     i: usize,
     want: &Wanted,
 ) -> (usize, Option<SetupSummary>) {
-    (i, describe(connection, backoff, vault, want).await)
+    (i, describe(&reads, vault, want).await)
+}
+
+/// Where a setup's questions go: the connection, the listing's shared backoff and pool, and what
+/// the account already answered.
+struct Reads<'a> {
+    connection: &'a Connection,
+    backoff: &'a Backoff,
+    account: &'a setup_reads::Account,
+    keychain: &'a tokio::sync::Semaphore,
 }
 
 /// The principals under our path or found by the legacy scan, and those the journal names.
@@ -238,12 +271,8 @@ fn judge_policy(summary: &mut SetupSummary, name: &str, document: &serde_json::V
 }
 
 /// One setup judged from its reads; `None` for a candidate that is gone or does not carry our tag.
-async fn describe(
-    connection: &Connection,
-    backoff: &Backoff,
-    vault: Arc<dyn Vault>,
-    want: &Wanted,
-) -> Option<SetupSummary> {
+async fn describe(reads: &Reads<'_>, vault: Arc<dyn Vault>, want: &Wanted) -> Option<SetupSummary> {
+    let connection = reads.connection;
     let principal = Principal {
         kind: want.kind,
         name: &want.name,
@@ -254,19 +283,44 @@ async fn describe(
     } else {
         String::new()
     };
-    // The keychain is local and quick; the key it names is read together with the principal.
-    let stored_key = stored_key(vault, user.then(|| account.clone())).await;
-    let stored_arn = stored_key.as_ref().map(|(_, arn, _)| arn.as_str());
-    let (reads, early_key) = tokio::join!(
-        setup_reads::principal(connection, backoff, principal),
-        read_key(connection, backoff, stored_arn)
-    );
+    // The key is read with the principal: the one its policy names when the account's details
+    // already hold that policy (the keychain, local but not always quick, is read meanwhile),
+    // else the one the keychain names.
+    let (stored_key, principal_reads, early_key) = match reads.account.policy_key(principal) {
+        Some(arn) => {
+            let (stored, principal_reads, key) = tokio::join!(
+                stored_key(
+                    reads.keychain,
+                    Arc::clone(&vault),
+                    user.then(|| account.clone())
+                ),
+                setup_reads::principal(connection, reads.backoff, reads.account, principal),
+                read_key(reads, Some(&arn)),
+            );
+            (stored, principal_reads, key.map(|key| (arn, key)))
+        }
+        None => {
+            let stored = stored_key(
+                reads.keychain,
+                Arc::clone(&vault),
+                user.then(|| account.clone()),
+            )
+            .await;
+            let stored_arn = stored.as_ref().map(|(_, arn, _)| arn.clone());
+            let (principal_reads, key) = tokio::join!(
+                setup_reads::principal(connection, reads.backoff, reads.account, principal),
+                read_key(reads, stored_arn.as_deref())
+            );
+            let early = stored_arn.zip(key);
+            (stored, principal_reads, early)
+        }
+    };
     let mut summary = empty(want.kind, &want.name, account, want.journal_state);
     summary.key_arn = stored_key.as_ref().map(|(_, arn, _)| arn.clone());
     summary.credential_terms = stored_key.as_ref().map(|(_, _, terms)| *terms);
     summary.keychain_present = stored_key.is_some();
-    let observed_policies = policies_on_user(want.kind, &reads);
-    match &reads.facts {
+    let observed_policies = policies_on_user(want.kind, &principal_reads);
+    match &principal_reads.facts {
         Ok(facts) if !want.in_journal && !tags::iam_is_ours(&facts.tags) => return None,
         Ok(facts) => {
             summary.principal_arn = Some(facts.arn.clone()).filter(|arn| !arn.is_empty());
@@ -280,29 +334,28 @@ async fn describe(
             summary.ownership_reason = Some(format!("It could not be read: {failure}"));
         }
     }
-    if let Ok(facts) = &reads.facts {
-        judge_principal(&mut summary, &reads);
+    if let Ok(facts) = &principal_reads.facts {
+        judge_principal(&mut summary, &principal_reads);
         judge_ownership(&mut summary, facts, &want.known);
         let in_keychain = stored_key.as_ref().map(|(id, _, _)| id.as_str());
-        summary.access_keys = access_keys(reads.access_keys, in_keychain);
+        summary.access_keys = access_keys(principal_reads.access_keys, in_keychain);
     }
-    // A key named only by the policy is read once the policy is.
+    // A key other than the one read early (named only by the policy, or only by the keychain) is
+    // read now.
     let key = match early_key {
-        Some(key) => Some(key),
-        None => read_key(connection, backoff, summary.key_arn.as_deref()).await,
+        Some((arn, key)) if summary.key_arn.as_deref() == Some(arn.as_str()) => Some(key),
+        _ => read_key(reads, summary.key_arn.as_deref()).await,
     };
     let rotation = key.map(|key| describe_key(&mut summary, key));
     attach_findings(&mut summary, rotation.flatten(), observed_policies);
     Some(summary)
 }
 
-async fn read_key(
-    connection: &Connection,
-    backoff: &Backoff,
-    arn: Option<&str>,
-) -> Option<KeyReads> {
+async fn read_key(reads: &Reads<'_>, arn: Option<&str>) -> Option<KeyReads> {
     match arn {
-        Some(arn) => Some(setup_reads::key(connection, backoff, arn).await),
+        Some(arn) => {
+            Some(setup_reads::key(reads.connection, reads.backoff, reads.account, arn).await)
+        }
         None => None,
     }
 }
@@ -310,10 +363,13 @@ async fn read_key(
 /// The stored access key's id, key ARN and credential terms, if the keychain has an item for
 /// `account`. Only they are kept: the item's secret is dropped (and zeroized) right here.
 async fn stored_key(
+    places: &tokio::sync::Semaphore,
     vault: Arc<dyn Vault>,
     account: Option<String>,
 ) -> Option<(String, String, crate::model::CredentialTerms)> {
     let account = account?;
+    // Never closed, so a place always comes.
+    let _place = places.acquire().await.ok();
     keychain::off_thread(&vault, move |vault| {
         let item = vault.load(&account)?;
         crate::local::credentials::LoadedCredentials::parse(&item)

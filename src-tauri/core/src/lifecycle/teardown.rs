@@ -423,8 +423,9 @@ async fn remove_role(
         }
     }
     remove_extras(&iam, Principal::role(role), report).await?;
+    // One GetRole: the facts carry the trust policy too.
     let facts = ownership::facts(&iam, Principal::role(role)).await?;
-    let trust = crate::aws::oidc::trust_document(&iam, role).await?;
+    let trust = facts.trust.clone().unwrap_or_default();
     for fate in crate::lifecycle::pod_identity_teardown::unbind(connection, &facts, &trust).await {
         file_fate(fate, report);
     }
