@@ -6,6 +6,8 @@
 /// The admin's actions, grouped the way the admin policy groups them.
 pub const READ: &[&str] = &[
     "sts:GetCallerIdentity",
+    // Optional: the window shows the account's alias beside its id when the admin may read it.
+    "iam:ListAccountAliases",
     "iam:GetUser",
     "iam:GetRole",
     "iam:GetInstanceProfile",
