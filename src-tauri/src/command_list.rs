@@ -37,4 +37,6 @@ ipc_commands! {
     pending_deletions,
     cancel_key_deletion,
     clean_up_run,
+    deliver_sealed,
+    suggest_delivery_path,
 }

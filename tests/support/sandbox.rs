@@ -93,6 +93,11 @@ impl Sandbox {
                 "AWS_SHARED_CREDENTIALS_FILE".into(),
                 aws.join("credentials").display().to_string(),
             ),
+            // The tests run as root, whose credential stores are in /etc: never the host's.
+            (
+                "CSFLE_PROVISIONER_CREDSTORE_BASE".into(),
+                self.keyring.home().join("etc").display().to_string(),
+            ),
         ]);
         env
     }

@@ -7,6 +7,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   CleanupPreview,
+  Delivered,
   PendingDeletion,
   Command,
   ConnectOptions,
@@ -130,6 +131,9 @@ export const api = {
   /** This app's keys KMS will delete, and cancelling one (the key is enabled again). */
   pendingDeletions: () => call<PendingDeletion[]>("pending_deletions"),
   cancelKeyDeletion: (keyArn: string) => call<string>("cancel_key_deletion", { keyArn }),
+  /** Seals `user`'s keychain item to the age `recipient` in the new file `out`; the reply names the file, never the secret. */
+  deliverSealed: (user: string, recipient: string, out: string) => call<Delivered>("deliver_sealed", { user, recipient, out }),
+  suggestDeliveryPath: (user: string) => call<string>("suggest_delivery_path", { user }),
   cleanUpRun: (runId: string, onProgress: (event: Progress) => void) =>
     call<RollbackReport>("clean_up_run", { runId, onProgress: progressChannel(onProgress) }),
 };
