@@ -41,7 +41,7 @@ impl KeychainError {
             KeychainError::WriteFailed { .. } => "Check that your keychain has room and is not read-only, then try again.".into(),
             KeychainError::NotFound { .. } => "The item was removed from the keychain. Rotate the access key to store a fresh one.".into(),
             KeychainError::ReadFailed { .. } => "Unlock your keychain and try again.".into(),
-            KeychainError::NoStore { .. } => "Nothing was written. On a server without a desktop session install systemd's systemd-creds (Debian and Ubuntu: the systemd package) and run the command again, or pass --store systemd-creds. Only if a plain file readable by this account alone (root: /etc/credstore) is acceptable, pass --store file. In a desktop session, start its keyring instead.".into(),
+            KeychainError::NoStore { .. } => "Nothing was written. On a server without a desktop session install systemd-creds (it comes with systemd; on Debian and Ubuntu the package systemd) and run the command again. Only if a plain file readable by this account alone (root: /etc/credstore) is acceptable, pass --store file. In a desktop session, start its keyring instead.".into(),
             KeychainError::StoreFailed { .. } => "Nothing was changed. Check that systemd-creds works here (`systemd-creds setup` as root makes the host key once) and that the store's folder is writable, then try again.".into(),
         }
     }

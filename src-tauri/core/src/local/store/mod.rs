@@ -98,10 +98,13 @@ pub fn open(asked: Option<StoreKind>) -> Result<Arc<dyn Vault>, KeychainError> {
         Some(StoreKind::Keychain) => Arc::new(OsVault),
         Some(StoreKind::SystemdCreds) => {
             let base = base_dir().map_err(failed)?;
-            Arc::new(SystemdCreds::find(&base).ok_or_else(|| KeychainError::NoStore {
-                detail: "--store systemd-creds was asked for, but systemd-creds is not on PATH"
-                    .into(),
-            })?)
+            Arc::new(
+                SystemdCreds::find(&base).ok_or_else(|| KeychainError::StoreFailed {
+                    store: "--store systemd-creds".into(),
+                    detail: "systemd-creds is not on PATH; install systemd, or choose another --store"
+                        .into(),
+                })?,
+            )
         }
         Some(StoreKind::File) => Arc::new(FileVault::new(&base_dir().map_err(failed)?)),
         None => Arc::new(AutoVault::default()),
@@ -139,7 +142,7 @@ impl AutoVault {
                 other => return other,
             },
         };
-        call(&Headless::here(detail)?)
+        call(&Headless::here(detail))
     }
 }
 
@@ -149,9 +152,7 @@ impl Vault for AutoVault {
             return OsVault.store_name();
         }
         match self.keychain_gone() {
-            Some(detail) => Headless::here(detail)
-                .map(|h| h.store_name())
-                .unwrap_or_else(|_| "no credential store".into()),
+            Some(detail) => Headless::here(detail).store_name(),
             None => self
                 .route(|vault| Ok(vault.store_name()))
                 .unwrap_or_else(|_| "no credential store".into()),
@@ -179,21 +180,30 @@ impl Vault for AutoVault {
 /// store with `--store file` (found there, and kept there when replaced).
 struct Headless {
     creds: Option<SystemdCreds>,
-    file: FileVault,
+    /// None when there is no folder for it (no HOME): a service still reads what systemd gave it.
+    file: Option<FileVault>,
     /// Why the keychain could not be used, for the error when nothing else can be either.
     no_keychain: String,
 }
 
 impl Headless {
-    fn here(no_keychain: String) -> Result<Headless, KeychainError> {
-        let base = base_dir().map_err(|detail| KeychainError::NoStore {
-            detail: format!("{no_keychain}; {detail}"),
-        })?;
-        Ok(Headless {
-            creds: SystemdCreds::find(&base),
-            file: FileVault::new(&base),
-            no_keychain,
-        })
+    fn here(no_keychain: String) -> Headless {
+        match base_dir() {
+            Ok(base) => Headless {
+                creds: SystemdCreds::find(&base),
+                file: Some(FileVault::new(&base)),
+                no_keychain,
+            },
+            Err(detail) => Headless {
+                creds: None,
+                file: None,
+                no_keychain: format!("{no_keychain}; {detail}"),
+            },
+        }
+    }
+
+    fn file_holding(&self, account: &str) -> Option<&FileVault> {
+        self.file.as_ref().filter(|file| file.holds(account))
     }
 
     fn creds(&self) -> Result<&SystemdCreds, KeychainError> {
@@ -203,11 +213,10 @@ impl Headless {
     }
 
     /// Whether `account` (or the setup a cache item belongs to) was put in the plain file store.
-    fn in_file(&self, account: &str) -> bool {
-        let setup = account
-            .strip_suffix(crate::local::session_credentials::cache_account(""))
-            .unwrap_or(account);
-        self.file.holds(setup)
+    fn in_file(&self, account: &str) -> Option<&FileVault> {
+        let cache_suffix = crate::local::session_credentials::cache_account("");
+        let setup = account.strip_suffix(&cache_suffix).unwrap_or(account);
+        self.file_holding(setup)
     }
 }
 
@@ -220,8 +229,8 @@ impl Vault for Headless {
     }
 
     fn save(&self, account: &str, label: &str, secret: &Sensitive) -> Result<(), KeychainError> {
-        if self.in_file(account) {
-            return self.file.save(account, label, secret);
+        if let Some(file) = self.in_file(account) {
+            return file.save(account, label, secret);
         }
         self.creds()?.save(account, label, secret)
     }
@@ -230,8 +239,8 @@ impl Vault for Headless {
         if let Some(item) = from_service(account) {
             return Ok(item);
         }
-        if self.file.holds(account) {
-            return self.file.load(account);
+        if let Some(file) = self.file_holding(account) {
+            return file.load(account);
         }
         match &self.creds {
             Some(creds) => creds.load(account),
@@ -243,7 +252,9 @@ impl Vault for Headless {
     }
 
     fn remove(&self, account: &str) -> Result<(), KeychainError> {
-        self.file.remove(account)?;
+        if let Some(file) = &self.file {
+            file.remove(account)?;
+        }
         match &self.creds {
             Some(creds) => creds.remove(account),
             None => Ok(()),

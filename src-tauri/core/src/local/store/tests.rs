@@ -77,7 +77,7 @@ fn without_systemd_creds_a_computer_without_keychain_stores_nothing() {
     let scratch = Scratch::new("none");
     let headless = Headless {
         creds: None,
-        file: FileVault::new(&scratch.0),
+        file: Some(FileVault::new(&scratch.0)),
         no_keychain: "no session bus".into(),
     };
     let secret = Sensitive::new("s3cr3t".into());
@@ -101,7 +101,7 @@ fn items_the_admin_put_in_the_file_store_are_read_and_cached_there() {
     file.save("123456789012/app", "l", &secret).unwrap();
     let headless = Headless {
         creds: None,
-        file: FileVault::new(&scratch.0),
+        file: Some(FileVault::new(&scratch.0)),
         no_keychain: "no session bus".into(),
     };
     assert_eq!(headless.load("123456789012/app").unwrap().expose(), "item");
