@@ -85,7 +85,10 @@ impl Target {
             ("AWS_ENDPOINT_URL".into(), self.emulator_url.clone()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             ("AWS_CONFIG_FILE".into(), dir(".aws/config")),
-            ("AWS_SHARED_CREDENTIALS_FILE".into(), dir(".aws/credentials")),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                dir(".aws/credentials"),
+            ),
             (
                 "SYSTEMD_CREDENTIAL_SECRET".into(),
                 self.host_key().display().to_string(),
@@ -134,11 +137,8 @@ impl Target {
         files_under(self.home())
             .into_iter()
             .filter(|path| {
-                std::fs::read(path).is_ok_and(|bytes| {
-                    bytes
-                        .windows(needle.len())
-                        .any(|w| w == needle.as_bytes())
-                })
+                std::fs::read(path)
+                    .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
             })
             .collect()
     }
@@ -197,9 +197,7 @@ fn secret_of(item: &str) -> String {
 /// The admin seals the item to `recipient`, in a keyring session of their own.
 fn deliver(admin: &Sandbox, recipient: &str, out: &Path) -> CliRun {
     let out = out.display().to_string();
-    let run = admin.cli(&[
-        "deliver", "--user", "app", "--to", recipient, "--out", &out,
-    ]);
+    let run = admin.cli(&["deliver", "--user", "app", "--to", recipient, "--out", &out]);
     run.assert_ok();
     run
 }
@@ -236,7 +234,10 @@ fn a_server_without_a_desktop_keeps_the_setup_in_systemd_creds_and_botocore_uses
         "{}",
         imported.stdout
     );
-    let stored = target.base().join("credstore.encrypted").join(SETUP_CREDENTIAL);
+    let stored = target
+        .base()
+        .join("credstore.encrypted")
+        .join(SETUP_CREDENTIAL);
     assert!(stored.is_file(), "systemd's own name and folder");
     assert_eq!(target.decrypt(SETUP_CREDENTIAL), item);
     runs.push(imported);
@@ -294,21 +295,37 @@ print(json.dumps({"round_trip": plain == b"hello", "token": bool(creds.token), "
     // A service with `LoadCredentialEncrypted=` gets the item decrypted by systemd in
     // $CREDENTIALS_DIRECTORY, and need not run systemd-creds itself.
     let service_dir = tempfile::tempdir().unwrap();
+    let service_base = target.home().join("service-base");
     std::fs::write(service_dir.path().join(SETUP_CREDENTIAL), &item).unwrap();
     let in_service = target.cli_with(
-        &["credential-process", "--user", "app", "--account", "123456789012"],
         &[
-            ("PATH", "/nonexistent"),
+            "credential-process",
+            "--user",
+            "app",
+            "--account",
+            "123456789012",
+        ],
+        &[
+            ("PATH", service_dir.path().join("no-bin").to_str().unwrap()),
             (
                 "CREDENTIALS_DIRECTORY",
                 service_dir.path().to_str().unwrap(),
             ),
-            ("CSFLE_PROVISIONER_CREDSTORE_BASE", "/nonexistent/base"),
+            (
+                "CSFLE_PROVISIONER_CREDSTORE_BASE",
+                service_base.to_str().unwrap(),
+            ),
         ],
     );
     in_service.assert_ok();
+    assert!(
+        !service_base.exists(),
+        "nothing cached where no store works"
+    );
     let answer: Value = serde_json::from_str(in_service.stdout.trim()).unwrap();
-    assert!(answer["SessionToken"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(answer["SessionToken"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
 
     // Never shown, never an argument, never a plaintext file on the target.
     for run in &runs {
@@ -316,8 +333,14 @@ print(json.dumps({"round_trip": plain == b"hello", "token": bool(creds.token), "
         assert!(!run.output().contains("AGE-SECRET-KEY-1"));
     }
     let argv = std::fs::read_to_string(target.argv_log()).unwrap();
-    assert!(argv.contains("encrypt --name=csfle-provisioner.123456789012.app --with-key=host - -"), "{argv}");
-    assert!(!argv.contains(&secret) && !argv.contains("AGE-SECRET-KEY-1"), "{argv}");
+    assert!(
+        argv.contains("encrypt --name=csfle-provisioner.123456789012.app --with-key=host - -"),
+        "{argv}"
+    );
+    assert!(
+        !argv.contains(&secret) && !argv.contains("AGE-SECRET-KEY-1"),
+        "{argv}"
+    );
     assert!(target.files_containing(&secret).is_empty());
 }
 
@@ -330,8 +353,15 @@ fn without_keychain_or_systemd_creds_nothing_is_written_and_the_file_store_needs
 
     let refused = target.cli(&["receive"]);
     refused.assert_failed();
-    assert!(refused.stderr.contains("no-credential-store"), "{}", refused.stderr);
-    assert!(refused.stderr.contains("--store file"), "the options are named");
+    assert!(
+        refused.stderr.contains("no-credential-store"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--store file"),
+        "the options are named"
+    );
     assert!(refused.stderr.contains("systemd-creds"));
     assert_eq!(files_under(target.home()), before, "nothing half-written");
 
@@ -346,7 +376,11 @@ fn without_keychain_or_systemd_creds_nothing_is_written_and_the_file_store_needs
     let plain = target.base().join("credstore").join(SETUP_CREDENTIAL);
     let not_asked = target.cli(&["import", &sealed_arg]);
     not_asked.assert_failed();
-    assert!(not_asked.stderr.contains("no-credential-store"), "{}", not_asked.stderr);
+    assert!(
+        not_asked.stderr.contains("no-credential-store"),
+        "{}",
+        not_asked.stderr
+    );
     assert!(!plain.exists(), "a plain file only when asked for");
     assert!(target.files_containing(&secret).is_empty());
     assert!(files_under(target.home())
@@ -364,7 +398,10 @@ fn without_keychain_or_systemd_creds_nothing_is_written_and_the_file_store_needs
     // Found there again without naming the store: the admin chose it once.
     let served = target.cli(&["credential-process", "--user", "app"]);
     served.assert_ok();
-    assert!(!served.stdout.contains(&secret), "session credentials, not the key");
+    assert!(
+        !served.stdout.contains(&secret),
+        "session credentials, not the key"
+    );
 }
 
 #[test]
@@ -374,6 +411,38 @@ fn systemd_creds_asked_for_but_missing_is_an_error_naming_it() {
     let before = files_under(target.home());
     let run = target.cli(&["receive", "--store", "systemd-creds"]);
     run.assert_failed();
-    assert!(run.stderr.contains("systemd-creds is not on PATH"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("systemd-creds is not on PATH"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(files_under(target.home()), before);
+}
+
+#[test]
+fn systemd_creds_that_cannot_encrypt_leaves_nothing_behind() {
+    let (admin, _, _) = admin_with_setup();
+    let target = Target::new(&admin, true);
+    let before = files_under(target.home());
+    // A host key it can neither read nor create (systemd-creds makes a missing one, folders and
+    // all, so the path goes through a file): the real systemd-creds refuses to encrypt.
+    let unusable = target.host_key().join("credential.secret");
+    let run = target.cli_with(
+        &["receive"],
+        &[("SYSTEMD_CREDENTIAL_SECRET", unusable.to_str().unwrap())],
+    );
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("credential-store-failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("systemd-creds"), "{}", run.stderr);
+    assert!(!run.output().contains("AGE-SECRET-KEY-1"));
+    let now: Vec<_> = files_under(target.home())
+        .into_iter()
+        .filter(|f| *f != target.argv_log())
+        .collect();
+    assert_eq!(now, before, "no identity, no folder, no temporary file");
+    assert!(!target.base().exists());
 }

@@ -81,7 +81,9 @@ pub fn command_line(
         .to_str()
         .ok_or_else(|| ProvisionError::OwnPath(format!("{} is not valid UTF-8", cli.display())))?;
     refuse_transient(cli, &std::env::temp_dir())?;
-    let store = store.map(|flag| format!(" --store {flag}")).unwrap_or_default();
+    let store = store
+        .map(|flag| format!(" --store {flag}"))
+        .unwrap_or_default();
     Ok(format!(
         "{} credential-process --user {user} --account {account_id}{store}",
         quoted(program, cfg!(windows))?
@@ -185,8 +187,11 @@ pub fn write_profile_at(
     // The region read back from the keychain item goes into the config file: a known region
     // only, so the item cannot add lines (a newline, another setting) to the profile.
     let region = crate::validate::region(&stored.region)?;
-    let lines =
-        aws_config_file::section_lines(profile, &region, &command_line(cli, user, account_id, vault.store_flag())?);
+    let lines = aws_config_file::section_lines(
+        profile,
+        &region,
+        &command_line(cli, user, account_id, vault.store_flag())?,
+    );
     edit_config(path, |original| {
         aws_config_file::upsert(original, profile, &lines)
     })

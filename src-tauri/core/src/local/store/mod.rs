@@ -98,13 +98,14 @@ pub fn open(asked: Option<StoreKind>) -> Result<Arc<dyn Vault>, KeychainError> {
         Some(StoreKind::Keychain) => Arc::new(OsVault),
         Some(StoreKind::SystemdCreds) => {
             let base = base_dir().map_err(failed)?;
-            Arc::new(
-                SystemdCreds::find(&base).ok_or_else(|| KeychainError::StoreFailed {
+            Arc::new(SystemdCreds::find(&base).ok_or_else(|| {
+                KeychainError::StoreFailed {
                     store: "--store systemd-creds".into(),
-                    detail: "systemd-creds is not on PATH; install systemd, or choose another --store"
-                        .into(),
-                })?,
-            )
+                    detail:
+                        "systemd-creds is not on PATH; install systemd, or choose another --store"
+                            .into(),
+                }
+            })?)
         }
         Some(StoreKind::File) => Arc::new(FileVault::new(&base_dir().map_err(failed)?)),
         None => Arc::new(AutoVault::default()),

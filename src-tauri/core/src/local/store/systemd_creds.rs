@@ -79,9 +79,12 @@ impl SystemdCreds {
         if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
             // An item is a few hundred bytes, well under a pipe's buffer: the write cannot wait
             // on our reading the child's output.
-            stdin
-                .write_all(bytes)
-                .map_err(|e| format!("systemd-creds did not take the item: {e}"))?;
+            if let Err(e) = stdin.write_all(bytes) {
+                drop(stdin);
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("systemd-creds did not take the item: {e}"));
+            }
         }
         let output = child
             .wait_with_output()

@@ -106,7 +106,11 @@ fn items_the_admin_put_in_the_file_store_are_read_and_cached_there() {
     };
     assert_eq!(headless.load("123456789012/app").unwrap().expose(), "item");
     headless
-        .save("123456789012/app#session", "l", &Sensitive::new("cache".into()))
+        .save(
+            "123456789012/app#session",
+            "l",
+            &Sensitive::new("cache".into()),
+        )
         .unwrap();
     assert_eq!(
         file.load("123456789012/app#session").unwrap().expose(),
