@@ -16,7 +16,7 @@ as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 packages=(build-essential curl file pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev dbus dbus-x11 gnome-keyring libsecret-tools
   libglib2.0-bin python3 python3-venv)
-$with_tests && packages+=(xvfb xauth webkit2gtk-driver age gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64)
+$with_tests && packages+=(xvfb xauth webkit2gtk-driver age systemd gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

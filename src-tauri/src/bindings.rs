@@ -87,6 +87,7 @@ pub fn typescript() -> String {
     declare::<InterruptedRun>(&cfg, &mut out);
     declare::<CleanupPreview>(&cfg, &mut out);
     declare::<csfle_core::session::PendingDeletion>(&cfg, &mut out);
+    declare::<csfle_core::session::Delivered>(&cfg, &mut out);
     // The names of command_list.rs: ipc.ts's `call` takes only these, so tsc rejects any other.
     let names: Vec<String> = crate::COMMANDS
         .iter()

@@ -38,4 +38,6 @@ ipc_commands! {
     cancel_key_deletion,
     clean_up_run,
     open_in_console,
+    deliver_sealed,
+    suggest_delivery_path,
 }

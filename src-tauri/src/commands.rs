@@ -225,6 +225,22 @@ pub async fn cancel_key_deletion(session: State<'_, Session>, key_arn: String) -
     session.cancel_key_deletion(key_arn).await
 }
 
+/// "Send to another computer": seals a user setup's keychain item to the target's age recipient.
+#[tauri::command]
+pub async fn deliver_sealed(
+    session: State<'_, Session>,
+    user: String,
+    recipient: String,
+    out: String,
+) -> Reply<csfle_core::session::Delivered> {
+    session.deliver_from_window(user, recipient, out).await
+}
+
+#[tauri::command]
+pub async fn suggest_delivery_path(session: State<'_, Session>, user: String) -> Reply<String> {
+    session.suggested_delivery_path(&user)
+}
+
 #[tauri::command]
 pub async fn clean_up_preview(
     session: State<'_, Session>,

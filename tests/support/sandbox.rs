@@ -118,6 +118,20 @@ impl Sandbox {
                 "AWS_SHARED_CREDENTIALS_FILE".into(),
                 aws.join("credentials").display().to_string(),
             ),
+            // The tests run as root, whose credential stores are in /etc and whose systemd-creds
+            // would make the host key in /var/lib/systemd: never the host's.
+            (
+                "CSFLE_PROVISIONER_CREDSTORE_BASE".into(),
+                self.keyring.home().join("etc").display().to_string(),
+            ),
+            (
+                "SYSTEMD_CREDENTIAL_SECRET".into(),
+                self.keyring
+                    .home()
+                    .join("credential.secret")
+                    .display()
+                    .to_string(),
+            ),
         ]);
         env
     }

@@ -331,4 +331,6 @@ export type PendingDeletion = { key_arn: string, description: string,
  */
 deletion_date: number | null, };
 
-export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "pending_deletions" | "cancel_key_deletion" | "clean_up_run" | "open_in_console";
+export type Delivered = { user: string, recipient: string, file: string, };
+
+export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "pending_deletions" | "cancel_key_deletion" | "clean_up_run" | "open_in_console" | "deliver_sealed" | "suggest_delivery_path";

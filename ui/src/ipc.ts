@@ -7,6 +7,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   CleanupPreview,
+  Delivered,
   PendingDeletion,
   Command,
   ConnectOptions,
@@ -132,6 +133,9 @@ export const api = {
   cancelKeyDeletion: (keyArn: string) => call<string>("cancel_key_deletion", { keyArn }),
   /** Opens the console page of a key, user or role in the system browser (the app builds the address). */
   openInConsole: (arn: string) => call<null>("open_in_console", { arn }),
+  /** Seals `user`'s keychain item to the age `recipient` in the new file `out`; the reply names the file, never the secret. */
+  deliverSealed: (user: string, recipient: string, out: string) => call<Delivered>("deliver_sealed", { user, recipient, out }),
+  suggestDeliveryPath: (user: string) => call<string>("suggest_delivery_path", { user }),
   cleanUpRun: (runId: string, onProgress: (event: Progress) => void) =>
     call<RollbackReport>("clean_up_run", { runId, onProgress: progressChannel(onProgress) }),
 };

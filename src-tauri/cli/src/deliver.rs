@@ -11,6 +11,8 @@ pub struct ReceiveArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    store: crate::store::StoreArg,
 }
 
 #[derive(clap::Args)]
@@ -39,11 +41,13 @@ pub struct ImportArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    store: crate::store::StoreArg,
 }
 
 /// Prints this computer's age recipient (a public value), making its identity on first use.
 pub fn receive(args: ReceiveArgs) -> Result<(), ErrorReport> {
-    let recipient = Session::on_this_computer().receive()?;
+    let recipient = args.store.session()?.receive()?;
     if args.json {
         return output::print_json(&serde_json::json!({ "recipient": recipient }));
     }
@@ -66,7 +70,7 @@ pub fn deliver(args: DeliverArgs) -> Result<(), ErrorReport> {
 }
 
 pub fn import(args: ImportArgs) -> Result<(), ErrorReport> {
-    let imported = Session::on_this_computer().import(args.file)?;
+    let imported = args.store.session()?.import(args.file)?;
     if args.json {
         return output::print_json(&imported);
     }

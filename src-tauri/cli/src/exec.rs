@@ -3,7 +3,6 @@
 //! status through. For drivers that read no AWS profile: Go, C, PHP.
 
 use csfle_core::error::{ErrorReport, ProvisionError};
-use csfle_core::session::Session;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -19,6 +18,8 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS",
           value_parser = clap::value_parser!(i32).range(900..=129_600))]
     duration_seconds: Option<i32>,
+    #[command(flatten)]
+    store: crate::store::StoreArg,
     /// The command and its arguments, after `--`.
     #[arg(required = true, last = true, value_name = "COMMAND")]
     command: Vec<String>,
@@ -26,7 +27,9 @@ pub struct Args {
 
 /// The child's exit status, or 1 when it could not be started or was killed by a signal.
 pub async fn run(args: Args) -> Result<ExitCode, ErrorReport> {
-    let environment = Session::on_this_computer()
+    let environment = args
+        .store
+        .session()?
         .exec_environment(args.user, args.account, args.duration_seconds)
         .await?;
     let Some((program, rest)) = args.command.split_first() else {

@@ -10,6 +10,7 @@ mod prove;
 mod provision;
 mod recover;
 mod signals;
+mod store;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -61,7 +62,7 @@ enum Command {
     Receive(deliver::ReceiveArgs),
     /// Seal a user setup's credentials to another computer's age recipient, in a file.
     Deliver(deliver::DeliverArgs),
-    /// Store credentials sealed to this computer in its keychain.
+    /// Store credentials sealed to this computer in its keychain (or systemd-creds, see --store).
     Import(deliver::ImportArgs),
 }
 

@@ -2,7 +2,6 @@
 
 use crate::output;
 use csfle_core::error::{ErrorReport, ProvisionError};
-use csfle_core::session::Session;
 use std::io::{IsTerminal, Write};
 
 #[derive(clap::Args)]
@@ -23,6 +22,8 @@ pub struct CredentialProcessArgs {
     #[arg(long, value_name = "SECONDS",
           value_parser = clap::value_parser!(i32).range(900..=129_600))]
     duration_seconds: Option<i32>,
+    #[command(flatten)]
+    store: crate::store::StoreArg,
 }
 
 #[derive(clap::Args)]
@@ -39,6 +40,8 @@ pub struct AwsProfileArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    store: crate::store::StoreArg,
 }
 
 /// Prints `{"Version":1,"AccessKeyId","SecretAccessKey","SessionToken","Expiration"}` for the AWS
@@ -50,7 +53,9 @@ pub async fn credential_process(args: CredentialProcessArgs) -> Result<(), Error
     if std::io::stdout().is_terminal() {
         return Err(ProvisionError::TerminalRefused.report(None));
     }
-    let answer = Session::on_this_computer()
+    let answer = args
+        .store
+        .session()?
         .credential_process(
             args.user,
             args.account,
@@ -68,7 +73,9 @@ pub async fn credential_process(args: CredentialProcessArgs) -> Result<(), Error
 
 /// Adds the profile without calling AWS: the setup is found on this computer.
 pub async fn aws_profile(args: AwsProfileArgs) -> Result<(), ErrorReport> {
-    let written = Session::on_this_computer()
+    let written = args
+        .store
+        .session()?
         .add_aws_profile_here(args.user, args.profile, args.account)
         .await?;
     if args.json {

@@ -106,6 +106,21 @@ impl Session {
         Session::new(Arc::new(OsVault), options)
     }
 
+    /// A session on this computer that keeps and reads credentials in `store`, or without it in
+    /// the keychain when it answers, else systemd-creds (see [`crate::local::store::open`]): for
+    /// the commands that run where the application runs (receive, import, credential-process,
+    /// exec, aws-profile).
+    pub fn on_this_computer_in(
+        store: Option<crate::local::store::StoreKind>,
+    ) -> Result<Session, ErrorReport> {
+        let vault = crate::local::store::open(store).map_err(report)?;
+        let options = ApplyOptions {
+            journal: Some(Arc::new(Journal::open_default())),
+            ..ApplyOptions::default()
+        };
+        Ok(Session::new(vault, options))
+    }
+
     /// How long runs wait for IAM to make a new access key usable.
     pub fn verify_within(mut self, limit: Duration) -> Session {
         self.options.verify_limit = limit;

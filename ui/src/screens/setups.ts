@@ -1,5 +1,5 @@
 import type { CleanupPreview, Finding, InterruptedRun, SetupSummary } from "../bindings";
-import { announce, focusLost, focusOn } from "../a11y";
+import { announce, disableWithReason, focusLost, focusOn } from "../a11y";
 import { actions, button, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { confirmationPanel, openConfirmation } from "../confirm";
 import { h } from "../dom";
@@ -11,6 +11,7 @@ import { exactTime, timeElement } from "../time";
 import { legacyNote } from "./legacy-note";
 import { pendingDeletionsPanel } from "./pending-deletions";
 import { openTeardown, rotateConfirmation, showError, type Reload } from "./setup-actions";
+import { openSendPanel } from "./send-sealed";
 
 const POLICY_LABEL = { "least-privilege": "✓ Least privilege", drifted: "⚠ Drifted from least privilege", missing: "⚠ Missing" } as const;
 
@@ -207,6 +208,13 @@ function unprovenCard(setup: SetupSummary): HTMLElement {
   );
 }
 
+/** A user setup's "Send to another computer…": its keychain item, sealed to the computer where the application runs. */
+function sendButton(ctx: Context, setup: SetupSummary, area: HTMLElement): HTMLButtonElement {
+  const send: HTMLButtonElement = button("Send to another computer…", () => openSendPanel(ctx, setup, area, send), "secondary", `send-${setup.name}-open`);
+  if (!setup.keychain_present) disableWithReason(send, "The keychain item is missing: rotate the access key to store a fresh one first.");
+  return send;
+}
+
 function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: string): HTMLElement {
   if (setup.ownership === "unproven") return unprovenCard(setup);
   const area = h("div", { class: "card-area", id: `area-${setup.name}` });
@@ -219,7 +227,7 @@ function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: str
     h("h2", {}, setup.name),
     setupFacts(setup, keys, ctx.api),
     setup.findings.length ? findingsSection(setup, fixes) : "",
-    setup.kind === "role" ? actions(teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)) : actions(verify, rotateButton, teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)),
+    setup.kind === "role" ? actions(teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)) : actions(verify, rotateButton, sendButton(ctx, setup, area), teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)),
     area,
   );
 }

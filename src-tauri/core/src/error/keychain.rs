@@ -13,6 +13,12 @@ pub enum KeychainError {
     NotFound { account: String },
     #[error("The keychain could not be read ({detail})")]
     ReadFailed { detail: String },
+    /// Neither a keychain nor systemd-creds: `detail` says why the keychain could not be used.
+    #[error("This computer has no store for the credentials: no keychain ({detail}) and no systemd-creds")]
+    NoStore { detail: String },
+    /// A store other than the keychain (systemd-creds, the plain file) failed.
+    #[error("{store} failed ({detail})")]
+    StoreFailed { store: String, detail: String },
 }
 
 impl KeychainError {
@@ -23,6 +29,8 @@ impl KeychainError {
             KeychainError::WriteFailed { .. } => "keychain-write-failed",
             KeychainError::NotFound { .. } => "keychain-item-missing",
             KeychainError::ReadFailed { .. } => "keychain-read-failed",
+            KeychainError::NoStore { .. } => "no-credential-store",
+            KeychainError::StoreFailed { .. } => "credential-store-failed",
         }
     }
 
@@ -33,6 +41,8 @@ impl KeychainError {
             KeychainError::WriteFailed { .. } => "Check that your keychain has room and is not read-only, then try again.".into(),
             KeychainError::NotFound { .. } => "The item was removed from the keychain. Rotate the access key to store a fresh one.".into(),
             KeychainError::ReadFailed { .. } => "Unlock your keychain and try again.".into(),
+            KeychainError::NoStore { .. } => "Nothing was written. On a server without a desktop session install systemd-creds (it comes with systemd; on Debian and Ubuntu the package systemd) and run the command again. Only if a plain file readable by this account alone (root: /etc/credstore) is acceptable, pass --store file. In a desktop session, start its keyring instead.".into(),
+            KeychainError::StoreFailed { .. } => "Nothing was changed. Check that systemd-creds works here (`systemd-creds setup` as root makes the host key once) and that the store's folder is writable, then try again.".into(),
         }
     }
 }

@@ -71,13 +71,21 @@ fn journal_accounts(runs: &[crate::local::journal::Run], user: &str) -> Vec<Stri
 
 /// The `credential_process` line: the CLI by absolute path, quoted for the SDKs' shell-like split,
 /// then the arguments (a validated user name and a 12-digit account id: nothing to quote).
-pub fn command_line(cli: &Path, user: &str, account_id: &str) -> Result<String, ProvisionError> {
+pub fn command_line(
+    cli: &Path,
+    user: &str,
+    account_id: &str,
+    store: Option<&str>,
+) -> Result<String, ProvisionError> {
     let program = cli
         .to_str()
         .ok_or_else(|| ProvisionError::OwnPath(format!("{} is not valid UTF-8", cli.display())))?;
     refuse_transient(cli, &std::env::temp_dir())?;
+    let store = store
+        .map(|flag| format!(" --store {flag}"))
+        .unwrap_or_default();
     Ok(format!(
-        "{} credential-process --user {user} --account {account_id}",
+        "{} credential-process --user {user} --account {account_id}{store}",
         quoted(program, cfg!(windows))?
     ))
 }
@@ -179,8 +187,11 @@ pub fn write_profile_at(
     // The region read back from the keychain item goes into the config file: a known region
     // only, so the item cannot add lines (a newline, another setting) to the profile.
     let region = crate::validate::region(&stored.region)?;
-    let lines =
-        aws_config_file::section_lines(profile, &region, &command_line(cli, user, account_id)?);
+    let lines = aws_config_file::section_lines(
+        profile,
+        &region,
+        &command_line(cli, user, account_id, vault.store_flag())?,
+    );
     edit_config(path, |original| {
         aws_config_file::upsert(original, profile, &lines)
     })
@@ -384,7 +395,7 @@ mod tests {
         let in_temp = temp.join("csfle-provisioner-cli");
         let error = refuse_transient(&in_temp, &temp).unwrap_err();
         assert_eq!(error.code(), "cli-path-transient");
-        assert!(command_line(&in_temp, "app", "111122223333").is_err());
+        assert!(command_line(&in_temp, "app", "111122223333", None).is_err());
         let translocated = Path::new(
             "/private/var/folders/ab/xyz/T/AppTranslocation/1234-5678/d/csfle-provisioner.app/Contents/MacOS/csfle-provisioner-cli",
         );

@@ -59,6 +59,11 @@ pub trait Vault: Send + Sync {
     /// Fails when the keychain cannot be reached at all, so a setup can stop before it creates
     /// anything. (A locked keychain may only show itself at the first write.)
     fn check_reachable(&self) -> Result<(), KeychainError>;
+    /// The `--store` an AWS profile's credential_process must pass to read this store again, when
+    /// it is not the one chosen by default.
+    fn store_flag(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// The platform's own keychain (csfle-keystore: Secret Service, macOS Keychain, Windows

@@ -12,3 +12,4 @@ pub mod keychain;
 pub mod profiles;
 pub mod sealed;
 pub mod session_credentials;
+pub mod store;

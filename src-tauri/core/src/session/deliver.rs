@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Delivered {
     pub user: String,
     pub recipient: String,
@@ -54,34 +54,55 @@ impl Session {
         recipient: String,
         out: PathBuf,
     ) -> Result<Delivered, ErrorReport> {
-        crate::validate::user_name(&user).map_err(report)?;
-        let to = sealed::recipient(&recipient).map_err(report)?;
-        let out = std::path::absolute(&out)
-            .map_err(|e| report(ProvisionError::Delivery(format!("{}: {e}", out.display()))))?;
-        let vault = self.vault.as_ref();
-        let account =
-            crate::local::credential_profile::resolve_account(vault, &user, account_id.as_deref())
-                .map_err(report)?;
-        let item = vault.load(&account).map_err(report)?;
-        // The item must be one of ours: a sealed file the target cannot use helps nobody.
-        LoadedCredentials::parse(&item).map_err(report)?;
-        let bytes = sealed::seal(&to, &item);
-        if bytes.is_empty() {
-            return Err(report(ProvisionError::Delivery(
-                "the file could not be sealed".into(),
-            )));
-        }
-        write_new(&out, &bytes).map_err(|e| {
-            report(ProvisionError::Delivery(format!(
-                "{} could not be written: {e}",
+        seal_to_file(self.vault.as_ref(), user, account_id, recipient, out)
+    }
+
+    /// The window's "Send to another computer": `user`'s setup in the connected account, sealed
+    /// off the async threads (the keychain answers synchronously).
+    pub async fn deliver_from_window(
+        &self,
+        user: String,
+        recipient: String,
+        out: String,
+    ) -> Result<Delivered, ErrorReport> {
+        let out = PathBuf::from(out.trim());
+        // The window has no working folder the admin knows of: a relative path would land anywhere.
+        if !out.is_absolute() {
+            return Err(report(ProvisionError::Delivery(format!(
+                "{} is not a full path (it must start at the top of a drive or folder tree)",
                 out.display()
-            )))
-        })?;
-        Ok(Delivered {
-            user,
-            recipient: recipient.trim().to_string(),
-            file: out.display().to_string(),
+            ))));
+        }
+        let account_id = Some(self.connection().await?.account_id().to_string());
+        let vault = std::sync::Arc::clone(&self.vault);
+        tokio::task::spawn_blocking(move || {
+            seal_to_file(vault.as_ref(), user, account_id, recipient, out)
         })
+        .await
+        .map_err(|_| report(ProvisionError::Cancelled))?
+    }
+
+    /// Where the window suggests saving `user`'s sealed file: the Downloads folder, else
+    /// Documents, else the home folder; a name that is not taken yet.
+    pub fn suggested_delivery_path(&self, user: &str) -> Result<String, ErrorReport> {
+        crate::validate::user_name(user).map_err(report)?;
+        let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
+            .map(PathBuf::from)
+            .filter(|home| home.is_absolute())
+            .ok_or_else(|| report(ProvisionError::Config("the home folder is unknown".into())))?;
+        let folder = ["Downloads", "Documents"]
+            .iter()
+            .map(|name| home.join(name))
+            .find(|dir| dir.is_dir())
+            .unwrap_or(home);
+        let free = (1..100)
+            .map(|n| match n {
+                1 => folder.join(format!("{user}.age")),
+                n => folder.join(format!("{user}-{n}.age")),
+            })
+            .find(|path| !path.exists())
+            .unwrap_or_else(|| folder.join(format!("{user}.age")));
+        Ok(free.display().to_string())
     }
 
     /// Opens a file sealed to this computer and stores the setup in this computer's keychain, as
@@ -116,6 +137,43 @@ impl Session {
             store: vault.store_name(),
         })
     }
+}
+
+/// Seals the keychain item of `user` to `recipient` in the new file `out`.
+fn seal_to_file(
+    vault: &dyn keychain::Vault,
+    user: String,
+    account_id: Option<String>,
+    recipient: String,
+    out: PathBuf,
+) -> Result<Delivered, ErrorReport> {
+    crate::validate::user_name(&user).map_err(report)?;
+    let to = sealed::recipient(&recipient).map_err(report)?;
+    let out = std::path::absolute(&out)
+        .map_err(|e| report(ProvisionError::Delivery(format!("{}: {e}", out.display()))))?;
+    let account =
+        crate::local::credential_profile::resolve_account(vault, &user, account_id.as_deref())
+            .map_err(report)?;
+    let item = vault.load(&account).map_err(report)?;
+    // The item must be one of ours: a sealed file the target cannot use helps nobody.
+    LoadedCredentials::parse(&item).map_err(report)?;
+    let bytes = sealed::seal(&to, &item);
+    if bytes.is_empty() {
+        return Err(report(ProvisionError::Delivery(
+            "the file could not be sealed".into(),
+        )));
+    }
+    write_new(&out, &bytes).map_err(|e| {
+        report(ProvisionError::Delivery(format!(
+            "{} could not be written: {e}",
+            out.display()
+        )))
+    })?;
+    Ok(Delivered {
+        user,
+        recipient: recipient.trim().to_string(),
+        file: out.display().to_string(),
+    })
 }
 
 fn read_bounded(file: &Path) -> std::io::Result<Vec<u8>> {
