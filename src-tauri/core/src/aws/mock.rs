@@ -422,6 +422,7 @@ impl Wire {
                 region: REGION.to_string(),
                 endpoint_override: None,
             },
+            key_account: None,
         }
     }
 

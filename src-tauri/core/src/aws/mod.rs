@@ -8,6 +8,7 @@ pub mod connect;
 pub mod eks;
 pub mod iam;
 pub mod iam_remove;
+pub mod key_grant;
 pub mod key_policy;
 pub mod kms;
 pub mod kms_pending;
