@@ -215,7 +215,8 @@ impl Setup {
 
 /// The statement exactly as the app must write it: field by field.
 fn assert_statement(statement: &Value, sid: &str, principal: &str) {
-    let fields: Vec<&String> = statement.as_object().unwrap().keys().collect();
+    let mut fields: Vec<&String> = statement.as_object().unwrap().keys().collect();
+    fields.sort();
     assert_eq!(
         fields,
         ["Action", "Effect", "Principal", "Resource", "Sid"],

@@ -379,7 +379,7 @@ class CrossAccountKms:
         if key_account is None or key_account == caller_account:
             return None
         principal, entity = cls.caller(caller_account, access_key)
-        who = principal or f"an unknown caller of account {caller_account}"
+        who = cls.session_arn(caller_account, access_key) or principal or f"an unknown caller of account {caller_account}"
         denied = (
             f"User: {who} is not authorized to perform: kms:{action} on resource: {key_arn} "
         )
@@ -421,6 +421,17 @@ class CrossAccountKms:
             if key is not None:
                 return account, key.arn
         return None, None
+
+    @staticmethod
+    def session_arn(account, access_key):
+        """The assumed-role ARN AWS names in a refusal of a role session, if it is one."""
+        from moto.sts.models import sts_backends
+
+        try:
+            session = sts_backends[account]["aws"].get_assumed_role_from_access_key(access_key)
+        except Exception:
+            return None
+        return session.arn if session is not None else None
 
     @staticmethod
     def caller(account, access_key):

@@ -268,3 +268,57 @@ pub(crate) struct RunParts<'a> {
     pub sink: &'a dyn ProgressSink,
     pub cancel: &'a Cancel,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Identity;
+
+    fn connection(account: &str) -> Connection {
+        Connection {
+            config: aws_config::SdkConfig::builder().build(),
+            identity: Identity {
+                account_id: account.into(),
+                arn: format!("arn:aws:iam::{account}:user/admin"),
+                region: "us-east-1".into(),
+                endpoint_override: None,
+            },
+            key_account: None,
+        }
+    }
+
+    fn arn(account: &str) -> KeyRef {
+        KeyRef::Arn {
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            account: account.into(),
+            key_id: "1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+        }
+    }
+
+    fn code(result: Result<&Connection, ProvisionError>) -> String {
+        match result {
+            Ok(c) => c.account_id().to_string(),
+            Err(e) => e.code().to_string(),
+        }
+    }
+
+    #[test]
+    fn the_key_is_read_in_its_own_account_and_every_mismatch_is_refused() {
+        let alone = connection("111122223333");
+        assert_eq!(code(key_side(&alone, &arn("111122223333"))), "111122223333");
+        assert_eq!(code(key_side(&alone, &KeyRef::Alias("alias/a".into()))), "111122223333");
+        assert_eq!(code(key_side(&alone, &arn("222233334444"))), "cross-account-key");
+        let paired = connection("111122223333").with_key_account(Some(connection("222233334444")));
+        assert_eq!(code(key_side(&paired, &arn("222233334444"))), "222233334444");
+        assert_eq!(code(key_side(&paired, &arn("111122223333"))), "cross-account-key");
+        assert_eq!(code(key_side(&paired, &arn("999988887777"))), "cross-account-key");
+        assert_eq!(code(key_side(&paired, &KeyRef::Id("1234abcd-12ab-34cd-56ef-1234567890ab".into()))), "cross-account-key");
+        assert!(no_key_account_for_a_new_key(&paired).is_err());
+        assert!(no_key_account_for_a_new_key(&alone).is_ok());
+        assert_eq!(
+            principal_arn(&alone, PrincipalKind::Role, "app"),
+            "arn:aws:iam::111122223333:role/csfle-provisioner/app"
+        );
+    }
+}
