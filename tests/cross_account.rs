@@ -70,9 +70,19 @@ fn setup() -> Setup {
     .unwrap();
     let key_admin = sdk_config(&sandbox.emulator.url, ak, sk, Some(token));
     let kms = aws_sdk_kms::Client::new(&key_admin);
-    let made = runtime.block_on(kms.create_key().send()).unwrap();
+    let made = runtime
+        .block_on(
+            kms.create_key()
+                .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
+                .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
+                .send(),
+        )
+        .unwrap();
     let key_arn = made.key_metadata().unwrap().arn().unwrap().to_string();
-    assert!(key_arn.contains(&format!(":{KEY_ACCOUNT}:key/")), "{key_arn}");
+    assert!(
+        key_arn.contains(&format!(":{KEY_ACCOUNT}:key/")),
+        "{key_arn}"
+    );
     runtime
         .block_on(
             kms.put_key_policy()
@@ -82,6 +92,7 @@ fn setup() -> Setup {
                 .send(),
         )
         .unwrap();
+    sandbox.emulator.clear_requests();
     Setup {
         sandbox,
         runtime,
@@ -246,8 +257,8 @@ fn assert_owners_bytes_kept(policy: &str) -> Value {
 }
 
 #[test]
-fn a_role_in_the_workload_account_uses_the_key_of_the_key_account_and_teardown_restores_its_policy(
-) {
+fn a_role_in_the_workload_account_uses_the_key_of_the_key_account_and_teardown_restores_its_policy()
+{
     let setup = setup();
     let sid = format!("CsfleProvisionerRole{WORKLOAD}app");
     let role_arn = format!("arn:aws:iam::{WORKLOAD}:role/csfle-provisioner/app");
@@ -270,7 +281,10 @@ fn a_role_in_the_workload_account_uses_the_key_of_the_key_account_and_teardown_r
     plan.assert_ok();
     let shown = plan.stdout.clone();
     assert!(shown.contains("iam:PutRolePolicy"), "{shown}");
-    assert!(shown.contains("kms:GetKeyPolicy, kms:PutKeyPolicy"), "{shown}");
+    assert!(
+        shown.contains("kms:GetKeyPolicy, kms:PutKeyPolicy"),
+        "{shown}"
+    );
     assert!(
         shown.contains(&format!("Key policy statement in account {KEY_ACCOUNT}")),
         "{shown}"
@@ -322,8 +336,16 @@ fn a_role_in_the_workload_account_uses_the_key_of_the_key_account_and_teardown_r
         "keyacct",
     ]);
     delete.assert_failed();
-    assert!(delete.output().contains("key-deletion-refused"), "{}", delete.output());
-    assert_eq!(setup.key_policy(), policy, "a refused teardown changed nothing");
+    assert!(
+        delete.output().contains("key-deletion-refused"),
+        "{}",
+        delete.output()
+    );
+    assert_eq!(
+        setup.key_policy(),
+        policy,
+        "a refused teardown changed nothing"
+    );
     let down = setup.teardown("--role", "app");
     down.assert_ok();
     let report = down.json();
@@ -372,7 +394,10 @@ fn a_user_setup_gets_the_statement_and_its_own_proof_and_teardown_takes_it_out_a
     );
     let access_key = made["access_key_id"].as_str().unwrap();
     let secret = setup.sandbox.emulator.issued_secret(access_key).unwrap();
-    assert!(!run.output().contains(&secret), "the user's secret was printed");
+    assert!(
+        !run.output().contains(&secret),
+        "the user's secret was printed"
+    );
     let down = setup.teardown("--user", "app");
     down.assert_ok();
     assert!(!down.output().contains(&secret));
@@ -407,7 +432,11 @@ fn a_failed_key_policy_write_rolls_the_role_back_and_a_later_failure_removes_the
     setup.sandbox.emulator.add_fault(json!({"action": "PutKeyPolicy", "status": 400, "code": "AccessDeniedException", "message": "not allowed by the test"}));
     let run = setup.provision_role("app");
     run.assert_failed();
-    assert!(run.output().contains("kms:PutKeyPolicy"), "{}", run.output());
+    assert!(
+        run.output().contains("kms:PutKeyPolicy"),
+        "{}",
+        run.output()
+    );
     let aws = setup.sandbox.aws();
     assert!(aws
         .block(aws.iam().get_role().role_name("app").send())
@@ -446,7 +475,11 @@ fn mismatched_keys_and_accounts_are_refused_before_any_change() {
         "--json",
     ]);
     run.assert_failed();
-    assert!(run.output().contains("cross-account-key"), "{}", run.output());
+    assert!(
+        run.output().contains("cross-account-key"),
+        "{}",
+        run.output()
+    );
     assert!(run.output().contains(KEY_ACCOUNT), "{}", run.output());
     // A key profile that signs in to the workload's own account.
     let run = setup.cli(&[
@@ -461,7 +494,11 @@ fn mismatched_keys_and_accounts_are_refused_before_any_change() {
         "workload",
     ]);
     run.assert_failed();
-    assert!(run.output().contains("cross-account-key"), "{}", run.output());
+    assert!(
+        run.output().contains("cross-account-key"),
+        "{}",
+        run.output()
+    );
     let changes = ["CreateRole", "CreateUser", "PutKeyPolicy", "PutRolePolicy"];
     assert!(
         !setup

@@ -225,7 +225,12 @@ mod tests {
         assert_eq!(statements[0]["Resource"], arn);
         assert_eq!(
             statements[0]["Action"],
-            json!(["kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy", "kms:PutKeyPolicy"])
+            json!([
+                "kms:DescribeKey",
+                "kms:GetKeyRotationStatus",
+                "kms:GetKeyPolicy",
+                "kms:PutKeyPolicy"
+            ])
         );
         assert!(!document.to_string().contains("Delete"));
     }

@@ -307,13 +307,34 @@ mod tests {
     fn the_key_is_read_in_its_own_account_and_every_mismatch_is_refused() {
         let alone = connection("111122223333");
         assert_eq!(code(key_side(&alone, &arn("111122223333"))), "111122223333");
-        assert_eq!(code(key_side(&alone, &KeyRef::Alias("alias/a".into()))), "111122223333");
-        assert_eq!(code(key_side(&alone, &arn("222233334444"))), "cross-account-key");
+        assert_eq!(
+            code(key_side(&alone, &KeyRef::Alias("alias/a".into()))),
+            "111122223333"
+        );
+        assert_eq!(
+            code(key_side(&alone, &arn("222233334444"))),
+            "cross-account-key"
+        );
         let paired = connection("111122223333").with_key_account(Some(connection("222233334444")));
-        assert_eq!(code(key_side(&paired, &arn("222233334444"))), "222233334444");
-        assert_eq!(code(key_side(&paired, &arn("111122223333"))), "cross-account-key");
-        assert_eq!(code(key_side(&paired, &arn("999988887777"))), "cross-account-key");
-        assert_eq!(code(key_side(&paired, &KeyRef::Id("1234abcd-12ab-34cd-56ef-1234567890ab".into()))), "cross-account-key");
+        assert_eq!(
+            code(key_side(&paired, &arn("222233334444"))),
+            "222233334444"
+        );
+        assert_eq!(
+            code(key_side(&paired, &arn("111122223333"))),
+            "cross-account-key"
+        );
+        assert_eq!(
+            code(key_side(&paired, &arn("999988887777"))),
+            "cross-account-key"
+        );
+        assert_eq!(
+            code(key_side(
+                &paired,
+                &KeyRef::Id("1234abcd-12ab-34cd-56ef-1234567890ab".into())
+            )),
+            "cross-account-key"
+        );
         assert!(no_key_account_for_a_new_key(&paired).is_err());
         assert!(no_key_account_for_a_new_key(&alone).is_ok());
         assert_eq!(
