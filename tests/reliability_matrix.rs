@@ -533,6 +533,7 @@ fn provision_in_process(
         policy_name: None,
         allow_long_lived: false,
         max_session_seconds: None,
+        key_profile: None,
     };
     let plan = runtime
         .block_on(csfle_core::setup::plan::plan(connection, &request, &vault))

@@ -53,6 +53,7 @@ pub fn typescript() -> String {
     declare::<csfle_core::model::CredentialTerms>(&cfg, &mut out);
     declare::<PlanStep>(&cfg, &mut out);
     declare::<PlannedKey>(&cfg, &mut out);
+    declare::<csfle_core::model::key_grant::KeyGrant>(&cfg, &mut out);
     declare::<KeychainRef>(&cfg, &mut out);
     declare::<StepId>(&cfg, &mut out);
     declare::<Progress>(&cfg, &mut out);

@@ -20,6 +20,10 @@ moto answers IAM, KMS and STS on one port. In front of it sits a small WSGI laye
 - users' permissions boundaries, which moto has only for roles: PutUserPermissionsBoundary and
   DeleteUserPermissionsBoundary are kept here and shown in GetUser and GetAccountAuthorizationDetails.
 - seeds a big account in-process (POST /_seed), far faster than thousands of API calls.
+- serves KMS across accounts as AWS does (moto looks keys up only in the caller's account and
+  evaluates no key policy): a call naming another account's key by ARN (or a Decrypt of that
+  key's ciphertext) is served from that account, and only when both the key policy and the
+  caller's own IAM policies allow it ("neither alone is sufficient").
 Prints "READY <url>" on stdout once it accepts connections.
 """
 
@@ -38,7 +42,7 @@ import xml.etree.ElementTree as ET
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/")
+CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 QUERY_XMLNS = {
     "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
     "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
@@ -366,6 +370,165 @@ class PodIdentity:
 POD_IDENTITY = PodIdentity()
 
 
+class CrossAccountKms:
+    """KMS calls on another account's key, which moto lacks: AWS serves a call whose KeyId is a
+    key ARN of another account (and a Decrypt of such a key's ciphertext) from the key's account,
+    if the key policy allows the caller's principal (an assumed-role session counts as its role)
+    the action and the caller's own IAM policies allow it on the key. Only the actions AWS allows
+    across accounts; moto is pointed at the key's account with its x-moto-account-id header."""
+
+    ACTIONS = ("Encrypt", "Decrypt", "DescribeKey", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GetKeyRotationStatus", "ReEncrypt")
+    KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key/(.+)$")
+
+    @classmethod
+    def route(cls, environ, action, access_key, region, body):
+        """None to let the call through (re-addressed when it crosses accounts), or why AWS refuses it."""
+        from moto.iam.models import get_account_id_from
+
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            return None
+        caller_account = get_account_id_from(access_key)
+        key_account, key_arn = cls.key_of(request, region, caller_account)
+        if key_account is None or key_account == caller_account:
+            return None
+        principal, entity = cls.caller(caller_account, access_key)
+        who = cls.session_arn(caller_account, access_key) or principal or f"an unknown caller of account {caller_account}"
+        denied = (
+            f"User: {who} is not authorized to perform: kms:{action} on resource: {key_arn} "
+        )
+        if principal is None:
+            return denied + "because no identity-based policy allows the kms:" + action + " action"
+        if not cls.key_policy_allows(key_account, region, key_arn, principal, caller_account, action):
+            return denied + "because no resource-based policy allows the kms:" + action + " action"
+        if not cls.identity_allows(caller_account, entity, action, key_arn):
+            return denied + "because no identity-based policy allows the kms:" + action + " action"
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = key_account
+        return None
+
+    @classmethod
+    def key_of(cls, request, region, caller_account):
+        """(account, key ARN) of the key a request names; (None, None) when it is the caller's own."""
+        import base64
+
+        from moto.kms.models import kms_backends
+
+        key_id = request.get("KeyId") or request.get("DestinationKeyId")
+        if isinstance(key_id, str):
+            match = cls.KEY_ARN.match(key_id)
+            if match:
+                return match.group(2), key_id
+            return None, None
+        blob = request.get("CiphertextBlob")
+        if not isinstance(blob, str):
+            return None, None
+        try:
+            from moto.kms.utils import _deserialize_ciphertext_blob
+
+            inner = _deserialize_ciphertext_blob(base64.b64decode(blob)).key_id
+        except Exception:
+            return None, None
+        if inner in kms_backends[caller_account][region].keys:
+            return None, None
+        for account in list(kms_backends.keys()):
+            key = kms_backends[account][region].keys.get(inner)
+            if key is not None:
+                return account, key.arn
+        return None, None
+
+    @staticmethod
+    def session_arn(account, access_key):
+        """The assumed-role ARN AWS names in a refusal of a role session, if it is one."""
+        from moto.sts.models import sts_backends
+
+        try:
+            session = sts_backends[account]["aws"].get_assumed_role_from_access_key(access_key)
+        except Exception:
+            return None
+        return session.arn if session is not None else None
+
+    @staticmethod
+    def caller(account, access_key):
+        """(principal ARN, IAM entity) of an access key: a user, or the role of a role session."""
+        from moto.iam.models import iam_backends
+
+        iam = iam_backends[account]["aws"]
+        key = iam.access_keys.get(access_key)
+        if key is None:
+            return None, None
+        try:
+            if key.role_arn:
+                return key.role_arn, iam.get_role_by_arn(key.role_arn)
+            if key.user_name:
+                user = iam.get_user(key.user_name)
+                return user.arn, user
+        except Exception:
+            return None, None
+        return None, None
+
+    @staticmethod
+    def listed(value):
+        return [value] if isinstance(value, str) else list(value or [])
+
+    @classmethod
+    def grants(cls, statement, action):
+        import fnmatch
+
+        return any(fnmatch.fnmatchcase(f"kms:{action}".lower(), a.lower()) for a in cls.listed(statement.get("Action")))
+
+    @classmethod
+    def key_policy_allows(cls, account, region, key_arn, principal, caller_account, action):
+        from moto.kms.models import kms_backends
+
+        key = kms_backends[account][region].keys.get(key_arn.rsplit("/", 1)[-1])
+        if key is None:
+            return False
+        try:
+            statements = cls.listed(json.loads(key.policy).get("Statement"))
+        except (ValueError, AttributeError):
+            return False
+        named = {principal, f"arn:aws:iam::{caller_account}:root", caller_account, "*"}
+
+        def names_caller(statement):
+            who = statement.get("Principal")
+            if who == "*":
+                return True
+            return isinstance(who, dict) and bool(named & set(cls.listed(who.get("AWS"))))
+
+        matching = [s for s in statements if isinstance(s, dict) and names_caller(s) and cls.grants(s, action)]
+        if any(s.get("Effect") == "Deny" for s in matching):
+            return False
+        return any(s.get("Effect") == "Allow" for s in matching)
+
+    @classmethod
+    def identity_allows(cls, account, entity, action, key_arn):
+        import fnmatch
+
+        from moto.iam.models import iam_backends
+
+        documents = list(entity.policies.values())
+        documents += [v.document for p in entity.managed_policies.values() for v in p.versions if v.is_default]
+        if hasattr(entity, "access_keys"):  # a user: its groups' policies too
+            for group in iam_backends[account]["aws"].get_groups_for_user(entity.name):
+                documents += list(group.policies.values())
+                documents += [v.document for p in group.managed_policies.values() for v in p.versions if v.is_default]
+        statements = []
+        for document in documents:
+            try:
+                parsed = json.loads(document) if isinstance(document, str) else document
+            except ValueError:
+                parsed = json.loads(urllib.parse.unquote(document))
+            statements += [s for s in cls.listed(parsed.get("Statement")) if isinstance(s, dict)]
+        matching = [
+            s for s in statements
+            if cls.grants(s, action) and any(fnmatch.fnmatchcase(key_arn, r) for r in cls.listed(s.get("Resource")))
+        ]
+        if any(s.get("Effect") == "Deny" for s in matching):
+            return False
+        return any(s.get("Effect") == "Allow" for s in matching)
+
+
 def json_reply(start_response, status, payload, error_type=None):
     body = json.dumps(payload).encode()
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
@@ -559,8 +722,9 @@ class FaultLayer:
         environ["wsgi.input"] = io.BytesIO(body)
         service, access_key = "", ""
         match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        region = "us-east-1"
         if match:
-            access_key, service = match.group(1), match.group(2)
+            access_key, region, service = match.group(1), match.group(2), match.group(3)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target:
             action = target.rsplit(".", 1)[-1]
@@ -616,6 +780,12 @@ class FaultLayer:
             if entry is not None:
                 entry["end"] = time.perf_counter()
             return response
+        if service == "kms" and action in CrossAccountKms.ACTIONS:
+            refused = CrossAccountKms.route(environ, action, access_key, region, body)
+            if refused is not None:
+                if entry is not None:
+                    entry["end"] = time.perf_counter()
+                return error_response("kms", 400, "AccessDeniedException", refused, start_response)
         if service == "iam" and action in MOTO_GAPS:
             body = MOTO_GAPS[action].encode()
             start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])

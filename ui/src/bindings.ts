@@ -61,7 +61,11 @@ allow_long_lived: boolean,
 /**
  * The longest session credentials `credential-process` makes for this setup; absent: one hour.
  */
-max_session_seconds: number | null, };
+max_session_seconds: number | null, 
+/**
+ * The AWS profile of the account that holds an existing key of another account.
+ */
+key_profile: string | null, };
 
 export type Plan = { identity: Identity, key: PlannedKey, user_name: string, policy_name: string, 
 /**
@@ -75,7 +79,11 @@ credential_terms: CredentialTerms,
 /**
  * The Security Hub findings the setup will have the moment it exists.
  */
-findings: Array<Finding>, };
+findings: Array<Finding>, 
+/**
+ * For a key in another account: the statement its key policy gets, in that account.
+ */
+key_grant: KeyGrant | null, };
 
 export type CredentialTerms = { 
 /**
@@ -91,13 +99,35 @@ export type PlanStep = { id: StepId, action: string, target: string, summary: st
 
 export type PlannedKey = { "kind": "new", alias: string, description: string, } | { "kind": "existing", arn: string, alias: string | null, };
 
+export type KeyGrant = { key_arn: string, 
+/**
+ * The key's account (the workload's is the plan's identity).
+ */
+key_account: string, 
+/**
+ * Who acts in the key's account (an ARN from sts:GetCallerIdentity).
+ */
+key_admin_arn: string, 
+/**
+ * The AWS profile the key's account is reached through, if one was named.
+ */
+key_profile: string | null, sid: string, 
+/**
+ * The role or user the statement names.
+ */
+principal_arn: string, 
+/**
+ * The statement exactly as PutKeyPolicy will add it.
+ */
+statement: string, };
+
 export type KeychainRef = { service: string, account: string, store: string, 
 /**
  * Where the item is kept and whether it leaves this machine (e.g. Windows: Local persistence).
  */
 note: string, };
 
-export type StepId = "create-key" | "enable-key-rotation" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile" | "create-oidc-provider" | "create-pod-identity-association";
+export type StepId = "create-key" | "enable-key-rotation" | "create-alias" | "create-user" | "put-user-policy" | "create-access-key" | "store-in-keychain" | "verify" | "create-role" | "put-role-policy" | "create-instance-profile" | "create-oidc-provider" | "create-pod-identity-association" | "put-key-policy";
 
 export type Progress = { "event": "started", step: StepId, } | { "event": "finished", step: StepId, detail: string, elapsed_ms: number, } | { "event": "waiting", step: StepId, message: string, } | { "event": "failed", step: StepId, message: string, elapsed_ms: number, } | { "event": "rolledBack", step: StepId, message: string, } | { "event": "rollbackFailed", step: StepId, message: string, };
 
@@ -263,13 +293,22 @@ key_arn: string | null, key_aliases: Array<string>,
  * Whether the master key may also be scheduled for deletion, and why (not). Only worked out
  * when asked for: it reads every setup in the account.
  */
-key: KeyVerdict | null, };
+key: KeyVerdict | null, 
+/**
+ * For a key in another account: the statement of its key policy this setup owns, and what
+ * teardown does with it.
+ */
+key_grant: string | null, };
 
 export type RoleRequest = { key: KeyChoice, role_name: string, 
 /**
  * `ec2`, `ecs-tasks`, `lambda`, or a principal ARN (or 12-digit account id).
  */
-trust: string, policy_name: string | null, };
+trust: string, policy_name: string | null, 
+/**
+ * The AWS profile of the account that holds an existing key of another account.
+ */
+key_profile: string | null, };
 
 export type RolePlan = { identity: Identity, key: PlannedKey, role_name: string, trust: Trust, trust_policy: string, policy_name: string, policy_document: string, instance_profile: string | null, 
 /**
@@ -279,7 +318,11 @@ oidc_provider: OidcProviderPlan | null, steps: Array<PlanStep>,
 /**
  * The Security Hub findings the setup will have the moment it exists.
  */
-findings: Array<Finding>, };
+findings: Array<Finding>, 
+/**
+ * For a key in another account: the statement its key policy gets, in that account.
+ */
+key_grant: KeyGrant | null, };
 
 export type OidcProviderPlan = { arn: string, 
 /**

@@ -25,6 +25,8 @@ export interface Wizard {
   alias: string;
   description: string;
   existingKeyArn: string | null;
+  /** The AWS profile of the account holding an existing key of another account. */
+  keyProfile: string | null;
   userName: string;
   policyName: string;
   plan: Plan | null;
@@ -48,6 +50,7 @@ export function initialWizard(info: AppInfo): Wizard {
     alias: "alias/mongodb-csfle",
     description: "MongoDB CSFLE master key",
     existingKeyArn: null,
+    keyProfile: null,
     userName: "mongodb-csfle-app",
     policyName: "",
     plan: null,

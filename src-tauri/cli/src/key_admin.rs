@@ -44,11 +44,18 @@ pub struct AdminPolicyArgs {
     /// down with this policy.
     #[arg(long)]
     no_legacy: bool,
+    /// Print instead the policy the admin of the account that holds this key (a key in another
+    /// account than the application's) needs: read the key, read and write its key policy.
+    #[arg(long, value_name = "KEY_ARN", conflicts_with = "no_legacy")]
+    key_account: Option<String>,
 }
 
 /// Prints the IAM policy document with every action this program calls, and nothing else.
 pub fn admin_policy(args: AdminPolicyArgs) -> Result<(), ErrorReport> {
-    output::print_json(&session::admin_policy(!args.no_legacy))
+    match args.key_account {
+        Some(key_arn) => output::print_json(&session::key_account_admin_policy(&key_arn)?),
+        None => output::print_json(&session::admin_policy(!args.no_legacy)),
+    }
 }
 
 #[derive(clap::Args)]

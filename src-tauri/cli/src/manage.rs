@@ -89,6 +89,10 @@ pub struct TeardownArgs {
     /// Confirm: without it nothing is removed, and what would be removed is printed.
     #[arg(long)]
     yes: bool,
+    /// For a setup whose key is in another account: the profile of that account, to remove the
+    /// setup's statement from the key policy (the key itself is never touched).
+    #[arg(long, value_name = "PROFILE")]
+    key_profile: Option<String>,
     #[command(flatten)]
     target: Target,
     /// Print one JSON object on stdout.
@@ -280,6 +284,13 @@ pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
     };
     let session = Session::on_this_computer();
     args.target.connect(&session).await?;
+    if let Some(profile) = args.key_profile {
+        let options = ConnectOptions {
+            profile: Some(profile),
+            region: None,
+        };
+        session.connect_key_account(options).await?;
+    }
     if !args.yes {
         let preview = session
             .teardown_preview_of(kind, name.clone(), args.delete_key)
@@ -322,6 +333,9 @@ fn print_preview(preview: &TeardownPreview, delete_key: bool) {
     }
     for change in &preview.outside_changes {
         eprintln!("  {change} (added outside this app)");
+    }
+    if let Some(grant) = &preview.key_grant {
+        eprintln!("  remove the {grant}");
     }
     if let Some(arn) = &preview.key_arn {
         match (&preview.key, delete_key) {

@@ -45,11 +45,26 @@ pub fn print_plan(plan: &Plan) {
         "\nInline policy {} for {}:\n  {}",
         plan.policy_name, plan.user_name, plan.policy_document
     );
+    print_key_grant(plan.key_grant.as_ref());
     println!(
         "\ncredential-process: {}",
         terms_in_words(&plan.credential_terms)
     );
     print_predicted(&plan.findings);
+}
+
+/// The second change of a cross-account setup, in the key's account, with its exact JSON.
+fn print_key_grant(grant: Option<&csfle_core::model::key_grant::KeyGrant>) {
+    let Some(grant) = grant else { return };
+    let profile = grant
+        .key_profile
+        .as_deref()
+        .map(|p| format!(", profile {p}"))
+        .unwrap_or_default();
+    println!(
+        "\nKey policy statement in account {} (as {}{profile}), added to the policy of {}; every other statement stays byte for byte:\n{}",
+        grant.key_account, grant.key_admin_arn, grant.key_arn, grant.statement
+    );
 }
 
 /// What `credential-process` hands out for a setup, as `list` and the plan print it.
@@ -98,6 +113,7 @@ pub fn print_role_plan(plan: &csfle_core::setup::role_plan::RolePlan) {
         "\nInline policy {}:\n  {}",
         plan.policy_name, plan.policy_document
     );
+    print_key_grant(plan.key_grant.as_ref());
     print_predicted(&plan.findings);
 }
 
@@ -116,6 +132,7 @@ fn step_name(step: StepId) -> &'static str {
         StepId::CreateRole => "create role",
         StepId::PutRolePolicy => "attach role policy",
         StepId::CreateInstanceProfile => "create instance profile",
+        StepId::PutKeyPolicy => "key policy in the key's account",
     }
 }
 

@@ -44,6 +44,11 @@ pub struct Args {
     /// Profile of ~/.aws/config to act as (default: the default credential chain).
     #[arg(long)]
     profile: Option<String>,
+    /// For --existing-key KEY_ARN of another account: the profile of the account that holds the
+    /// key. Its key policy gets one statement naming the new role or user (Encrypt and Decrypt
+    /// only), written with that profile's credentials.
+    #[arg(long, value_name = "PROFILE", requires = "existing_key")]
+    key_profile: Option<String>,
     /// Show the plan and change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -92,6 +97,7 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
                 role_name: role,
                 trust: args.trust.unwrap_or_default(),
                 policy_name: args.policy_name,
+                key_profile: args.key_profile,
             };
             run.role(request).await
         }
@@ -102,6 +108,7 @@ pub async fn run(args: Args) -> Result<(), ErrorReport> {
                 policy_name: args.policy_name,
                 allow_long_lived: args.allow_long_lived,
                 max_session_seconds: args.max_session_seconds,
+                key_profile: args.key_profile,
             };
             run.user(request).await
         }

@@ -44,7 +44,9 @@ pub use deliver::{Delivered, Imported};
 pub use pending::PendingDeletion;
 pub use prove::ProofHere;
 pub use provision::credential_source;
-pub use setups::{admin_policy, approved_key_deletion, key_deletion_days, KeyPolicyFix};
+pub use setups::{
+    admin_policy, approved_key_deletion, key_account_admin_policy, key_deletion_days, KeyPolicyFix,
+};
 pub use verify::VerifyReport;
 
 /// What the first screen needs before any AWS call.

@@ -85,6 +85,11 @@ export function chosenKey(wizard: Wizard): KeyChoice {
     : { kind: "existing", key: wizard.existingKeyArn ?? "" };
 }
 
+/** The key's account profile, only for an existing key of another account. */
+function keyProfileFor(wizard: Wizard): string | null {
+  return wizard.keyMode === "existing" ? wizard.keyProfile : null;
+}
+
 /** Asks the engine for the plan of the chosen principal and remembers which job Apply runs. */
 export async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
   const { wizard } = ctx;
@@ -96,11 +101,12 @@ export async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
       // The app makes setups whose credential-process hands out session credentials only.
       allow_long_lived: false,
       max_session_seconds: null,
+      key_profile: keyProfileFor(wizard),
     });
     wizard.job = { kind: "user" };
   } else {
     const trust = trustValue(wizard.trust, wizard.trustArn);
-    wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust, policy_name: wizard.policyName || null });
+    wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust, policy_name: wizard.policyName || null, key_profile: keyProfileFor(wizard) });
     wizard.job = { kind: "role" };
   }
 }

@@ -2,6 +2,7 @@ import { disableWithReason } from "../a11y";
 import { actions, button, field, reportOf, screenTitle, setStatus, type Context } from "../components";
 import { debounce, h } from "../dom";
 import type { Wizard } from "../state";
+import { keyAccountFields, keyAccountProblem } from "./key-account";
 import { keyPicker } from "./key-picker";
 
 /** New key: the alias is checked live against KMS's rules and the region's existing aliases. */
@@ -61,16 +62,27 @@ export function keyScreen(ctx: Context): HTMLElement {
   const existingPane = h("div", { class: "choice-pane", id: "existing-key-pane" });
   const aliasCheck = { ok: false };
   const refreshNext = () => {
-    const reason = wizard.keyMode === "new" ? (aliasCheck.ok ? null : "Choose an alias that is free in this account first.") : wizard.existingKeyArn === null ? "Choose a usable key first." : null;
+    const reason =
+      wizard.keyMode === "new"
+        ? aliasCheck.ok
+          ? null
+          : "Choose an alias that is free in this account first."
+        : wizard.existingKeyArn === null
+          ? "Choose a usable key first."
+          : keyAccountProblem(ctx);
     disableWithReason(next, reason);
   };
   const alias = newKeyFields(ctx, newPane, aliasCheck, refreshNext);
   // Existing key: the account's keys from one listing, described as they come on screen.
   const loadKeys = keyPicker(ctx, existingPane, refreshNext);
+  // A key of another account is not in this account's listing: entered by ARN, with the profile
+  // of the account that holds it.
+  const otherAccountPane = h("div", { class: "choice-pane", id: "other-account-key-pane" }, keyAccountFields(ctx, refreshNext));
   let keysLoaded = false;
   const showMode = () => {
     newPane.hidden = wizard.keyMode !== "new";
     existingPane.hidden = wizard.keyMode !== "existing";
+    otherAccountPane.hidden = wizard.keyMode !== "existing";
     if (wizard.keyMode === "existing" && !keysLoaded) {
       keysLoaded = true;
       void loadKeys();
@@ -91,6 +103,7 @@ export function keyScreen(ctx: Context): HTMLElement {
     keyModeChoices(wizard, showMode),
     newPane,
     existingPane,
+    otherAccountPane,
     buttons,
   );
 }

@@ -1,4 +1,4 @@
-import type { Finding, Identity, PlanStep } from "../bindings";
+import type { Finding, Identity, KeyGrant, PlanStep } from "../bindings";
 import { actions, button, screenTitle, type Context } from "../components";
 import { h } from "../dom";
 import { policyBlock } from "../handoff";
@@ -36,6 +36,21 @@ function document(id: string, label: string, text: string): HTMLElement {
   return h("div", { class: "policy" }, ...policyBlock(id, label, text));
 }
 
+/** The second change of a cross-account setup: one statement in the key's own account. */
+function keyGrant(grant: KeyGrant | null): (HTMLElement | string)[] {
+  if (!grant) return [];
+  const profile = grant.key_profile ? ` with the profile ${grant.key_profile}` : "";
+  return [
+    h("h2", {}, `In the key's account ${grant.key_account}`),
+    h(
+      "p",
+      { id: "key-grant-summary" },
+      `The key policy of ${grant.key_arn} gets this one statement, written${profile} (acting as ${grant.key_admin_arn}). Every other statement stays exactly as it is; teardown removes this one again. KMS needs both: this statement and the inline policy above.`,
+    ),
+    document("key-policy-statement", "Key policy statement", grant.statement),
+  ];
+}
+
 const EXPECTED = { passed: "✓ Will pass", failed: "⚠ Will fail", unknown: "? Could not check" } as const;
 
 /** The Security Hub findings the setup will have the moment it exists. */
@@ -67,6 +82,7 @@ export function reviewScreen(ctx: Context): HTMLElement {
       h("h2", {}, `Permissions for ${plan.role_name}`),
       h("p", {}, `Inline policy ${plan.policy_name}, sent to IAM exactly as shown: encrypt and decrypt with this one key, nothing else.`),
       document("policy-document", "Policy document", plan.policy_document),
+      ...keyGrant(plan.key_grant),
       h("p", { id: "keychain-target" }, "A role has no access key, so nothing is stored in your keychain."),
       securityHub(plan.findings),
     );
@@ -78,6 +94,7 @@ export function reviewScreen(ctx: Context): HTMLElement {
       h("h2", {}, `Permissions for ${plan.user_name}`),
       h("p", {}, `Inline policy ${plan.policy_name}, sent to IAM exactly as shown: encrypt and decrypt with this one key, nothing else.`),
       document("policy-document", "Policy document", plan.policy_document),
+      ...keyGrant(plan.key_grant),
       h("h2", {}, "Where the credentials go"),
       h(
         "p",

@@ -141,6 +141,31 @@ fn app_tag_condition(key: &str) -> Value {
     json!({"StringEquals": {format!("aws:{key}/{}", tags::CREATED_BY_KEY): tags::CREATED_BY_VALUE}})
 }
 
+/// What the admin of the account that holds the key needs for a cross-account setup: to read
+/// that one key (planning checks it can serve CSFLE, the review shows its rotation) and to read
+/// and write its key policy (the one statement the setup owns). Nothing on any other key, and
+/// never ScheduleKeyDeletion: the app does not delete another account's key.
+pub const KEY_ACCOUNT_ACTIONS: &[&str] = &[
+    "kms:DescribeKey",
+    "kms:GetKeyRotationStatus",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+];
+
+/// The key account admin's IAM policy document, for the key `key_arn` only. (The key policy
+/// must let that admin's IAM policies grant it, as KMS's default policy does.)
+pub fn key_account_document(key_arn: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "CsfleProvisionerKeyPolicyOfOneKey",
+            "Effect": "Allow",
+            "Action": KEY_ACCOUNT_ACTIONS,
+            "Resource": key_arn
+        }]
+    })
+}
+
 /// The admin's IAM policy document.
 pub fn document(options: Options) -> Value {
     let mut statements = vec![
@@ -190,6 +215,26 @@ pub fn admin_actions() -> impl Iterator<Item = &'static str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_key_account_admin_may_read_the_one_key_and_edit_its_policy_but_never_delete_it() {
+        let arn = "arn:aws:kms:us-east-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let document = key_account_document(arn);
+        let statements = document["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0]["Resource"], arn);
+        assert_eq!(
+            statements[0]["Action"],
+            json!([
+                "kms:DescribeKey",
+                "kms:GetKeyRotationStatus",
+                "kms:GetKeyPolicy",
+                "kms:PutKeyPolicy"
+            ])
+        );
+        assert!(!document.to_string().contains("Delete"));
+    }
+
     use super::*;
     use crate::aws::permissions::{CREATE, REMOVE};
 

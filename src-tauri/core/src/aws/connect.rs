@@ -24,6 +24,9 @@ pub struct ConnectOptions {
 pub struct Connection {
     pub config: SdkConfig,
     pub identity: Identity,
+    /// A second, checked connection into the account that holds the master key, when that is
+    /// another account than this one's (`--key-profile`): its key policy is written with it.
+    pub key_account: Option<Box<Connection>>,
 }
 
 impl Connection {
@@ -46,6 +49,28 @@ impl Connection {
         Connection {
             config,
             identity: self.identity.clone(),
+            key_account: self.key_account.as_ref().map(|k| Box::new(k.for_reads())),
+        }
+    }
+
+    /// This connection with `key_account` as the key's account (or none).
+    pub fn with_key_account(mut self, key_account: Option<Connection>) -> Connection {
+        self.key_account = key_account.map(|mut k| {
+            k.key_account = None;
+            Box::new(k)
+        });
+        self
+    }
+
+    /// The connection that acts in the account of `key_arn`: the key account's when the ARN
+    /// names another account than this one and that account is connected.
+    pub fn for_key_account(&self, key_arn: &str) -> Option<&Connection> {
+        match key_account_of(key_arn) {
+            Some(account) if account != self.account_id() => self
+                .key_account
+                .as_deref()
+                .filter(|k| k.account_id() == account),
+            _ => Some(self),
         }
     }
 
@@ -103,6 +128,23 @@ pub fn key_region(key: &str) -> Option<&str> {
     }
 }
 
+/// The account of a key ARN; `None` for a bare id or an alias name (the caller's own account).
+pub fn key_account_of(key: &str) -> Option<&str> {
+    let mut parts = key.split(':');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some("arn"), Some(_), Some("kms"), Some(_), Some(account)) if !account.is_empty() => {
+            Some(account)
+        }
+        _ => None,
+    }
+}
+
 /// Loads the SDK configuration for `options` without calling AWS.
 pub async fn load_config(options: &ConnectOptions) -> Result<SdkConfig, ProvisionError> {
     let profile = non_empty(&options.profile);
@@ -143,7 +185,11 @@ pub async fn establish(config: SdkConfig) -> Result<Connection, ProvisionError> 
         ));
     }
     let identity = whoami(&config, &region).await?;
-    Ok(Connection { config, identity })
+    Ok(Connection {
+        config,
+        identity,
+        key_account: None,
+    })
 }
 
 /// The account's alias, or None: many identities may not call iam:ListAccountAliases, and the

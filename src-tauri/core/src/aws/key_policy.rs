@@ -61,7 +61,11 @@ pub fn lets_iam_grant(document: &Value, partition: &str, account: &str) -> bool 
         })
 }
 
-async fn current(connection: &Connection, key_arn: &str) -> Result<Value, ProvisionError> {
+/// The key's policy exactly as KMS holds it (kms:GetKeyPolicy, in the key's region).
+pub(crate) async fn current_text(
+    connection: &Connection,
+    key_arn: &str,
+) -> Result<String, ProvisionError> {
     let reply = connection
         .kms_for_key(key_arn)
         .get_key_policy()
@@ -70,7 +74,16 @@ async fn current(connection: &Connection, key_arn: &str) -> Result<Value, Provis
         .send()
         .await
         .map_err(|e| AwsFailure::from_sdk("kms:GetKeyPolicy", &e))?;
-    serde_json::from_str(reply.policy().unwrap_or("{}")).map_err(|e| {
+    Ok(reply.policy().unwrap_or("{}").to_string())
+}
+
+/// The key's policy as a document (the one reader of key policies in the app).
+pub(crate) async fn current(
+    connection: &Connection,
+    key_arn: &str,
+) -> Result<Value, ProvisionError> {
+    let text = current_text(connection, key_arn).await?;
+    serde_json::from_str(&text).map_err(|e| {
         ProvisionError::RoundTrip(format!(
             "the key policy of {key_arn} is not valid JSON: {e}"
         ))
@@ -104,16 +117,26 @@ pub async fn allow_iam(connection: &Connection, key_arn: &str) -> Result<String,
         None => document["Statement"] = json!([statement]),
     }
     let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    put(connection, key_arn, &text).await?;
+    Ok(text)
+}
+
+/// kms:PutKeyPolicy of `text`, in the key's region.
+pub(crate) async fn put(
+    connection: &Connection,
+    key_arn: &str,
+    text: &str,
+) -> Result<(), AwsFailure> {
     connection
         .kms_for_key(key_arn)
         .put_key_policy()
         .key_id(key_arn)
         .policy_name("default")
-        .policy(&text)
+        .policy(text)
         .send()
         .await
-        .map_err(|e| AwsFailure::from_sdk("kms:PutKeyPolicy", &e))?;
-    Ok(text)
+        .map(drop)
+        .map_err(|e| AwsFailure::from_sdk("kms:PutKeyPolicy", &e))
 }
 
 #[cfg(test)]

@@ -112,16 +112,7 @@ async fn adoptable_key(
 /// True when the key's policy is the one KMS gives a key made without a policy: one statement
 /// for this account's root. A planter's key policy names the planter.
 async fn has_default_policy(connection: &Connection, key_id: &str) -> Result<bool, ProvisionError> {
-    let reply = connection
-        .kms()
-        .get_key_policy()
-        .key_id(key_id)
-        .policy_name("default")
-        .send()
-        .await
-        .map_err(|e| AwsFailure::from_sdk("kms:GetKeyPolicy", &e))?;
-    let document: serde_json::Value =
-        serde_json::from_str(reply.policy().unwrap_or("{}")).unwrap_or_default();
+    let document = crate::aws::key_policy::current(connection, key_id).await?;
     let root = format!(
         "arn:{}:iam::{}:root",
         connection.partition(),

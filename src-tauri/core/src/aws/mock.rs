@@ -423,6 +423,7 @@ impl Wire {
                 region: REGION.to_string(),
                 endpoint_override: None,
             },
+            key_account: None,
         }
     }
 

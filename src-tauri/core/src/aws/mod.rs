@@ -10,6 +10,7 @@ pub mod credential_report;
 pub mod eks;
 pub mod iam;
 pub mod iam_remove;
+pub mod key_grant;
 pub mod key_policy;
 pub mod kms;
 pub mod kms_pending;

@@ -54,6 +54,13 @@ pub enum ProvisionError {
     Console(String),
     #[error("The key policy of {key} does not let IAM policies grant access to it, so the setup's policy would be refused for ever. The statement that fixes it:\n{statement}")]
     KeyPolicyBlocksIam { key: String, statement: String },
+    /// A key in another account than the workload's: what is wrong and what to do, in words
+    /// that name both accounts.
+    #[error("{message}")]
+    CrossAccount { message: String, hint: String },
+    /// The key policy changed between this app's read and its write.
+    #[error("The key policy of {0} changed while this app was editing it (someone else wrote it meanwhile), so this app did not write it")]
+    KeyPolicyRace(String),
     #[error("The master key {key} is kept: {reason}")]
     KeyKept { key: String, reason: String },
     #[error("The master key of {name} is now {found}, not the key you approved for deletion ({approved}); nothing was changed")]
@@ -198,6 +205,8 @@ impl ProvisionError {
             ProvisionError::Sealed(_) => "sealed-file",
             ProvisionError::Delivery(_) => "delivery-failed",
             ProvisionError::KeyPolicyBlocksIam { .. } => "key-policy-blocks-iam",
+            ProvisionError::CrossAccount { .. } => "cross-account-key",
+            ProvisionError::KeyPolicyRace(_) => "key-policy-changed-meanwhile",
             ProvisionError::Unsupported(_) => "unsupported",
             ProvisionError::Console(_) => "no-console-link",
             ProvisionError::RoleExists(_) => "role-exists",
@@ -243,6 +252,8 @@ impl ProvisionError {
             ProvisionError::Unsupported(_) => "Clean it up instead (nothing it made is kept), then start the setup again.".into(),
             ProvisionError::Console(_) => "Copy the ARN with the Copy button beside it and find it in the AWS console (https://console.aws.amazon.com/) yourself.".into(),
             ProvisionError::KeyPolicyBlocksIam { key, .. } => format!("Nothing was changed. Add the statement to the key policy (the app can: \"Let IAM policies use this key\", or csfle-provisioner-cli fix-key-policy --key {key}; it needs kms:PutKeyPolicy), ask the key's owner to, or choose another key."),
+            ProvisionError::CrossAccount { hint, .. } => hint.clone(),
+            ProvisionError::KeyPolicyRace(_) => "Nothing of the other admin's change was overwritten. Try again in a moment; if it keeps happening, ask who else edits this key's policy.".into(),
             ProvisionError::Sealed(crate::error::sealed::SealError::Recipient(_)) => "On the target computer run `csfle-provisioner-cli receive` and paste the age1… line it prints. Nothing was read or written.".into(),
             ProvisionError::Sealed(_) => "Seal the file again to this computer's recipient (`csfle-provisioner-cli receive` prints it here), or import it on the computer it was sealed to. Nothing was stored.".into(),
             ProvisionError::Delivery(_) => "Nothing was written. Choose another file name or folder and try again.".into(),

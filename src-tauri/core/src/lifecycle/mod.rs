@@ -1,6 +1,7 @@
 //! Living with setups: finding and judging them, Security Hub findings, rotation, teardown (and when a key may go), and crash recovery.
 
 pub mod discovery;
+pub mod key_grant_teardown;
 pub mod key_rotation;
 pub mod key_usage;
 pub mod oidc_teardown;

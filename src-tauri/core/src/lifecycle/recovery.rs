@@ -82,6 +82,19 @@ async fn inventory(
         PrincipalKind::Role => role_inventory(connection, run).await?,
     };
     found.extend(key_inventory(connection, run).await?);
+    // A key-policy statement in another account carries no tag: it is the run's when the run
+    // made its principal, and undo removes it only if it still is exactly what the run wrote.
+    let principal_made = found
+        .iter()
+        .any(|item| matches!(item, Created::User(_) | Created::Role(_)));
+    if principal_made {
+        found.extend(
+            run.created
+                .iter()
+                .filter(|item| matches!(item, Created::KeyPolicyStatement { .. }))
+                .cloned(),
+        );
+    }
     // The keychain item is the run's only if it holds one of the run's access keys: after the
     // name was reused, the item belongs to the newer setup and is that setup's working secret.
     if let Some(item) = keychain_inventory(vault, run, &found).await? {
@@ -101,7 +114,8 @@ async fn inventory(
         Created::Policy { .. } | Created::RolePolicy { .. } => 3,
         Created::AccessKey { .. }
         | Created::InstanceProfile { .. }
-        | Created::PodIdentityAssociation { .. } => 4,
+        | Created::PodIdentityAssociation { .. }
+        | Created::KeyPolicyStatement { .. } => 4,
         Created::KeychainItem(_) => 5,
     });
     found.dedup();

@@ -7,6 +7,7 @@ use crate::aws::outside_changes::{self, Extra};
 use crate::aws::{iam_remove, kms, ownership};
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
+use crate::lifecycle::key_grant_teardown::{release_key_grant, GrantFate};
 use crate::lifecycle::key_usage::{self, KeyVerdict};
 use crate::local::credential_profile;
 use crate::local::journal::{Journal, RunState};
@@ -76,6 +77,9 @@ pub struct TeardownPreview {
     /// Whether the master key may also be scheduled for deletion, and why (not). Only worked out
     /// when asked for: it reads every setup in the account.
     pub key: Option<KeyVerdict>,
+    /// For a key in another account: the statement of its key policy this setup owns, and what
+    /// teardown does with it.
+    pub key_grant: Option<String>,
 }
 
 /// Reads what tearing down `(kind, name)` involves, and with `judge_key` whether its key could
@@ -130,7 +134,14 @@ pub async fn preview(
             key = Some(key_usage::judge(connection, vault, journal, setup, arn).await);
         }
     }
+    let key_grant = crate::lifecycle::key_grant_teardown::preview_line(
+        connection,
+        kind,
+        name,
+        key_arn.as_deref(),
+    );
     Ok(TeardownPreview {
+        key_grant,
         kind,
         name: name.to_string(),
         principal_exists: exists,
@@ -249,6 +260,16 @@ async fn tear_down(
     .await?;
     let retire = check_key_deletion(&preview, delete_key)?;
     let mut report = TeardownReport::default();
+    let key = (preview.key_arn.as_deref(), preview.principal_exists);
+    match release_key_grant(connection, kind, name, key, delete_key.is_some()).await? {
+        GrantFate::Nothing => {}
+        GrantFate::Removed(what) => report.removed.push(what),
+        GrantFate::Kept(what) => report.kept.push(what),
+        GrantFate::Failed(what) => {
+            report.failed.push(what);
+            return Ok(report);
+        }
+    }
     match (kind, preview.principal_exists) {
         (PrincipalKind::User, exists) => {
             let account = keychain::account_for(connection.account_id(), name);

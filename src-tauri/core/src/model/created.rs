@@ -45,6 +45,12 @@ pub enum Created {
         cluster: String,
         id: String,
     },
+    /// The statement this run added to the key policy of a key in another account.
+    KeyPolicyStatement {
+        key_arn: String,
+        sid: String,
+        principal_arn: String,
+    },
 }
 
 impl Created {
@@ -61,6 +67,7 @@ impl Created {
             Created::InstanceProfile { .. } => StepId::CreateInstanceProfile,
             Created::OidcProvider { .. } => StepId::CreateOidcProvider,
             Created::PodIdentityAssociation { .. } => StepId::CreatePodIdentityAssociation,
+            Created::KeyPolicyStatement { .. } => StepId::PutKeyPolicy,
         }
     }
 
@@ -78,6 +85,9 @@ impl Created {
             Created::OidcProvider { arn } => format!("OIDC provider {arn}"),
             Created::PodIdentityAssociation { cluster, id } => {
                 format!("Pod Identity association {id} in {cluster}")
+            }
+            Created::KeyPolicyStatement { key_arn, sid, .. } => {
+                format!("statement {sid} in the key policy of {key_arn}")
             }
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod created;
 pub mod findings;
+pub mod key_grant;
 pub mod ownership;
 pub mod principal;
 pub mod web_identity;
@@ -48,6 +49,9 @@ pub struct SetupRequest {
     /// The longest session credentials `credential-process` makes for this setup; absent: one hour.
     #[serde(default)]
     pub max_session_seconds: Option<i32>,
+    /// The AWS profile of the account that holds an existing key of another account.
+    #[serde(default)]
+    pub key_profile: Option<String>,
 }
 
 /// What `credential-process` may hand out for a user setup, recorded in its keychain item (not
@@ -92,6 +96,8 @@ pub enum StepId {
     CreateInstanceProfile,
     CreateOidcProvider,
     CreatePodIdentityAssociation,
+    /// The statement in the key policy of a key in another account.
+    PutKeyPolicy,
 }
 
 /// One line of the plan: the AWS action (as IAM names it), what it acts on, and what it means.
@@ -135,6 +141,8 @@ pub struct Plan {
     pub credential_terms: CredentialTerms,
     /// The Security Hub findings the setup will have the moment it exists.
     pub findings: Vec<crate::model::findings::Finding>,
+    /// For a key in another account: the statement its key policy gets, in that account.
+    pub key_grant: Option<key_grant::KeyGrant>,
 }
 
 /// What a finished setup produced.

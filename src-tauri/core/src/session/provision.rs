@@ -5,10 +5,12 @@
 //! checks it again either way.
 
 use super::{failed, report, Session, State};
-use crate::aws::connect::{ConnectOptions, Connection};
+use crate::aws::connect::{self, ConnectOptions, Connection};
 use crate::error::{ErrorReport, ProvisionError};
 use crate::local::session_credentials;
+use crate::model::key_grant::KeyGrant;
 use crate::model::principal::Trust;
+use crate::model::Identity;
 use crate::model::{KeyChoice, Outcome, Plan, ProgressSink, SetupRequest};
 use crate::setup::apply;
 use crate::setup::plan;
@@ -20,12 +22,47 @@ use std::sync::Arc;
 
 impl Session {
     pub async fn plan(&self, request: SetupRequest) -> Result<Plan, ErrorReport> {
-        let connection = self.connection().await?;
-        let plan = plan::plan(&connection, &request, &self.vault)
+        let connection = self
+            .with_key_profile(request.key_profile.as_deref())
+            .await?;
+        let mut plan = plan::plan(&connection, &request, &self.vault)
             .await
             .map_err(report)?;
-        self.state.lock().await.plan = Some(plan.clone());
+        name_key_profile(&mut plan.key_grant, &request.key_profile);
+        let mut state = self.state.lock().await;
+        state.connection = Some(connection);
+        state.plan = Some(plan.clone());
         Ok(plan)
+    }
+
+    /// Connects the account that holds the master key (a second profile), beside the workload's
+    /// connection: teardown and rollback remove the key-policy statement with it.
+    pub async fn connect_key_account(
+        &self,
+        options: ConnectOptions,
+    ) -> Result<Identity, ErrorReport> {
+        let connection = self.with_key_profile(options.profile.as_deref()).await?;
+        let identity = connection
+            .key_account
+            .as_ref()
+            .map(|k| k.identity.clone())
+            .ok_or_else(|| report(ProvisionError::NotConnected))?;
+        self.state.lock().await.connection = Some(connection);
+        Ok(identity)
+    }
+
+    /// The workload's connection with the key account of `profile` beside it (none without).
+    async fn with_key_profile(&self, profile: Option<&str>) -> Result<Connection, ErrorReport> {
+        let base = self.connection().await?.with_key_account(None);
+        let Some(profile) = profile.map(str::trim).filter(|p| !p.is_empty()) else {
+            return Ok(base);
+        };
+        let options = ConnectOptions {
+            profile: Some(profile.to_string()),
+            region: Some(base.region().to_string()),
+        };
+        let key_account = connect::connect(&options).await.map_err(report)?;
+        Ok(base.with_key_account(Some(key_account)))
     }
 
     /// Load the configuration → its region → check `request` against AWS's rules offline →
@@ -37,6 +74,13 @@ impl Session {
     ) -> Result<Plan, ErrorReport> {
         self.connect_after(&options, |region| {
             plan::validate_request(&request, region)?;
+            if let Some(profile) = request
+                .key_profile
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+            {
+                validate::profile(profile.trim())?;
+            }
             plan::credential_terms(&request).map(drop)
         })
         .await?;
@@ -65,11 +109,16 @@ impl Session {
     }
 
     pub async fn plan_role(&self, request: RoleRequest) -> Result<RolePlan, ErrorReport> {
-        let connection = self.connection().await?;
-        let plan = crate::setup::role_plan::plan_role(&connection, &request)
+        let connection = self
+            .with_key_profile(request.key_profile.as_deref())
+            .await?;
+        let mut plan = crate::setup::role_plan::plan_role(&connection, &request)
             .await
             .map_err(report)?;
-        self.state.lock().await.role_plan = Some(plan.clone());
+        name_key_profile(&mut plan.key_grant, &request.key_profile);
+        let mut state = self.state.lock().await;
+        state.connection = Some(connection);
+        state.role_plan = Some(plan.clone());
         Ok(plan)
     }
 
@@ -108,11 +157,24 @@ impl Session {
     }
 }
 
+fn name_key_profile(grant: &mut Option<KeyGrant>, profile: &Option<String>) {
+    if let Some(grant) = grant {
+        grant.key_profile = profile.clone();
+    }
+}
+
 /// The checks [`role::plan_role`] makes before its first AWS call, made without a connection
 /// (a bare account id in the trust is read in the commercial partition, as any would pass).
 pub(super) fn validate_role_request(request: &RoleRequest, region: &str) -> Result<(), InputError> {
     let role_name = validate::role_name(request.role_name.trim())?;
     Trust::parse(&request.trust)?;
+    if let Some(profile) = request
+        .key_profile
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+    {
+        validate::profile(profile.trim())?;
+    }
     match &request.key {
         KeyChoice::New { alias, description } => {
             validate::alias(alias.trim())?;

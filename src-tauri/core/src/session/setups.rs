@@ -30,6 +30,19 @@ pub fn admin_policy(legacy: bool) -> serde_json::Value {
     admin_policy::document(admin_policy::Options { legacy })
 }
 
+/// What the admin of the account holding `key_arn` needs for a cross-account setup; the ARN is
+/// checked as a key ARN first.
+pub fn key_account_admin_policy(key_arn: &str) -> Result<serde_json::Value, ErrorReport> {
+    let region = crate::aws::connect::key_region(key_arn).unwrap_or_default();
+    match crate::validate::existing_key(key_arn, region).map_err(report)? {
+        crate::validate::KeyRef::Arn { .. } => Ok(admin_policy::key_account_document(key_arn.trim())),
+        _ => Err(report(crate::validate::InputError {
+            field: crate::validate::Field::ExistingKey,
+            rule: "the key account's policy names one key by its full ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)".into(),
+        })),
+    }
+}
+
 /// The waiting period when the master key is to be deleted too: `days`, else KMS's longest,
 /// checked against KMS's rule before anything else happens; `None` keeps the key.
 pub fn key_deletion_days(delete_key: bool, days: Option<i32>) -> Result<Option<i32>, ErrorReport> {

@@ -95,6 +95,7 @@ fn role_request(role: &str, trust: &str, policy: Option<&str>) -> RoleRequest {
         role_name: role.into(),
         trust: trust.into(),
         policy_name: policy.map(str::to_string),
+        key_profile: None,
     }
 }
 

@@ -136,6 +136,18 @@ async fn run(job: &Job<'_>, ledger: &mut Ledger) -> Result<Outcome, ProvisionErr
     checkpoint(job.cancel)?;
     let (access_key_id, secret) = grant_name_and_issue(job, ledger, key.as_ref(), &key_arn).await?;
     checkpoint(job.cancel)?;
+    let parts = crate::setup::cross_account::RunParts {
+        connection: job.connection,
+        limit: job.options.verify_limit,
+        sink: job.sink,
+        cancel: job.cancel,
+    };
+    let grant = job.plan.key_grant.as_ref();
+    let (granted, made) =
+        crate::setup::cross_account::grant_step_of_run(parts, grant, &user_arn).await;
+    ledger.record_all(made.into_iter().collect());
+    granted?;
+    checkpoint(job.cancel)?;
     let alias = planned_alias(&job.plan.key);
     let issued = Issued {
         access_key_id: &access_key_id,

@@ -1,6 +1,7 @@
 //! Making a setup: plan (validate and read AWS, change nothing), apply with rollback, the IAM-role path, the proof, and the key picker.
 
 pub mod apply;
+pub mod cross_account;
 pub mod keys;
 pub mod plan;
 pub mod role;

@@ -88,10 +88,34 @@ pub async fn plan(
         &planned_key,
     )
     .await;
+    let key_grant = match &planned_key {
+        PlannedKey::Existing { arn, .. } => {
+            crate::setup::cross_account::plan_grant(
+                connection,
+                crate::model::principal::PrincipalKind::User,
+                &valid.user_name,
+                arn,
+            )
+            .await?
+        }
+        PlannedKey::New { .. } => None,
+    };
+    let mut plan = build_plan(connection, valid, planned_key, &vault.store_name());
+    if let Some(grant) = &key_grant {
+        // With the user and its policy, before the keychain and the proof.
+        let at = plan
+            .steps
+            .iter()
+            .position(|s| s.id == StepId::StoreInKeychain)
+            .unwrap_or(plan.steps.len());
+        plan.steps
+            .insert(at, crate::setup::cross_account::grant_step(grant));
+    }
     Ok(Plan {
         findings,
         credential_terms,
-        ..build_plan(connection, valid, planned_key, &vault.store_name())
+        key_grant,
+        ..plan
     })
 }
 
@@ -111,6 +135,7 @@ pub(crate) async fn check_key(
 ) -> Result<PlannedKey, ProvisionError> {
     match key {
         ValidKey::New { alias, description } => {
+            crate::setup::cross_account::no_key_account_for_a_new_key(connection)?;
             ensure_alias_is_free(connection, alias).await?;
             Ok(PlannedKey::New {
                 alias: alias.clone(),
@@ -118,8 +143,13 @@ pub(crate) async fn check_key(
             })
         }
         ValidKey::Existing(key_ref) => {
-            let arn = suitable_key_arn(connection, key_ref).await?;
-            crate::aws::key_policy::check(connection, &arn).await?;
+            let key_side = crate::setup::cross_account::key_side(connection, key_ref)?;
+            let arn = suitable_key_arn(key_side, key_ref).await?;
+            // A key of another account is used through its own statement naming the principal,
+            // not through the IAM policies of the key's account.
+            if std::ptr::eq(key_side, connection) {
+                crate::aws::key_policy::check(connection, &arn).await?;
+            }
             let alias = match key_ref {
                 KeyRef::Alias(alias) => Some(alias.clone()),
                 _ => None,
@@ -300,6 +330,7 @@ pub(crate) fn build_plan(
         // A resumed run (rebuilt from the journal) gets the safe default: session credentials only.
         credential_terms: CredentialTerms::default(),
         findings: vec![],
+        key_grant: None,
     }
 }
 
@@ -312,7 +343,10 @@ pub async fn predicted(
 ) -> Vec<crate::model::findings::Finding> {
     let rotation = match key {
         PlannedKey::New { .. } => Ok(true),
-        PlannedKey::Existing { arn, .. } => crate::aws::kms::rotation_status(connection, arn).await,
+        PlannedKey::Existing { arn, .. } => {
+            let key_side = connection.for_key_account(arn).unwrap_or(connection);
+            crate::aws::kms::rotation_status(key_side, arn).await
+        }
     };
     let new_key = matches!(key, PlannedKey::New { .. });
     crate::model::findings::predict(kind, new_key, rotation)
@@ -329,6 +363,7 @@ mod tests {
             policy_name: policy.map(str::to_string),
             allow_long_lived: false,
             max_session_seconds: None,
+            key_profile: None,
         }
     }
 

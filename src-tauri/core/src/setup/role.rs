@@ -119,6 +119,9 @@ async fn run(
         .grant_name_and_profile(ledger, key.as_ref(), &key_arn)
         .await?;
     checkpoint(cancel)?;
+    made.grant_key_account(ledger, &role_arn, options, cancel)
+        .await?;
+    checkpoint(cancel)?;
     made.bind_service_account(ledger, &role_arn).await?;
     let (verified, verification) = step(
         sink,
@@ -173,6 +176,27 @@ struct Made<'a> {
 }
 
 impl Made<'_> {
+    /// For a key in another account: its key-policy statement naming the new role.
+    async fn grant_key_account(
+        &self,
+        ledger: &mut Ledger,
+        role_arn: &str,
+        options: &ApplyOptions,
+        cancel: &Cancel,
+    ) -> Result<(), ProvisionError> {
+        let parts = crate::setup::cross_account::RunParts {
+            connection: self.connection,
+            limit: options.verify_limit,
+            sink: self.sink,
+            cancel,
+        };
+        let grant = self.plan.key_grant.as_ref();
+        let (granted, made) =
+            crate::setup::cross_account::grant_step_of_run(parts, grant, role_arn).await;
+        ledger.record_all(made.into_iter().collect());
+        granted
+    }
+
     /// Stage 1: the key (when the plan makes one) and the role, independent of each other.
     async fn key_and_role(
         &self,

@@ -20,6 +20,9 @@ pub struct RoleRequest {
     pub trust: String,
     #[serde(default)]
     pub policy_name: Option<String>,
+    /// The AWS profile of the account that holds an existing key of another account.
+    #[serde(default)]
+    pub key_profile: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -37,6 +40,8 @@ pub struct RolePlan {
     pub steps: Vec<PlanStep>,
     /// The Security Hub findings the setup will have the moment it exists.
     pub findings: Vec<crate::model::findings::Finding>,
+    /// For a key in another account: the statement its key policy gets, in that account.
+    pub key_grant: Option<crate::model::key_grant::KeyGrant>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -118,8 +123,22 @@ pub async fn plan_role(
         policy: &policy_name,
         key_arn: &key_arn,
     };
-    let steps = role_steps(connection, &key, &trust, &names, oidc_provider.as_ref());
+    let key_grant = crate::setup::cross_account::plan_grant(
+        connection,
+        PrincipalKind::Role,
+        &role_name,
+        &key_arn,
+    )
+    .await?;
+    let mut steps = role_steps(connection, &key, &trust, &names, oidc_provider.as_ref());
+    if let Some(grant) = &key_grant {
+        // After the role policy (the role must exist for KMS to accept a statement naming it),
+        // before the proof.
+        let at = steps.len().saturating_sub(1);
+        steps.insert(at, crate::setup::cross_account::grant_step(grant));
+    }
     Ok(RolePlan {
+        key_grant,
         findings: crate::setup::plan::predicted(connection, PrincipalKind::Role, &key).await,
         identity: connection.identity.clone(),
         key,

@@ -176,6 +176,22 @@ pub async fn undo(
         Created::PodIdentityAssociation { cluster, id } => {
             crate::aws::eks::delete_association(connection, cluster, id).await
         }
+        Created::KeyPolicyStatement {
+            key_arn,
+            sid,
+            principal_arn,
+        } => {
+            use crate::aws::key_grant::Removed;
+            let removed =
+                crate::setup::cross_account::remove_grant(connection, key_arn, sid, principal_arn)
+                    .await?;
+            return match removed {
+                Removed::Removed | Removed::Absent => Ok(()),
+                Removed::Changed(_) => Err(format!(
+                    "someone changed statement {sid} since this app wrote it, so it was left as it is; look at it in the key's account"
+                )),
+            };
+        }
         Created::KeychainItem(account) => {
             let account = account.clone();
             return crate::local::keychain::off_thread(vault, move |vault| vault.remove(&account))

@@ -111,3 +111,91 @@ async fn a_refused_rewrite_names_kms_put_key_policy() {
         refused.hint()
     );
 }
+
+/// A cross-account grant of the key `KEY` (read with the key account's connection).
+fn grant() -> crate::model::key_grant::KeyGrant {
+    let sid = crate::model::key_grant::sid("Role", "444455556666", "app");
+    let principal = "arn:aws:iam::444455556666:role/csfle-provisioner/app";
+    crate::model::key_grant::KeyGrant {
+        key_arn: KEY.into(),
+        key_account: ACCOUNT.into(),
+        key_admin_arn: format!("arn:aws:iam::{ACCOUNT}:role/KeyAdmin"),
+        key_profile: None,
+        statement: crate::model::key_grant::statement_text(&sid, principal),
+        sid,
+        principal_arn: principal.into(),
+    }
+}
+
+fn policy_text(text: &str) -> Reply {
+    Reply::kms_ok(json!({"Policy": text, "PolicyName": "default"}))
+}
+
+#[tokio::test]
+async fn a_policy_changed_between_the_read_and_the_write_is_not_written() {
+    use crate::aws::key_grant;
+    let before = "{\"Statement\": [{\"Sid\": \"Owners\"}]}";
+    let meanwhile = "{\"Statement\": [{\"Sid\": \"Owners\"}, {\"Sid\": \"Colleague\"}]}";
+    let wire = Wire::new();
+    wire.on(
+        "kms",
+        "GetKeyPolicy",
+        &[policy_text(before), policy_text(meanwhile)],
+    );
+    let refused = key_grant::add_once(&wire.connection(), &grant())
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.code(), "key-policy-changed-meanwhile");
+    assert_eq!(wire.calls("kms", "PutKeyPolicy"), 0);
+}
+
+#[tokio::test]
+async fn the_grant_is_appended_to_the_text_and_removed_from_it_byte_for_byte() {
+    use crate::aws::key_grant::{self, Added, Removed};
+    let before = "{\n \"Statement\" : [ {\"Sid\":\"Owners\",\"Effect\":\"Allow\"} ]\n}";
+    let wire = Wire::new();
+    wire.on(
+        "kms",
+        "GetKeyPolicy",
+        &[policy_text(before), policy_text(before)],
+    );
+    wire.on("kms", "PutKeyPolicy", &[Reply::kms_ok(json!({}))]);
+    let grant = grant();
+    assert!(matches!(
+        key_grant::add_once(&wire.connection(), &grant)
+            .await
+            .unwrap(),
+        Added::Done
+    ));
+    let put = wire
+        .seen()
+        .into_iter()
+        .find(|s| s.action == "PutKeyPolicy")
+        .unwrap();
+    let body: Value = serde_json::from_str(&put.body).unwrap();
+    let written = body["Policy"].as_str().unwrap().to_string();
+    assert!(
+        written.starts_with("{\n \"Statement\" : [ {\"Sid\":\"Owners\",\"Effect\":\"Allow\"}, ")
+    );
+    assert!(written.contains(&grant.statement));
+
+    let wire = Wire::new();
+    wire.on(
+        "kms",
+        "GetKeyPolicy",
+        &[policy_text(&written), policy_text(&written)],
+    );
+    wire.on("kms", "PutKeyPolicy", &[Reply::kms_ok(json!({}))]);
+    let removed = key_grant::remove(&wire.connection(), KEY, &grant.sid, &grant.principal_arn)
+        .await
+        .unwrap();
+    assert_eq!(removed, Removed::Removed);
+    let put = wire
+        .seen()
+        .into_iter()
+        .find(|s| s.action == "PutKeyPolicy")
+        .unwrap();
+    let body: Value = serde_json::from_str(&put.body).unwrap();
+    assert_eq!(body["Policy"].as_str().unwrap(), before);
+}

@@ -1,0 +1,512 @@
+//! The key in one account, the application in another (issue 17, item 2). Account A
+//! (123456789012, the workload) gets the role or user and its inline policy; account B
+//! (222233334444) holds the key, whose policy gets exactly one statement naming that principal,
+//! written with B's credentials, every other byte of the policy kept. The emulator layer serves
+//! KMS across accounts as AWS does (moto cannot): only when B's key policy and A's IAM policy
+//! both allow it. The workload role proves it through libmongocrypt.
+
+mod support;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use serde_json::{json, Value};
+use std::process::Command;
+use support::sandbox::{ADMIN_ACCESS_KEY, ADMIN_SECRET, REGION};
+use support::Sandbox;
+
+const WORKLOAD: &str = "123456789012";
+const KEY_ACCOUNT: &str = "222233334444";
+/// The key owners' own policy, formatted as a person wrote it: it must come back byte for byte.
+const OWNERS_POLICY: &str = "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"owners\",\n  \"Statement\" : [ {\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : { \"AWS\" : \"arn:aws:iam::222233334444:root\" },\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  },\n    {\"Sid\":\"Auditors read\",  \"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::222233334444:role/Audit\"},\"Action\":[\"kms:Describe*\",\"kms:Get*\"],\"Resource\":\"*\"} ]\n}";
+
+struct Setup {
+    sandbox: Sandbox,
+    runtime: tokio::runtime::Runtime,
+    key_admin: SdkConfig,
+    key_arn: String,
+    key_secret: String,
+}
+
+fn sdk_config(url: &str, access_key: &str, secret: &str, token: Option<&str>) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(url)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                access_key,
+                secret,
+                token.map(str::to_string),
+                None,
+                "tests",
+            )),
+        )
+        .build()
+}
+
+/// Two profiles, as an organisation has them: `workload` (account A's admin) and `keyacct`
+/// (account B's key administrator, a role session there), and a key in B with the owners' policy.
+fn setup() -> Setup {
+    let sandbox = Sandbox::start();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let admin = sdk_config(&sandbox.emulator.url, ADMIN_ACCESS_KEY, ADMIN_SECRET, None);
+    let assumed = runtime
+        .block_on(
+            aws_sdk_sts::Client::new(&admin)
+                .assume_role()
+                .role_arn(format!("arn:aws:iam::{KEY_ACCOUNT}:role/KeyAdmin"))
+                .role_session_name("key-admin")
+                .send(),
+        )
+        .unwrap();
+    let c = assumed.credentials().unwrap();
+    let (ak, sk, token) = (c.access_key_id(), c.secret_access_key(), c.session_token());
+    std::fs::write(
+        sandbox.aws_dir().join("credentials"),
+        format!(
+            "[workload]\naws_access_key_id = {ADMIN_ACCESS_KEY}\naws_secret_access_key = {ADMIN_SECRET}\n\n[keyacct]\naws_access_key_id = {ak}\naws_secret_access_key = {sk}\naws_session_token = {token}\n"
+        ),
+    )
+    .unwrap();
+    let key_admin = sdk_config(&sandbox.emulator.url, ak, sk, Some(token));
+    let kms = aws_sdk_kms::Client::new(&key_admin);
+    let made = runtime
+        .block_on(
+            kms.create_key()
+                .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
+                .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
+                .send(),
+        )
+        .unwrap();
+    let key_arn = made.key_metadata().unwrap().arn().unwrap().to_string();
+    assert!(
+        key_arn.contains(&format!(":{KEY_ACCOUNT}:key/")),
+        "{key_arn}"
+    );
+    runtime
+        .block_on(
+            kms.put_key_policy()
+                .key_id(&key_arn)
+                .policy_name("default")
+                .policy(OWNERS_POLICY)
+                .send(),
+        )
+        .unwrap();
+    sandbox.emulator.clear_requests();
+    Setup {
+        sandbox,
+        runtime,
+        key_admin,
+        key_arn,
+        key_secret: sk.to_string(),
+    }
+}
+
+impl Setup {
+    /// The CLI with the two profiles only (no credentials in the environment).
+    fn cli(&self, args: &[&str]) -> support::CliRun {
+        let run = self.sandbox.cli_with(
+            args,
+            &[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")],
+        );
+        assert!(
+            !run.output().contains(&self.key_secret),
+            "the key account's secret was printed"
+        );
+        run
+    }
+
+    fn key_policy(&self) -> String {
+        let kms = aws_sdk_kms::Client::new(&self.key_admin);
+        let reply = self
+            .runtime
+            .block_on(
+                kms.get_key_policy()
+                    .key_id(&self.key_arn)
+                    .policy_name("default")
+                    .send(),
+            )
+            .unwrap();
+        reply.policy().unwrap().to_string()
+    }
+
+    fn put_key_policy(&self, text: &str) {
+        let kms = aws_sdk_kms::Client::new(&self.key_admin);
+        self.runtime
+            .block_on(
+                kms.put_key_policy()
+                    .key_id(&self.key_arn)
+                    .policy_name("default")
+                    .policy(text)
+                    .send(),
+            )
+            .unwrap();
+    }
+
+    fn provision_role(&self, role: &str) -> support::CliRun {
+        self.cli(&[
+            "provision",
+            "--role",
+            role,
+            "--trust",
+            WORKLOAD,
+            "--existing-key",
+            &self.key_arn,
+            "--profile",
+            "workload",
+            "--key-profile",
+            "keyacct",
+            "--json",
+        ])
+    }
+
+    fn teardown(&self, kind: &str, name: &str) -> support::CliRun {
+        self.cli(&[
+            "teardown",
+            kind,
+            name,
+            "--yes",
+            "--profile",
+            "workload",
+            "--key-profile",
+            "keyacct",
+            "--json",
+        ])
+    }
+
+    /// libmongocrypt, signed in as the workload role (AssumeRole in account A), makes a data key
+    /// with B's key and decrypts with it.
+    fn mongocrypt_as_role(&self, role_arn: &str) -> Result<(), String> {
+        let admin = sdk_config(
+            &self.sandbox.emulator.url,
+            ADMIN_ACCESS_KEY,
+            ADMIN_SECRET,
+            None,
+        );
+        let assumed = self
+            .runtime
+            .block_on(
+                aws_sdk_sts::Client::new(&admin)
+                    .assume_role()
+                    .role_arn(role_arn)
+                    .role_session_name("app")
+                    .send(),
+            )
+            .unwrap();
+        let c = assumed.credentials().unwrap();
+        let mut app = Command::new(support::python());
+        app.arg(support::repo_root().join("tests/apps/mongocrypt_app.py"))
+            .env_clear();
+        for (key, value) in self.sandbox.env() {
+            if !key.starts_with("AWS_ACCESS_KEY") && !key.starts_with("AWS_SECRET") {
+                app.env(key, value);
+            }
+        }
+        app.env("AWS_ACCESS_KEY_ID", c.access_key_id())
+            .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key())
+            .env("AWS_SESSION_TOKEN", c.session_token())
+            .env("EMULATOR_URL", &self.sandbox.emulator.url)
+            .env("KEY_ARN", &self.key_arn)
+            .env("AWS_REGION_OF_KEY", REGION);
+        let output = app.output().expect("run the libmongocrypt application");
+        if !output.status.success() {
+            return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+        }
+        let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+        match seen["round_trip"] == true && seen["token_sent"] == true {
+            true => Ok(()),
+            false => Err(format!("{seen}")),
+        }
+    }
+
+    fn actions(&self) -> Vec<String> {
+        self.sandbox.emulator.actions()
+    }
+}
+
+/// The statement exactly as the app must write it: field by field.
+fn assert_statement(statement: &Value, sid: &str, principal: &str) {
+    let mut fields: Vec<&String> = statement.as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["Action", "Effect", "Principal", "Resource", "Sid"],
+        "{statement}"
+    );
+    assert_eq!(statement["Sid"], sid);
+    assert_eq!(statement["Effect"], "Allow");
+    assert_eq!(statement["Principal"], json!({"AWS": principal}));
+    assert_eq!(statement["Action"], json!(["kms:Encrypt", "kms:Decrypt"]));
+    assert_eq!(statement["Resource"], "*");
+}
+
+/// The policy now is the owners' text with exactly one statement appended: everything before
+/// the owners' closing `]` is byte-identical.
+fn assert_owners_bytes_kept(policy: &str) -> Value {
+    let close = OWNERS_POLICY.rfind(']').unwrap();
+    let owners_end = OWNERS_POLICY[..close].trim_end().len();
+    assert_eq!(&policy[..owners_end], &OWNERS_POLICY[..owners_end]);
+    assert_eq!(
+        &policy[policy.len() - (OWNERS_POLICY.len() - owners_end)..],
+        &OWNERS_POLICY[owners_end..]
+    );
+    let parsed: Value = serde_json::from_str(policy).unwrap();
+    let list = parsed["Statement"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 3, "{policy}");
+    list[2].clone()
+}
+
+#[test]
+fn a_role_in_the_workload_account_uses_the_key_of_the_key_account_and_teardown_restores_its_policy()
+{
+    let setup = setup();
+    let sid = format!("CsfleProvisionerRole{WORKLOAD}app");
+    let role_arn = format!("arn:aws:iam::{WORKLOAD}:role/csfle-provisioner/app");
+
+    // The plan shows both changes, with the statement's exact JSON, and changes nothing.
+    let plan = setup.cli(&[
+        "provision",
+        "--role",
+        "app",
+        "--trust",
+        WORKLOAD,
+        "--existing-key",
+        &setup.key_arn,
+        "--profile",
+        "workload",
+        "--key-profile",
+        "keyacct",
+        "--dry-run",
+    ]);
+    plan.assert_ok();
+    let shown = plan.stdout.clone();
+    assert!(shown.contains("iam:PutRolePolicy"), "{shown}");
+    assert!(
+        shown.contains("kms:GetKeyPolicy, kms:PutKeyPolicy"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("Key policy statement in account {KEY_ACCOUNT}")),
+        "{shown}"
+    );
+    let statement_text = serde_json::to_string_pretty(&json!({
+        "Sid": sid, "Effect": "Allow", "Principal": {"AWS": role_arn},
+        "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"
+    }))
+    .unwrap();
+    assert!(shown.contains(&statement_text), "{shown}");
+    assert_eq!(setup.key_policy(), OWNERS_POLICY);
+    assert!(!setup.actions().contains(&"PutKeyPolicy".to_string()));
+
+    let run = setup.provision_role("app");
+    run.assert_ok();
+    let made = run.json();
+    assert_eq!(made["role_arn"], role_arn.as_str());
+    assert_eq!(made["verified"], true, "{made}");
+    let policy = setup.key_policy();
+    let statement = assert_owners_bytes_kept(&policy);
+    assert_statement(&statement, &sid, &role_arn);
+    assert!(policy.contains(&statement_text), "{policy}");
+
+    // libmongocrypt as the workload role, against B's key.
+    setup.mongocrypt_as_role(&role_arn).unwrap();
+    // Without the statement (B's owners take it out) the same role is refused: A's IAM policy
+    // alone is not enough.
+    setup.put_key_policy(OWNERS_POLICY);
+    let refused = setup.mongocrypt_as_role(&role_arn).unwrap_err();
+    assert!(
+        refused.contains("AccessDenied") || refused.contains("not authorized"),
+        "{refused}"
+    );
+    setup.put_key_policy(&policy);
+    setup.mongocrypt_as_role(&role_arn).unwrap();
+
+    // Teardown removes exactly that statement, never touches B's key, and refuses to delete it.
+    let delete = setup.cli(&[
+        "teardown",
+        "--role",
+        "app",
+        "--yes",
+        "--delete-key",
+        "--key-arn",
+        &setup.key_arn,
+        "--profile",
+        "workload",
+        "--key-profile",
+        "keyacct",
+    ]);
+    delete.assert_failed();
+    assert!(
+        delete.output().contains("key-deletion-refused"),
+        "{}",
+        delete.output()
+    );
+    assert_eq!(
+        setup.key_policy(),
+        policy,
+        "a refused teardown changed nothing"
+    );
+    let down = setup.teardown("--role", "app");
+    down.assert_ok();
+    let report = down.json();
+    assert!(
+        report["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains(&sid)),
+        "{report}"
+    );
+    assert_eq!(setup.key_policy(), OWNERS_POLICY);
+    assert!(!setup
+        .actions()
+        .iter()
+        .any(|a| a == "ScheduleKeyDeletion" || a == "DisableKey"));
+    assert!(setup.mongocrypt_as_role(&role_arn).is_err());
+}
+
+#[test]
+fn a_user_setup_gets_the_statement_and_its_own_proof_and_teardown_takes_it_out_again() {
+    let setup = setup();
+    let run = setup.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--existing-key",
+        &setup.key_arn,
+        "--profile",
+        "workload",
+        "--key-profile",
+        "keyacct",
+        "--json",
+    ]);
+    run.assert_ok();
+    let made = run.json();
+    // The proof ran as the new user against B's key.
+    assert_eq!(made["verified"], true, "{made}");
+    let user_arn = format!("arn:aws:iam::{WORKLOAD}:user/csfle-provisioner/app");
+    assert_eq!(made["user_arn"], user_arn.as_str());
+    let statement = assert_owners_bytes_kept(&setup.key_policy());
+    assert_statement(
+        &statement,
+        &format!("CsfleProvisionerUser{WORKLOAD}app"),
+        &user_arn,
+    );
+    let access_key = made["access_key_id"].as_str().unwrap();
+    let secret = setup.sandbox.emulator.issued_secret(access_key).unwrap();
+    assert!(
+        !run.output().contains(&secret),
+        "the user's secret was printed"
+    );
+    let down = setup.teardown("--user", "app");
+    down.assert_ok();
+    assert!(!down.output().contains(&secret));
+    assert_eq!(setup.key_policy(), OWNERS_POLICY);
+}
+
+#[test]
+fn a_statement_someone_changed_is_left_alone_by_teardown() {
+    let setup = setup();
+    setup.provision_role("app").assert_ok();
+    let widened = setup
+        .key_policy()
+        .replace("\"kms:Decrypt\"", "\"kms:Decrypt\", \"kms:ReEncrypt*\"");
+    setup.put_key_policy(&widened);
+    let down = setup.teardown("--role", "app");
+    down.assert_ok();
+    let report = down.json();
+    assert!(
+        report["kept"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k.as_str().unwrap().contains("someone changed it")),
+        "{report}"
+    );
+    assert_eq!(setup.key_policy(), widened);
+}
+
+#[test]
+fn a_failed_key_policy_write_rolls_the_role_back_and_a_later_failure_removes_the_statement() {
+    let setup = setup();
+    setup.sandbox.emulator.add_fault(json!({"action": "PutKeyPolicy", "status": 400, "code": "AccessDeniedException", "message": "not allowed by the test"}));
+    let run = setup.provision_role("app");
+    run.assert_failed();
+    assert!(
+        run.output().contains("kms:PutKeyPolicy"),
+        "{}",
+        run.output()
+    );
+    let aws = setup.sandbox.aws();
+    assert!(aws
+        .block(aws.iam().get_role().role_name("app").send())
+        .is_err());
+    assert_eq!(setup.key_policy(), OWNERS_POLICY);
+
+    // The statement is in, then the proof fails for good: rollback takes the statement out.
+    setup.sandbox.emulator.add_fault(json!({"action": "Decrypt", "notAccessKey": ADMIN_ACCESS_KEY, "times": 1, "status": 400, "code": "IncorrectKeyException", "message": "wrong key"}));
+    let run = setup.provision_role("app");
+    run.assert_failed();
+    assert!(
+        setup.actions().contains(&"PutKeyPolicy".to_string()),
+        "{:?}",
+        setup.actions()
+    );
+    assert_eq!(setup.key_policy(), OWNERS_POLICY);
+    assert!(aws
+        .block(aws.iam().get_role().role_name("app").send())
+        .is_err());
+}
+
+#[test]
+fn mismatched_keys_and_accounts_are_refused_before_any_change() {
+    let setup = setup();
+    // Another account's key without that account's profile.
+    let run = setup.cli(&[
+        "provision",
+        "--role",
+        "app",
+        "--trust",
+        WORKLOAD,
+        "--existing-key",
+        &setup.key_arn,
+        "--profile",
+        "workload",
+        "--json",
+    ]);
+    run.assert_failed();
+    assert!(
+        run.output().contains("cross-account-key"),
+        "{}",
+        run.output()
+    );
+    assert!(run.output().contains(KEY_ACCOUNT), "{}", run.output());
+    // A key profile that signs in to the workload's own account.
+    let run = setup.cli(&[
+        "provision",
+        "--user",
+        "app",
+        "--existing-key",
+        &setup.key_arn,
+        "--profile",
+        "workload",
+        "--key-profile",
+        "workload",
+    ]);
+    run.assert_failed();
+    assert!(
+        run.output().contains("cross-account-key"),
+        "{}",
+        run.output()
+    );
+    let changes = ["CreateRole", "CreateUser", "PutKeyPolicy", "PutRolePolicy"];
+    assert!(
+        !setup
+            .actions()
+            .iter()
+            .any(|a| changes.contains(&a.as_str())),
+        "{:?}",
+        setup.actions()
+    );
+    assert_eq!(setup.key_policy(), OWNERS_POLICY);
+}
