@@ -281,6 +281,7 @@ mod tests {
                 account_id: account.into(),
                 arn: format!("arn:aws:iam::{account}:user/admin"),
                 region: "us-east-1".into(),
+                account_alias: None,
                 endpoint_override: None,
             },
             key_account: None,
