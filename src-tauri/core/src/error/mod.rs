@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod keychain;
+pub mod push;
 pub mod sealed;
 
 use crate::validate::InputError;
@@ -42,6 +43,8 @@ pub enum ProvisionError {
     Sealed(#[from] crate::error::sealed::SealError),
     #[error("{0}")]
     Delivery(String),
+    #[error(transparent)]
+    Push(#[from] crate::error::push::PushError),
     #[error("{0}")]
     Config(String),
     #[error("{0}")]
@@ -195,6 +198,7 @@ impl ProvisionError {
             ProvisionError::KeyNotApproved { .. } => "key-not-approved",
             ProvisionError::Sealed(_) => "sealed-file",
             ProvisionError::Delivery(_) => "delivery-failed",
+            ProvisionError::Push(p) => p.code(),
             ProvisionError::KeyPolicyBlocksIam { .. } => "key-policy-blocks-iam",
             ProvisionError::Unsupported(_) => "unsupported",
             ProvisionError::RoleExists(_) => "role-exists",
@@ -241,6 +245,7 @@ impl ProvisionError {
             ProvisionError::KeyPolicyBlocksIam { key, .. } => format!("Nothing was changed. Add the statement to the key policy (the app can: \"Let IAM policies use this key\", or csfle-provisioner-cli fix-key-policy --key {key}; it needs kms:PutKeyPolicy), ask the key's owner to, or choose another key."),
             ProvisionError::Sealed(crate::error::sealed::SealError::Recipient(_)) => "On the target computer run `csfle-provisioner-cli receive` and paste the age1… line it prints. Nothing was read or written.".into(),
             ProvisionError::Sealed(_) => "Seal the file again to this computer's recipient (`csfle-provisioner-cli receive` prints it here), or import it on the computer it was sealed to. Nothing was stored.".into(),
+            ProvisionError::Push(p) => p.hint(),
             ProvisionError::Delivery(_) => "Nothing was written. Choose another file name or folder and try again.".into(),
             ProvisionError::KeyNotApproved { .. } => "Someone changed the setup since you looked. Open the teardown again, check which key it names, and approve that one (or keep the key).".into(),
             ProvisionError::KeyKept { .. } => "Nothing was changed. Tear the setup down without deleting the key (the key costs little and keeps your data readable), or first tear down the other setups that use it.".into(),
