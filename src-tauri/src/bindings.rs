@@ -75,6 +75,9 @@ pub fn typescript() -> String {
     declare::<RunState>(&cfg, &mut out);
     declare::<PrincipalKind>(&cfg, &mut out);
     declare::<RotateReport>(&cfg, &mut out);
+    declare::<csfle_core::lifecycle::copies::CopyOutcome>(&cfg, &mut out);
+    declare::<csfle_core::local::deliveries::Delivery>(&cfg, &mut out);
+    declare::<csfle_core::local::deliveries::DeliveryKind>(&cfg, &mut out);
     declare::<TeardownReport>(&cfg, &mut out);
     declare::<KeyVerdict>(&cfg, &mut out);
     declare::<TeardownPreview>(&cfg, &mut out);

@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod aws;
+pub mod bao;
 pub mod emulator;
 pub mod flow;
 pub mod keyring;

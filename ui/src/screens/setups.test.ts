@@ -43,6 +43,8 @@ function agedSetup(): SetupSummary {
     key_ages: [{ access_key_id: KEY, created: "120 days ago", last_used: "50 days ago", too_old: true, unused: true }],
     ownership: "proven",
     ownership_reason: null,
+    deliveries: [],
+    rotation_waiting: null,
   };
 }
 

@@ -28,6 +28,8 @@ pub enum PushError {
     SecretName(String),
     #[error("{0}")]
     Unrecorded(String),
+    #[error("{0}")]
+    Unfinished(String),
 }
 
 impl PushError {
@@ -42,6 +44,7 @@ impl PushError {
             PushError::VaultConflict { .. } => "vault-conflict",
             PushError::NotOurs(_) => "copy-not-ours",
             PushError::Unrecorded(_) => "delivery-unrecorded",
+            PushError::Unfinished(_) => "rotation-unfinished",
         }
     }
 
@@ -56,6 +59,7 @@ impl PushError {
             PushError::VaultUnreachable { .. } | PushError::VaultSealed { .. } => "Check the address and that Vault is up and unsealed, then run the same command again. The keychain still holds the credentials.".into(),
             PushError::VaultConflict { .. } => "Someone changed that secret since this app looked. Find out who before writing again, or choose another path.".into(),
             PushError::NotOurs(_) => "This app overwrites or deletes only copies it wrote itself. Choose another path or name, or remove that one yourself if you know it is not needed.".into(),
+            PushError::Unfinished(_) => "The new key works and is in the keychain; the old key stays active until every copy holds the new one. Fix what the message names, then run the command it gives.".into(),
             PushError::Unrecorded(_) => "The copy was written but this computer could not note it: check that your home folder is writable, then run deliver again with the same store (it updates its own copy).".into(),
         }
     }

@@ -68,6 +68,11 @@ pub struct SetupSummary {
     pub ownership: Ownership,
     /// Why the app cannot tell, for an unproven setup.
     pub ownership_reason: Option<String>,
+    /// Every recorded copy of the credentials outside this keychain: where, which access key it
+    /// holds, when it was written.
+    pub deliveries: Vec<crate::local::deliveries::Delivery>,
+    /// A rotation waiting to finish: the old key it kept active and why, with the command.
+    pub rotation_waiting: Option<String>,
 }
 
 /// Every setup, in a stable order (users, then roles, by name).
@@ -209,6 +214,36 @@ fn empty(
         // Known only from this computer's journal until AWS shows the principal.
         ownership: Ownership::Proven,
         ownership_reason: None,
+        deliveries: vec![],
+        rotation_waiting: None,
+    }
+    .with_copies()
+}
+
+impl SetupSummary {
+    /// The copies this computer recorded for the setup (a user's only: a role has no key).
+    fn with_copies(mut self) -> SetupSummary {
+        let Some((account_id, _)) = self.keychain_account.split_once('/') else {
+            return self;
+        };
+        let account_id = account_id.to_string();
+        self.deliveries = crate::local::deliveries::of_setup(&account_id, &self.name);
+        self.rotation_waiting = crate::lifecycle::copies::waiting(&account_id, &self.name).map(|r| {
+            let behind: Vec<&str> = self
+                .deliveries
+                .iter()
+                .filter(|d| d.access_key_id != r.new_access_key_id || !d.confirmed)
+                .map(|d| d.location.as_str())
+                .collect();
+            format!(
+                "The old key {} is still active: {} not hold the new key {} yet (or waits for its import). Finish with csfle-provisioner-cli rotate --user {} --finish (add --confirm-imported once the target imported a new sealed file).",
+                crate::mask_access_key_id(&r.old_access_key_id),
+                if behind.is_empty() { "a copy does".to_string() } else { format!("{} do(es)", behind.join(", ")) },
+                crate::mask_access_key_id(&r.new_access_key_id),
+                self.name
+            )
+        });
+        self
     }
 }
 

@@ -76,6 +76,9 @@ pub struct TeardownPreview {
     /// Whether the master key may also be scheduled for deletion, and why (not). Only worked out
     /// when asked for: it reads every setup in the account.
     pub key: Option<KeyVerdict>,
+    /// The recorded copies of the credentials (Vault, Secrets Manager, sealed files), each with
+    /// what teardown does about it.
+    pub copies: Vec<String>,
 }
 
 /// Reads what tearing down `(kind, name)` involves, and with `judge_key` whether its key could
@@ -138,7 +141,31 @@ pub async fn preview(
         key_arn,
         key_aliases,
         key,
+        copies: copies_preview(connection.account_id(), kind, name),
     })
+}
+
+fn copies_preview(account_id: &str, kind: PrincipalKind, name: &str) -> Vec<String> {
+    if kind != PrincipalKind::User {
+        return vec![];
+    }
+    crate::local::deliveries::of_setup(account_id, name)
+        .iter()
+        .map(|d| match d.kind {
+            crate::local::deliveries::DeliveryKind::Sealed => format!(
+                "leave the sealed file {} (teardown cannot reach the computer it went to)",
+                d.location
+            ),
+            crate::local::deliveries::DeliveryKind::Vault => format!(
+                "delete the copy in Vault at {} (metadata and every version), if it is still this app's",
+                d.location
+            ),
+            crate::local::deliveries::DeliveryKind::SecretsManager => format!(
+                "schedule the deletion of the secret {} (30-day recovery window), if its tags still say it is this app's",
+                d.location
+            ),
+        })
+        .collect()
 }
 
 /// The runs of `runs` as ownership evidence: the run tag and when each began.
