@@ -123,7 +123,8 @@ impl Bao {
 
     /// A token that may write and read `secret/` (not the root token), as an admin would have.
     pub fn token_for_secrets(&self) -> String {
-        let policy = r#"path "secret/*" { capabilities = ["create", "read", "update", "delete", "list"] }"#;
+        let policy =
+            r#"path "secret/*" { capabilities = ["create", "read", "update", "delete", "list"] }"#;
         let (status, _) = self.call(
             "POST",
             "sys/policies/acl/csfle",
@@ -138,7 +139,10 @@ impl Bao {
             Some(json!({ "policies": ["csfle"], "no_default_policy": true })),
         );
         assert_eq!(status, 200, "{made}");
-        made["auth"]["client_token"].as_str().expect("token").to_string()
+        made["auth"]["client_token"]
+            .as_str()
+            .expect("token")
+            .to_string()
     }
 
     /// An AppRole with the same policy: (role id, secret id).
@@ -166,8 +170,14 @@ impl Bao {
             None,
         );
         (
-            role["data"]["role_id"].as_str().expect("role id").to_string(),
-            secret["data"]["secret_id"].as_str().expect("secret id").to_string(),
+            role["data"]["role_id"]
+                .as_str()
+                .expect("role id")
+                .to_string(),
+            secret["data"]["secret_id"]
+                .as_str()
+                .expect("secret id")
+                .to_string(),
         )
     }
 

@@ -40,7 +40,11 @@ pub struct DeliverArgs {
     #[arg(long, value_name = "NAME")]
     secrets_manager: Option<String>,
     /// An IAM role or user ARN allowed to read the secret (repeat for several); nobody else may.
-    #[arg(long = "reader", value_name = "PRINCIPAL_ARN", requires = "secrets_manager")]
+    #[arg(
+        long = "reader",
+        value_name = "PRINCIPAL_ARN",
+        requires = "secrets_manager"
+    )]
     readers: Vec<String>,
     /// The customer-managed KMS key (ARN, id or alias/NAME) that encrypts the secret; without
     /// it a new key tagged as this app's is made.
@@ -81,7 +85,8 @@ pub async fn deliver(args: DeliverArgs) -> Result<(), ErrorReport> {
         (Some(to), Some(out)) => (to, out),
         _ => return push(args).await,
     };
-    let delivered = Session::on_this_computer().deliver_to_file(args.user, args.account, to, out)?;
+    let delivered =
+        Session::on_this_computer().deliver_to_file(args.user, args.account, to, out)?;
     if args.json {
         return output::print_json(&delivered);
     }
@@ -126,7 +131,11 @@ async fn push(args: DeliverArgs) -> Result<(), ErrorReport> {
     if args.json {
         return output::print_json(&pushed);
     }
-    let verb = if pushed.dry_run { "Would copy" } else { "Copied" };
+    let verb = if pushed.dry_run {
+        "Would copy"
+    } else {
+        "Copied"
+    };
     println!(
         "{verb} the credentials of {} (access key {}) to {}:",
         pushed.user,
@@ -137,7 +146,10 @@ async fn push(args: DeliverArgs) -> Result<(), ErrorReport> {
         println!("  {}. {step}", n + 1);
     }
     if let Some(policy) = &pushed.resource_policy {
-        println!("Resource policy:\n{}", serde_json::to_string_pretty(policy).unwrap_or_default());
+        println!(
+            "Resource policy:\n{}",
+            serde_json::to_string_pretty(policy).unwrap_or_default()
+        );
     }
     if let Some(version) = pushed.vault_version {
         println!("Vault holds it as version {version}.");

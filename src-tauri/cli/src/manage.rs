@@ -278,21 +278,31 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
         Session::on_this_computer().verify_within(Duration::from_secs(args.verify_timeout));
     args.target.connect(&session).await?;
     let report = match args.finish {
-        true => session.finish_rotation(args.user, args.confirm_imported).await?,
+        true => {
+            session
+                .finish_rotation(args.user, args.confirm_imported)
+                .await?
+        }
         false => session.rotate(args.user, args.delete_inactive_key).await?,
     };
     if args.json {
         output::print_json(&report)?;
     } else {
         for copy in &report.copies {
-            let state = if copy.holds_old_key() { "BEHIND" } else { "current" };
+            let state = if copy.holds_old_key() {
+                "BEHIND"
+            } else {
+                "current"
+            };
             println!("copy {state}: {}: {}", copy.location, copy.detail);
         }
         println!("{}", report.message);
     }
     if report.old_key_kept {
         // The rotation is not finished: scripts must see it.
-        return Err(ProvisionError::Push(PushError::Unfinished(report.message.clone())).report(None));
+        return Err(
+            ProvisionError::Push(PushError::Unfinished(report.message.clone())).report(None),
+        );
     }
     Ok(())
 }

@@ -157,6 +157,9 @@ mod tests {
     #[test]
     fn unix_times_read_as_dates() {
         assert_eq!(super::unix_time_in_words(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::unix_time_in_words(1_798_761_600), "2027-01-01 00:00 UTC");
+        assert_eq!(
+            super::unix_time_in_words(1_798_761_600),
+            "2027-01-01 00:00 UTC"
+        );
     }
 }

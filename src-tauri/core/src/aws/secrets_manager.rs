@@ -44,11 +44,13 @@ pub fn check_name(name: &str) -> Result<(), PushError> {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
-    let suffix_like = name
-        .rsplit_once('-')
-        .is_some_and(|(_, tail)| tail.len() == 6 && tail.chars().all(|c| c.is_ascii_alphanumeric()));
+    let suffix_like = name.rsplit_once('-').is_some_and(|(_, tail)| {
+        tail.len() == 6 && tail.chars().all(|c| c.is_ascii_alphanumeric())
+    });
     if !ok {
-        return Err(PushError::SecretName(format!("{name:?} is not a Secrets Manager name")));
+        return Err(PushError::SecretName(format!(
+            "{name:?} is not a Secrets Manager name"
+        )));
     }
     if suffix_like {
         return Err(PushError::SecretName(format!(
@@ -127,7 +129,9 @@ pub async fn create(
     let reply = client(connection)
         .create_secret()
         .name(name)
-        .description(format!("MongoDB CSFLE credentials of {setup}, written by csfle-provisioner"))
+        .description(format!(
+            "MongoDB CSFLE credentials of {setup}, written by csfle-provisioner"
+        ))
         .kms_key_id(kms_key)
         .secret_string(value.expose())
         .client_request_token(token)
@@ -181,8 +185,16 @@ pub async fn put_value(
 }
 
 /// The secret named `id` (name or ARN), or `None` when there is none.
-pub async fn describe(connection: &Connection, id: &str) -> Result<Option<Described>, ProvisionError> {
-    match client(connection).describe_secret().secret_id(id).send().await {
+pub async fn describe(
+    connection: &Connection,
+    id: &str,
+) -> Result<Option<Described>, ProvisionError> {
+    match client(connection)
+        .describe_secret()
+        .secret_id(id)
+        .send()
+        .await
+    {
         Ok(reply) => Ok(Some(Described {
             arn: reply.arn().unwrap_or_default().to_string(),
             name: reply.name().unwrap_or_default().to_string(),

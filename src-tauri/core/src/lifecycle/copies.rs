@@ -34,7 +34,11 @@ impl CopyOutcome {
 
 /// Writes `creds` (the key now in the keychain) to every recorded copy of the setup that holds
 /// another key. Sealed copies get a new file beside the old one, for the same recipient.
-pub async fn refresh_all(connection: &Connection, creds: &LoadedCredentials, item: &Sensitive) -> Vec<CopyOutcome> {
+pub async fn refresh_all(
+    connection: &Connection,
+    creds: &LoadedCredentials,
+    item: &Sensitive,
+) -> Vec<CopyOutcome> {
     let mut outcomes = Vec::new();
     for delivery in deliveries::of_setup(&creds.account_id, &creds.user_name) {
         if delivery.access_key_id == creds.access_key_id {
@@ -81,7 +85,11 @@ async fn refresh_one(
             };
             match deliveries::record(record) {
                 Ok(()) => outcome(true, detail, new_file),
-                Err(e) => outcome(true, format!("{detail}; this computer could not note it: {e}"), new_file),
+                Err(e) => outcome(
+                    true,
+                    format!("{detail}; this computer could not note it: {e}"),
+                    new_file,
+                ),
             }
         }
         Err(error) => {
@@ -101,7 +109,10 @@ fn vault_target(delivery: &Delivery) -> Result<VaultTarget, ProvisionError> {
     Ok(vault::target(&url, &path)?)
 }
 
-async fn refresh_vault(creds: &LoadedCredentials, delivery: &Delivery) -> Result<Delivery, ProvisionError> {
+async fn refresh_vault(
+    creds: &LoadedCredentials,
+    delivery: &Delivery,
+) -> Result<Delivery, ProvisionError> {
     let target = vault_target(delivery)?;
     let store = Vault::sign_in(target.clone(), vault::credential_from_env()?).await?;
     let version = push::write_vault(&store, creds, delivery.vault_version).await?;
@@ -117,16 +128,23 @@ pub fn resealed_path(old: &Path, access_key_id: &str) -> PathBuf {
     old.with_file_name(format!("{stem}.{access_key_id}.age"))
 }
 
-fn reseal(creds: &LoadedCredentials, item: &Sensitive, delivery: &Delivery) -> Result<Delivery, ProvisionError> {
+fn reseal(
+    creds: &LoadedCredentials,
+    item: &Sensitive,
+    delivery: &Delivery,
+) -> Result<Delivery, ProvisionError> {
     let recipient = delivery.recipient.clone().unwrap_or_default();
     let to = crate::local::sealed::recipient(&recipient)?;
     let out = resealed_path(Path::new(&delivery.location), &creds.access_key_id);
     let bytes = crate::local::sealed::seal(&to, item);
     if bytes.is_empty() {
-        return Err(ProvisionError::Delivery("the file could not be sealed".into()));
+        return Err(ProvisionError::Delivery(
+            "the file could not be sealed".into(),
+        ));
     }
-    crate::local::sealed::write_new(&out, &bytes)
-        .map_err(|e| ProvisionError::Delivery(format!("{} could not be written: {e}", out.display())))?;
+    crate::local::sealed::write_new(&out, &bytes).map_err(|e| {
+        ProvisionError::Delivery(format!("{} could not be written: {e}", out.display()))
+    })?;
     Ok(Delivery {
         location: out.display().to_string(),
         access_key_id: creds.access_key_id.clone(),
@@ -171,7 +189,9 @@ pub fn done_waiting(account_id: &str, user: &str) -> Result<(), String> {
 pub fn confirm_imported(account_id: &str, user: &str, access_key_id: &str) -> Result<(), String> {
     deliveries::update(|contents| {
         for d in contents.deliveries.iter_mut().filter(|d| {
-            d.of(account_id, user) && d.kind == DeliveryKind::Sealed && d.access_key_id == access_key_id
+            d.of(account_id, user)
+                && d.kind == DeliveryKind::Sealed
+                && d.access_key_id == access_key_id
         }) {
             d.confirmed = true;
         }
@@ -211,7 +231,10 @@ pub async fn remove_all(connection: &Connection, account_id: &str, user: &str) -
             }
             Err(error) => {
                 let report = error.report(None);
-                done.failed.push(format!("copy at {}: {} {}", delivery.location, report.message, report.hint));
+                done.failed.push(format!(
+                    "copy at {}: {} {}",
+                    delivery.location, report.message, report.hint
+                ));
             }
         }
     }
@@ -221,4 +244,38 @@ pub async fn remove_all(connection: &Connection, account_id: &str, user: &str) -
 async fn remove_vault(delivery: &Delivery) -> Result<String, ProvisionError> {
     let store = Vault::sign_in(vault_target(delivery)?, vault::credential_from_env()?).await?;
     Ok(push::remove_vault(&store, delivery).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(written: bool, new_file: Option<&str>) -> CopyOutcome {
+        CopyOutcome {
+            kind: DeliveryKind::Vault,
+            location: "x".into(),
+            written,
+            new_file: new_file.map(str::to_string),
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_copy_behind_or_a_file_not_yet_imported_keeps_the_old_key() {
+        assert!(!outcome(true, None).holds_old_key());
+        assert!(outcome(false, None).holds_old_key());
+        assert!(outcome(true, Some("/f.age")).holds_old_key());
+    }
+
+    #[test]
+    fn a_fresh_sealed_file_sits_beside_the_old_one_named_by_the_new_key() {
+        assert_eq!(
+            resealed_path(Path::new("/srv/out/app.age"), "AKIANEW"),
+            PathBuf::from("/srv/out/app.AKIANEW.age")
+        );
+        assert_eq!(
+            resealed_path(Path::new("/srv/out/app"), "AKIANEW"),
+            PathBuf::from("/srv/out/app.AKIANEW.age")
+        );
+    }
 }

@@ -130,7 +130,9 @@ pub async fn remove_vault(vault: &Vault, delivery: &Delivery) -> Result<String, 
         return Ok(format!("{shown}: already gone"));
     };
     if !vault_is_ours(&metadata.custom, &setup)
-        || delivery.vault_version.is_some_and(|v| v != metadata.current_version)
+        || delivery
+            .vault_version
+            .is_some_and(|v| v != metadata.current_version)
     {
         return Err(PushError::NotOurs(format!(
             "{shown} now holds something this app did not write (version {}); it was left as it was",
@@ -138,7 +140,9 @@ pub async fn remove_vault(vault: &Vault, delivery: &Delivery) -> Result<String, 
         )));
     }
     vault.destroy().await?;
-    Ok(format!("{shown}: the copy, its metadata and all its versions"))
+    Ok(format!(
+        "{shown}: the copy, its metadata and all its versions"
+    ))
 }
 
 /// What the admin asked for a Secrets Manager copy.

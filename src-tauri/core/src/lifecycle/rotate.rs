@@ -47,6 +47,14 @@ pub async fn rotate(
     options: &RotateOptions,
 ) -> Result<RotateReport, ProvisionError> {
     crate::validate::user_name(user)?;
+    if let Some(waiting) = copies::waiting(connection.account_id(), user) {
+        return Err(crate::error::push::PushError::Unfinished(format!(
+            "The last rotation of {user} is not finished: the old key {} is still active because a copy did not get the new key {}. Run `csfle-provisioner-cli rotate --user {user} --finish` first",
+            crate::mask_access_key_id(&waiting.old_access_key_id),
+            crate::mask_access_key_id(&waiting.new_access_key_id)
+        ))
+        .into());
+    }
     // Only a user this app can prove it made gets a new key (a copied tag is not enough).
     crate::aws::proof::prove(connection, Principal::user(user), &[]).await?;
     let account = keychain::account_for(connection.account_id(), user);
@@ -101,7 +109,13 @@ pub async fn rotate(
     if report.copies.iter().any(CopyOutcome::holds_old_key) {
         let kept = copies::keep_old_key(connection.account_id(), user, &old.access_key_id, &new_id);
         report.old_key_kept = true;
-        report.message = kept_message(user, &new_id, &old.access_key_id, &report.copies, kept.err());
+        report.message = kept_message(
+            user,
+            &new_id,
+            &old.access_key_id,
+            &report.copies,
+            kept.err(),
+        );
         return Ok(report);
     }
     report.old_key_deleted = rotation.retire_old(old_item).await?;
@@ -151,17 +165,28 @@ pub async fn finish(
         message: String::new(),
     };
     if report.copies.iter().any(CopyOutcome::holds_old_key) {
-        report.message = kept_message(user, &creds.access_key_id, &waiting.old_access_key_id, &report.copies, None);
+        report.message = kept_message(
+            user,
+            &creds.access_key_id,
+            &waiting.old_access_key_id,
+            &report.copies,
+            None,
+        );
         return Ok(report);
     }
     let iam_client = connection.iam();
     iam_remove::deactivate_access_key(&iam_client, user, &waiting.old_access_key_id).await?;
     report.old_key_kept = false;
-    report.old_key_deleted = iam_remove::delete_access_key(&iam_client, user, &waiting.old_access_key_id)
-        .await
-        .is_ok();
+    report.old_key_deleted =
+        iam_remove::delete_access_key(&iam_client, user, &waiting.old_access_key_id)
+            .await
+            .is_ok();
     let _ = copies::done_waiting(connection.account_id(), user);
-    report.message = done_message(&creds.access_key_id, &waiting.old_access_key_id, report.old_key_deleted);
+    report.message = done_message(
+        &creds.access_key_id,
+        &waiting.old_access_key_id,
+        report.old_key_deleted,
+    );
     Ok(report)
 }
 
@@ -187,11 +212,16 @@ fn kept_message(
         "The keychain now holds the new access key {new}. The old key {old} stays active because these copies do not hold the new key yet: {}. ",
         behind.join("; ")
     );
-    message.push_str(&format!("When the cause is fixed, run `csfle-provisioner-cli rotate --user {user} --finish`"));
+    message.push_str(&format!(
+        "When the cause is fixed, run `csfle-provisioner-cli rotate --user {user} --finish`"
+    ));
     if sealed_waiting {
-        message.push_str(&format!(" (add --confirm-imported once each new sealed file was imported on its computer)"));
+        message.push_str(&format!(
+            " (add --confirm-imported once each new sealed file was imported on its computer)"
+        ));
     }
-    message.push_str(": it writes the copies still behind, then deactivates and deletes the old key.");
+    message
+        .push_str(": it writes the copies still behind, then deactivates and deletes the old key.");
     if let Some(reason) = unrecorded {
         message.push_str(&format!(" This computer could not note the waiting rotation ({reason}): delete the old key {old} in the AWS console once every copy holds {new}."));
     }

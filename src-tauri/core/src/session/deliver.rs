@@ -80,7 +80,13 @@ impl Session {
                 out.display()
             )))
         })?;
-        let recorded = crate::local::deliveries::record(sealed_record(&stored, &account, &user, recipient.trim(), &out));
+        let recorded = crate::local::deliveries::record(sealed_record(
+            &stored,
+            &account,
+            &user,
+            recipient.trim(),
+            &out,
+        ));
         Ok(Delivered {
             recorded: recorded.err(),
             user,

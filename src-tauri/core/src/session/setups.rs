@@ -143,9 +143,14 @@ impl Session {
         confirm_imported: bool,
     ) -> Result<RotateReport, ErrorReport> {
         let connection = self.connection().await?;
-        rotate::finish(&connection, Arc::clone(&self.vault), &user, confirm_imported)
-            .await
-            .map_err(report)
+        rotate::finish(
+            &connection,
+            Arc::clone(&self.vault),
+            &user,
+            confirm_imported,
+        )
+        .await
+        .map_err(report)
     }
 
     /// The IAM policy an administrator needs for everything this app does, to copy.

@@ -46,7 +46,8 @@ pub fn target(url: &str, vault_path: &str) -> Result<VaultTarget, PushError> {
 
 impl VaultTarget {
     fn with_path(mut self, vault_path: &str) -> Result<VaultTarget, PushError> {
-        let bad = |why: &str| PushError::VaultPath(format!("{vault_path:?} is not a KV path: {why}"));
+        let bad =
+            |why: &str| PushError::VaultPath(format!("{vault_path:?} is not a KV path: {why}"));
         let trimmed = vault_path.trim().trim_matches('/');
         if trimmed.len() > 512 {
             return Err(bad("it is longer than 512 characters"));
@@ -63,7 +64,9 @@ impl VaultTarget {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.@+=".contains(c))
             {
-                return Err(bad("use letters, digits and - _ . @ + = between the slashes"));
+                return Err(bad(
+                    "use letters, digits and - _ . @ + = between the slashes",
+                ));
             }
         }
         if matches!(parts.get(1), Some(&"data") | Some(&"metadata")) {
@@ -82,7 +85,9 @@ fn check_url(url: &str) -> Result<String, PushError> {
         .split_once("://")
         .ok_or_else(|| bad("it needs https://"))?;
     if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
-        return Err(bad("give only https://HOST[:PORT], without a path, user or query"));
+        return Err(bad(
+            "give only https://HOST[:PORT], without a path, user or query",
+        ));
     }
     let host = match rest.rsplit_once(':') {
         Some((host, port)) if !host.ends_with(']') || rest.starts_with('[') => {
@@ -109,7 +114,10 @@ fn check_url(url: &str) -> Result<String, PushError> {
 /// How to sign in to Vault, from the environment as Vault's own tools read it.
 pub enum Credential {
     Token(Sensitive),
-    AppRole { role_id: String, secret_id: Sensitive },
+    AppRole {
+        role_id: String,
+        secret_id: Sensitive,
+    },
 }
 
 impl std::fmt::Debug for Credential {
@@ -294,7 +302,11 @@ impl Vault {
         let reply: serde_json::Value = serde_json::from_slice(reply).unwrap_or_default();
         let said: Vec<String> = reply["errors"]
             .as_array()
-            .map(|e| e.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
+            .map(|e| {
+                e.iter()
+                    .filter_map(|m| m.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         let detail = match (status, said.is_empty()) {
             (403, true) => "permission denied (HTTP 403)".to_string(),
@@ -344,7 +356,12 @@ impl Vault {
             Ok::<_, PushError>((status, bytes.to_vec()))
         })
         .await;
-        answer.unwrap_or_else(|_| Err(unreachable(format!("no answer within {} s", CALL_LIMIT.as_secs()))))
+        answer.unwrap_or_else(|_| {
+            Err(unreachable(format!(
+                "no answer within {} s",
+                CALL_LIMIT.as_secs()
+            )))
+        })
     }
 }
 
@@ -384,7 +401,10 @@ mod tests {
     #[test]
     fn paths_name_a_mount_and_a_secret_under_it() {
         let t = target("https://v", "/secret/apps/billing/").unwrap();
-        assert_eq!((t.mount.as_str(), t.path.as_str()), ("secret", "apps/billing"));
+        assert_eq!(
+            (t.mount.as_str(), t.path.as_str()),
+            ("secret", "apps/billing")
+        );
         assert_eq!(t.display(), "https://v/v1/secret/data/apps/billing");
         for bad in [
             "secret",
