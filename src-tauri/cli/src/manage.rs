@@ -364,6 +364,9 @@ fn print_preview(preview: &TeardownPreview, delete_key: bool) {
     for change in &preview.outside_changes {
         eprintln!("  {change} (added outside this app)");
     }
+    for copy in &preview.copies {
+        eprintln!("  {copy}");
+    }
     if let Some(arn) = &preview.key_arn {
         match (&preview.key, delete_key) {
             (Some(verdict), true) if verdict.deletable => {
