@@ -78,6 +78,7 @@ fn application_reads(sandbox: &Sandbox, source: &str, env: &[(&str, &str)]) -> S
         .env("AWS_ACCESS_KEY_ID", "AKIAREADERREADER0000")
         .env("AWS_SECRET_ACCESS_KEY", "reader-secret")
         .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
         .envs(env.iter().copied())
         .output()
         .expect("run the reading application");
