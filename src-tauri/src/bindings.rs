@@ -122,7 +122,11 @@ mod tests {
 
     #[test]
     fn no_reply_type_has_a_field_that_could_hold_a_secret() {
-        let text = typescript().to_ascii_lowercase();
+        // AWS Secrets Manager is a place a copy goes (a name), not a field that holds a secret.
+        let text = typescript()
+            .to_ascii_lowercase()
+            .replace("secrets-manager", "")
+            .replace("secrets manager", "");
         for word in [
             "secret",
             "password",

@@ -158,7 +158,16 @@ ownership: Ownership,
 /**
  * Why the app cannot tell, for an unproven setup.
  */
-ownership_reason: string | null, };
+ownership_reason: string | null, 
+/**
+ * Every recorded copy of the credentials outside this keychain: where, which access key it
+ * holds, when it was written.
+ */
+deliveries: Array<Delivery>, 
+/**
+ * A rotation waiting to finish: the old key it kept active and why, with the command.
+ */
+rotation_waiting: string | null, };
 
 export type Ownership = "proven" | "unproven";
 
@@ -222,7 +231,57 @@ export type RunState = "in-progress" | "complete" | "rolled-back" | "torn-down";
 
 export type PrincipalKind = "user" | "role";
 
-export type RotateReport = { user_name: string, new_access_key_id: string, old_access_key_id: string, old_key_deleted: boolean, deleted_inactive_key: string | null, message: string, };
+export type RotateReport = { user_name: string, new_access_key_id: string, old_access_key_id: string, old_key_deleted: boolean, deleted_inactive_key: string | null, 
+/**
+ * The old key stays active: a copy of the credentials still holds it (see `copies`).
+ */
+old_key_kept: boolean, 
+/**
+ * Every recorded copy (Vault, Secrets Manager, sealed files) and whether it got the new key.
+ */
+copies: Array<CopyOutcome>, message: string, };
+
+export type CopyOutcome = { kind: DeliveryKind, location: string, 
+/**
+ * The copy holds the new key now (for a sealed file: a new file was written for it).
+ */
+written: boolean, 
+/**
+ * Sealed: the new file, which the target must import before the old key goes.
+ */
+new_file: string | null, detail: string, };
+
+export type Delivery = { account_id: string, user: string, kind: DeliveryKind, 
+/**
+ * The file, the Vault URL of the copy (`…/v1/MOUNT/data/PATH`) or its ARN in Secrets Manager.
+ */
+location: string, 
+/**
+ * Sealed: the target's age recipient.
+ */
+recipient: string | null, 
+/**
+ * Vault: the address, mount and path, and the KV version this app wrote last.
+ */
+vault_url: string | null, vault_mount: string | null, vault_path: string | null, vault_version: number | null, 
+/**
+ * Secrets Manager: the region, the KMS key encrypting it and the readers it allows.
+ */
+region: string | null, kms_key: string | null, readers: Array<string>, 
+/**
+ * The access key the copy holds.
+ */
+access_key_id: string, 
+/**
+ * When it was written (Unix seconds).
+ */
+written_at: number, 
+/**
+ * Sealed: the admin said the target imported this file (`rotate --confirm-imported`).
+ */
+confirmed: boolean, };
+
+export type DeliveryKind = "sealed" | "vault" | "secrets-manager";
 
 export type TeardownReport = { removed: Array<string>, 
 /**
@@ -258,7 +317,12 @@ key_arn: string | null, key_aliases: Array<string>,
  * Whether the master key may also be scheduled for deletion, and why (not). Only worked out
  * when asked for: it reads every setup in the account.
  */
-key: KeyVerdict | null, };
+key: KeyVerdict | null, 
+/**
+ * The recorded copies of the credentials (Vault, Secrets Manager, sealed files), each with
+ * what teardown does about it.
+ */
+copies: Array<string>, };
 
 export type RoleRequest = { key: KeyChoice, role_name: string, 
 /**

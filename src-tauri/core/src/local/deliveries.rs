@@ -23,7 +23,7 @@ pub struct Delivery {
     pub account_id: String,
     pub user: String,
     pub kind: DeliveryKind,
-    /// The file, the Vault URL of the secret (`…/v1/MOUNT/data/PATH`) or the secret's ARN.
+    /// The file, the Vault URL of the copy (`…/v1/MOUNT/data/PATH`) or its ARN in Secrets Manager.
     pub location: String,
     /// Sealed: the target's age recipient.
     pub recipient: Option<String>,
