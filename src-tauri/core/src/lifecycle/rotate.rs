@@ -47,14 +47,7 @@ pub async fn rotate(
     options: &RotateOptions,
 ) -> Result<RotateReport, ProvisionError> {
     crate::validate::user_name(user)?;
-    if let Some(waiting) = copies::waiting(connection.account_id(), user) {
-        return Err(crate::error::push::PushError::Unfinished(format!(
-            "The last rotation of {user} is not finished: the old key {} is still active because a copy did not get the new key {}. Run `csfle-provisioner-cli rotate --user {user} --finish` first",
-            crate::mask_access_key_id(&waiting.old_access_key_id),
-            crate::mask_access_key_id(&waiting.new_access_key_id)
-        ))
-        .into());
-    }
+    refuse_while_waiting(connection, user)?;
     // Only a user this app can prove it made gets a new key (a copied tag is not enough).
     crate::aws::proof::prove(connection, Principal::user(user), &[]).await?;
     let account = keychain::account_for(connection.account_id(), user);
@@ -121,6 +114,20 @@ pub async fn rotate(
     report.old_key_deleted = rotation.retire_old(old_item).await?;
     report.message = done_message(&new_id, &old.access_key_id, report.old_key_deleted);
     Ok(report)
+}
+
+/// A rotation that kept the old key must finish first: a third key is over AWS's limit, and the
+/// copies behind would be skipped.
+fn refuse_while_waiting(connection: &Connection, user: &str) -> Result<(), ProvisionError> {
+    if let Some(waiting) = copies::waiting(connection.account_id(), user) {
+        return Err(crate::error::push::PushError::Unfinished(format!(
+            "The last rotation of {user} is not finished: the old key {} is still active because a copy did not get the new key {}. Run `csfle-provisioner-cli rotate --user {user} --finish` first",
+            crate::mask_access_key_id(&waiting.old_access_key_id),
+            crate::mask_access_key_id(&waiting.new_access_key_id)
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// `rotate --finish`: writes the new key (the one in the keychain) to every copy still behind,
@@ -216,9 +223,9 @@ fn kept_message(
         "When the cause is fixed, run `csfle-provisioner-cli rotate --user {user} --finish`"
     ));
     if sealed_waiting {
-        message.push_str(&format!(
-            " (add --confirm-imported once each new sealed file was imported on its computer)"
-        ));
+        message.push_str(
+            " (add --confirm-imported once each new sealed file was imported on its computer)",
+        );
     }
     message
         .push_str(": it writes the copies still behind, then deactivates and deletes the old key.");

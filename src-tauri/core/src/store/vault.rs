@@ -36,12 +36,12 @@ impl VaultTarget {
 /// plain http only to this computer (a dev server), and no parts that would make the request go
 /// somewhere other than the path the admin named.
 pub fn target(url: &str, vault_path: &str) -> Result<VaultTarget, PushError> {
-    Ok(VaultTarget {
+    VaultTarget {
         url: check_url(url)?,
-        mount: "".into(),
-        path: "".into(),
+        mount: String::new(),
+        path: String::new(),
     }
-    .with_path(vault_path)?)
+    .with_path(vault_path)
 }
 
 impl VaultTarget {
