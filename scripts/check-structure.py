@@ -3,7 +3,7 @@
 
 - the engine's folders are its module paths: no module re-exported at the crate root, and no
   caller anywhere names a module by a flat path (`csfle_core::apply`, `crate::journal`);
-- its layers run one way: session > lifecycle > setup > aws, local > model, error, validate, ...
+- its layers run one way: session > lifecycle > setup > aws, local, store > model, error, validate, ...
   (a module may name its own folder, and folders below it, never one above or beside it the wrong way);
 - every AWS SDK call of the engine is in aws/;
 - no source file over 500 lines of code and no function over 80 lines, Rust and TypeScript
@@ -28,6 +28,7 @@ RANK = {
     "setup": 3,
     "aws": 2,
     "local": 2,
+    "store": 2,
     "model": 1,
     "error": 1,
     "validate": 1,
@@ -36,7 +37,7 @@ RANK = {
 }
 # aws and local share a rank; local may use aws (a session-credentials call), not the reverse.
 SAME_RANK_ALLOWED = {("local", "aws"), ("model", "validate"), ("error", "validate")}
-FOLDERS = ("aws", "lifecycle", "local", "setup", "session", "validate")
+FOLDERS = ("aws", "lifecycle", "local", "setup", "session", "store", "validate")
 
 
 def rust_sources():

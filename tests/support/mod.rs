@@ -4,6 +4,7 @@
 
 pub mod a11y;
 pub mod aws;
+pub mod bao;
 pub mod emulator;
 pub mod flow;
 pub mod keyring;

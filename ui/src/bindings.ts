@@ -193,7 +193,16 @@ ownership: Ownership,
 /**
  * Why the app cannot tell, for an unproven setup.
  */
-ownership_reason: string | null, };
+ownership_reason: string | null, 
+/**
+ * Every recorded copy of the credentials outside this keychain: where, which access key it
+ * holds, when it was written.
+ */
+deliveries: Array<Delivery>, 
+/**
+ * A rotation waiting to finish: the old key it kept active and why, with the command.
+ */
+rotation_waiting: string | null, };
 
 export type Ownership = "proven" | "unproven";
 
@@ -257,7 +266,57 @@ export type RunState = "in-progress" | "complete" | "rolled-back" | "torn-down";
 
 export type PrincipalKind = "user" | "role";
 
-export type RotateReport = { user_name: string, new_access_key_id: string, old_access_key_id: string, old_key_deleted: boolean, deleted_inactive_key: string | null, message: string, };
+export type RotateReport = { user_name: string, new_access_key_id: string, old_access_key_id: string, old_key_deleted: boolean, deleted_inactive_key: string | null, 
+/**
+ * The old key stays active: a copy of the credentials still holds it (see `copies`).
+ */
+old_key_kept: boolean, 
+/**
+ * Every recorded copy (Vault, Secrets Manager, sealed files) and whether it got the new key.
+ */
+copies: Array<CopyOutcome>, message: string, };
+
+export type CopyOutcome = { kind: DeliveryKind, location: string, 
+/**
+ * The copy holds the new key now (for a sealed file: a new file was written for it).
+ */
+written: boolean, 
+/**
+ * Sealed: the new file, which the target must import before the old key goes.
+ */
+new_file: string | null, detail: string, };
+
+export type Delivery = { account_id: string, user: string, kind: DeliveryKind, 
+/**
+ * The file, the Vault URL of the copy (`…/v1/MOUNT/data/PATH`) or its ARN in Secrets Manager.
+ */
+location: string, 
+/**
+ * Sealed: the target's age recipient.
+ */
+recipient: string | null, 
+/**
+ * Vault: the address, mount and path, and the KV version this app wrote last.
+ */
+vault_url: string | null, vault_mount: string | null, vault_path: string | null, vault_version: number | null, 
+/**
+ * Secrets Manager: the region, the KMS key encrypting it and the readers it allows.
+ */
+region: string | null, kms_key: string | null, readers: Array<string>, 
+/**
+ * The access key the copy holds.
+ */
+access_key_id: string, 
+/**
+ * When it was written (Unix seconds).
+ */
+written_at: number, 
+/**
+ * Sealed: the admin said the target imported this file (`rotate --confirm-imported`).
+ */
+confirmed: boolean, };
+
+export type DeliveryKind = "sealed" | "vault" | "secrets-manager";
 
 export type TeardownReport = { removed: Array<string>, 
 /**
@@ -298,7 +357,12 @@ key: KeyVerdict | null,
  * For a key in another account: the statement of its key policy this setup owns, and what
  * teardown does with it.
  */
-key_grant: string | null, };
+key_grant: string | null, 
+/**
+ * The recorded copies of the credentials (Vault, Secrets Manager, sealed files), each with
+ * what teardown does about it.
+ */
+copies: Array<string>, };
 
 export type RoleRequest = { key: KeyChoice, role_name: string, 
 /**
@@ -374,6 +438,11 @@ export type PendingDeletion = { key_arn: string, description: string,
  */
 deletion_date: number | null, };
 
-export type Delivered = { user: string, recipient: string, file: string, };
+export type Delivered = { 
+/**
+ * Why this computer could not note the delivery, if it could not (rotation then cannot
+ * write a fresh file for this recipient).
+ */
+recorded: string | null, user: string, recipient: string, file: string, };
 
 export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "pending_deletions" | "cancel_key_deletion" | "clean_up_run" | "open_in_console" | "deliver_sealed" | "suggest_delivery_path";

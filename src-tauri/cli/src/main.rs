@@ -60,7 +60,8 @@ enum Command {
     Prove(prove::Args),
     /// On the computer where the application runs: print its age recipient (public) for deliver.
     Receive(deliver::ReceiveArgs),
-    /// Seal a user setup's credentials to another computer's age recipient, in a file.
+    /// Send a user setup's credentials, never shown: sealed to another computer's age recipient
+    /// in a file, or copied into Vault/OpenBao or AWS Secrets Manager.
     Deliver(deliver::DeliverArgs),
     /// Store credentials sealed to this computer in its keychain (or systemd-creds, see --store).
     Import(deliver::ImportArgs),
@@ -98,7 +99,7 @@ fn main() -> ExitCode {
             Command::Recover(args) => recover::run(args).await,
             Command::Prove(args) => prove::run(args).await,
             Command::Receive(args) => deliver::receive(args),
-            Command::Deliver(args) => deliver::deliver(args),
+            Command::Deliver(args) => deliver::deliver(args).await,
             Command::Import(args) => deliver::import(args),
             Command::FixKeyPolicy(args) => key_admin::fix_key_policy(args).await,
             Command::PendingDeletions(args) => key_admin::pending_deletions(args).await,

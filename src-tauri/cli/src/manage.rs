@@ -2,6 +2,7 @@
 
 use crate::output;
 use csfle_core::aws::connect::ConnectOptions;
+use csfle_core::error::push::PushError;
 use csfle_core::error::{ErrorReport, ProvisionError, Unconfirmed};
 use csfle_core::lifecycle::setups::{PolicyHealth, SetupSummary};
 use csfle_core::lifecycle::teardown::{TeardownPreview, TeardownReport};
@@ -53,8 +54,15 @@ pub struct RotateArgs {
     #[arg(long)]
     user: String,
     /// At AWS's limit of two keys, delete the user's inactive key first.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "finish")]
     delete_inactive_key: bool,
+    /// Finish a rotation that kept the old key active: write the copies still behind, then
+    /// deactivate and delete the old key once every copy holds the new one.
+    #[arg(long)]
+    finish: bool,
+    /// With --finish: every new sealed file was imported on its computer.
+    #[arg(long, requires = "finish")]
+    confirm_imported: bool,
     /// Seconds to wait for IAM to make the new access key usable.
     #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     verify_timeout: u64,
@@ -159,6 +167,18 @@ fn print_setup(setup: &SetupSummary) {
     );
     print_access_keys(setup);
     print_findings(&setup.findings);
+    for copy in &setup.deliveries {
+        println!(
+            "  copy:     {:?} {} holds {} (written {})",
+            copy.kind,
+            copy.location,
+            csfle_core::mask_access_key_id(&copy.access_key_id),
+            output::unix_time_in_words(copy.written_at)
+        );
+    }
+    if let Some(waiting) = &setup.rotation_waiting {
+        println!("  ROTATION WAITING: {waiting}");
+    }
     if setup.keychain_account.is_empty() {
         println!("  role: no access key, nothing in the keychain");
         return;
@@ -261,13 +281,34 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
     let session =
         Session::on_this_computer().verify_within(Duration::from_secs(args.verify_timeout));
     args.target.connect(&session).await?;
-    let report = session.rotate(args.user, args.delete_inactive_key).await?;
+    let report = match args.finish {
+        true => {
+            session
+                .finish_rotation(args.user, args.confirm_imported)
+                .await?
+        }
+        false => session.rotate(args.user, args.delete_inactive_key).await?,
+    };
     if args.json {
-        output::print_json(&report)
+        output::print_json(&report)?;
     } else {
+        for copy in &report.copies {
+            let state = if copy.holds_old_key() {
+                "BEHIND"
+            } else {
+                "current"
+            };
+            println!("copy {state}: {}: {}", copy.location, copy.detail);
+        }
         println!("{}", report.message);
-        Ok(())
     }
+    if report.old_key_kept {
+        // The rotation is not finished: scripts must see it.
+        return Err(
+            ProvisionError::Push(PushError::Unfinished(report.message.clone())).report(None),
+        );
+    }
+    Ok(())
 }
 
 pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
@@ -336,6 +377,9 @@ fn print_preview(preview: &TeardownPreview, delete_key: bool) {
     }
     if let Some(grant) = &preview.key_grant {
         eprintln!("  remove the {grant}");
+    }
+    for copy in &preview.copies {
+        eprintln!("  {copy}");
     }
     if let Some(arn) = &preview.key_arn {
         match (&preview.key, delete_key) {

@@ -152,3 +152,31 @@ pub fn print_progress(event: Progress) {
         Progress::RollbackFailed { message, .. } => eprintln!("! {message}"),
     }
 }
+
+/// Unix seconds as `YYYY-MM-DD HH:MM UTC` (civil-from-days, proleptic Gregorian).
+pub fn unix_time_in_words(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let (hour, minute) = ((seconds % 86_400) / 3600, (seconds % 3600) / 60);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unix_times_read_as_dates() {
+        assert_eq!(super::unix_time_in_words(0), "1970-01-01 00:00 UTC");
+        assert_eq!(
+            super::unix_time_in_words(1_798_761_600),
+            "2027-01-01 00:00 UTC"
+        );
+    }
+}

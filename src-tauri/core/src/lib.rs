@@ -8,6 +8,7 @@ pub mod aws;
 pub mod lifecycle;
 pub mod local;
 pub mod setup;
+pub mod store;
 
 pub mod cancel;
 pub mod error;

@@ -139,6 +139,12 @@ function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPrevie
             h("ul", { id: `outside-changes-${name}` }, ...preview.outside_changes.map((change) => h("li", {}, change))),
           ]
         : []),
+      ...(preview.copies.length
+        ? [
+            h("p", {}, "Copies of the credentials outside this keychain:"),
+            h("ul", { id: `teardown-copies-${name}` }, ...preview.copies.map((copy) => h("li", {}, copy))),
+          ]
+        : []),
       ...key.parts,
       field(`Type ${name} to confirm`, confirmation).wrapper,
     ],

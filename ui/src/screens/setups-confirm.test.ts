@@ -39,6 +39,8 @@ function setup(longLived = false): SetupSummary {
     key_ages: [],
     ownership: "proven",
     ownership_reason: null,
+    deliveries: [],
+    rotation_waiting: null,
   };
 }
 
@@ -57,9 +59,9 @@ async function open(summary: SetupSummary, runs: InterruptedRun[] = [], hold?: P
     if (cmd === "list_setups") return [summary];
     if (cmd === "rotate") {
       await hold;
-      return { user_name: "app", new_access_key_id: "AKIA…NEW", old_access_key_id: "AKIA…OLD", old_key_deleted: true, deleted_inactive_key: null, message: "The keychain now holds the new access key." };
+      return { user_name: "app", new_access_key_id: "AKIA…NEW", old_access_key_id: "AKIA…OLD", old_key_deleted: true, deleted_inactive_key: null, old_key_kept: false, copies: [], message: "The keychain now holds the new access key." };
     }
-    if (cmd === "teardown_preview") return { outside_changes: [], key_arn: summary.key_arn, key_aliases: summary.key_aliases, key: { key_arn: summary.key_arn, deletable: true, used_by: [], reason: "" } };
+    if (cmd === "teardown_preview") return { outside_changes: [], copies: [], key_arn: summary.key_arn, key_aliases: summary.key_aliases, key: { key_arn: summary.key_arn, deletable: true, used_by: [], reason: "" } };
     if (cmd === "teardown") return { removed: ["IAM user app"], kept: [], failed: [], key_deletion_date: "2026-12-31T09:30:00Z" };
     if (cmd === "clean_up_preview") return { remove: ["IAM user half"], left_alone: [] };
     return null;

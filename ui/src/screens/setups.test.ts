@@ -43,6 +43,8 @@ function agedSetup(): SetupSummary {
     key_ages: [{ access_key_id: KEY, created: "120 days ago", last_used: "50 days ago", too_old: true, unused: true }],
     ownership: "proven",
     ownership_reason: null,
+    deliveries: [],
+    rotation_waiting: null,
   };
 }
 
@@ -103,6 +105,28 @@ describe("setups view", () => {
     expect(buttons.every((b) => b.getAttribute("aria-label")?.startsWith("Copy "))).toBe(true);
     expect(document.getElementById("teardown-colleague-open")).toBeNull();
     expect(document.getElementById("rotate-colleague")).toBeNull();
+  });
+
+  it("lists every copy of the credentials with the key it holds, and a rotation waiting to finish", async () => {
+    const vault = {
+      account_id: "123456789012", user: "app", kind: "vault" as const, location: "https://vault.example.com/v1/secret/data/apps/app",
+      recipient: null, vault_url: "https://vault.example.com", vault_mount: "secret", vault_path: "apps/app", vault_version: 3,
+      region: null, kms_key: null, readers: [], access_key_id: KEY, written_at: 1796000000, confirmed: true,
+    };
+    const sealed = { ...vault, kind: "sealed" as const, location: "/srv/app.AKIAIOSFODNN7NEWKEY2.age", recipient: "age1xyz", vault_url: null, vault_mount: null, vault_path: null, vault_version: null, access_key_id: "AKIAIOSFODNN7NEWKEY2", confirmed: false };
+    mockIPC((cmd) => {
+      if (cmd === "interrupted_runs") return [];
+      if (cmd === "list_setups") return [{ ...agedSetup(), deliveries: [vault, sealed], rotation_waiting: "The old key AKIA…KEY1 is still active. Finish with csfle-provisioner-cli rotate --user app --finish." }];
+      return null;
+    });
+    document.body.replaceChildren(setupsScreen(context()));
+    await settle();
+    const copies = [...document.querySelectorAll("[data-setup=app] [data-copy]")].map((li) => li.textContent ?? "");
+    expect(copies).toHaveLength(2);
+    expect(copies[0]).toContain("Vault: https://vault.example.com/v1/secret/data/apps/app · holds AKIA…KEY1");
+    expect(copies[1]).toContain("Sealed file: /srv/app.AKIAIOSFODNN7NEWKEY2.age · holds AKIA…KEY2");
+    expect(copies[1]).toContain("waiting for the target to import it");
+    expect(document.querySelector("[data-setup=app] .rotation-waiting")?.textContent).toContain("rotate --user app --finish");
   });
 
   it("shows each card as soon as it is judged, before the whole list is in", async () => {

@@ -1,4 +1,4 @@
-import type { CleanupPreview, Finding, InterruptedRun, SetupSummary } from "../bindings";
+import type { CleanupPreview, Delivery, Finding, InterruptedRun, SetupSummary } from "../bindings";
 import { announce, disableWithReason, focusLost, focusOn } from "../a11y";
 import { actions, button, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { confirmationPanel, openConfirmation } from "../confirm";
@@ -183,8 +183,39 @@ function setupFacts(setup: SetupSummary, keys: HTMLElement[], api: Api | null): 
           h("dt", {}, "Keychain"),
           h("dd", {}, setup.keychain_present ? "✓ Present" : "⚠ Missing: rotate to store a fresh key"),
           ...(setup.credential_terms ? [h("dt", {}, "For applications"), h("dd", { class: "credential-terms" }, termsInWords(setup.credential_terms))] : []),
+          ...copyFacts(setup),
         ]),
   );
+}
+
+const COPY_KIND: Record<Delivery["kind"], string> = {
+  sealed: "Sealed file",
+  vault: "Vault",
+  "secrets-manager": "Secrets Manager",
+};
+
+/** Every copy of the credentials outside this keychain, the key each holds, and a waiting rotation. */
+function copyFacts(setup: SetupSummary): HTMLElement[] {
+  if (!setup.deliveries.length && !setup.rotation_waiting) return [];
+  const items = setup.deliveries.map((copy) =>
+    h(
+      "li",
+      { "data-copy": copy.kind },
+      `${COPY_KIND[copy.kind]}: `,
+      h("span", { class: "mono" }, copy.location),
+      ` · holds ${maskAccessKeyId(copy.access_key_id)} · written ${new Date(copy.written_at * 1000).toLocaleString()}`,
+      copy.kind === "sealed" && !copy.confirmed ? " · waiting for the target to import it" : "",
+    ),
+  );
+  return [
+    h("dt", {}, "Copies"),
+    h(
+      "dd",
+      { class: "copies" },
+      items.length ? h("ul", { class: "plain" }, ...items) : "none",
+      ...(setup.rotation_waiting ? [h("p", { class: "panel panel-warning rotation-waiting" }, setup.rotation_waiting)] : []),
+    ),
+  ];
 }
 
 /** A setup this app cannot prove it made: its facts, why, and no button that changes anything. */

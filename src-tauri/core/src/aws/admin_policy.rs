@@ -124,6 +124,20 @@ pub const KMS_ALIASES: &[&str] = &["kms:CreateAlias", "kms:DeleteAlias"];
 /// `*` too: both only with the app's tags in the request, and no other tag keys.
 pub const KMS_CREATE: &[&str] = &["kms:CreateKey", "kms:TagResource"];
 
+/// A Secrets Manager copy of a setup's credentials: created only with the app's tags in the
+/// request (and no other tag keys), then written, given its policy and deleted only while it
+/// carries them.
+pub const SECRETS_CREATE: &[&str] = &["secretsmanager:CreateSecret", "secretsmanager:TagResource"];
+pub const SECRETS_WRITES: &[&str] = &[
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:PutResourcePolicy",
+    "secretsmanager:DeleteSecret",
+];
+/// What Secrets Manager does with the caller's permissions on the key encrypting a secret:
+/// only through Secrets Manager (`kms:ViaService`) and only on the app's keys. A key the admin
+/// names that is not the app's needs its own key policy to allow these.
+pub const SECRETS_KEY_USE: &[&str] = &["kms:GenerateDataKey", "kms:Decrypt"];
+
 /// Which statements to include.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
@@ -198,6 +212,18 @@ pub fn document(options: Options) -> Value {
             "Action": EKS_ASSOCIATION_DELETE,
             "Resource": "arn:aws:eks:*:*:podidentityassociation/*/*",
             "Condition": app_tag_condition("ResourceTag")}),
+        json!({"Sid": "SecretsTaggedAsTheApps", "Effect": "Allow", "Action": SECRETS_CREATE,
+            "Resource": "arn:aws:secretsmanager:*:*:secret:*", "Condition": {
+            "StringEquals": {format!("aws:RequestTag/{}", tags::CREATED_BY_KEY): tags::CREATED_BY_VALUE},
+            "ForAllValues:StringEquals": {"aws:TagKeys": [tags::CREATED_BY_KEY, crate::aws::secrets_manager::SETUP_TAG]}
+        }}),
+        json!({"Sid": "WritesOnTheAppsSecrets", "Effect": "Allow", "Action": SECRETS_WRITES,
+            "Resource": "arn:aws:secretsmanager:*:*:secret:*", "Condition": app_tag_condition("ResourceTag")}),
+        json!({"Sid": "SecretsManagerUsesTheAppsKeys", "Effect": "Allow", "Action": SECRETS_KEY_USE,
+            "Resource": "arn:aws:kms:*:*:key/*", "Condition": {
+            "StringEquals": {format!("aws:ResourceTag/{}", tags::CREATED_BY_KEY): tags::CREATED_BY_VALUE},
+            "StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}
+        }}),
     ];
     if options.legacy {
         statements.push(json!({"Sid": LEGACY_SID, "Effect": "Allow", "Action": LEGACY_WRITES,

@@ -23,5 +23,6 @@ pub mod pages;
 pub mod permissions;
 pub mod policy;
 pub mod proof;
+pub mod secrets_manager;
 pub mod sts;
 pub mod tags;

@@ -45,6 +45,7 @@ pub const READ: &[&str] = &[
     "kms:ListResourceTags",
     "kms:GetKeyPolicy",
     "kms:GetKeyRotationStatus",
+    "secretsmanager:DescribeSecret",
 ];
 
 /// Making a setup (and rolling it back).
@@ -70,6 +71,11 @@ pub const CREATE: &[&str] = &[
     "eks:TagResource",
     "iam:PassRole",
     "sts:AssumeRole",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:TagResource",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:PutResourcePolicy",
+    "kms:GenerateDataKey",
 ];
 
 /// Rollback, rotation and teardown; ScheduleKeyDeletion only with --delete-key, PutKeyPolicy
@@ -100,6 +106,7 @@ pub const REMOVE: &[&str] = &[
     "kms:PutKeyPolicy",
     "kms:CancelKeyDeletion",
     "kms:EnableKey",
+    "secretsmanager:DeleteSecret",
 ];
 
 /// Made with the service account's own credentials, not the admin's (listed for completeness):

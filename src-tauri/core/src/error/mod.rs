@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod keychain;
+pub mod push;
 pub mod sealed;
 
 use crate::validate::InputError;
@@ -42,6 +43,8 @@ pub enum ProvisionError {
     Sealed(#[from] crate::error::sealed::SealError),
     #[error("{0}")]
     Delivery(String),
+    #[error(transparent)]
+    Push(#[from] crate::error::push::PushError),
     #[error("{0}")]
     Config(String),
     #[error("{0}")]
@@ -204,6 +207,7 @@ impl ProvisionError {
             ProvisionError::KeyNotApproved { .. } => "key-not-approved",
             ProvisionError::Sealed(_) => "sealed-file",
             ProvisionError::Delivery(_) => "delivery-failed",
+            ProvisionError::Push(p) => p.code(),
             ProvisionError::KeyPolicyBlocksIam { .. } => "key-policy-blocks-iam",
             ProvisionError::CrossAccount { .. } => "cross-account-key",
             ProvisionError::KeyPolicyRace(_) => "key-policy-changed-meanwhile",
@@ -256,6 +260,7 @@ impl ProvisionError {
             ProvisionError::KeyPolicyRace(_) => "Nothing of the other admin's change was overwritten. Try again in a moment; if it keeps happening, ask who else edits this key's policy.".into(),
             ProvisionError::Sealed(crate::error::sealed::SealError::Recipient(_)) => "On the target computer run `csfle-provisioner-cli receive` and paste the age1… line it prints. Nothing was read or written.".into(),
             ProvisionError::Sealed(_) => "Seal the file again to this computer's recipient (`csfle-provisioner-cli receive` prints it here), or import it on the computer it was sealed to. Nothing was stored.".into(),
+            ProvisionError::Push(p) => p.hint(),
             ProvisionError::Delivery(_) => "Nothing was written. Choose another file name or folder and try again.".into(),
             ProvisionError::KeyNotApproved { .. } => "Someone changed the setup since you looked. Open the teardown again, check which key it names, and approve that one (or keep the key).".into(),
             ProvisionError::KeyKept { .. } => "Nothing was changed. Tear the setup down without deleting the key (the key costs little and keeps your data readable), or first tear down the other setups that use it.".into(),

@@ -6,6 +6,7 @@ use crate::aws::connect::Connection;
 use crate::aws::{iam, iam_remove, ownership};
 use crate::cancel::Cancel;
 use crate::error::ProvisionError;
+use crate::lifecycle::copies::{self, CopyOutcome};
 use crate::local::credentials::{LoadedCredentials, StoredCredentials};
 use crate::local::journal::Journal;
 use crate::local::keychain::{self, Vault};
@@ -26,6 +27,10 @@ pub struct RotateReport {
     pub old_access_key_id: String,
     pub old_key_deleted: bool,
     pub deleted_inactive_key: Option<String>,
+    /// The old key stays active: a copy of the credentials still holds it (see `copies`).
+    pub old_key_kept: bool,
+    /// Every recorded copy (Vault, Secrets Manager, sealed files) and whether it got the new key.
+    pub copies: Vec<CopyOutcome>,
     pub message: String,
 }
 
@@ -42,6 +47,7 @@ pub async fn rotate(
     options: &RotateOptions,
 ) -> Result<RotateReport, ProvisionError> {
     crate::validate::user_name(user)?;
+    refuse_while_waiting(connection, user)?;
     // Only a user this app can prove it made gets a new key (a copied tag is not enough).
     crate::aws::proof::prove(connection, Principal::user(user), &[]).await?;
     let account = keychain::account_for(connection.account_id(), user);
@@ -76,18 +82,157 @@ pub async fn rotate(
     }
     // Session credentials cached from the old key must not be handed out again.
     let _ = crate::local::session_credentials::forget_off_thread(&vault, &account).await;
-    let old_key_deleted = rotation.retire_old(old_item).await?;
-    if let Some(journal) = &options.journal {
-        rotation.record(journal);
-    }
-    Ok(RotateReport {
+    let mut report = RotateReport {
         user_name: user.to_string(),
         new_access_key_id: new_id.clone(),
         old_access_key_id: old.access_key_id.clone(),
-        old_key_deleted,
+        old_key_deleted: false,
         deleted_inactive_key,
-        message: done_message(&new_id, &old.access_key_id, old_key_deleted),
-    })
+        old_key_kept: false,
+        copies: vec![],
+        message: String::new(),
+    };
+    // Every copy gets the new key before the old one goes; one that cannot keeps the old alive.
+    let new_item = rotation.item(&new_secret);
+    let new_creds = LoadedCredentials::parse(&new_item)?;
+    report.copies = copies::refresh_all(connection, &new_creds, &new_item).await;
+    if let Some(journal) = &options.journal {
+        rotation.record(journal);
+    }
+    if report.copies.iter().any(CopyOutcome::holds_old_key) {
+        let kept = copies::keep_old_key(connection.account_id(), user, &old.access_key_id, &new_id);
+        report.old_key_kept = true;
+        report.message = kept_message(
+            user,
+            &new_id,
+            &old.access_key_id,
+            &report.copies,
+            kept.err(),
+        );
+        return Ok(report);
+    }
+    report.old_key_deleted = rotation.retire_old(old_item).await?;
+    report.message = done_message(&new_id, &old.access_key_id, report.old_key_deleted);
+    Ok(report)
+}
+
+/// A rotation that kept the old key must finish first: a third key is over AWS's limit, and the
+/// copies behind would be skipped.
+fn refuse_while_waiting(connection: &Connection, user: &str) -> Result<(), ProvisionError> {
+    if let Some(waiting) = copies::waiting(connection.account_id(), user) {
+        return Err(crate::error::push::PushError::Unfinished(format!(
+            "The last rotation of {user} is not finished: the old key {} is still active because a copy did not get the new key {}. Run `csfle-provisioner-cli rotate --user {user} --finish` first",
+            crate::mask_access_key_id(&waiting.old_access_key_id),
+            crate::mask_access_key_id(&waiting.new_access_key_id)
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// `rotate --finish`: writes the new key (the one in the keychain) to every copy still behind,
+/// and once every copy holds it (sealed files: the admin confirmed the import with
+/// `confirm_imported`), deactivates and deletes the old key the rotation kept.
+pub async fn finish(
+    connection: &Connection,
+    vault: Arc<dyn Vault>,
+    user: &str,
+    confirm_imported: bool,
+) -> Result<RotateReport, ProvisionError> {
+    crate::validate::user_name(user)?;
+    let Some(waiting) = copies::waiting(connection.account_id(), user) else {
+        return Err(ProvisionError::NotFound(format!(
+            "no rotation of {user} is waiting to finish: every copy already holds the key in the keychain"
+        )));
+    };
+    crate::aws::proof::prove(connection, Principal::user(user), &[]).await?;
+    let account = keychain::account_for(connection.account_id(), user);
+    let item = keychain::off_thread(&vault, move |vault| vault.load(&account)).await?;
+    let creds = LoadedCredentials::parse(&item)?;
+    if creds.access_key_id != waiting.new_access_key_id {
+        return Err(ProvisionError::Ambiguous(format!(
+            "the keychain holds {}, not the new key {} of the rotation waiting to finish: rotate again",
+            crate::mask_access_key_id(&creds.access_key_id),
+            crate::mask_access_key_id(&waiting.new_access_key_id)
+        )));
+    }
+    if confirm_imported {
+        copies::confirm_imported(connection.account_id(), user, &creds.access_key_id)
+            .map_err(ProvisionError::Journal)?;
+    }
+    let outcomes = copies::refresh_all(connection, &creds, &item).await;
+    let mut report = RotateReport {
+        user_name: user.to_string(),
+        new_access_key_id: creds.access_key_id.clone(),
+        old_access_key_id: waiting.old_access_key_id.clone(),
+        old_key_deleted: false,
+        deleted_inactive_key: None,
+        old_key_kept: true,
+        copies: outcomes,
+        message: String::new(),
+    };
+    if report.copies.iter().any(CopyOutcome::holds_old_key) {
+        report.message = kept_message(
+            user,
+            &creds.access_key_id,
+            &waiting.old_access_key_id,
+            &report.copies,
+            None,
+        );
+        return Ok(report);
+    }
+    let iam_client = connection.iam();
+    iam_remove::deactivate_access_key(&iam_client, user, &waiting.old_access_key_id).await?;
+    report.old_key_kept = false;
+    report.old_key_deleted =
+        iam_remove::delete_access_key(&iam_client, user, &waiting.old_access_key_id)
+            .await
+            .is_ok();
+    let _ = copies::done_waiting(connection.account_id(), user);
+    report.message = done_message(
+        &creds.access_key_id,
+        &waiting.old_access_key_id,
+        report.old_key_deleted,
+    );
+    Ok(report)
+}
+
+/// Which copies are behind, and the command that finishes the rotation.
+fn kept_message(
+    user: &str,
+    new_id: &str,
+    old_id: &str,
+    copies: &[CopyOutcome],
+    unrecorded: Option<String>,
+) -> String {
+    let (new, old) = (
+        crate::mask_access_key_id(new_id),
+        crate::mask_access_key_id(old_id),
+    );
+    let behind: Vec<String> = copies
+        .iter()
+        .filter(|c| c.holds_old_key())
+        .map(|c| format!("{}: {}", c.location, c.detail))
+        .collect();
+    let sealed_waiting = copies.iter().any(|c| c.written && c.new_file.is_some());
+    let mut message = format!(
+        "The keychain now holds the new access key {new}. The old key {old} stays active because these copies do not hold the new key yet: {}. ",
+        behind.join("; ")
+    );
+    message.push_str(&format!(
+        "When the cause is fixed, run `csfle-provisioner-cli rotate --user {user} --finish`"
+    ));
+    if sealed_waiting {
+        message.push_str(
+            " (add --confirm-imported once each new sealed file was imported on its computer)",
+        );
+    }
+    message
+        .push_str(": it writes the copies still behind, then deactivates and deletes the old key.");
+    if let Some(reason) = unrecorded {
+        message.push_str(&format!(" This computer could not note the waiting rotation ({reason}): delete the old key {old} in the AWS console once every copy holds {new}."));
+    }
+    message
 }
 
 /// One rotation in progress: the old credentials as the keychain held them, and the new key.
@@ -126,8 +271,19 @@ impl Rotation<'_> {
 
     /// Replaces the keychain item (one atomic write) with the new key and the same context.
     async fn store(&self, new_secret: &Sensitive) -> Result<(), ProvisionError> {
+        let sealed = self.item(new_secret);
+        let (account, label) = (self.account.to_string(), self.label());
+        keychain::off_thread(self.vault, move |vault| {
+            vault.save(&account, &label, &sealed)
+        })
+        .await
+        .map_err(ProvisionError::from)
+    }
+
+    /// The keychain item's text with the new key and the old item's context.
+    fn item(&self, new_secret: &Sensitive) -> Sensitive {
         let old = self.old;
-        let sealed = StoredCredentials {
+        StoredCredentials {
             access_key_id: self.new_id,
             secret_access_key: new_secret,
             key_arn: &old.key_arn,
@@ -139,13 +295,7 @@ impl Rotation<'_> {
             policy_name: &old.policy_name,
             terms: old.terms().into(),
         }
-        .seal();
-        let (account, label) = (self.account.to_string(), self.label());
-        keychain::off_thread(self.vault, move |vault| {
-            vault.save(&account, &label, &sealed)
-        })
-        .await
-        .map_err(ProvisionError::from)
+        .seal()
     }
 
     /// Deletes the new key (best effort) and hands back why the rotation stopped.

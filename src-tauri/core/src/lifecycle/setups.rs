@@ -8,6 +8,7 @@ use crate::aws::tags;
 use crate::aws::{ownership, policy};
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
+use crate::lifecycle::setup_findings::{access_keys, policies_on_user};
 use crate::lifecycle::setup_reads::{self, KeyReads, PrincipalReads};
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
@@ -74,6 +75,11 @@ pub struct SetupSummary {
     pub ownership: Ownership,
     /// Why the app cannot tell, for an unproven setup.
     pub ownership_reason: Option<String>,
+    /// Every recorded copy of the credentials outside this keychain: where, which access key it
+    /// holds, when it was written.
+    pub deliveries: Vec<crate::local::deliveries::Delivery>,
+    /// A rotation waiting to finish: the old key it kept active and why, with the command.
+    pub rotation_waiting: Option<String>,
 }
 
 /// Every setup, in a stable order (users, then roles, by name).
@@ -242,6 +248,36 @@ fn empty(
         // Known only from this computer's journal until AWS shows the principal.
         ownership: Ownership::Proven,
         ownership_reason: None,
+        deliveries: vec![],
+        rotation_waiting: None,
+    }
+    .with_copies()
+}
+
+impl SetupSummary {
+    /// The copies this computer recorded for the setup (a user's only: a role has no key).
+    fn with_copies(mut self) -> SetupSummary {
+        let Some((account_id, _)) = self.keychain_account.split_once('/') else {
+            return self;
+        };
+        let account_id = account_id.to_string();
+        self.deliveries = crate::local::deliveries::of_setup(&account_id, &self.name);
+        self.rotation_waiting = crate::lifecycle::copies::waiting(&account_id, &self.name).map(|r| {
+            let behind: Vec<&str> = self
+                .deliveries
+                .iter()
+                .filter(|d| d.access_key_id != r.new_access_key_id || !d.confirmed)
+                .map(|d| d.location.as_str())
+                .collect();
+            format!(
+                "The old key {} is still active: {} not hold the new key {} yet (or waits for its import). Finish with csfle-provisioner-cli rotate --user {} --finish (add --confirm-imported once the target imported a new sealed file).",
+                crate::mask_access_key_id(&r.old_access_key_id),
+                if behind.is_empty() { "a copy does".to_string() } else { format!("{} do(es)", behind.join(", ")) },
+                crate::mask_access_key_id(&r.new_access_key_id),
+                self.name
+            )
+        });
+        self
     }
 }
 
@@ -476,51 +512,6 @@ fn outside_changes(reads: &PrincipalReads) -> Result<Vec<Extra>, AwsFailure> {
     let boundary = reads.facts.as_ref().map_err(Clone::clone)?.boundary.clone();
     extras.extend(boundary.map(Extra::PermissionsBoundary));
     Ok(extras)
-}
-
-/// The names of a user's inline and managed policies, for IAM.2; `None` for a role or a user
-/// that does not exist.
-fn policies_on_user(
-    kind: PrincipalKind,
-    reads: &PrincipalReads,
-) -> Option<Result<Vec<String>, String>> {
-    let exists = reads.facts.is_ok();
-    (kind == PrincipalKind::User && exists).then(|| {
-        let inline = reads.inline.as_ref().map_err(|f| f.to_string())?;
-        let managed = reads.managed.as_ref().map_err(|f| f.to_string())?;
-        let mut names: Vec<String> = inline.iter().map(|(name, _)| name.clone()).collect();
-        names.extend(managed.iter().filter_map(|extra| match extra {
-            Extra::ManagedPolicy { name, .. } => Some(name.clone()),
-            _ => None,
-        }));
-        Ok(names)
-    })
-}
-
-/// The user's access keys with their age and last use; `in_keychain` marks the stored one.
-fn access_keys(
-    read: Result<Vec<(aws_sdk_iam::types::AccessKeyMetadata, Option<String>)>, AwsFailure>,
-    in_keychain: Option<&str>,
-) -> Vec<AccessKeyInfo> {
-    let now = crate::local::journal::now() as i64;
-    read.unwrap_or_default()
-        .into_iter()
-        .map(|(key, last_used)| {
-            let id = key.access_key_id().unwrap_or_default().to_string();
-            AccessKeyInfo {
-                in_keychain: in_keychain == Some(id.as_str()),
-                status: key
-                    .status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                age_days: key
-                    .create_date()
-                    .and_then(|created| u32::try_from((now - created.secs()) / 86_400).ok()),
-                last_used,
-                access_key_id: id,
-            }
-        })
-        .collect()
 }
 
 fn subject_of(summary: &SetupSummary) -> Subject<'_> {

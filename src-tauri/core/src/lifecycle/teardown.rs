@@ -9,10 +9,10 @@ use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
 use crate::lifecycle::key_grant_teardown::{release_key_grant, GrantFate};
 use crate::lifecycle::key_usage::{self, KeyVerdict};
+use crate::lifecycle::teardown_evidence::{copies_preview, journal_runs, known_runs};
 use crate::local::credential_profile;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
-use crate::model::ownership::KnownRun;
 use crate::model::principal::{Principal, PrincipalKind};
 use serde::Serialize;
 use std::sync::Arc;
@@ -80,6 +80,9 @@ pub struct TeardownPreview {
     /// For a key in another account: the statement of its key policy this setup owns, and what
     /// teardown does with it.
     pub key_grant: Option<String>,
+    /// The recorded copies of the credentials (Vault, Secrets Manager, sealed files), each with
+    /// what teardown does about it.
+    pub copies: Vec<String>,
 }
 
 /// Reads what tearing down `(kind, name)` involves, and with `judge_key` whether its key could
@@ -149,39 +152,8 @@ pub async fn preview(
         key_arn,
         key_aliases,
         key,
+        copies: copies_preview(connection.account_id(), kind, name),
     })
-}
-
-/// The runs of `runs` as ownership evidence: the run tag and when each began.
-fn known_runs(runs: &[crate::local::journal::Run]) -> Vec<KnownRun> {
-    runs.iter()
-        .map(|run| KnownRun {
-            run_id: run.id.clone(),
-            started_at: i64::try_from(run.started_at).unwrap_or(i64::MAX),
-        })
-        .collect()
-}
-
-/// The journal's live runs for this principal in this account.
-fn journal_runs(
-    journal: Option<&Journal>,
-    connection: &Connection,
-    kind: PrincipalKind,
-    name: &str,
-    torn_down_too: bool,
-) -> Vec<crate::local::journal::Run> {
-    journal
-        .and_then(|j| j.runs().ok())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| {
-            r.principal_kind == kind
-                && r.principal_name == name
-                && r.account_id == connection.account_id()
-                && (torn_down_too || r.state != RunState::TornDown)
-                && r.state != RunState::RolledBack
-        })
-        .collect()
 }
 
 /// Refuses, before any change, a key deletion the preview found unsafe or a key other than the

@@ -5,6 +5,7 @@ pub mod aws_config_file;
 pub mod credential_profile;
 pub mod credentials;
 pub mod data_dir;
+pub mod deliveries;
 pub mod hardening;
 pub mod imported;
 pub mod journal;

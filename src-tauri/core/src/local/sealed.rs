@@ -50,6 +50,21 @@ pub fn open(identity: &Sensitive, sealed: &[u8]) -> Result<Sensitive, SealError>
     Ok(Sensitive::new(text.to_string()))
 }
 
+/// A new private file: never over an existing file or through a link.
+pub fn write_new(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,11 +9,14 @@ use crate::local::credentials::LoadedCredentials;
 use crate::local::keychain;
 use crate::local::sealed::{self, IDENTITY_ACCOUNT, MAX_SEALED_BYTES};
 use serde::Serialize;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Delivered {
+    /// Why this computer could not note the delivery, if it could not (rotation then cannot
+    /// write a fresh file for this recipient).
+    pub recorded: Option<String>,
     pub user: String,
     pub recipient: String,
     pub file: String,
@@ -156,20 +159,28 @@ fn seal_to_file(
             .map_err(report)?;
     let item = vault.load(&account).map_err(report)?;
     // The item must be one of ours: a sealed file the target cannot use helps nobody.
-    LoadedCredentials::parse(&item).map_err(report)?;
+    let stored = LoadedCredentials::parse(&item).map_err(report)?;
     let bytes = sealed::seal(&to, &item);
     if bytes.is_empty() {
         return Err(report(ProvisionError::Delivery(
             "the file could not be sealed".into(),
         )));
     }
-    write_new(&out, &bytes).map_err(|e| {
+    sealed::write_new(&out, &bytes).map_err(|e| {
         report(ProvisionError::Delivery(format!(
             "{} could not be written: {e}",
             out.display()
         )))
     })?;
+    let recorded = crate::local::deliveries::record(sealed_record(
+        &stored,
+        &account,
+        &user,
+        recipient.trim(),
+        &out,
+    ));
     Ok(Delivered {
+        recorded: recorded.err(),
         user,
         recipient: recipient.trim().to_string(),
         file: out.display().to_string(),
@@ -189,16 +200,30 @@ fn read_bounded(file: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// A new private file: never over an existing file or through a link.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+fn sealed_record(
+    stored: &LoadedCredentials,
+    account: &str,
+    user: &str,
+    recipient: &str,
+    out: &Path,
+) -> crate::local::deliveries::Delivery {
+    use crate::local::deliveries::{Delivery, DeliveryKind};
+    Delivery {
+        account_id: account.split('/').next().unwrap_or_default().to_string(),
+        user: user.to_string(),
+        kind: DeliveryKind::Sealed,
+        location: out.display().to_string(),
+        recipient: Some(recipient.to_string()),
+        vault_url: None,
+        vault_mount: None,
+        vault_path: None,
+        vault_version: None,
+        region: None,
+        kms_key: None,
+        readers: vec![],
+        access_key_id: stored.access_key_id.clone(),
+        written_at: crate::local::deliveries::now(),
+        // The first file: nothing waits on its import (no old key to keep).
+        confirmed: true,
     }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }

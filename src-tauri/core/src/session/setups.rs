@@ -4,6 +4,7 @@
 use super::{report, Session};
 use crate::aws::connect::Connection;
 use crate::error::{ErrorReport, ProvisionError, Unconfirmed};
+use crate::lifecycle::copies;
 use crate::lifecycle::discovery::{self, LegacyScan};
 use crate::lifecycle::key_rotation::{self, RotationReport};
 use crate::lifecycle::rotate::{self, RotateOptions, RotateReport};
@@ -146,6 +147,25 @@ impl Session {
             .map_err(report)
     }
 
+    /// `rotate --finish`: the copies still behind get the key in the keychain, then the old key
+    /// the rotation kept goes; `confirm_imported` is the admin's word that every new sealed file
+    /// was imported on its computer.
+    pub async fn finish_rotation(
+        &self,
+        user: String,
+        confirm_imported: bool,
+    ) -> Result<RotateReport, ErrorReport> {
+        let connection = self.connection().await?;
+        rotate::finish(
+            &connection,
+            Arc::clone(&self.vault),
+            &user,
+            confirm_imported,
+        )
+        .await
+        .map_err(report)
+    }
+
     /// The IAM policy an administrator needs for everything this app does, to copy.
     pub fn admin_policy(&self) -> String {
         serde_json::to_string_pretty(&admin_policy(true)).unwrap_or_default()
@@ -245,14 +265,19 @@ impl Session {
         let vault = Arc::clone(&self.vault);
         let journal = self.journal();
         let delete_key = delete_key.as_ref();
-        match kind {
-            PrincipalKind::Role => {
-                teardown::teardown_role(&connection, vault, journal, &name, delete_key).await
-            }
-            PrincipalKind::User => {
-                teardown::teardown(&connection, vault, journal, &name, delete_key).await
-            }
+        if kind == PrincipalKind::Role {
+            return teardown::teardown_role(&connection, vault, journal, &name, delete_key)
+                .await
+                .map_err(report);
         }
-        .map_err(report)
+        let mut done = teardown::teardown(&connection, vault, journal, &name, delete_key)
+            .await
+            .map_err(report)?;
+        // The copies hold a key that is gone now; removing them cannot strand anything.
+        let copies = copies::remove_all(&connection, connection.account_id(), &name).await;
+        done.removed.extend(copies.removed);
+        done.failed.extend(copies.failed);
+        done.kept.extend(copies.sealed);
+        Ok(done)
     }
 }

@@ -1,0 +1,171 @@
+//! Pushing a user setup's credentials into the organisation's secret store, never shown: a
+//! Vault/OpenBao KV v2 path, or a Secrets Manager secret. The plan says where the copy goes and
+//! what is written (the resource policy exactly) before anything is; every copy is recorded.
+
+use super::{report, Session};
+use crate::error::push::PushError;
+use crate::error::{ErrorReport, ProvisionError};
+use crate::lifecycle::push::{self, SecretRequest};
+use crate::local::credentials::LoadedCredentials;
+use crate::local::deliveries::{self, Delivery, DeliveryKind};
+use crate::store::vault::{self, Vault};
+use serde::Serialize;
+
+/// A copy written, or (dry run) the plan for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pushed {
+    pub user: String,
+    pub kind: DeliveryKind,
+    /// Where the copy goes: the Vault URL of the secret, or the secret's name or ARN.
+    pub location: String,
+    /// The access key the copy holds (the id is not secret).
+    pub access_key_id: String,
+    /// What is (or would be) done, in order.
+    pub steps: Vec<String>,
+    /// Secrets Manager: the resource policy, exactly as it is written.
+    pub resource_policy: Option<serde_json::Value>,
+    pub vault_version: Option<u64>,
+    pub kms_key: Option<String>,
+    pub dry_run: bool,
+}
+
+/// What the admin asked for a push: which setup, and whether only to plan.
+#[derive(Debug, Clone)]
+pub struct PushSetup {
+    pub user: String,
+    pub account_id: Option<String>,
+    pub dry_run: bool,
+}
+
+impl Session {
+    /// The setup's keychain item, parsed: the one thing every copy is made from.
+    fn setup_item(&self, setup: &PushSetup) -> Result<LoadedCredentials, ErrorReport> {
+        crate::validate::user_name(&setup.user).map_err(report)?;
+        let vault = self.vault.as_ref();
+        let account = crate::local::credential_profile::resolve_account(
+            vault,
+            &setup.user,
+            setup.account_id.as_deref(),
+        )
+        .map_err(report)?;
+        let item = vault.load(&account).map_err(report)?;
+        let mut creds = LoadedCredentials::parse(&item).map_err(report)?;
+        if creds.user_name.is_empty() {
+            creds.user_name = setup.user.clone();
+        }
+        if creds.account_id.is_empty() {
+            creds.account_id = account.split('/').next().unwrap_or_default().to_string();
+        }
+        Ok(creds)
+    }
+
+    /// `deliver --vault URL --vault-path MOUNT/PATH`: the token comes from the environment
+    /// (`VAULT_TOKEN`, or AppRole's `VAULT_ROLE_ID` + `VAULT_SECRET_ID`).
+    pub async fn deliver_to_vault(
+        &self,
+        setup: PushSetup,
+        url: String,
+        vault_path: String,
+    ) -> Result<Pushed, ErrorReport> {
+        let target = vault::target(&url, &vault_path).map_err(report)?;
+        let creds = self.setup_item(&setup)?;
+        let steps = vec![
+            format!("read the metadata of {}/metadata/{} (a path holding a secret this app did not write for this setup is refused)", target.mount, target.path),
+            format!("write a new version of {} with check-and-set (0 for a new path, else the current version): AccessKeyId, SecretAccessKey, KeyArn, Region, AccountId, UserArn, UserName, WrittenBy", target.display()),
+            "set its custom metadata: created-by=csfle-provisioner, the setup, the access key id".to_string(),
+            "record the copy on this computer (names only)".to_string(),
+        ];
+        let mut pushed = Pushed {
+            user: creds.user_name.clone(),
+            kind: DeliveryKind::Vault,
+            location: target.display(),
+            access_key_id: creds.access_key_id.clone(),
+            steps,
+            resource_policy: None,
+            vault_version: None,
+            kms_key: None,
+            dry_run: setup.dry_run,
+        };
+        if setup.dry_run {
+            return Ok(pushed);
+        }
+        let credential = vault::credential_from_env().map_err(report)?;
+        let store = Vault::sign_in(target.clone(), credential)
+            .await
+            .map_err(report)?;
+        let recorded = deliveries::of_setup(&creds.account_id, &creds.user_name)
+            .into_iter()
+            .find(|d| d.kind == DeliveryKind::Vault && d.location == target.display())
+            .and_then(|d| d.vault_version);
+        let version = push::write_vault(&store, &creds, recorded)
+            .await
+            .map_err(report)?;
+        deliveries::record(push::vault_record(&target, &creds, version))
+            .map_err(|e| report(PushError::Unrecorded(e)))?;
+        pushed.vault_version = Some(version);
+        Ok(pushed)
+    }
+
+    /// `deliver --secrets-manager NAME --reader ARN…`, through the connected AWS session.
+    pub async fn deliver_to_secrets_manager(
+        &self,
+        setup: PushSetup,
+        request: SecretRequest,
+    ) -> Result<Pushed, ErrorReport> {
+        crate::aws::secrets_manager::check_name(&request.name).map_err(report)?;
+        if request.readers.is_empty() {
+            return Err(report(PushError::Reader(
+                "name at least one reader (--reader ROLE_OR_USER_ARN): the principal the application runs as".into(),
+            )));
+        }
+        for reader in &request.readers {
+            crate::aws::secrets_manager::check_reader(reader).map_err(report)?;
+        }
+        let creds = self.setup_item(&setup)?;
+        let policy = crate::aws::secrets_manager::resource_policy(&request.readers);
+        let key = match &request.kms_key {
+            Some(key) => format!("the customer-managed KMS key {key}"),
+            None => "a new KMS key tagged created-by=csfle-provisioner (kms:CreateKey, default key policy; the readers also need kms:Decrypt on it)".into(),
+        };
+        let steps = vec![
+            format!("look for the secret {} (one this app did not make for this setup is refused)", request.name),
+            format!("create it, encrypted with {key}, tagged created-by=csfle-provisioner and csfle-provisioner:setup; or, if it is this app's, put a new AWSCURRENT version"),
+            "put its resource policy (below): only the readers may call secretsmanager:GetSecretValue".into(),
+            "record the copy on this computer (names only)".into(),
+        ];
+        let mut pushed = Pushed {
+            user: creds.user_name.clone(),
+            kind: DeliveryKind::SecretsManager,
+            location: request.name.clone(),
+            access_key_id: creds.access_key_id.clone(),
+            steps,
+            resource_policy: Some(policy),
+            vault_version: None,
+            kms_key: request.kms_key.clone(),
+            dry_run: setup.dry_run,
+        };
+        if setup.dry_run {
+            return Ok(pushed);
+        }
+        let connection = self.connection().await?;
+        if connection.account_id() != creds.account_id {
+            return Err(report(ProvisionError::Delivery(format!(
+                "the setup is in account {}, but this session acts in {}: connect to the setup's account",
+                creds.account_id,
+                connection.account_id()
+            ))));
+        }
+        let delivery = push::write_secret(&connection, &creds, &request)
+            .await
+            .map_err(report)?;
+        pushed.location = delivery.location.clone();
+        pushed.kms_key = delivery.kms_key.clone();
+        deliveries::record(delivery).map_err(|e| report(PushError::Unrecorded(e)))?;
+        Ok(pushed)
+    }
+
+    /// Every recorded copy of every setup (names only), for `list` and the setups view.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        deliveries::load().deliveries
+    }
+}

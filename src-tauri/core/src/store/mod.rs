@@ -1,0 +1,3 @@
+//! The organisation's secret stores outside AWS: HashiCorp Vault and OpenBao (KV version 2).
+
+pub mod vault;
