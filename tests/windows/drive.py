@@ -84,7 +84,12 @@ WINE_LOADER_FAILED = "could not load kernel32.dll"
 
 def wine_run(argv, env, timeout, idempotent=False):
     for attempt in range(3):
-        run = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+        try:
+            run = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as stuck:
+            # A Windows program that overflows its stack hangs under Wine instead of exiting.
+            tail = (stuck.stderr or b"")[-4000:]
+            check(False, f"{' '.join(argv[:3])} still running after {timeout} s; its stderr ended with:\n{tail.decode(errors='replace') if isinstance(tail, bytes) else tail}")
         loader_failed = run.returncode == 53 and (idempotent or WINE_LOADER_FAILED in run.stderr)
         if not loader_failed:
             return run

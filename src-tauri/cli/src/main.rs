@@ -74,6 +74,36 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let cli = Cli::parse();
+    // Windows gives the main thread 1 MiB of stack, and a debug build's provision overflowed it
+    // (at "create alias", the command's future boxed or not): commands run on a thread with the
+    // 8 MiB Linux gives its main thread.
+    let command = std::thread::Builder::new()
+        .name("command".into())
+        .stack_size(COMMAND_STACK_BYTES)
+        .spawn(move || run(cli));
+    let result = match command.map(|thread| thread.join()) {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => {
+            eprintln!("error: the command stopped unexpectedly; nothing more was done");
+            return ExitCode::FAILURE;
+        }
+        Err(error) => {
+            eprintln!("error: could not start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(report) => {
+            output::print_error(&report);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const COMMAND_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+fn run(cli: Cli) -> Result<ExitCode, csfle_core::error::ErrorReport> {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -81,12 +111,12 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: could not start: {error}");
-            return ExitCode::FAILURE;
+            return Ok(ExitCode::FAILURE);
         }
     };
     // Boxed: the commands' futures together are large, and block_on keeps the future it runs on
-    // the calling thread's stack, which is 1 MiB on Windows (a provision overflowed it there).
-    let result = runtime.block_on(Box::pin(async {
+    // the calling thread's stack.
+    runtime.block_on(Box::pin(async {
         match cli.command {
             Command::Exec(args) => return exec::run(args).await,
             Command::Provision(args) => provision::run(args).await,
@@ -107,12 +137,5 @@ fn main() -> ExitCode {
             Command::AdminPolicy(args) => key_admin::admin_policy(args),
         }
         .map(|()| ExitCode::SUCCESS)
-    }));
-    match result {
-        Ok(code) => code,
-        Err(report) => {
-            output::print_error(&report);
-            ExitCode::FAILURE
-        }
-    }
+    }))
 }
