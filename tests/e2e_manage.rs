@@ -1,6 +1,6 @@
 //! The screens beyond first setup, in the real window: a role setup, the setups view with verify,
-//! rotate and typed-confirmation teardown, an AWS profile added from Done, and an interrupted run
-//! resumed from the GUI.
+//! rotate and typed-confirmation teardown, its cards arriving one by one while AWS is 100 ms away,
+//! an AWS profile added from Done, and an interrupted run resumed from the GUI.
 
 mod support;
 
@@ -327,4 +327,70 @@ fn a_full_lifecycle_leaves_no_secret_anywhere() {
         &session_token,
     ]);
     flow.sandbox.aws().assert_nothing_left(&[]);
+}
+
+#[test]
+fn the_setups_view_fills_card_by_card_at_100_ms_per_reply() {
+    let sandbox = Sandbox::start();
+    let names = ["stream-a", "stream-b", "stream-c"];
+    for name in names {
+        sandbox
+            .cli(&[
+                "provision",
+                "--user",
+                name,
+                "--new-key",
+                &format!("alias/{name}"),
+            ])
+            .assert_ok();
+    }
+    // Every AWS reply from now on is held 100 ms, as from a far region.
+    sandbox
+        .emulator
+        .add_fault(json!({"kind": "latency", "seconds": 0.1}));
+    let mut flow = Flow::open("setups-streamed", sandbox);
+    flow.connect_only();
+    // Each card the view shows while it is still reading, with whether "Reading setups…" was
+    // still on screen when it came.
+    flow.window.execute(
+        "window.__arrivals = [];
+         new MutationObserver((records) => {
+           for (const record of records) for (const node of record.addedNodes) {
+             if (node.nodeType === 1 && node.matches('[data-setup]')
+                 && node.parentElement && node.parentElement.classList.contains('setups-arriving')) {
+               window.__arrivals.push({ name: node.dataset.setup, reading: !!document.querySelector('#setups .loading') });
+             }
+           }
+         }).observe(document.body, { childList: true, subtree: true });",
+        json!([]),
+    );
+    flow.window.click("#connect-setups");
+    flow.window.wait_for_screen("setups");
+    let listed = flow.window.until("the whole list in its stable order", || {
+        let cards = flow.window.execute(
+            "return document.querySelector('#setups .setups-arriving, #setups .loading') ? null
+                 : [...document.querySelectorAll('#setups [data-setup]')].map((c) => c.dataset.setup);",
+            json!([]),
+        );
+        (!cards.is_null()).then_some(cards)
+    });
+    assert_eq!(listed, json!(names), "every setup is listed once, in order");
+    let arrivals = flow.window.execute("return window.__arrivals;", json!([]));
+    let arrived: Vec<&str> = arrivals
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect())
+        .unwrap_or_default();
+    let mut sorted = arrived.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted, names,
+        "each card appeared on its own before the list was complete: {arrivals}"
+    );
+    assert!(
+        arrivals
+            .as_array()
+            .is_some_and(|a| a.iter().all(|x| x["reading"] == json!(true))),
+        "the cards came while the view was still reading: {arrivals}"
+    );
+    flow.shot("setups-streamed");
 }
