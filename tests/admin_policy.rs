@@ -494,10 +494,15 @@ fn the_printed_admin_policy_has_no_iam_write_on_every_resource() {
                 actions.iter().all(|a| !a.contains('*')),
                 "{sid}: a wildcard action in {actions:?}"
             );
-            for action in actions.iter().filter(|a| a.starts_with("iam:") && !aws_read(a)) {
+            for action in actions
+                .iter()
+                .filter(|a| a.starts_with("iam:") && !aws_read(a))
+            {
                 iam_writes_seen += 1;
                 assert!(
-                    !resources.iter().any(|r| r == "*" || r == "arn:aws:iam::*:*"),
+                    !resources
+                        .iter()
+                        .any(|r| r == "*" || r == "arn:aws:iam::*:*"),
                     "{sid}: {action} on every resource"
                 );
                 for resource in &resources {
@@ -521,7 +526,9 @@ fn the_printed_admin_policy_has_no_iam_write_on_every_resource() {
             let kms_writes: Vec<&String> = actions
                 .iter()
                 .filter(|a| a.starts_with("kms:") && !aws_read(a))
-                .filter(|a| !["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"].contains(&a.as_str()))
+                .filter(|a| {
+                    !["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"].contains(&a.as_str())
+                })
                 .collect();
             let alias_half = resources == ["arn:aws:kms:*:*:alias/*"];
             if !kms_writes.is_empty() && !alias_half {

@@ -25,7 +25,9 @@ fn core_limit(pid: u32) -> (String, String) {
         .lines()
         .find(|l| l.starts_with("Max core file size"))
         .expect("a core size line");
-    let fields: Vec<&str> = line["Max core file size".len()..].split_whitespace().collect();
+    let fields: Vec<&str> = line["Max core file size".len()..]
+        .split_whitespace()
+        .collect();
     (fields[0].to_string(), fields[1].to_string())
 }
 
@@ -76,7 +78,11 @@ fn credential_process_holding_the_stored_key_writes_no_core_file() {
     // The stored key has been read from the keychain and signs the held call.
     assert_eq!(core_limit(pid), ("0".into(), "0".into()));
     if effective_uid() != 0 {
-        assert_eq!(owner(pid), 0, "not dumpable: /proc/<pid>/environ belongs to root");
+        assert_eq!(
+            owner(pid),
+            0,
+            "not dumpable: /proc/<pid>/environ belongs to root"
+        );
     }
     stop(child);
 }
@@ -105,7 +111,10 @@ fn the_cli_is_not_dumpable_while_it_runs() {
             .env("AWS_REGION", REGION)
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", home.path().join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                home.path().join("credentials"),
+            )
             .current_dir(home.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -131,7 +140,11 @@ fn the_cli_is_not_dumpable_while_it_runs() {
         .expect("the CLI");
     wait_in_call(&sandbox, &mut child, "GetCallerIdentity");
     let pid = child.id();
-    assert_eq!(owner(pid), 0, "not dumpable: /proc/<pid>/environ belongs to root");
+    assert_eq!(
+        owner(pid),
+        0,
+        "not dumpable: /proc/<pid>/environ belongs to root"
+    );
     assert_eq!(core_limit(pid), ("0".into(), "0".into()));
     stop(child);
 }

@@ -188,7 +188,10 @@ mod tests {
         assert!(!key_made_in_same_run(user - 86_400 * 400, user));
         assert!(key_made_for_principal(user - 3, user));
         assert!(key_made_for_principal(user + 2, user), "AWS's clocks");
-        assert!(!key_made_for_principal(user - SAME_RUN_WINDOW_SECONDS - 1, user));
+        assert!(!key_made_for_principal(
+            user - SAME_RUN_WINDOW_SECONDS - 1,
+            user
+        ));
         assert!(
             !key_made_for_principal(user + 10 * 60, user),
             "made after the setup's user: not the key the run made first"

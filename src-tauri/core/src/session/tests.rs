@@ -182,7 +182,10 @@ async fn a_key_deletion_from_the_window_needs_the_approved_key_arn() {
             "app".into(),
             false,
             Some(7),
-            Some("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()),
+            Some(
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                    .into(),
+            ),
             "app".into(),
         )
         .await

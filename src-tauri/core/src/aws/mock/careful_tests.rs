@@ -109,9 +109,8 @@ async fn a_lost_reply_does_not_adopt_a_user_with_the_runs_tag_made_before_the_ca
     let create = answering(mock!(aws_sdk_iam::Client::create_user), &[Reply::Reset]);
     let older = || {
         let mut made = user();
-        made.create_date = aws_smithy_types::DateTime::from_secs(
-            crate::model::ownership::unix_now() - 3_600,
-        );
+        made.create_date =
+            aws_smithy_types::DateTime::from_secs(crate::model::ownership::unix_now() - 3_600);
         GetUserOutput::builder().user(made).build()
     };
     let found = mock!(aws_sdk_iam::Client::get_user).then_output(older);
