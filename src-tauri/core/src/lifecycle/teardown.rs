@@ -415,13 +415,14 @@ async fn remove_role(
                 .push(format!("instance profile {name}: {reason}")),
         }
     }
-    remove_extras(&iam, Principal::role(role), report).await?;
-    // One GetRole: the facts carry the trust policy too.
+    // One GetRole: the facts carry the trust policy too. The role's Pod Identity associations go
+    // before the extras, so a failure there also keeps the permissions boundary (removed last).
     let facts = ownership::facts(&iam, Principal::role(role)).await?;
     let trust = facts.trust.clone().unwrap_or_default();
     for fate in crate::lifecycle::pod_identity_teardown::unbind(connection, &facts, &trust).await {
         file_fate(fate, report);
     }
+    remove_extras(&iam, Principal::role(role), report).await?;
     let deleted = iam_remove::delete_principal(&iam, Principal::role(role)).await;
     let role_gone = deleted.is_ok();
     report.record(format!("IAM role {role}"), deleted);
