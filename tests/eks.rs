@@ -248,3 +248,89 @@ fn a_failure_after_the_association_was_made_unbinds_the_service_account_again() 
     assert!(!sandbox.aws().role_exists("pods"));
     sandbox.aws().assert_nothing_left(&[]);
 }
+
+/// Issue 16 item 6: the permissions boundary goes last, only after every earlier removal
+/// succeeded; a Pod Identity association that could not be removed keeps it on the role (which
+/// otherwise would be left with its binding and without the limit), and the next run finishes.
+#[test]
+fn a_failed_unbind_keeps_the_roles_permissions_boundary() {
+    let sandbox = Sandbox::start();
+    make_cluster(&sandbox, "prod");
+    sandbox
+        .cli(&[
+            "provision",
+            "--role",
+            "pods",
+            "--trust",
+            "eks-pod-identity:prod:payments/api",
+            "--new-key",
+            "alias/pods",
+        ])
+        .assert_ok();
+    let aws = sandbox.aws();
+    let limit = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]});
+    let boundary = aws
+        .block(
+            aws.iam()
+                .create_policy()
+                .policy_name("Boundary")
+                .policy_document(limit.to_string())
+                .send(),
+        )
+        .expect("CreatePolicy")
+        .policy()
+        .and_then(|p| p.arn())
+        .unwrap()
+        .to_string();
+    aws.block(
+        aws.iam()
+            .put_role_permissions_boundary()
+            .role_name("pods")
+            .permissions_boundary(&boundary)
+            .send(),
+    )
+    .expect("PutRolePermissionsBoundary");
+    let attached = || {
+        aws.block(aws.iam().get_role().role_name("pods").send())
+            .ok()
+            .and_then(|r| {
+                r.role()
+                    .and_then(|r| r.permissions_boundary())
+                    .and_then(|b| b.permissions_boundary_arn())
+                    .map(str::to_string)
+            })
+    };
+
+    sandbox
+        .emulator
+        .add_fault(json!({"action": "DeletePodIdentityAssociation",
+        "status": 403, "code": "AccessDeniedException", "message": "not allowed by the test"}));
+    let failed = sandbox.cli(&["teardown", "--role", "pods", "--yes"]);
+    failed.assert_failed();
+    assert!(
+        failed
+            .stderr
+            .contains("remove the permissions boundary: not done, because a removal above failed"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("IAM role pods: not deleted"),
+        "the role stays, so the next run finds the association through its trust: {}",
+        failed.stderr
+    );
+    assert_eq!(
+        attached(),
+        Some(boundary),
+        "the boundary still limits the role"
+    );
+    assert_eq!(associations(&sandbox, "prod"), vec!["payments/api"]);
+
+    sandbox.emulator.clear_faults();
+    sandbox
+        .cli(&["teardown", "--role", "pods", "--yes"])
+        .assert_ok();
+    assert!(associations(&sandbox, "prod").is_empty());
+    assert!(!sandbox.aws().role_exists("pods"));
+}

@@ -296,6 +296,13 @@ class PodIdentity:
         self.associations = {}  # id -> association dict (with clusterName)
 
     @staticmethod
+    def action(method, match):
+        """The API action a request under PATH is, for fault rules."""
+        if match.group(2) is None:
+            return "CreatePodIdentityAssociation" if method == "POST" else "ListPodIdentityAssociations"
+        return "DeletePodIdentityAssociation" if method == "DELETE" else "DescribePodIdentityAssociation"
+
+    @staticmethod
     def cluster_known(name, account="123456789012", region="us-east-1"):
         from moto.eks.models import eks_backends
 
@@ -709,6 +716,12 @@ class FaultLayer:
             return [b"{}"]
         pod_identity = PodIdentity.PATH.match(path)
         if pod_identity:
+            # Failed on demand like any other call (error rules only; not in the request log).
+            signed = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+            action = PodIdentity.action(environ["REQUEST_METHOD"], pod_identity)
+            rule = self.faults.take("eks", action, signed.group(1) if signed else "")
+            if rule is not None and rule.get("kind", "error") == "error":
+                return error_response("eks", rule.get("status", 400), rule.get("code", "InternalFailure"), rule.get("message", "Injected by the test emulator"), start_response)
             return POD_IDENTITY.handle(environ, start_response, pod_identity)
         if path.startswith("/_pod-identity/credentials"):
             return POD_IDENTITY.credentials(environ, start_response)

@@ -419,10 +419,20 @@ async fn remove_role(
     // before the extras, so a failure there also keeps the permissions boundary (removed last).
     let facts = ownership::facts(&iam, Principal::role(role)).await?;
     let trust = facts.trust.clone().unwrap_or_default();
+    let failed_before = report.failed.len();
     for fate in crate::lifecycle::pod_identity_teardown::unbind(connection, &facts, &trust).await {
         file_fate(fate, report);
     }
+    let still_bound = report.failed.len() > failed_before;
     remove_extras(&iam, Principal::role(role), report).await?;
+    if still_bound {
+        // The role's trust names the cluster: without the role the next run could not find the
+        // association again, and a role made later with this name would inherit the binding.
+        report.failed.push(format!(
+            "IAM role {role}: not deleted, because a Pod Identity association of it could not be removed; run teardown again when that is fixed"
+        ));
+        return Ok(());
+    }
     let deleted = iam_remove::delete_principal(&iam, Principal::role(role)).await;
     let role_gone = deleted.is_ok();
     report.record(format!("IAM role {role}"), deleted);
