@@ -57,6 +57,18 @@ fn wait_in_call(sandbox: &Sandbox, child: &mut Child, action: &str) {
     }
 }
 
+/// A copy of `binary` that another user may run: a clean clone can sit under a home folder (such as
+/// /root) that another user cannot enter, so the built program is copied to an open folder.
+fn runnable_copy(binary: &Path) -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("a folder for the copy");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let copy = dir.path().join(binary.file_name().expect("a file name"));
+    std::fs::copy(binary, &copy).expect("copy the program");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (dir, copy)
+}
+
 fn stop(mut child: Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -134,7 +146,8 @@ fn the_cli_is_not_dumpable_while_it_runs() {
     sandbox
         .emulator
         .add_fault(json!({"action": "GetCallerIdentity", "kind": "stall", "seconds": 60}));
-    let mut child = as_runner(&support::workspace_binary("csfle-provisioner-cli"))
+    let (_copy_dir, cli) = runnable_copy(&support::workspace_binary("csfle-provisioner-cli"));
+    let mut child = as_runner(&cli)
         .args(["list", "--json"])
         .spawn()
         .expect("the CLI");
@@ -161,7 +174,8 @@ fn the_app_is_not_dumpable_while_it_runs() {
     };
     let home = tempfile::tempdir().expect("a home");
     std::os::unix::fs::chown(home.path(), Some(runner), Some(runner)).expect("chown home");
-    let mut command = Command::new(support::workspace_binary("csfle-provisioner"));
+    let (_copy_dir, app_binary) = runnable_copy(&support::workspace_binary("csfle-provisioner"));
+    let mut command = Command::new(app_binary);
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
