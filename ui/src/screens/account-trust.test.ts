@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { trustValue } from "./account";
+import { trustValue } from "../where";
 
 describe("the role's trust as the engine reads it", () => {
   it("prefixes what was typed for GitHub and other issuers, and sends services as they are", () => {
