@@ -212,7 +212,15 @@ fn keyboard_alone_reaches_the_review() {
     // The application's name, then Tab to its first answer; Space picks it and Enter in the
     // name field continues.
     flow.window.keys(TAB);
-    assert_eq!(focused(), "app-name");
+    let on_name = flow.window.execute(
+        "return document.activeElement.id === 'app-name';",
+        json!([]),
+    );
+    assert_eq!(
+        on_name,
+        json!(true),
+        "Tab goes from the heading to the name"
+    );
     flow.window.keys("keyboard");
     flow.window.execute(
         "document.getElementById('where-outside').focus();",
