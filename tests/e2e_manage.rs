@@ -44,6 +44,7 @@ fn role_flow() {
         .window
         .text("#keychain-target")
         .contains("nothing is stored"));
+    // The plan names the policy (the UI sent none): the engine's default is the name shown.
     assert!(flow
         .window
         .page_text()

@@ -58,11 +58,14 @@ function keyProfileFor(wizard: Wizard): string | null {
 /** Asks the engine for the plan of the chosen principal and remembers which job Apply runs. */
 export async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
   const { wizard } = ctx;
+  // A policy name the admin left as shown is the engine's default: send none and let the engine
+  // name it, so the plan proves the name shown here is the one the engine makes.
+  const policyName = wizard.edited.policy ? wizard.policyName || null : null;
   if (wizard.principal === "user") {
     wizard.plan = await ctx.api.plan({
       key,
       user_name: wizard.userName,
-      policy_name: wizard.policyName || null,
+      policy_name: policyName,
       // The app makes setups whose credential-process hands out session credentials only.
       allow_long_lived: false,
       max_session_seconds: null,
@@ -71,7 +74,7 @@ export async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
     wizard.job = { kind: "user" };
   } else {
     const trust = trustValue(wizard.trust, wizard.trustArn);
-    wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust, policy_name: wizard.policyName || null, key_profile: keyProfileFor(wizard) });
+    wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust, policy_name: policyName, key_profile: keyProfileFor(wizard) });
     wizard.job = { kind: "role" };
   }
 }

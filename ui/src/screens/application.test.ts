@@ -87,7 +87,7 @@ describe("the Application screen", () => {
 describe("the Service account screen after the answer", () => {
   afterEach(() => clearMocks());
 
-  it("shows the role named after the application and plans it with the chosen trust and the engine's policy name", async () => {
+  it("shows the role named after the application and plans it with the chosen trust, leaving the policy name shown to the engine's default", async () => {
     const requests: unknown[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "check_policy_name") return { ok: true, message: null };
@@ -111,7 +111,11 @@ describe("the Service account screen after the answer", () => {
     type("role-name", "reports-task");
     await makePlan(ctx, chosenKey(ctx.wizard));
     expect(requests).toEqual([
-      { key: { kind: "new", alias: "alias/reports-csfle", description: "MongoDB CSFLE master key for reports" }, role_name: "reports-task", trust: "ecs-tasks", policy_name: "csfle-kms-reports-task", key_profile: null },
+      { key: { kind: "new", alias: "alias/reports-csfle", description: "MongoDB CSFLE master key for reports" }, role_name: "reports-task", trust: "ecs-tasks", policy_name: null, key_profile: null },
     ]);
+    // A policy name changed by hand is sent as typed.
+    type("policy-name", "orders-encrypt-only");
+    await makePlan(ctx, chosenKey(ctx.wizard));
+    expect((requests[1] as { policy_name: string }).policy_name).toBe("orders-encrypt-only");
   });
 });
