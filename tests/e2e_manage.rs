@@ -14,6 +14,18 @@ use support::Sandbox;
 fn role_flow() {
     let mut flow = Flow::open("role", Sandbox::start());
     flow.connect_to_application();
+    // "In an EKS cluster" asks IRSA or Pod Identity, and for the service account: audited too.
+    flow.window.click("#where-eks");
+    flow.window.click("#eks-mode-pod-identity");
+    assert!(flow
+        .window
+        .text("#eks-mode")
+        .contains("Not for the Go, C or PHP drivers"));
+    assert!(flow
+        .window
+        .page_text()
+        .contains("Cluster, namespace and service account"));
+    flow.shot("application-eks");
     flow.application("reports", "ecs-tasks");
     assert_eq!(flow.value("#alias"), "alias/reports-csfle");
     flow.wait_text("#alias-status", "Available");

@@ -12,20 +12,22 @@ export interface WhereChoice {
   help: string;
 }
 
-const ROLE = "It gets an IAM role (recommended): the platform hands it temporary credentials, so there is no key to store or rotate.";
+/** Said once above the answers: what every answer on AWS has in common. */
+export const WHERE_HELP =
+  "On AWS your application gets an IAM role (recommended): the platform hands it temporary credentials, so there is no key to store or rotate. Outside AWS it gets an IAM user with an access key.";
 
 export const WHERE: readonly WhereChoice[] = [
-  { value: "ec2", label: "On EC2 instances", help: `${ROLE} An instance profile is made for the instances.` },
-  { value: "ecs-tasks", label: "In ECS tasks", help: `${ROLE} You set it as the task role.` },
-  { value: "lambda", label: "In Lambda functions", help: `${ROLE} You set it as the execution role.` },
-  { value: "eks", label: "In an EKS cluster", help: `${ROLE} One Kubernetes service account may use it.` },
-  { value: "github", label: "In GitHub Actions", help: `${ROLE} Only one environment or one branch of one repository may use it.` },
-  { value: "oidc", label: "In another CI or Kubernetes with OIDC", help: `${ROLE} For GitLab, a self-managed Kubernetes cluster or any OIDC issuer, with one exact subject.` },
-  { value: "arn", label: "In another AWS account or as another role (ARN)", help: `${ROLE} Only the principal you name may assume it.` },
+  { value: "ec2", label: "On EC2 instances", help: "An instance profile is made for the instances." },
+  { value: "ecs-tasks", label: "In ECS tasks", help: "You set the role as the task role." },
+  { value: "lambda", label: "In Lambda functions", help: "You set the role as the execution role." },
+  { value: "eks", label: "In an EKS cluster", help: "One Kubernetes service account may use the role." },
+  { value: "github", label: "In GitHub Actions", help: "Only one environment or one branch of one repository may use the role." },
+  { value: "oidc", label: "In another CI or Kubernetes with OIDC", help: "GitLab, a self-managed Kubernetes cluster or any OIDC issuer, with one exact subject." },
+  { value: "arn", label: "In another AWS account or as another role (ARN)", help: "Only the principal you name may assume the role." },
   {
     value: "outside",
     label: "Outside AWS (a data centre, another cloud, a laptop)",
-    help: "It gets an IAM user with an access key, stored in your keychain. The Done screen shows how to hand it to the application.",
+    help: "An IAM user with an access key, stored in your keychain. The Done screen shows how to hand it to the application.",
   },
 ];
 

@@ -7,7 +7,7 @@ import { actions, button, field, screenTitle, setStatus, type Context, type Fiel
 import { h } from "../dom";
 import { appNameProblem, applyAppName } from "../naming";
 import type { Wizard } from "../state";
-import { EKS_MODES, principalFor, TRUST_TEXT, trustKindFor, WHERE, type EksMode, type Where } from "../where";
+import { EKS_MODES, principalFor, TRUST_TEXT, trustKindFor, WHERE, WHERE_HELP, type EksMode, type Where } from "../where";
 
 /** Enter in a text field presses `target` (the screen's primary button), when it is enabled. */
 export function enterSubmits(container: HTMLElement, target: HTMLButtonElement): void {
@@ -79,8 +79,9 @@ function refresh(wizard: Wizard, parts: Parts): void {
 function whereChoices(wizard: Wizard, pick: (where: Where) => void, eksModes: HTMLElement): HTMLElement {
   return h(
     "fieldset",
-    { class: "choices", id: "where" },
+    { class: "choices", id: "where", "aria-describedby": "where-help" },
     h("legend", {}, "Where does your application run?"),
+    h("p", { class: "field-help", id: "where-help" }, WHERE_HELP),
     ...WHERE.flatMap((choice) => {
       const row = radio("where", `where-${choice.value}`, wizard.where === choice.value, choice.label, choice.help, () => pick(choice.value));
       return choice.value === "eks" ? [row, eksModes] : [row];
