@@ -47,7 +47,7 @@ function showIdentity(wizard: Wizard, result: HTMLElement): void {
         h("dt", {}, "Region"),
         h("dd", {}, who.region),
       ),
-      h("p", {}, "Nothing has been changed. Continue to choose the master key."),
+      h("p", {}, "Nothing has been changed. Continue to name your application and say where it runs."),
     ),
   );
 }
@@ -136,7 +136,7 @@ export function connectScreen(ctx: Context): HTMLElement {
   const profile = profileSelect(wizard);
   const region = regionSelect(wizard);
   const result = h("div", { class: "result" });
-  const next = button("Continue", () => ctx.go("key"), "primary", "connect-continue");
+  const next = button("Continue", () => ctx.go("app"), "primary", "connect-continue");
   const manage = button("Manage existing setups", () => ctx.go("setups"), "secondary", "connect-setups");
   const controls: ConnectControls = { profile, region, result, next, manage };
   profile.addEventListener("change", () => {
