@@ -2,14 +2,13 @@
 // were answered on the Application screen; here are its name and its policy's, made from the
 // application name and still editable, checked against AWS's rules before any call.
 
-import { disableWithReason } from "../a11y";
+import { disableWithReason, enterSubmits } from "../a11y";
 import type { KeyChoice } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, setStatus, whileBusy, type Context, type Field } from "../components";
 import { debounce, h } from "../dom";
 import { defaultPolicyName, derivedNames, followPrincipal, iamNameProblem } from "../naming";
 import type { Wizard } from "../state";
 import { TRUST_TEXT, trustValue, whereLabel } from "../where";
-import { enterSubmits } from "./application";
 
 /** The screen's inputs: the user's or the role's name (one of them is shown) and the policy's. */
 interface AccountForm {

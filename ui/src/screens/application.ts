@@ -2,22 +2,12 @@
 // decides user or role (and the role's trust); the name gives the key alias, the user or role and
 // the policy their names, each still editable on its own screen.
 
-import { announce, disableWithReason } from "../a11y";
+import { announce, disableWithReason, enterSubmits } from "../a11y";
 import { actions, button, field, screenTitle, setStatus, type Context, type Field } from "../components";
 import { h } from "../dom";
 import { appNameProblem, applyAppName } from "../naming";
 import type { Wizard } from "../state";
 import { EKS_MODES, principalFor, TRUST_TEXT, trustKindFor, WHERE, WHERE_HELP, type EksMode, type Where } from "../where";
-
-/** Enter in a text field presses `target` (the screen's primary button), when it is enabled. */
-export function enterSubmits(container: HTMLElement, target: HTMLButtonElement): void {
-  container.addEventListener("keydown", (event) => {
-    if (event.key !== "Enter" || !(event.target instanceof HTMLInputElement) || event.target.type !== "text") return;
-    event.preventDefault();
-    if (target.disabled) announce(target.title || "This screen is not complete yet.");
-    else target.click();
-  });
-}
 
 function radio(name: string, id: string, checked: boolean, label: string, help: string, onPick: () => void): HTMLElement {
   const input = h("input", { type: "radio", name, id, checked });

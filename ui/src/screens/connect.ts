@@ -1,4 +1,4 @@
-import { announce, disableWithReason } from "../a11y";
+import { announce, disableWithReason, enterSubmits } from "../a11y";
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
 import type { Wizard } from "../state";
@@ -149,7 +149,7 @@ export function connectScreen(ctx: Context): HTMLElement {
   const buttons = actions(check, next, manage);
   allowNext(controls, wizard.identity === null ? NOT_CHECKED : null);
   showIdentity(wizard, result);
-  return h(
+  const body = h(
     "section",
     { class: "screen-body", "data-screen": "connect" },
     ...screenTitle(
@@ -162,4 +162,7 @@ export function connectScreen(ctx: Context): HTMLElement {
     result,
     adminPolicyDetails(ctx),
   );
+  // Enter checks the connection until it is checked, then continues.
+  enterSubmits(body, () => (next.disabled ? check : next));
+  return body;
 }

@@ -1,4 +1,4 @@
-import { disableWithReason } from "../a11y";
+import { disableWithReason, enterSubmits } from "../a11y";
 import { actions, button, field, reportOf, screenTitle, setStatus, type Context } from "../components";
 import { debounce, h } from "../dom";
 import { derivedNames } from "../naming";
@@ -103,7 +103,7 @@ export function keyScreen(ctx: Context): HTMLElement {
   showMode();
   alias.dispatchEvent(new Event("input"));
 
-  return h(
+  const body = h(
     "section",
     { class: "screen-body", "data-screen": "key" },
     ...screenTitle(
@@ -116,4 +116,6 @@ export function keyScreen(ctx: Context): HTMLElement {
     otherAccountPane,
     buttons,
   );
+  enterSubmits(body, next);
+  return body;
 }
