@@ -510,3 +510,166 @@ fn mismatched_keys_and_accounts_are_refused_before_any_change() {
     );
     assert_eq!(setup.key_policy(), OWNERS_POLICY);
 }
+
+impl Setup {
+    fn journal_path(&self) -> std::path::PathBuf {
+        self.sandbox
+            .keyring
+            .home()
+            .join(".local/share/csfle-provisioner/journal.json")
+    }
+
+    fn teardown_with_recorded_profile(&self, kind: &str, name: &str) -> support::CliRun {
+        self.cli(&[
+            "teardown",
+            kind,
+            name,
+            "--yes",
+            "--profile",
+            "workload",
+            "--json",
+        ])
+    }
+
+    fn role_exists(&self, role: &str) -> bool {
+        let aws = self.sandbox.aws();
+        aws.block(aws.iam().get_role().role_name(role).send())
+            .is_ok()
+    }
+}
+
+/// Issue 17, what was left: a teardown in a fresh session (a new CLI process, the window opened
+/// again) finds the key account's profile in the journal, where provision recorded its name.
+#[test]
+fn teardown_without_a_key_profile_uses_the_one_recorded_at_provision_and_restores_the_policy() {
+    let setup = setup();
+    setup.provision_role("app").assert_ok();
+    let journal: Value =
+        serde_json::from_str(&std::fs::read_to_string(setup.journal_path()).unwrap()).unwrap();
+    assert_eq!(journal["runs"][0]["key_profile"], "keyacct", "{journal}");
+    let granted = setup.key_policy();
+    assert_ne!(granted, OWNERS_POLICY);
+
+    // The preview names the profile it will use, checked against the key's account.
+    let preview = setup.cli(&["teardown", "--role", "app", "--profile", "workload"]);
+    assert!(
+        preview.output().contains(&format!(
+            "in account {KEY_ACCOUNT} with the profile keyacct, checked"
+        )),
+        "{}",
+        preview.output()
+    );
+    assert_eq!(setup.key_policy(), granted, "a preview changes nothing");
+
+    let down = setup.teardown_with_recorded_profile("--role", "app");
+    down.assert_ok();
+    let report = down.json();
+    let sid = format!("CsfleProvisionerRole{WORKLOAD}app");
+    assert!(
+        report["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains(&sid)),
+        "{report}"
+    );
+    assert_eq!(setup.key_policy(), OWNERS_POLICY, "byte for byte");
+    assert!(!setup.role_exists("app"));
+}
+
+/// A recorded profile is only a name: before any change its account is compared with the key
+/// ARN's. Unknown (made elsewhere) or of another account, the teardown stops before any change
+/// and says which profile to give; a chosen profile then finishes it.
+#[test]
+fn a_recorded_key_profile_of_another_account_or_none_is_refused_before_any_change() {
+    let setup = setup();
+    setup.provision_user_for_teardown();
+    let granted = setup.key_policy();
+
+    // As if made on another computer (or by an older version): no profile recorded.
+    let text = std::fs::read_to_string(setup.journal_path()).unwrap();
+    let mut journal: Value = serde_json::from_str(&text).unwrap();
+    journal["runs"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("key_profile")
+        .expect("provision recorded the key profile");
+    std::fs::write(setup.journal_path(), journal.to_string()).unwrap();
+    let down = setup.teardown_with_recorded_profile("--user", "app");
+    down.assert_failed();
+    let said = down.output();
+    assert!(said.contains("cross-account-key"), "{said}");
+    assert!(said.contains("no record of a profile"), "{said}");
+    assert!(said.contains("Key's account profile"), "{said}");
+    assert_eq!(setup.key_policy(), granted);
+
+    // The recorded name now signs in to the workload's own account.
+    journal["runs"][0]["key_profile"] = json!("keyacct");
+    std::fs::write(setup.journal_path(), journal.to_string()).unwrap();
+    let credentials = setup.sandbox.aws_dir().join("credentials");
+    let text = std::fs::read_to_string(&credentials).unwrap();
+    let renamed = text.replace("[keyacct]", "[security]");
+    std::fs::write(
+        &credentials,
+        format!("{renamed}\n[keyacct]\naws_access_key_id = {ADMIN_ACCESS_KEY}\naws_secret_access_key = {ADMIN_SECRET}\n"),
+    )
+    .unwrap();
+    setup.sandbox.emulator.clear_requests();
+    let down = setup.teardown_with_recorded_profile("--user", "app");
+    down.assert_failed();
+    let said = down.output();
+    assert!(
+        said.contains(&format!(
+            "The profile keyacct signs in to account {WORKLOAD}"
+        )),
+        "{said}"
+    );
+    assert_eq!(setup.key_policy(), granted);
+    let changes = [
+        "DeleteUser",
+        "DeleteAccessKey",
+        "DeleteUserPolicy",
+        "PutKeyPolicy",
+    ];
+    assert!(
+        !setup
+            .actions()
+            .iter()
+            .any(|a| changes.contains(&a.as_str())),
+        "{:?}",
+        setup.actions()
+    );
+
+    // The admin names the right profile: the teardown finishes and the policy is as it was.
+    let down = setup.cli(&[
+        "teardown",
+        "--user",
+        "app",
+        "--yes",
+        "--profile",
+        "workload",
+        "--key-profile",
+        "security",
+        "--json",
+    ]);
+    down.assert_ok();
+    assert_eq!(setup.key_policy(), OWNERS_POLICY);
+}
+
+impl Setup {
+    fn provision_user_for_teardown(&self) {
+        self.cli(&[
+            "provision",
+            "--user",
+            "app",
+            "--existing-key",
+            &self.key_arn,
+            "--profile",
+            "workload",
+            "--key-profile",
+            "keyacct",
+            "--json",
+        ])
+        .assert_ok();
+    }
+}
