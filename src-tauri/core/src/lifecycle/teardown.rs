@@ -284,7 +284,9 @@ pub async fn tear_down(
                 remove_keychain_item(&vault, &account, &mut report).await;
             }
         }
-        (PrincipalKind::Role, true) => remove_role(connection, &vault, name, &mut report).await?,
+        (PrincipalKind::Role, true) => {
+            remove_role(connection, (&vault, journal), name, &mut report).await?
+        }
         (PrincipalKind::Role, false) => {}
     }
     finish(connection, journal, &preview, retire, &mut report).await;
@@ -413,7 +415,7 @@ pub async fn teardown_role(
 
 async fn remove_role(
     connection: &Connection,
-    vault: &Arc<dyn Vault>,
+    (vault, journal): (&Arc<dyn Vault>, Option<&Journal>),
     role: &str,
     report: &mut TeardownReport,
 ) -> Result<(), ProvisionError> {
@@ -452,7 +454,9 @@ async fn remove_role(
     let role_gone = deleted.is_ok();
     report.record(format!("IAM role {role}"), deleted);
     if let (true, Some(provider)) = (role_gone, crate::aws::oidc::federated_provider(&trust)) {
-        let fate = crate::lifecycle::oidc_teardown::retire_provider(&iam, &facts, &provider).await;
+        use crate::lifecycle::oidc_teardown::{retire_provider, runs_that_made};
+        let made_by = runs_that_made(journal, connection.account_id(), &provider);
+        let fate = retire_provider(&iam, &facts, &provider, &made_by).await;
         file_fate(fate, report);
     }
     Ok(())
