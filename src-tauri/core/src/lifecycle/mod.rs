@@ -9,6 +9,7 @@ pub mod oidc_teardown;
 pub mod pod_identity_teardown;
 pub mod push;
 pub mod recovery;
+mod recovery_workload;
 pub mod rotate;
 pub mod setup_findings;
 pub mod setup_reads;

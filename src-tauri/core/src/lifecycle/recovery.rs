@@ -66,6 +66,8 @@ pub fn summary(run: &Run) -> InterruptedRun {
 pub struct Inventory {
     pub made: Vec<Created>,
     pub left_alone: Vec<Created>,
+    /// Made by the run but kept, and why (an OIDC provider another role trusts by now).
+    pub kept: Vec<String>,
 }
 
 /// Everything the run made, proven against AWS (the run's tag and a creation time inside the
@@ -77,8 +79,8 @@ async fn inventory(
     vault: &Arc<dyn Vault>,
     run: &Run,
 ) -> Result<Inventory, ProvisionError> {
-    let mut found = match run.principal_kind {
-        PrincipalKind::User => user_inventory(connection, run).await?,
+    let (mut found, kept) = match run.principal_kind {
+        PrincipalKind::User => (user_inventory(connection, run).await?, vec![]),
         PrincipalKind::Role => role_inventory(connection, run).await?,
     };
     found.extend(key_inventory(connection, run).await?);
@@ -104,6 +106,7 @@ async fn inventory(
         .created
         .iter()
         .filter(|item| !matches!(item, Created::KeychainItem(_)) && !found.contains(item))
+        .filter(|item| !kept.iter().any(|k| k.starts_with(&item.describe())))
         .cloned()
         .collect();
     // Undo order is the reverse of this: keychain item and access keys first, the key last.
@@ -122,6 +125,7 @@ async fn inventory(
     Ok(Inventory {
         made: found,
         left_alone,
+        kept,
     })
 }
 
@@ -217,15 +221,20 @@ async fn keychain_inventory(
         .then(|| Created::KeychainItem(account.clone())))
 }
 
-/// The role a run made (found by its run tag), its inline policy and its instance profile.
+/// The role a run made (found by its run tag), its inline policy and its instance profile, and
+/// what it made for the workload's platform (found even when the role was never made).
 async fn role_inventory(
     connection: &Connection,
     run: &Run,
-) -> Result<Vec<Created>, ProvisionError> {
+) -> Result<(Vec<Created>, Vec<String>), ProvisionError> {
     let iam = connection.iam();
     let role = run.principal_name.as_str();
-    if !ownership::made_in_run(&iam, Principal::role(role), &known(run)).await? {
-        return Ok(vec![]);
+    let role_made = ownership::made_in_run(&iam, Principal::role(role), &known(run)).await?;
+    let workload =
+        crate::lifecycle::recovery_workload::inventory(connection, run, &known(run), role_made)
+            .await?;
+    if !role_made {
+        return Ok((workload.made, workload.kept));
     }
     let mut found = vec![Created::Role(role.to_string())];
     if ownership::inline_policy_names(&iam, Principal::role(role))
@@ -237,12 +246,7 @@ async fn role_inventory(
             name: run.policy_name.clone(),
         });
     }
-    let providers = crate::aws::oidc::providers_made_by_run(&iam, &known(run)).await?;
-    found.extend(
-        providers
-            .into_iter()
-            .map(|arn| Created::OidcProvider { arn }),
-    );
+    found.extend(workload.made);
     // Only the run's own instance profile (same name as the role, the run's tag, made during
     // the run): a profile someone else made and put the role in is theirs.
     let profile =
@@ -253,7 +257,7 @@ async fn role_inventory(
             role: holds_role.then(|| role.to_string()),
         });
     }
-    Ok(found)
+    Ok((found, workload.kept))
 }
 
 /// What cleaning up would remove, and what the journal names but AWS does not show as the run's.
@@ -276,7 +280,12 @@ pub async fn clean_up_preview(
         run_id: run.id.clone(),
         principal_name: run.principal_name.clone(),
         remove: found.made.iter().map(Created::describe).collect(),
-        left_alone: found.left_alone.iter().map(left_alone).collect(),
+        left_alone: found
+            .left_alone
+            .iter()
+            .map(left_alone)
+            .chain(found.kept)
+            .collect(),
     })
 }
 
@@ -303,6 +312,7 @@ pub async fn clean_up(
         .roll_back_until(connection, vault, sink, cancel)
         .await;
     report.left_alone = found.left_alone.iter().map(left_alone).collect();
+    report.left_alone.extend(found.kept);
     if report.left_behind.is_empty() {
         let _ = journal.set_state(&run.id, RunState::RolledBack);
     }
