@@ -7,98 +7,32 @@
 
 mod support;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
 use serde_json::{json, Value};
 use std::process::Command;
 use support::sandbox::{ADMIN_ACCESS_KEY, ADMIN_SECRET, REGION};
 use support::Sandbox;
 
-const WORKLOAD: &str = "123456789012";
-const KEY_ACCOUNT: &str = "222233334444";
-/// The key owners' own policy, formatted as a person wrote it: it must come back byte for byte.
-const OWNERS_POLICY: &str = "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"owners\",\n  \"Statement\" : [ {\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : { \"AWS\" : \"arn:aws:iam::222233334444:root\" },\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  },\n    {\"Sid\":\"Auditors read\",  \"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::222233334444:role/Audit\"},\"Action\":[\"kms:Describe*\",\"kms:Get*\"],\"Resource\":\"*\"} ]\n}";
+use support::two_accounts::{self, sdk_config, KeyAccount, KEY_ACCOUNT, OWNERS_POLICY, WORKLOAD};
 
 struct Setup {
     sandbox: Sandbox,
     runtime: tokio::runtime::Runtime,
-    key_admin: SdkConfig,
     key_arn: String,
     key_secret: String,
-}
-
-fn sdk_config(url: &str, access_key: &str, secret: &str, token: Option<&str>) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(url)
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
-                access_key,
-                secret,
-                token.map(str::to_string),
-                None,
-                "tests",
-            )),
-        )
-        .build()
+    owners: KeyAccount,
 }
 
 /// Two profiles, as an organisation has them: `workload` (account A's admin) and `keyacct`
 /// (account B's key administrator, a role session there), and a key in B with the owners' policy.
 fn setup() -> Setup {
     let sandbox = Sandbox::start();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let admin = sdk_config(&sandbox.emulator.url, ADMIN_ACCESS_KEY, ADMIN_SECRET, None);
-    let assumed = runtime
-        .block_on(
-            aws_sdk_sts::Client::new(&admin)
-                .assume_role()
-                .role_arn(format!("arn:aws:iam::{KEY_ACCOUNT}:role/KeyAdmin"))
-                .role_session_name("key-admin")
-                .send(),
-        )
-        .unwrap();
-    let c = assumed.credentials().unwrap();
-    let (ak, sk, token) = (c.access_key_id(), c.secret_access_key(), c.session_token());
-    std::fs::write(
-        sandbox.aws_dir().join("credentials"),
-        format!(
-            "[workload]\naws_access_key_id = {ADMIN_ACCESS_KEY}\naws_secret_access_key = {ADMIN_SECRET}\n\n[keyacct]\naws_access_key_id = {ak}\naws_secret_access_key = {sk}\naws_session_token = {token}\n"
-        ),
-    )
-    .unwrap();
-    let key_admin = sdk_config(&sandbox.emulator.url, ak, sk, Some(token));
-    let kms = aws_sdk_kms::Client::new(&key_admin);
-    let made = runtime
-        .block_on(
-            kms.create_key()
-                .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
-                .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
-                .send(),
-        )
-        .unwrap();
-    let key_arn = made.key_metadata().unwrap().arn().unwrap().to_string();
-    assert!(
-        key_arn.contains(&format!(":{KEY_ACCOUNT}:key/")),
-        "{key_arn}"
-    );
-    runtime
-        .block_on(
-            kms.put_key_policy()
-                .key_id(&key_arn)
-                .policy_name("default")
-                .policy(OWNERS_POLICY)
-                .send(),
-        )
-        .unwrap();
-    sandbox.emulator.clear_requests();
+    let owners = two_accounts::key_account(&sandbox);
     Setup {
+        runtime: tokio::runtime::Runtime::new().unwrap(),
+        key_arn: owners.key_arn.clone(),
+        key_secret: owners.key_secret.clone(),
+        owners,
         sandbox,
-        runtime,
-        key_admin,
-        key_arn,
-        key_secret: sk.to_string(),
     }
 }
 
@@ -117,30 +51,11 @@ impl Setup {
     }
 
     fn key_policy(&self) -> String {
-        let kms = aws_sdk_kms::Client::new(&self.key_admin);
-        let reply = self
-            .runtime
-            .block_on(
-                kms.get_key_policy()
-                    .key_id(&self.key_arn)
-                    .policy_name("default")
-                    .send(),
-            )
-            .unwrap();
-        reply.policy().unwrap().to_string()
+        self.owners.key_policy()
     }
 
     fn put_key_policy(&self, text: &str) {
-        let kms = aws_sdk_kms::Client::new(&self.key_admin);
-        self.runtime
-            .block_on(
-                kms.put_key_policy()
-                    .key_id(&self.key_arn)
-                    .policy_name("default")
-                    .policy(text)
-                    .send(),
-            )
-            .unwrap();
+        self.owners.put_key_policy(text)
     }
 
     fn provision_role(&self, role: &str) -> support::CliRun {
