@@ -465,6 +465,39 @@ fn teardown_without_a_key_profile_uses_the_one_recorded_at_provision_and_restore
     let granted = setup.key_policy();
     assert_ne!(granted, OWNERS_POLICY);
 
+    // The setups view reads the key in its own account, through the recorded profile: not
+    // "missing", as the workload's credentials alone would see it.
+    let listed = setup.cli(&["list", "--profile", "workload", "--json"]);
+    listed.assert_ok();
+    let card = listed.json()[0].clone();
+    assert_eq!(card["name"], "app", "{card}");
+    assert_eq!(card["key_state"], "Enabled", "{card}");
+    let kms3 = card["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["control"] == "KMS.3")
+        .cloned()
+        .unwrap_or_default();
+    assert_ne!(kms3["status"], "failed", "{card}");
+    // Without the record, the key is not read at all rather than reported missing.
+    let text = std::fs::read_to_string(setup.journal_path()).unwrap();
+    let mut unrecorded = journal.clone();
+    unrecorded["runs"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("key_profile");
+    std::fs::write(setup.journal_path(), unrecorded.to_string()).unwrap();
+    let unknown = setup.cli(&["list", "--profile", "workload", "--json"]);
+    unknown.assert_ok();
+    assert_eq!(
+        unknown.json()[0]["key_state"],
+        Value::Null,
+        "{}",
+        unknown.stdout
+    );
+    std::fs::write(setup.journal_path(), text).unwrap();
+
     // The preview names the profile it will use, checked against the key's account.
     let preview = setup.cli(&["teardown", "--role", "app", "--profile", "workload"]);
     assert!(

@@ -2,6 +2,7 @@
 
 pub mod copies;
 pub mod discovery;
+mod key_accounts;
 pub mod key_grant_teardown;
 pub mod key_rotation;
 pub mod key_usage;
