@@ -621,3 +621,64 @@ impl Setup {
         .assert_ok();
     }
 }
+
+/// A run killed after the key-policy statement was written (SIGKILL while its proof waited on
+/// AssumeRole): `recover --clean-up`, in a new process, takes the statement out with the profile
+/// the run recorded, and the role goes; the key policy is the owners' again, byte for byte.
+#[test]
+fn a_killed_cross_account_run_is_cleaned_up_with_the_recorded_key_profile() {
+    use std::io::{BufRead, BufReader};
+    let setup = setup();
+    let no_env_keys = [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")];
+    setup
+        .sandbox
+        .emulator
+        .add_fault(json!({"action": "AssumeRole", "kind": "stall", "seconds": 60}));
+    let mut child = setup.sandbox.spawn_cli_with(
+        &[
+            "provision",
+            "--role",
+            "app",
+            "--trust",
+            WORKLOAD,
+            "--existing-key",
+            &setup.key_arn,
+            "--profile",
+            "workload",
+            "--key-profile",
+            "keyacct",
+        ],
+        &no_env_keys,
+    );
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        seen.push(line.unwrap());
+        if seen
+            .iter()
+            .any(|l| l.starts_with("✓ key policy in the key's account"))
+        {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    setup.sandbox.emulator.clear_faults();
+    assert!(
+        seen.iter().any(|l| l.starts_with("✓ key policy")),
+        "{seen:?}"
+    );
+    assert_owners_bytes_kept(&setup.key_policy());
+
+    let run = setup.cli(&[
+        "recover",
+        "--clean-up",
+        "--yes",
+        "--profile",
+        "workload",
+        "--json",
+    ]);
+    run.assert_ok();
+    assert_eq!(setup.key_policy(), OWNERS_POLICY, "byte for byte");
+    assert!(!setup.role_exists("app"));
+}

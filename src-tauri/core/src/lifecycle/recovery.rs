@@ -269,6 +269,22 @@ pub struct CleanupPreview {
     pub left_alone: Vec<String>,
 }
 
+/// For a run whose key is in another account: the connection with that account's beside it,
+/// through the profile the run recorded (checked to sign in there), so the key-policy statement
+/// can be taken out again; otherwise the connection as it is (undoing the statement then fails
+/// and says what to do).
+async fn with_key_account(connection: &Connection, run: &Run) -> Option<Connection> {
+    use crate::lifecycle::key_grant_teardown::{key_account_access, KeyProfileChoice};
+    let runs = [run.clone()];
+    let choice = KeyProfileChoice {
+        chosen: None,
+        runs: &runs,
+    };
+    key_account_access(connection, run.key_arn.as_deref(), &choice)
+        .await
+        .0
+}
+
 /// Reads what [`clean_up`] would do. Changes nothing.
 pub async fn clean_up_preview(
     connection: &Connection,
@@ -307,6 +323,8 @@ pub async fn clean_up(
     cancel: &Cancel,
 ) -> Result<RollbackReport, ProvisionError> {
     let found = inventory(connection, vault, run).await?;
+    let joined = with_key_account(connection, run).await;
+    let connection = joined.as_ref().unwrap_or(connection);
     let mut report = Ledger::journaled(Arc::clone(journal), &run.id)
         .with_items(found.made)
         .roll_back_until(connection, vault, sink, cancel)
