@@ -96,6 +96,11 @@ async fn inventory(
                 .filter(|item| matches!(item, Created::KeyPolicyStatement { .. }))
                 .cloned(),
         );
+        if let Some(statement) = unrecorded_statement(connection, run).await {
+            if !found.contains(&statement) {
+                found.push(statement);
+            }
+        }
     }
     // The keychain item is the run's only if it holds one of the run's access keys: after the
     // name was reused, the item belongs to the newer setup and is that setup's working secret.
@@ -126,6 +131,31 @@ async fn inventory(
         made: found,
         left_alone,
         kept,
+    })
+}
+
+/// The statement a run killed between PutKeyPolicy and its journal write left in the other
+/// account's key policy: exactly what the app writes for the run's principal (which the run made:
+/// KMS accepts no statement naming a principal before it exists). Read only when the key account
+/// is connected.
+async fn unrecorded_statement(connection: &Connection, run: &Run) -> Option<Created> {
+    use crate::setup::cross_account;
+    let key_arn = run.key_arn.as_deref()?;
+    let key_side = connection
+        .for_key_account(key_arn)
+        .filter(|k| k.account_id() != connection.account_id())?;
+    let (kind, name) = (run.principal_kind, run.principal_name.as_str());
+    let sid = cross_account::setup_sid(connection, kind, name);
+    let principal_arn = cross_account::principal_arn(connection, kind, name);
+    let found = crate::aws::key_grant::find(key_side, key_arn, &sid)
+        .await
+        .ok()??;
+    (found == crate::model::key_grant::statement(&sid, &principal_arn)).then(|| {
+        Created::KeyPolicyStatement {
+            key_arn: key_arn.to_string(),
+            sid,
+            principal_arn,
+        }
     })
 }
 
@@ -291,6 +321,8 @@ pub async fn clean_up_preview(
     vault: &Arc<dyn Vault>,
     run: &Run,
 ) -> Result<CleanupPreview, ProvisionError> {
+    let joined = with_key_account(connection, run).await;
+    let connection = joined.as_ref().unwrap_or(connection);
     let found = inventory(connection, vault, run).await?;
     Ok(CleanupPreview {
         run_id: run.id.clone(),
@@ -322,9 +354,9 @@ pub async fn clean_up(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<RollbackReport, ProvisionError> {
-    let found = inventory(connection, vault, run).await?;
     let joined = with_key_account(connection, run).await;
     let connection = joined.as_ref().unwrap_or(connection);
+    let found = inventory(connection, vault, run).await?;
     let mut report = Ledger::journaled(Arc::clone(journal), &run.id)
         .with_items(found.made)
         .roll_back_until(connection, vault, sink, cancel)
