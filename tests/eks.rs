@@ -231,8 +231,7 @@ fn a_failure_after_the_association_was_made_unbinds_the_service_account_again() 
         "alias/pods",
     ]);
     run.assert_failed();
-    // The emulator layer serves Pod Identity itself, outside moto's request log: the progress
-    // says the association was made.
+    // The progress says the association was made.
     assert!(
         run.stderr.contains("✓ bind the service account"),
         "the association was made before the failure:\n{}",
@@ -333,4 +332,36 @@ fn a_failed_unbind_keeps_the_roles_permissions_boundary() {
         .assert_ok();
     assert!(associations(&sandbox, "prod").is_empty());
     assert!(!sandbox.aws().role_exists("pods"));
+
+/// EKS made the association and its reply was lost. Sent again it would answer "in use" for the
+/// run's own binding; the run looks instead (the run's tag, its role, made after the call) and
+/// adopts it: one association, the setup complete.
+#[test]
+fn a_lost_reply_to_the_association_is_adopted_not_sent_again() {
+    let sandbox = Sandbox::start();
+    make_cluster(&sandbox, "prod");
+    sandbox
+        .emulator
+        .add_fault(json!({"action": "CreatePodIdentityAssociation", "kind": "lost"}));
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "pods",
+        "--trust",
+        "eks-pod-identity:prod:payments/api",
+        "--new-key",
+        "alias/pods",
+    ]);
+    run.assert_ok();
+    let creates = sandbox
+        .emulator
+        .actions()
+        .iter()
+        .filter(|a| *a == "CreatePodIdentityAssociation")
+        .count();
+    assert_eq!(creates, 1, "{:?}", sandbox.emulator.actions());
+    assert_eq!(associations(&sandbox, "prod"), vec!["payments/api"]);
+    let gone = sandbox.cli(&["teardown", "--role", "pods", "--yes", "--json"]);
+    gone.assert_ok();
+    assert!(associations(&sandbox, "prod").is_empty());
 }

@@ -152,9 +152,17 @@ pub async fn teardown(
     delete_key_days: Option<i32>,
     key_arn: Option<String>,
     confirmation: String,
+    key_profile: Option<String>,
 ) -> Reply<TeardownReport> {
     session
-        .teardown(name, role, delete_key_days, key_arn, confirmation)
+        .teardown(
+            name,
+            role,
+            delete_key_days,
+            key_arn,
+            confirmation,
+            key_profile,
+        )
         .await
 }
 
@@ -173,8 +181,9 @@ pub async fn teardown_preview(
     session: State<'_, Session>,
     name: String,
     role: bool,
+    key_profile: Option<String>,
 ) -> Reply<TeardownPreview> {
-    session.teardown_preview(name, role).await
+    session.teardown_preview(name, role, key_profile).await
 }
 
 #[tauri::command]

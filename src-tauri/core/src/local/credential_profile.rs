@@ -289,6 +289,7 @@ mod tests {
             created: vec![],
             aws_profiles: vec![],
             new_key_description: None,
+            key_profile: None,
         }
     }
 

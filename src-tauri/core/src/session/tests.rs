@@ -51,6 +51,7 @@ fn run(id: &str, state: RunState, account: &str) -> Run {
         created: vec![],
         aws_profiles: vec![],
         new_key_description: None,
+        key_profile: None,
     }
 }
 
@@ -141,7 +142,7 @@ async fn out_of_turn_requests_are_refused_with_their_own_codes() {
     let apply = session.apply(&Quiet).await.unwrap_err();
     assert_eq!(apply.code, "not-connected");
     let teardown = session
-        .teardown("app".into(), false, None, None, "ap".into())
+        .teardown("app".into(), false, None, None, "ap".into(), None)
         .await
         .unwrap_err();
     assert_eq!(teardown.code, "not-confirmed");
