@@ -332,6 +332,7 @@ fn a_failed_unbind_keeps_the_roles_permissions_boundary() {
         .assert_ok();
     assert!(associations(&sandbox, "prod").is_empty());
     assert!(!sandbox.aws().role_exists("pods"));
+}
 
 /// EKS made the association and its reply was lost. Sent again it would answer "in use" for the
 /// run's own binding; the run looks instead (the run's tag, its role, made after the call) and
