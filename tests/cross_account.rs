@@ -690,3 +690,74 @@ fn a_killed_cross_account_run_is_cleaned_up_with_the_recorded_key_profile() {
     assert_eq!(setup.key_policy(), OWNERS_POLICY, "byte for byte");
     assert!(!setup.role_exists("app"));
 }
+
+/// A user run killed after its key-policy statement was written cannot be resumed: the plan
+/// rebuilt from the journal would not carry the key account's half. Resume is refused before any
+/// change, and clean-up (which can take the statement back) gives the policy back byte for byte.
+#[test]
+fn a_killed_cross_account_user_run_is_not_resumed_but_cleaned_up() {
+    use std::io::{BufRead, BufReader};
+    let setup = setup();
+    let no_env_keys = [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")];
+    // The proof's first Encrypt comes after the statement; held there, the run is killed.
+    setup
+        .sandbox
+        .emulator
+        .add_fault(json!({"action": "Encrypt", "kind": "stall", "seconds": 60}));
+    let mut child = setup.sandbox.spawn_cli_with(
+        &[
+            "provision",
+            "--user",
+            "app",
+            "--existing-key",
+            &setup.key_arn,
+            "--profile",
+            "workload",
+            "--key-profile",
+            "keyacct",
+        ],
+        &no_env_keys,
+    );
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        seen.push(line.unwrap());
+        if seen.iter().any(|l| l.starts_with("✓ key policy")) {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    setup.sandbox.emulator.clear_faults();
+    assert!(
+        seen.iter().any(|l| l.starts_with("✓ key policy")),
+        "{seen:?}"
+    );
+    let written = setup.key_policy();
+    assert_ne!(written, OWNERS_POLICY, "the run wrote its statement");
+
+    let resumed = setup.cli(&["recover", "--resume", "--profile", "workload", "--json"]);
+    resumed.assert_failed();
+    assert!(
+        resumed.output().contains("cross-account-key"),
+        "{}",
+        resumed.output()
+    );
+    assert_eq!(
+        setup.key_policy(),
+        written,
+        "nothing changed by the refusal"
+    );
+
+    setup
+        .cli(&[
+            "recover",
+            "--clean-up",
+            "--yes",
+            "--profile",
+            "workload",
+            "--json",
+        ])
+        .assert_ok();
+    assert_eq!(setup.key_policy(), OWNERS_POLICY, "byte for byte");
+}

@@ -445,6 +445,28 @@ async fn remake_secrets(
     Ok(kept)
 }
 
+/// A run whose key sits in another account also wrote (or was about to write) a statement into
+/// that key's policy with the other account's credentials; a plan rebuilt here would not carry
+/// that half, and the resumed setup could never work. Clean-up knows how to take the statement
+/// back, so that is the way offered.
+fn refuse_cross_account_resume(connection: &Connection, run: &Run) -> Result<(), ProvisionError> {
+    let key_elsewhere = run
+        .key_arn
+        .as_deref()
+        .and_then(crate::aws::connect::key_account_of);
+    let other_account = key_elsewhere.is_some_and(|account| account != connection.account_id());
+    if run.key_profile.is_none() && !other_account {
+        return Ok(());
+    }
+    Err(ProvisionError::CrossAccount {
+        message: format!(
+            "The interrupted setup of {} uses a key in another account, and such a setup cannot be resumed",
+            run.principal_name
+        ),
+        hint: "Clean it up instead (\"Clean up\" on its card, or `recover --clean-up`): that also takes back a key-policy statement it wrote. Then make the setup again.".into(),
+    })
+}
+
 /// The plan the interrupted run was applying, rebuilt from its journal entry.
 fn plan_from_journal(
     connection: &Connection,
@@ -465,6 +487,7 @@ fn plan_from_journal(
             ))
         }
     };
+    refuse_cross_account_resume(connection, run)?;
     let planned_key = match &key {
         ValidKey::New { alias, description } => PlannedKey::New {
             alias: alias.clone(),
