@@ -162,7 +162,7 @@ async fn a_key_deletion_from_the_window_needs_the_approved_key_arn() {
     let dir = scratch_dir("approved-key");
     let session = session_in(&dir);
     let unnamed = session
-        .teardown("app".into(), false, Some(7), None, "app".into())
+        .teardown("app".into(), false, Some(7), None, "app".into(), None)
         .await
         .unwrap_err();
     assert_eq!(unnamed.code, "not-confirmed");
@@ -173,6 +173,7 @@ async fn a_key_deletion_from_the_window_needs_the_approved_key_arn() {
             Some(7),
             Some("the app's key".into()),
             "app".into(),
+            None,
         )
         .await
         .unwrap_err();
@@ -188,6 +189,7 @@ async fn a_key_deletion_from_the_window_needs_the_approved_key_arn() {
                     .into(),
             ),
             "app".into(),
+            None,
         )
         .await
         .unwrap_err();
