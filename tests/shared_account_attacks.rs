@@ -255,6 +255,61 @@ fn a_victims_key_tagged_as_a_setups_own_is_never_scheduled_for_deletion() {
         .contains(&(victim_id.clone(), "Enabled".to_string())));
 }
 
+/// The same with a colleague's key made minutes before the setup (handed over to be used): its
+/// creation time fits the setup's run, so only the record of the run that created it tells it
+/// apart. A setup made with `--existing-key` has none, and the key is kept.
+#[test]
+fn a_colleagues_fresh_key_tagged_as_a_setups_own_is_never_scheduled_for_deletion() {
+    let sandbox = Sandbox::start();
+    let aws = sandbox.aws();
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    let fresh_key = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
+    let fresh_id = fresh_key.rsplit('/').next().unwrap().to_string();
+    provision(&sandbox, "mallory-app", &["--existing-key", &fresh_key]);
+    let tag = |k: &str, v: &str| {
+        aws_sdk_kms::types::Tag::builder()
+            .tag_key(k)
+            .tag_value(v)
+            .build()
+            .unwrap()
+    };
+    aws.block(
+        aws.kms()
+            .tag_resource()
+            .key_id(&fresh_id)
+            .tags(tag("created-by", "csfle-provisioner"))
+            .tags(tag("csfle-provisioner:service-account", "mallory-app"))
+            .send(),
+    )
+    .unwrap();
+
+    let refused = sandbox.cli(&[
+        "teardown",
+        "--user",
+        "mallory-app",
+        "--delete-key",
+        "--key-arn",
+        &fresh_key,
+        "--yes",
+    ]);
+    refused.assert_failed();
+    assert!(
+        refused.stderr.contains("key-deletion-refused"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("no record of making this key"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        aws.users().contains(&"mallory-app".to_string()),
+        "nothing changed"
+    );
+    assert!(aws.keys().contains(&(fresh_id, "Enabled".to_string())));
+}
+
 #[test]
 fn a_teardown_deletes_only_the_key_the_admin_approved() {
     let sandbox = Sandbox::start();

@@ -69,6 +69,17 @@ pub async fn judge(
                 vec![],
             )
         }
+        Ok(Made::NotRecordedHere) => {
+            return refuse(
+                format!(
+                    "This computer has no record of making this key for {name}, and its tags \
+                     alone cannot prove it (anyone allowed to tag keys could have added them), so \
+                     it is kept. Schedule its deletion from the computer that made the setup, or \
+                     in the KMS console after checking in CloudTrail who created the key."
+                ),
+                vec![],
+            )
+        }
         Err(e) => {
             return refuse(
                 format!(
@@ -109,11 +120,13 @@ enum Made {
     NotByApp,
     /// Tags may say so, but KMS's own creation time says the key is not the setup's run's.
     BeforeTheSetup,
+    /// Tags say so, but this computer has no record of the run that created the key.
+    NotRecordedHere,
 }
 
-/// Whether the key is this setup's own: it carries this app's tag, was made for this principal
-/// (its service-account tag names it, or a journal run for it recorded creating the key), and
-/// KMS's `CreationDate`, which nobody can change, falls in the run that made the setup.
+/// Whether the key is this setup's own: it carries this app's tag, this computer's journal holds
+/// the run for this principal that recorded creating the key, and KMS's `CreationDate`, which
+/// nobody can change, falls in the run that made the setup.
 async fn made_for(
     connection: &Connection,
     journal: Option<&Journal>,
@@ -142,6 +155,7 @@ async fn made_for(
     if !tagged_for_this && runs_that_made_it.is_empty() {
         return Ok(Made::NotByApp);
     }
+
     let Some(key_created_at) = crate::aws::kms::describe_key(&kms_client, key_arn)
         .await?
         .and_then(|m| m.creation_date().map(|d| d.secs()))
@@ -155,10 +169,15 @@ async fn made_for(
             made_during_run(key_created_at, started, started + SAME_RUN_WINDOW_SECONDS)
         }),
     };
-    Ok(if in_run {
-        Made::ForThisSetup
-    } else {
+    // Tags can be added by anyone allowed to tag, and a colleague's key made minutes before the
+    // setup passes the creation-time test: only this computer's record of the run that created
+    // the key proves the app made it.
+    Ok(if !in_run {
         Made::BeforeTheSetup
+    } else if runs_that_made_it.is_empty() {
+        Made::NotRecordedHere
+    } else {
+        Made::ForThisSetup
     })
 }
 
