@@ -541,6 +541,7 @@ fn provision_in_process(
     let options = csfle_core::setup::run_frame::ApplyOptions {
         verify_limit: std::time::Duration::from_secs(3),
         journal: None,
+        vault_logins: vec![],
     };
     runtime
         .block_on(csfle_core::setup::apply::apply(
@@ -655,6 +656,7 @@ fn keychain_matrix() {
         delete_inactive_key: false,
         verify_limit: std::time::Duration::from_secs(3),
         journal: None,
+        vault_logins: vec![],
     };
     let result = runtime.block_on(csfle_core::lifecycle::rotate::rotate(
         &connection,

@@ -284,10 +284,12 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
     let report = match args.finish {
         true => {
             session
-                .finish_rotation(args.user, args.confirm_imported)
+                .finish_rotation(args.user, args.confirm_imported, vec![])
                 .await?
         }
-        false => session.rotate(args.user, args.delete_inactive_key).await?,
+        false => session
+                .rotate(args.user, args.delete_inactive_key, vec![])
+                .await?,
     };
     if args.json {
         output::print_json(&report)?;

@@ -8,6 +8,7 @@ use crate::lifecycle::push;
 use crate::local::credentials::LoadedCredentials;
 use crate::local::deliveries::{self, Delivery, DeliveryKind, Retiring};
 use crate::secret::Sensitive;
+use crate::store::login::{self, VaultSignIn};
 use crate::store::vault::{self, Vault, VaultTarget};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -33,11 +34,13 @@ impl CopyOutcome {
 }
 
 /// Writes `creds` (the key now in the keychain) to every recorded copy of the setup that holds
-/// another key. Sealed copies get a new file beside the old one, for the same recipient.
+/// another key. Sealed copies get a new file beside the old one, for the same recipient. Vault
+/// copies sign in with the window's login for their server (`logins`), else the environment's.
 pub async fn refresh_all(
     connection: &Connection,
     creds: &LoadedCredentials,
     item: &Sensitive,
+    logins: &[VaultSignIn],
 ) -> Vec<CopyOutcome> {
     let mut outcomes = Vec::new();
     for delivery in deliveries::of_setup(&creds.account_id, &creds.user_name) {
@@ -53,7 +56,7 @@ pub async fn refresh_all(
             }
             continue;
         }
-        outcomes.push(refresh_one(connection, creds, item, &delivery).await);
+        outcomes.push(refresh_one(connection, creds, item, &delivery, logins).await);
     }
     outcomes
 }
@@ -63,9 +66,10 @@ async fn refresh_one(
     creds: &LoadedCredentials,
     item: &Sensitive,
     delivery: &Delivery,
+    logins: &[VaultSignIn],
 ) -> CopyOutcome {
     let written = match delivery.kind {
-        DeliveryKind::Vault => refresh_vault(creds, delivery).await,
+        DeliveryKind::Vault => refresh_vault(creds, delivery, logins).await,
         DeliveryKind::SecretsManager => push::refresh_secret(connection, creds, delivery).await,
         DeliveryKind::Sealed => reseal(creds, item, delivery),
     };
@@ -112,9 +116,11 @@ fn vault_target(delivery: &Delivery) -> Result<VaultTarget, ProvisionError> {
 async fn refresh_vault(
     creds: &LoadedCredentials,
     delivery: &Delivery,
+    logins: &[VaultSignIn],
 ) -> Result<Delivery, ProvisionError> {
     let target = vault_target(delivery)?;
-    let store = Vault::sign_in(target.clone(), vault::credential_from_env()?).await?;
+    let credential = login::credential_for(logins, &target.url)?;
+    let store = Vault::sign_in(target.clone(), credential).await?;
     let version = push::write_vault(&store, creds, delivery.vault_version).await?;
     Ok(push::vault_record(&target, creds, version))
 }

@@ -15,6 +15,7 @@ use crate::model::principal::Principal;
 use crate::model::Quiet;
 use crate::secret::Sensitive;
 use crate::setup::verify::{self, Probe};
+use crate::store::login::VaultSignIn;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +39,8 @@ pub struct RotateOptions {
     pub delete_inactive_key: bool,
     pub verify_limit: Duration,
     pub journal: Option<Arc<Journal>>,
+    /// The window's Vault logins, one per server (the CLI reads the environment instead).
+    pub vault_logins: Vec<VaultSignIn>,
 }
 
 pub async fn rotate(
@@ -95,7 +98,8 @@ pub async fn rotate(
     // Every copy gets the new key before the old one goes; one that cannot keeps the old alive.
     let new_item = rotation.item(&new_secret);
     let new_creds = LoadedCredentials::parse(&new_item)?;
-    report.copies = copies::refresh_all(connection, &new_creds, &new_item).await;
+    report.copies =
+        copies::refresh_all(connection, &new_creds, &new_item, &options.vault_logins).await;
     if let Some(journal) = &options.journal {
         rotation.record(journal);
     }
@@ -138,6 +142,7 @@ pub async fn finish(
     vault: Arc<dyn Vault>,
     user: &str,
     confirm_imported: bool,
+    vault_logins: &[VaultSignIn],
 ) -> Result<RotateReport, ProvisionError> {
     crate::validate::user_name(user)?;
     let Some(waiting) = copies::waiting(connection.account_id(), user) else {
@@ -160,7 +165,7 @@ pub async fn finish(
         copies::confirm_imported(connection.account_id(), user, &creds.access_key_id)
             .map_err(ProvisionError::Journal)?;
     }
-    let outcomes = copies::refresh_all(connection, &creds, &item).await;
+    let outcomes = copies::refresh_all(connection, &creds, &item, vault_logins).await;
     let mut report = RotateReport {
         user_name: user.to_string(),
         new_access_key_id: creds.access_key_id.clone(),

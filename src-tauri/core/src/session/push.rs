@@ -8,25 +8,39 @@ use crate::error::{ErrorReport, ProvisionError};
 use crate::lifecycle::push::{self, SecretRequest};
 use crate::local::credentials::LoadedCredentials;
 use crate::local::deliveries::{self, Delivery, DeliveryKind};
+use crate::store::login::VaultLogin;
 use crate::store::vault::{self, Vault};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// A copy written, or (dry run) the plan for it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Pushed {
     pub user: String,
     pub kind: DeliveryKind,
-    /// Where the copy goes: the Vault URL of the secret, or the secret's name or ARN.
+    /// Where the copy goes: its Vault URL, or its name or ARN in Secrets Manager.
     pub location: String,
-    /// The access key the copy holds (the id is not secret).
+    /// The access key the copy holds (its id, which is public).
     pub access_key_id: String,
     /// What is (or would be) done, in order.
     pub steps: Vec<String>,
     /// Secrets Manager: the resource policy, exactly as it is written.
+    #[ts(type = "unknown")]
     pub resource_policy: Option<serde_json::Value>,
+    #[ts(type = "number | null")]
     pub vault_version: Option<u64>,
     pub kms_key: Option<String>,
     pub dry_run: bool,
+}
+
+/// The window's "Copy to a secret store": where the copy goes.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "store", rename_all = "kebab-case")]
+pub enum CopyTarget {
+    /// HashiCorp Vault or OpenBao: the server's address and MOUNT/PATH of a KV version 2 secret.
+    Vault { url: String, path: String },
+    /// AWS Secrets Manager, in the connected account: the secret's name and who may read it.
+    SecretsManager { name: String, readers: Vec<String> },
 }
 
 /// What the admin asked for a push: which setup, and whether only to plan.
@@ -59,13 +73,14 @@ impl Session {
         Ok(creds)
     }
 
-    /// `deliver --vault URL --vault-path MOUNT/PATH`: the token comes from the environment
-    /// (`VAULT_TOKEN`, or AppRole's `VAULT_ROLE_ID` + `VAULT_SECRET_ID`).
+    /// `deliver --vault URL --vault-path MOUNT/PATH`: with no `login` (the CLI) the token comes
+    /// from the environment (`VAULT_TOKEN`, or AppRole's `VAULT_ROLE_ID` + `VAULT_SECRET_ID`).
     pub async fn deliver_to_vault(
         &self,
         setup: PushSetup,
         url: String,
         vault_path: String,
+        login: Option<&VaultLogin>,
     ) -> Result<Pushed, ErrorReport> {
         let target = vault::target(&url, &vault_path).map_err(report)?;
         let creds = self.setup_item(&setup)?;
@@ -89,7 +104,11 @@ impl Session {
         if setup.dry_run {
             return Ok(pushed);
         }
-        let credential = vault::credential_from_env().map_err(report)?;
+        let credential = match login {
+            Some(login) => login.credential(),
+            None => vault::credential_from_env(),
+        }
+        .map_err(report)?;
         let store = Vault::sign_in(target.clone(), credential)
             .await
             .map_err(report)?;
@@ -162,6 +181,51 @@ impl Session {
         pushed.kms_key = delivery.kms_key.clone();
         deliveries::record(delivery).map_err(|e| report(PushError::Unrecorded(e)))?;
         Ok(pushed)
+    }
+
+    /// The window's "Copy to a secret store", for `user`'s setup in the connected account: the
+    /// plan (`dry_run`, no login needed), or the copy written. A Vault copy signs in only with
+    /// the `login` the admin typed; the window never falls back to this process's environment.
+    pub async fn copy_from_window(
+        &self,
+        user: String,
+        target: CopyTarget,
+        login: Option<VaultLogin>,
+        dry_run: bool,
+    ) -> Result<Pushed, ErrorReport> {
+        let account_id = Some(self.connection().await?.account_id().to_string());
+        let setup = PushSetup {
+            user,
+            account_id,
+            dry_run,
+        };
+        match target {
+            CopyTarget::Vault { url, path } => {
+                let login = match (login, dry_run) {
+                    (Some(login), _) => Some(login),
+                    (None, true) => None,
+                    (None, false) => return Err(report(PushError::NoLogin)),
+                };
+                let login = login.as_ref();
+                // Refused before the keychain is read: an empty field is not a sign-in.
+                if let (Some(login), false) = (login, dry_run) {
+                    login.credential().map_err(report)?;
+                }
+                self.deliver_to_vault(setup, url, path, login).await
+            }
+            CopyTarget::SecretsManager { name, readers } => {
+                let request = SecretRequest {
+                    name: name.trim().to_string(),
+                    readers: readers
+                        .iter()
+                        .map(|r| r.trim().to_string())
+                        .filter(|r| !r.is_empty())
+                        .collect(),
+                    kms_key: None,
+                };
+                self.deliver_to_secrets_manager(setup, request).await
+            }
+        }
     }
 
     /// Every recorded copy of every setup (names only), for `list` and the setups view.

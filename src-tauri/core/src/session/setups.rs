@@ -13,6 +13,7 @@ use crate::lifecycle::teardown::{self, KeyDeletion, TeardownPreview, TeardownRep
 use crate::model::principal::PrincipalKind;
 use crate::{aws::admin_policy, aws::key_policy, setup::plan, validate};
 use std::sync::Arc;
+use crate::store::login::VaultSignIn;
 
 /// What [`Session::fix_key_policy_if`] found, and did when confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,12 +136,14 @@ impl Session {
         &self,
         user: String,
         delete_inactive_key: bool,
+        vault_logins: Vec<VaultSignIn>,
     ) -> Result<RotateReport, ErrorReport> {
         let connection = self.connection().await?;
         let options = RotateOptions {
             delete_inactive_key,
             verify_limit: self.options.verify_limit,
             journal: self.options.journal.clone(),
+            vault_logins,
         };
         rotate::rotate(&connection, Arc::clone(&self.vault), &user, &options)
             .await
@@ -149,11 +152,13 @@ impl Session {
 
     /// `rotate --finish`: the copies still behind get the key in the keychain, then the old key
     /// the rotation kept goes; `confirm_imported` is the admin's word that every new sealed file
-    /// was imported on its computer.
+    /// was imported on its computer. `vault_logins`: the window's logins for the Vault servers
+    /// of the copies (the CLI passes none and reads the environment).
     pub async fn finish_rotation(
         &self,
         user: String,
         confirm_imported: bool,
+        vault_logins: Vec<VaultSignIn>,
     ) -> Result<RotateReport, ErrorReport> {
         let connection = self.connection().await?;
         rotate::finish(
@@ -161,6 +166,7 @@ impl Session {
             Arc::clone(&self.vault),
             &user,
             confirm_imported,
+            &vault_logins,
         )
         .await
         .map_err(report)
