@@ -1,13 +1,14 @@
 // The destructive actions of a setup card, each asked first with Cancel and Escape: tear down
 // (typed name, the master key as its own question) and rotate (what happens to running applications).
 
-import type { SetupSummary, TeardownPreview, TeardownReport } from "../bindings";
+import type { SetupSummary, TeardownPreview, TeardownReport, VaultSignIn } from "../bindings";
 import { announce, disableWithReason, focusOn } from "../a11y";
 import { button, errorPanel, field, reportOf, whileBusy, type Context } from "../components";
 import { confirmationPanel, openConfirmation } from "../confirm";
 import { h } from "../dom";
 import { guardRun } from "../run-guard";
 import { timeElement } from "../time";
+import { loginFields } from "./vault-logins";
 
 /** Reloads the list; `note` is shown on that setup's fresh card, so the result stays visible. */
 export type Reload = (note?: { name: string; text: string }) => void;
@@ -36,21 +37,27 @@ export function rotateConsequences(setup: SetupSummary): string[] {
   return lines;
 }
 
-/** Asks before rotating; `run` rotates, showing its progress on the confirm button. */
-export function rotateConfirmation(setup: SetupSummary, area: HTMLElement, opener: HTMLElement, run: (control: HTMLButtonElement) => void): void {
+/** Asks before rotating; `run` rotates with the Vault tokens typed (one per server the setup has
+ * copies on; the fields are emptied as the call goes), showing its progress on the confirm button. */
+export function rotateConfirmation(setup: SetupSummary, area: HTMLElement, opener: HTMLElement, run: (control: HTMLButtonElement, logins: VaultSignIn[]) => void): void {
   const name = setup.name;
-  const go: HTMLButtonElement = button("Rotate the access key", () => run(go), "primary", `rotate-go-${name}`);
+  const tokens = loginFields(setup, "rotate-token");
+  const go: HTMLButtonElement = button("Rotate the access key", () => {
+    const logins = tokens.logins();
+    tokens.clear();
+    run(go, logins);
+  }, "primary", `rotate-go-${name}`);
   const panel = confirmationPanel({
     id: `rotate-confirm-${name}`,
     title: `Rotate the access key of ${name}?`,
-    body: rotateConsequences(setup).map((line) => h("p", {}, line)),
+    body: [...rotateConsequences(setup).map((line) => h("p", {}, line)), ...tokens.parts],
     confirm: go,
     close: () => area.replaceChildren(),
     opener,
     cancelId: `rotate-cancel-${name}`,
   });
   area.replaceChildren(panel);
-  openConfirmation(panel, `rotate-cancel-${name}`);
+  openConfirmation(panel, `rotate-cancel-${name}`, tokens.parts.length ? `rotate-token-${name}-0` : undefined);
 }
 
 function teardownResult(report: TeardownReport, reload: Reload): HTMLElement {
