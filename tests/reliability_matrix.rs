@@ -541,7 +541,6 @@ fn provision_in_process(
     let options = csfle_core::setup::run_frame::ApplyOptions {
         verify_limit: std::time::Duration::from_secs(3),
         journal: None,
-        vault_logins: vec![],
     };
     runtime
         .block_on(csfle_core::setup::apply::apply(
@@ -656,7 +655,7 @@ fn keychain_matrix() {
         delete_inactive_key: false,
         verify_limit: std::time::Duration::from_secs(3),
         journal: None,
-        vault_logins: vec![],
+        vault_logins: None,
     };
     let result = runtime.block_on(csfle_core::lifecycle::rotate::rotate(
         &connection,

@@ -136,7 +136,7 @@ pub async fn rotate(
     vault_logins: Vec<VaultSignIn>,
 ) -> Reply<RotateReport> {
     session
-        .rotate(user, delete_inactive_key, vault_logins)
+        .rotate(user, delete_inactive_key, Some(vault_logins))
         .await
 }
 
@@ -149,7 +149,7 @@ pub async fn finish_rotation(
     vault_logins: Vec<VaultSignIn>,
 ) -> Reply<RotateReport> {
     session
-        .finish_rotation(user, confirm_imported, vault_logins)
+        .finish_rotation(user, confirm_imported, Some(vault_logins))
         .await
 }
 

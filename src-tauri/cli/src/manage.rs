@@ -284,12 +284,14 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
     let report = match args.finish {
         true => {
             session
-                .finish_rotation(args.user, args.confirm_imported, vec![])
+                .finish_rotation(args.user, args.confirm_imported, None)
                 .await?
         }
-        false => session
-                .rotate(args.user, args.delete_inactive_key, vec![])
-                .await?,
+        false => {
+            session
+                .rotate(args.user, args.delete_inactive_key, None)
+                .await?
+        }
     };
     if args.json {
         output::print_json(&report)?;

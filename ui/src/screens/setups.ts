@@ -269,7 +269,7 @@ function userActions(ctx: Context, setup: SetupSummary, area: HTMLElement, reloa
 function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: string): HTMLElement {
   if (setup.ownership === "unproven") return unprovenCard(setup);
   const area = h("div", { class: "card-area", id: `area-${setup.name}` });
-  if (note) result(area, note);
+  if (note) result(area, note, !note.startsWith("⚠"));
   const buttons = cardButtons(ctx, setup, area, reload);
   const keys = accessKeyItems(setup, buttons.fixes);
   return h(

@@ -8,7 +8,7 @@ pub enum PushError {
     VaultPath(String),
     #[error("No Vault token: set VAULT_TOKEN, or VAULT_ROLE_ID and VAULT_SECRET_ID for AppRole")]
     NoToken,
-    #[error("No Vault token or AppRole was given")]
+    #[error("No Vault token or AppRole was given for this server")]
     NoLogin,
     #[error("Vault at {url} refused the request ({what}): {detail}")]
     VaultRefused {

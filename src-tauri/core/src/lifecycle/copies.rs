@@ -35,12 +35,13 @@ impl CopyOutcome {
 
 /// Writes `creds` (the key now in the keychain) to every recorded copy of the setup that holds
 /// another key. Sealed copies get a new file beside the old one, for the same recipient. Vault
-/// copies sign in with the window's login for their server (`logins`), else the environment's.
+/// copies sign in with the window's login for their server (`logins`), or (CLI, `None`) the
+/// environment's.
 pub async fn refresh_all(
     connection: &Connection,
     creds: &LoadedCredentials,
     item: &Sensitive,
-    logins: &[VaultSignIn],
+    logins: Option<&[VaultSignIn]>,
 ) -> Vec<CopyOutcome> {
     let mut outcomes = Vec::new();
     for delivery in deliveries::of_setup(&creds.account_id, &creds.user_name) {
@@ -66,7 +67,7 @@ async fn refresh_one(
     creds: &LoadedCredentials,
     item: &Sensitive,
     delivery: &Delivery,
-    logins: &[VaultSignIn],
+    logins: Option<&[VaultSignIn]>,
 ) -> CopyOutcome {
     let written = match delivery.kind {
         DeliveryKind::Vault => refresh_vault(creds, delivery, logins).await,
@@ -98,7 +99,9 @@ async fn refresh_one(
         }
         Err(error) => {
             let report = error.report(None);
-            outcome(false, format!("{} {}", report.message, report.hint), None)
+            // One sentence each, whatever punctuation the message ends with.
+            let message = report.message.trim_end_matches('.');
+            outcome(false, format!("{message}. {}", report.hint), None)
         }
     }
 }
@@ -116,7 +119,7 @@ fn vault_target(delivery: &Delivery) -> Result<VaultTarget, ProvisionError> {
 async fn refresh_vault(
     creds: &LoadedCredentials,
     delivery: &Delivery,
-    logins: &[VaultSignIn],
+    logins: Option<&[VaultSignIn]>,
 ) -> Result<Delivery, ProvisionError> {
     let target = vault_target(delivery)?;
     let credential = login::credential_for(logins, &target.url)?;

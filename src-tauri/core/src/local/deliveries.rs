@@ -188,7 +188,8 @@ mod tests {
     fn two_writers_at_once_lose_no_record() {
         // Each writer opens the lock file itself, as a second process would: only the file
         // lock orders them (without it, one read-change-write overwrites the other's).
-        let dir = std::env::temp_dir().join(format!("csfle-deliveries-lock-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("csfle-deliveries-lock-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let file = dir.join(FILE_NAME);
         let writers: Vec<_> = (0..2)
@@ -212,7 +213,14 @@ mod tests {
         let contents = read(&file).unwrap();
         assert_eq!(contents.deliveries.len(), 80);
         for w in 0..2 {
-            assert_eq!(contents.deliveries.iter().filter(|d| d.user == format!("app{w}")).count(), 40);
+            assert_eq!(
+                contents
+                    .deliveries
+                    .iter()
+                    .filter(|d| d.user == format!("app{w}"))
+                    .count(),
+                40
+            );
         }
         let _ = std::fs::remove_dir_all(dir);
     }

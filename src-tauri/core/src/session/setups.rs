@@ -11,9 +11,9 @@ use crate::lifecycle::rotate::{self, RotateOptions, RotateReport};
 use crate::lifecycle::setups::{self, SetupSummary};
 use crate::lifecycle::teardown::{self, KeyDeletion, TeardownPreview, TeardownReport};
 use crate::model::principal::PrincipalKind;
+use crate::store::login::VaultSignIn;
 use crate::{aws::admin_policy, aws::key_policy, setup::plan, validate};
 use std::sync::Arc;
-use crate::store::login::VaultSignIn;
 
 /// What [`Session::fix_key_policy_if`] found, and did when confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +136,7 @@ impl Session {
         &self,
         user: String,
         delete_inactive_key: bool,
-        vault_logins: Vec<VaultSignIn>,
+        vault_logins: Option<Vec<VaultSignIn>>,
     ) -> Result<RotateReport, ErrorReport> {
         let connection = self.connection().await?;
         let options = RotateOptions {
@@ -153,12 +153,12 @@ impl Session {
     /// `rotate --finish`: the copies still behind get the key in the keychain, then the old key
     /// the rotation kept goes; `confirm_imported` is the admin's word that every new sealed file
     /// was imported on its computer. `vault_logins`: the window's logins for the Vault servers
-    /// of the copies (the CLI passes none and reads the environment).
+    /// of the copies (the CLI passes `None` and reads the environment).
     pub async fn finish_rotation(
         &self,
         user: String,
         confirm_imported: bool,
-        vault_logins: Vec<VaultSignIn>,
+        vault_logins: Option<Vec<VaultSignIn>>,
     ) -> Result<RotateReport, ErrorReport> {
         let connection = self.connection().await?;
         rotate::finish(
@@ -166,7 +166,7 @@ impl Session {
             Arc::clone(&self.vault),
             &user,
             confirm_imported,
-            &vault_logins,
+            vault_logins.as_deref(),
         )
         .await
         .map_err(report)

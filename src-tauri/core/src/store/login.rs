@@ -52,13 +52,17 @@ pub struct VaultSignIn {
     pub login: VaultLogin,
 }
 
-/// The credential for the Vault at `url` (already checked, as a delivery records it): the
-/// window's login for that server, else the environment's, as the CLI has always done.
-pub fn credential_for(logins: &[VaultSignIn], url: &str) -> Result<Credential, PushError> {
+/// The credential for the Vault at `url` (already checked, as a delivery records it): with
+/// `logins` (the window), the login typed for that server and nothing else, since the app's own
+/// environment is not something the admin chose; without (the CLI), the environment's.
+pub fn credential_for(logins: Option<&[VaultSignIn]>, url: &str) -> Result<Credential, PushError> {
+    let Some(logins) = logins else {
+        return vault::credential_from_env();
+    };
     let same = |given: &str| vault::target(given, "a/b").is_ok_and(|t| t.url == url);
     match logins.iter().find(|l| same(&l.url)) {
         Some(sign_in) => sign_in.login.credential(),
-        None => vault::credential_from_env(),
+        None => Err(PushError::NoLogin),
     }
 }
 
@@ -89,8 +93,11 @@ mod tests {
             url: "https://vault.example.com:8200/".into(),
             login: token("t1"),
         }];
-        let found = credential_for(&logins, "https://vault.example.com:8200");
+        let found = credential_for(Some(&logins), "https://vault.example.com:8200");
         assert!(matches!(found, Ok(Credential::Token(t)) if t.expose() == "t1"));
+        // The window never falls back to the app's environment for a server it has no login for.
+        let other = credential_for(Some(&logins), "https://other.example.com");
+        assert_eq!(other.unwrap_err(), PushError::NoLogin);
     }
 
     #[test]

@@ -1,0 +1,176 @@
+//! Copies in the organisation's secret store, from the real window: a user setup copied to a real
+//! OpenBao server from its card (the plan first, the token in a password field), rotated with the
+//! token so the copy gets the new key before the old one goes, rotated without it (the old key
+//! stays, the card offers "Finish rotation"), and finished from the card. Then the sweep: neither
+//! a secret access key nor the Vault token is in any reply the window logged, on any screen, or
+//! in any file of the app's home.
+
+mod support;
+
+use support::bao::Bao;
+use support::flow::{Flow, SERVICE};
+use support::Sandbox;
+
+const USER: &str = "billing-app";
+const CARD: &str = "[data-setup=billing-app]";
+const ITEM: &str = "123456789012/billing-app";
+
+fn keychain_item(flow: &Flow) -> serde_json::Value {
+    let item = flow
+        .sandbox
+        .keyring
+        .lookup(SERVICE, ITEM)
+        .expect("the keychain item");
+    serde_json::from_str(&item).expect("keychain item JSON")
+}
+
+/// The copy in OpenBao holds exactly what the keychain holds.
+fn assert_copy_matches_keychain(flow: &Flow, bao: &Bao) -> (String, String) {
+    let item = keychain_item(flow);
+    let copy = bao.read("apps/billing").expect("the copy in OpenBao");
+    assert_eq!(copy["AccessKeyId"], item["AccessKeyId"], "{copy}");
+    assert_eq!(copy["SecretAccessKey"], item["SecretAccessKey"]);
+    (
+        item["AccessKeyId"].as_str().unwrap().to_string(),
+        item["SecretAccessKey"].as_str().unwrap().to_string(),
+    )
+}
+
+fn active_keys(flow: &Flow) -> usize {
+    flow.sandbox.aws().access_keys(USER).len()
+}
+
+#[test]
+fn a_setup_is_copied_to_openbao_from_its_card_and_rotation_keeps_the_copy_current() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .cli(&["provision", "--user", USER, "--new-key", "alias/billing"])
+        .assert_ok();
+    let bao = Bao::start();
+    let token = bao.token_for_secrets();
+    // The window's environment has no VAULT_TOKEN: only the password field can sign in.
+    let mut flow = Flow::open("push", sandbox);
+    flow.connect_only();
+    flow.window.click("#connect-setups");
+    flow.window.wait_for_screen("setups");
+    flow.wait_text(CARD, "Least privilege");
+
+    flow.window.click("#copy-billing-app-open");
+    flow.wait_text(
+        "#copy-billing-app",
+        "Copy billing-app's credentials to a secret store",
+    );
+    let focused = flow
+        .window
+        .execute("return document.activeElement.id;", serde_json::json!([]));
+    assert_eq!(focused, "copy-store-vault-billing-app");
+    flow.window
+        .type_into("#copy-vault-url-billing-app", &bao.url);
+    flow.window
+        .type_into("#copy-vault-path-billing-app", "secret/apps/billing");
+    flow.shot("copy-panel");
+    flow.window.click("#copy-plan-billing-app");
+    flow.wait_text("#copy-plan-result-billing-app", "nothing is written yet");
+    let planned = flow.window.text("#copy-plan-location-billing-app");
+    assert!(
+        planned.contains("/v1/secret/data/apps/billing"),
+        "{planned}"
+    );
+    assert!(
+        bao.metadata("apps/billing").is_none(),
+        "the plan wrote nothing"
+    );
+    flow.window
+        .type_into("#copy-vault-token-billing-app", &token);
+    flow.shot("copy-plan");
+    flow.window.click("#copy-go-billing-app");
+    flow.wait_text(CARD, "Copied to Vault");
+    flow.wait_text("[data-copy=vault]", "/v1/secret/data/apps/billing");
+    flow.shot("copy-written");
+    let (first_id, first_secret) = assert_copy_matches_keychain(&flow, &bao);
+    let meta = bao.metadata("apps/billing").unwrap();
+    assert_eq!(
+        meta["custom_metadata"]["created-by"], "csfle-provisioner",
+        "{meta}"
+    );
+    assert!(flow
+        .window
+        .text("[data-copy=vault]")
+        .contains(&first_id[first_id.len() - 4..]));
+
+    // Rotation with the token: the copy gets the new key, then the old key goes.
+    flow.window.click("#rotate-billing-app");
+    flow.wait_text("#rotate-confirm-billing-app", "Vault token for");
+    flow.window.type_into("#rotate-token-billing-app-0", &token);
+    flow.shot("rotate-with-token");
+    flow.window.click("#rotate-go-billing-app");
+    flow.wait_text(CARD, "The keychain now holds the new access key");
+    let (second_id, second_secret) = assert_copy_matches_keychain(&flow, &bao);
+    assert_ne!(second_id, first_id);
+    assert_eq!(active_keys(&flow), 1, "the old key was deleted");
+
+    // Without the token the copy cannot be written: the old key stays, the card says how to finish.
+    flow.window.click("#rotate-billing-app");
+    flow.window.click("#rotate-go-billing-app");
+    flow.wait_text(CARD, "do not hold the new key yet");
+    // In the window's words: no environment variable to set, the card's button to finish with.
+    let said = flow.window.text("#area-billing-app");
+    assert!(
+        said.contains("No Vault token or AppRole was given for this server"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Finish rotation on the setup's card"),
+        "{said}"
+    );
+    assert!(!said.contains("VAULT_TOKEN"), "{said}");
+    flow.window.until("the Finish rotation button", || {
+        let found = flow.window.execute(
+            "return !!document.querySelector('#finish-rotation-billing-app-open');",
+            serde_json::json!([]),
+        );
+        found.as_bool().filter(|f| *f)
+    });
+    let behind = bao.read("apps/billing").unwrap();
+    assert_eq!(
+        behind["AccessKeyId"],
+        second_id.as_str(),
+        "the copy still holds the key before"
+    );
+    assert_eq!(
+        active_keys(&flow),
+        2,
+        "the old key is kept while a copy holds it"
+    );
+    flow.shot("rotation-waiting");
+    flow.window.click("#finish-rotation-billing-app-open");
+    flow.window.type_into("#finish-token-billing-app-0", &token);
+    flow.shot("finish-rotation");
+    flow.window.click("#finish-go-billing-app");
+    flow.wait_text(CARD, "✓ The keychain now holds the new access key");
+    let (third_id, third_secret) = assert_copy_matches_keychain(&flow, &bao);
+    assert_ne!(third_id, second_id);
+    assert_eq!(active_keys(&flow), 1, "finishing deleted the old key");
+    flow.shot("rotation-finished");
+
+    // The sweep finds a planted copy, so an empty result below means something.
+    let planted = flow.sandbox.keyring.home().join(".cache/planted");
+    std::fs::write(&planted, format!("x{token}x")).unwrap();
+    assert_eq!(flow.sandbox.files_containing(&token), vec![planted.clone()]);
+    std::fs::remove_file(planted).unwrap();
+    let secrets = [&first_secret, &second_secret, &third_secret, &token];
+    for secret in secrets {
+        let files = flow.sandbox.files_containing(secret);
+        assert!(
+            files.is_empty(),
+            "a secret or the token is in plain text in {files:?}"
+        );
+    }
+    flow.assert_no_secret_in_replies(&secrets.map(String::as_str));
+    let log = flow.window.ipc_log().join("\n");
+    assert!(
+        log.contains("\"command\":\"copy_to_store\""),
+        "the copy's reply was logged"
+    );
+    assert!(log.contains("\"command\":\"finish_rotation\""));
+}
