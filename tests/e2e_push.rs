@@ -174,3 +174,166 @@ fn a_setup_is_copied_to_openbao_from_its_card_and_rotation_keeps_the_copy_curren
     );
     assert!(log.contains("\"command\":\"finish_rotation\""));
 }
+
+/// The secret at `id` in the emulator's Secrets Manager, as a reader would fetch it.
+fn secrets_manager_copy(flow: &Flow, id: &str) -> serde_json::Value {
+    let config = support::aws::config(&flow.sandbox.emulator.url, "AKIAIOSFODNN7EXAMPLE", "x");
+    let sm = aws_sdk_secretsmanager::Client::new(&config);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let value = runtime
+        .block_on(sm.get_secret_value().secret_id(id).send())
+        .expect("GetSecretValue");
+    serde_json::from_str(value.secret_string().unwrap()).unwrap()
+}
+
+/// An identity made by Debian's age-keygen, outside the app's home: (identity file, recipient).
+fn age_identity(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+    let identity = dir.join("identity.txt");
+    let made = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(&identity)
+        .output()
+        .expect("run age-keygen (Debian package age)");
+    assert!(made.status.success());
+    let public = std::process::Command::new("age-keygen")
+        .arg("-y")
+        .arg(&identity)
+        .output()
+        .unwrap();
+    let recipient = String::from_utf8(public.stdout).unwrap().trim().to_string();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    (identity, recipient)
+}
+
+#[test]
+fn a_setup_is_sealed_to_another_computer_and_copied_to_secrets_manager_from_its_card() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .cli(&["provision", "--user", USER, "--new-key", "alias/billing"])
+        .assert_ok();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (identity, recipient) = age_identity(elsewhere.path());
+    let mut flow = Flow::open("push-sealed-sm", sandbox);
+    flow.connect_only();
+    flow.window.click("#connect-setups");
+    flow.window.wait_for_screen("setups");
+    flow.wait_text(CARD, "Least privilege");
+
+    // Send to another computer: the file is sealed to the recipient alone, any age opens it.
+    flow.window.click("#send-billing-app-open");
+    let suggested = flow.window.until("the suggested file", || {
+        let value = flow.window.execute(
+            "return document.querySelector('#send-path-billing-app').value;",
+            serde_json::json!([]),
+        );
+        value.as_str().filter(|v| !v.is_empty()).map(str::to_string)
+    });
+    let home = flow.sandbox.keyring.home().to_path_buf();
+    assert!(
+        suggested.starts_with(&*home.to_string_lossy()),
+        "{suggested}"
+    );
+    flow.window
+        .type_into("#send-recipient-billing-app", &recipient);
+    flow.shot("send-panel");
+    flow.window.click("#send-go-billing-app");
+    flow.wait_text("#send-result-billing-app", "Sealed and saved");
+    flow.shot("send-sealed");
+    let item = keychain_item(&flow);
+    let opened = std::process::Command::new("age")
+        .args(["-d", "-i"])
+        .arg(&identity)
+        .arg(&suggested)
+        .output()
+        .expect("run age");
+    assert!(
+        opened.status.success(),
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    let opened: serde_json::Value = serde_json::from_slice(&opened.stdout).unwrap();
+    assert_eq!(opened, item, "the sealed file holds the keychain item");
+
+    // Copy to Secrets Manager: the readers one per line, the resource policy in the plan.
+    flow.window.click("#copy-billing-app-open");
+    flow.window.click("#copy-store-secrets-manager-billing-app");
+    flow.window
+        .type_into("#copy-sm-name-billing-app", "apps/billing/csfle");
+    flow.window.type_into(
+        "#copy-sm-readers-billing-app",
+        // Enter between the two, as the admin types them.
+        "arn:aws:iam::123456789012:role/billing\u{E007}arn:aws:iam::123456789012:user/ops",
+    );
+    flow.window.click("#copy-plan-billing-app");
+    flow.wait_text(
+        "#copy-plan-result-billing-app",
+        "secretsmanager:GetSecretValue",
+    );
+    flow.shot("copy-plan-secrets-manager");
+    flow.window.click("#copy-go-billing-app");
+    flow.wait_text(CARD, "Copied to Secrets Manager");
+    flow.wait_text("[data-copy=secrets-manager]", "apps/billing/csfle");
+    flow.shot("copy-written-secrets-manager");
+    let copy = secrets_manager_copy(&flow, "apps/billing/csfle");
+    assert_eq!(copy["AccessKeyId"], item["AccessKeyId"], "{copy}");
+    assert_eq!(copy["SecretAccessKey"], item["SecretAccessKey"]);
+
+    // Rotation: Secrets Manager gets the new key at once; the sealed file is sealed again and the
+    // old key stays until the admin says the other computer imported it, from the card.
+    flow.window.click("#rotate-billing-app");
+    flow.window.click("#rotate-go-billing-app");
+    flow.wait_text(CARD, "do not hold the new key yet");
+    let rotated = keychain_item(&flow);
+    assert_ne!(rotated["AccessKeyId"], item["AccessKeyId"]);
+    let copy = secrets_manager_copy(&flow, "apps/billing/csfle");
+    assert_eq!(
+        copy["AccessKeyId"], rotated["AccessKeyId"],
+        "AWSCURRENT holds the new key"
+    );
+    assert_eq!(active_keys(&flow), 2, "the old key waits for the import");
+    let new_id = rotated["AccessKeyId"].as_str().unwrap();
+    let resealed = suggested.replace(".age", &format!(".{new_id}.age"));
+    let opened = std::process::Command::new("age")
+        .args(["-d", "-i"])
+        .arg(&identity)
+        .arg(&resealed)
+        .output()
+        .expect("run age");
+    assert!(
+        opened.status.success(),
+        "{resealed}: {}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    flow.window.click("#finish-rotation-billing-app-open");
+    flow.wait_text(
+        "#finish-rotation-billing-app",
+        "was imported on its computer",
+    );
+    assert!(flow
+        .window
+        .execute(
+            "return !document.querySelector('#finish-token-billing-app-0');",
+            serde_json::json!([])
+        )
+        .as_bool()
+        .unwrap());
+    flow.window.click("#finish-imported-billing-app");
+    flow.shot("finish-rotation-imported");
+    flow.window.click("#finish-go-billing-app");
+    flow.wait_text(CARD, "✓ The keychain now holds the new access key");
+    assert_eq!(
+        active_keys(&flow),
+        1,
+        "the old key went once the import was confirmed"
+    );
+
+    let secrets = [
+        item["SecretAccessKey"].as_str().unwrap().to_string(),
+        rotated["SecretAccessKey"].as_str().unwrap().to_string(),
+    ];
+    for secret in &secrets {
+        let files = flow.sandbox.files_containing(secret);
+        assert!(files.is_empty(), "a secret is in plain text in {files:?}");
+    }
+    flow.assert_no_secret_in_replies(&secrets.each_ref().map(String::as_str));
+}

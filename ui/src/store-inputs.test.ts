@@ -44,6 +44,7 @@ describe("secret store inputs", () => {
     const two = "arn:aws:iam::123456789012:role/billing\n\n  arn:aws-us-gov:iam::210987654321:user/ops/app  \n";
     expect(readerLines(two)).toEqual(["arn:aws:iam::123456789012:role/billing", "arn:aws-us-gov:iam::210987654321:user/ops/app"]);
     expect(readersProblem(two)).toBeNull();
+    expect(readerLines("arn:aws:iam::123456789012:role/a arn:aws:iam::123456789012:role/b,c")).toEqual(["arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b,c"]);
     expect(readersProblem("\n \n")).toContain("at least one");
     expect(readersProblem("arn:aws:iam::123456789012:root")).toContain("not an IAM role or user ARN");
     expect(readersProblem("arn:aws:iam::12345:role/x")).toContain("not an IAM role or user ARN");

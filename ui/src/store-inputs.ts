@@ -50,10 +50,11 @@ export function secretNameProblem(value: string): string | null {
   return null;
 }
 
-/** The readers, one ARN per line (blank lines ignored). */
+/** The readers, one ARN per line (blank lines ignored; an ARN has no spaces, so readers pasted
+ * on one line with spaces between are taken too). */
 export function readerLines(value: string): string[] {
   return value
-    .split(/\r?\n/)
+    .split(/\s+/)
     .map((line) => line.trim())
     .filter((line) => line.length > 0);
 }
