@@ -1,9 +1,10 @@
-//! Copies in the organisation's secret store, from the real window: a user setup copied to a real
-//! OpenBao server from its card (the plan first, the token in a password field), rotated with the
-//! token so the copy gets the new key before the old one goes, rotated without it (the old key
-//! stays, the card offers "Finish rotation"), and finished from the card. Then the sweep: neither
-//! a secret access key nor the Vault token is in any reply the window logged, on any screen, or
-//! in any file of the app's home.
+//! Copies of a user setup's credentials, from the real window. A setup copied to a real OpenBao
+//! server from its card (the plan first, the token in a password field), rotated with the token
+//! so the copy gets the new key before the old one goes, rotated without it (the old key stays,
+//! the card offers "Finish rotation"), finished from the card, and torn down with the copy. A
+//! setup sealed to another computer (Debian's age opens it) and copied to Secrets Manager, rotated
+//! and finished once the import is confirmed. Then the sweep: neither a secret access key nor the
+//! Vault token is in any reply the window logged, on any screen, or in any file of the app's home.
 
 mod support;
 
@@ -152,6 +153,23 @@ fn a_setup_is_copied_to_openbao_from_its_card_and_rotation_keeps_the_copy_curren
     assert_ne!(third_id, second_id);
     assert_eq!(active_keys(&flow), 1, "finishing deleted the old key");
     flow.shot("rotation-finished");
+
+    // Teardown from the card removes the copy too, with the token typed for it.
+    flow.window.click("#teardown-billing-app-open");
+    flow.wait_text("#teardown-billing-app", "so teardown can delete the copy");
+    flow.window
+        .type_into("#teardown-token-billing-app-0", &token);
+    flow.window.type_into("#confirm-billing-app", USER);
+    flow.shot("teardown-with-token");
+    flow.window.click("#teardown-go-billing-app");
+    flow.wait_text("#teardown-result", "Torn down");
+    let result = flow.window.text("#teardown-result");
+    assert!(result.contains("copy in"), "{result}");
+    assert!(
+        bao.metadata("apps/billing").is_none(),
+        "the copy's versions and metadata are gone"
+    );
+    assert!(flow.sandbox.keyring.lookup(SERVICE, ITEM).is_none());
 
     // The sweep finds a planted copy, so an empty result below means something.
     let planted = flow.sandbox.keyring.home().join(".cache/planted");

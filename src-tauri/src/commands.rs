@@ -169,9 +169,11 @@ pub async fn teardown(
     delete_key_days: Option<i32>,
     key_arn: Option<String>,
     confirmation: String,
+    vault_logins: Vec<VaultSignIn>,
 ) -> Reply<TeardownReport> {
+    let delete_key = (delete_key_days, key_arn);
     session
-        .teardown(name, role, delete_key_days, key_arn, confirmation)
+        .teardown(name, role, delete_key, confirmation, vault_logins)
         .await
 }
 

@@ -121,9 +121,10 @@ export const api = {
   finishRotation: (user: string, confirmImported: boolean, vaultLogins: VaultSignIn[]) => call<RotateReport>("finish_rotation", { user, confirmImported, vaultLogins }),
   enableKeyRotation: (key: string) => call<RotationReport>("enable_key_rotation", { key }),
   /** `deleteKeyDays` null keeps the master key; a number schedules the deletion of `keyArn`, the key
-   * the preview showed (refused unless safe, and if the setup's key is now another). */
-  teardown: (name: string, role: boolean, deleteKeyDays: number | null, keyArn: string | null, confirmation: string) =>
-    call<TeardownReport>("teardown", { name, role, deleteKeyDays, keyArn, confirmation }),
+   * the preview showed (refused unless safe, and if the setup's key is now another). `vaultLogins`: a token per
+   * Vault server holding a copy, which teardown removes; the arguments are never logged. */
+  teardown: (name: string, role: boolean, deleteKeyDays: number | null, keyArn: string | null, confirmation: string, vaultLogins: VaultSignIn[] = []) =>
+    call<TeardownReport>("teardown", { name, role, deleteKeyDays, keyArn, confirmation, vaultLogins }),
   teardownPreview: (name: string, role: boolean) => call<TeardownPreview>("teardown_preview", { name, role }),
   adminPolicy: () => call<string>("admin_policy"),
   fixKeyPolicy: (key: string) => call<string>("fix_key_policy", { key }),

@@ -344,7 +344,9 @@ pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
         let unconfirmed = Unconfirmed::Teardown { name };
         return Err(ProvisionError::NotConfirmed(unconfirmed).report(None));
     }
-    let report = session.teardown_confirmed(kind, name, delete_key).await?;
+    let report = session
+        .teardown_confirmed(kind, name, delete_key, None)
+        .await?;
     if args.json {
         output::print_json(&report)?;
     } else {

@@ -299,6 +299,29 @@ describe("rotation with copies in Vault", () => {
   });
 });
 
+describe("teardown with copies in Vault", () => {
+  beforeEach(() => document.body.replaceChildren());
+  afterEach(() => clearMocks());
+
+  it("asks for the token that lets it delete the copy, and sends it with the teardown only", async () => {
+    const preview = { outside_changes: [], copies: [`Vault: ${URL_}/v1/secret/data/apps/app`], key_arn: null, key_aliases: [], key: null };
+    const calls = await open(setup([vaultCopy()]), (cmd) => (cmd === "teardown_preview" ? preview : cmd === "teardown" ? { removed: ["copy in Vault"], kept: [], failed: [], key_deletion_date: null } : null));
+    byId<HTMLButtonElement>("teardown-app-open").click();
+    await settle();
+    const token = byId<HTMLInputElement>("teardown-token-app-0");
+    expect(token.type).toBe("password");
+    expect(document.querySelector(`label[for="teardown-token-app-0"]`)?.textContent).toContain(URL_);
+    expect(byId("teardown-app").textContent).toContain("so teardown can delete the copy");
+    token.value = TOKEN;
+    type("confirm-app", "app");
+    byId<HTMLButtonElement>("teardown-go-app").click();
+    expect(token.value).toBe("");
+    await settle();
+    expect(calls).toContainEqual(["teardown", { name: "app", role: false, deleteKeyDays: null, keyArn: null, confirmation: "app", vaultLogins: [{ url: URL_, login: { method: "token", token: TOKEN } }] }]);
+    expectNoSecretLogged();
+  });
+});
+
 function escapeFrom(id: string): void {
   document.getElementById(id)?.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
 }

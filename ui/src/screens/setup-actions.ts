@@ -41,7 +41,7 @@ export function rotateConsequences(setup: SetupSummary): string[] {
  * copies on; the fields are emptied as the call goes), showing its progress on the confirm button. */
 export function rotateConfirmation(setup: SetupSummary, area: HTMLElement, opener: HTMLElement, run: (control: HTMLButtonElement, logins: VaultSignIn[]) => void): void {
   const name = setup.name;
-  const tokens = loginFields(setup, "rotate-token");
+  const tokens = loginFields(setup, "rotate");
   const go: HTMLButtonElement = button("Rotate the access key", () => {
     const logins = tokens.logins();
     tokens.clear();
@@ -111,11 +111,15 @@ function keyQuestion(name: string, preview: TeardownPreview, go: HTMLButtonEleme
 function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPreview, area: HTMLElement, reload: Reload, opener: HTMLElement | null): HTMLElement {
   const name = setup.name;
   const confirmation = h("input", { id: `confirm-${name}`, type: "text", autocomplete: "off", spellcheck: "false" });
+  // Teardown removes the copies in Vault too: it needs a token for each server, typed here.
+  const tokens = loginFields(setup, "teardown");
   const go: HTMLButtonElement = button("Tear down", () => {
     void whileBusy(go, "Tearing down…", () =>
       guardRun(async () => {
+        const logins = tokens.logins();
+        tokens.clear();
         try {
-          const report = await ctx.api.teardown(name, setup.kind === "role", key.deleteKey.checked ? Number(key.days.value) : null, key.deleteKey.checked ? (preview.key?.key_arn ?? null) : null, confirmation.value);
+          const report = await ctx.api.teardown(name, setup.kind === "role", key.deleteKey.checked ? Number(key.days.value) : null, key.deleteKey.checked ? (preview.key?.key_arn ?? null) : null, confirmation.value, logins);
           const shown = teardownResult(report, reload);
           area.replaceChildren(shown);
           focusOn(shown);
@@ -153,6 +157,7 @@ function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPrevie
           ]
         : []),
       ...key.parts,
+      ...tokens.parts,
       field(`Type ${name} to confirm`, confirmation).wrapper,
     ],
     confirm: go,

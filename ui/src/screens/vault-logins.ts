@@ -25,14 +25,23 @@ export interface LoginFields {
   clear(): void;
 }
 
+/** What the tokens are for, in the words of the panel that asks for them. */
+const PURPOSE = {
+  rotate: { why: "so the copy gets the new key before the old key goes. Without one, the old key stays active until you finish the rotation.", use: "this rotation" },
+  finish: { why: "so the copy gets the new key. Without one, the old key stays active.", use: "finishing this rotation" },
+  teardown: { why: "so teardown can delete the copy. Without one, the copy stays in Vault (holding a key that no longer works) and you delete it there.", use: "this teardown" },
+} as const;
+
 /** A password field per Vault server; none when the setup has no Vault copy. */
-export function loginFields(setup: SetupSummary, idPrefix: string): LoginFields {
+export function loginFields(setup: SetupSummary, purpose: keyof typeof PURPOSE): LoginFields {
+  const idPrefix = `${purpose}-token`;
+  const words = PURPOSE[purpose];
   const servers = vaultServers(setup);
   const inputs = servers.map((url, i) => h("input", { id: `${idPrefix}-${setup.name}-${i}`, type: "password", autocomplete: "new-password", spellcheck: "false", "data-vault-url": url }));
   const parts = servers.length
     ? [
-        h("p", {}, `${setup.name} has ${servers.length === 1 ? "a copy" : "copies"} in Vault. Paste a token that may write ${servers.length === 1 ? "it" : "them"}, so the copy gets the new key before the old key goes. Without one, the old key stays active until you finish the rotation.`),
-        ...inputs.map((input, i) => field(`Vault token for ${servers[i]}`, input, "Used for this rotation only: it is not stored, and never shown again.").wrapper),
+        h("p", {}, `${setup.name} has ${servers.length === 1 ? "a copy" : "copies"} in Vault. Paste a token that may write ${servers.length === 1 ? "it" : "them"}, ${words.why}`),
+        ...inputs.map((input, i) => field(`Vault token for ${servers[i]}`, input, `Used for ${words.use} only: it is not stored, and never shown again.`).wrapper),
       ]
     : [];
   return {
@@ -54,7 +63,7 @@ function finished(report: RotateReport): string {
 /** "Finish rotation": what `rotate --finish` does, asked first with Cancel and Escape. */
 export function openFinishRotation(ctx: Context, setup: SetupSummary, area: HTMLElement, opener: HTMLElement, reload: Reload): void {
   const name = setup.name;
-  const tokens = loginFields(setup, "finish-token");
+  const tokens = loginFields(setup, "finish");
   const imported = h("input", { type: "checkbox", id: `finish-imported-${name}` });
   const waiting = sealedWaiting(setup);
   const go: HTMLButtonElement = button("Finish rotation", () => {

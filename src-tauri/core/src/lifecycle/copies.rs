@@ -217,7 +217,12 @@ pub struct CopiesRemoved {
 }
 
 /// Removes every pushed copy of the setup that is still this app's, and forgets what is gone.
-pub async fn remove_all(connection: &Connection, account_id: &str, user: &str) -> CopiesRemoved {
+pub async fn remove_all(
+    connection: &Connection,
+    account_id: &str,
+    user: &str,
+    logins: Option<&[VaultSignIn]>,
+) -> CopiesRemoved {
     let mut done = CopiesRemoved::default();
     for delivery in deliveries::of_setup(account_id, user) {
         let result = match delivery.kind {
@@ -230,7 +235,7 @@ pub async fn remove_all(connection: &Connection, account_id: &str, user: &str) -
                 let _ = deliveries::forget(&delivery);
                 continue;
             }
-            DeliveryKind::Vault => remove_vault(&delivery).await,
+            DeliveryKind::Vault => remove_vault(&delivery, logins).await,
             DeliveryKind::SecretsManager => push::remove_secret(connection, &delivery).await,
         };
         match result {
@@ -250,8 +255,13 @@ pub async fn remove_all(connection: &Connection, account_id: &str, user: &str) -
     done
 }
 
-async fn remove_vault(delivery: &Delivery) -> Result<String, ProvisionError> {
-    let store = Vault::sign_in(vault_target(delivery)?, vault::credential_from_env()?).await?;
+async fn remove_vault(
+    delivery: &Delivery,
+    logins: Option<&[VaultSignIn]>,
+) -> Result<String, ProvisionError> {
+    let target = vault_target(delivery)?;
+    let credential = login::credential_for(logins, &target.url)?;
+    let store = Vault::sign_in(target, credential).await?;
     Ok(push::remove_vault(&store, delivery).await?)
 }
 

@@ -240,32 +240,36 @@ impl Session {
 
     /// `confirmation` must repeat the principal's name: the typed confirmation of the GUI.
     /// The key is kept unless `delete_key_days` is given with `key_arn`, the key the preview
-    /// showed the admin (a separate question in the GUI).
+    /// showed the admin (a separate question in the GUI). `vault_logins`: the tokens typed for
+    /// the Vault servers holding copies, which teardown removes.
     pub async fn teardown(
         &self,
         name: String,
         role: bool,
-        delete_key_days: Option<i32>,
-        key_arn: Option<String>,
+        delete_key: (Option<i32>, Option<String>),
         confirmation: String,
+        vault_logins: Vec<VaultSignIn>,
     ) -> Result<TeardownReport, ErrorReport> {
+        let (delete_key_days, key_arn) = delete_key;
         let delete_key = approved_key_deletion(delete_key_days, key_arn)?;
         if confirmation.trim() != name {
             return Err(report(ProvisionError::NotConfirmed(
                 Unconfirmed::TypedName { name },
             )));
         }
-        self.teardown_confirmed(kind_of(role), name, delete_key)
+        self.teardown_confirmed(kind_of(role), name, delete_key, Some(vault_logins))
             .await
     }
 
     /// Tears the setup down once the front end has its admin's confirmation. What could not be
-    /// removed is in the report's `failed`, for the front end to show beside what was.
+    /// removed is in the report's `failed`, for the front end to show beside what was. Vault
+    /// copies sign in with `vault_logins` (the window), or with `None` the environment's (the CLI).
     pub async fn teardown_confirmed(
         &self,
         kind: PrincipalKind,
         name: String,
         delete_key: Option<KeyDeletion>,
+        vault_logins: Option<Vec<VaultSignIn>>,
     ) -> Result<TeardownReport, ErrorReport> {
         let connection = self.connection().await?;
         let vault = Arc::clone(&self.vault);
@@ -280,7 +284,8 @@ impl Session {
             .await
             .map_err(report)?;
         // The copies hold a key that is gone now; removing them cannot strand anything.
-        let copies = copies::remove_all(&connection, connection.account_id(), &name).await;
+        let logins = vault_logins.as_deref();
+        let copies = copies::remove_all(&connection, connection.account_id(), &name, logins).await;
         done.removed.extend(copies.removed);
         done.failed.extend(copies.failed);
         done.kept.extend(copies.sealed);

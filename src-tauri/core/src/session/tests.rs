@@ -141,7 +141,7 @@ async fn out_of_turn_requests_are_refused_with_their_own_codes() {
     let apply = session.apply(&Quiet).await.unwrap_err();
     assert_eq!(apply.code, "not-connected");
     let teardown = session
-        .teardown("app".into(), false, None, None, "ap".into())
+        .teardown("app".into(), false, (None, None), "ap".into(), vec![])
         .await
         .unwrap_err();
     assert_eq!(teardown.code, "not-confirmed");
