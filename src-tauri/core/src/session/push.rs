@@ -6,8 +6,10 @@ use super::{report, Session};
 use crate::error::push::PushError;
 use crate::error::{ErrorReport, ProvisionError};
 use crate::lifecycle::push::{self, SecretRequest};
+use crate::local::credential_profile::resolve_account;
 use crate::local::credentials::LoadedCredentials;
 use crate::local::deliveries::{self, Delivery, DeliveryKind};
+use crate::local::keychain;
 use crate::store::login::VaultLogin;
 use crate::store::vault::{self, Vault};
 use serde::{Deserialize, Serialize};
@@ -52,17 +54,21 @@ pub struct PushSetup {
 }
 
 impl Session {
-    /// The setup's keychain item, parsed: the one thing every copy is made from.
-    fn setup_item(&self, setup: &PushSetup) -> Result<LoadedCredentials, ErrorReport> {
+    /// The setup's keychain item, parsed: the one thing every copy is made from. Read off the
+    /// async threads: the keychain answers synchronously, and the window's runtime serves others.
+    async fn setup_item(&self, setup: &PushSetup) -> Result<LoadedCredentials, ErrorReport> {
         crate::validate::user_name(&setup.user).map_err(report)?;
-        let vault = self.vault.as_ref();
-        let account = crate::local::credential_profile::resolve_account(
-            vault,
+        // With the account given (the window), this reads nothing; the CLI's lookup may.
+        let account = resolve_account(
+            self.vault.as_ref(),
             &setup.user,
             setup.account_id.as_deref(),
         )
         .map_err(report)?;
-        let item = vault.load(&account).map_err(report)?;
+        let read = account.clone();
+        let item = keychain::off_thread(&self.vault, move |vault| vault.load(&read))
+            .await
+            .map_err(report)?;
         let mut creds = LoadedCredentials::parse(&item).map_err(report)?;
         if creds.user_name.is_empty() {
             creds.user_name = setup.user.clone();
@@ -83,7 +89,7 @@ impl Session {
         login: Option<&VaultLogin>,
     ) -> Result<Pushed, ErrorReport> {
         let target = vault::target(&url, &vault_path).map_err(report)?;
-        let creds = self.setup_item(&setup)?;
+        let creds = self.setup_item(&setup).await?;
         let steps = vec![
             format!("read the metadata of {}/metadata/{} (a path holding a secret this app did not write for this setup is refused)", target.mount, target.path),
             format!("write a new version of {} with check-and-set (0 for a new path, else the current version): AccessKeyId, SecretAccessKey, KeyArn, Region, AccountId, UserArn, UserName, WrittenBy", target.display()),
@@ -140,7 +146,7 @@ impl Session {
         for reader in &request.readers {
             crate::aws::secrets_manager::check_reader(reader).map_err(report)?;
         }
-        let creds = self.setup_item(&setup)?;
+        let creds = self.setup_item(&setup).await?;
         let policy = crate::aws::secrets_manager::resource_policy(&request.readers);
         let key = match &request.kms_key {
             Some(key) => format!("the customer-managed KMS key {key}"),
