@@ -140,7 +140,7 @@ impl Session {
         crate::aws::secrets_manager::check_name(&request.name).map_err(report)?;
         if request.readers.is_empty() {
             return Err(report(PushError::Reader(
-                "name at least one reader (--reader ROLE_OR_USER_ARN): the principal the application runs as".into(),
+                "name at least one reader: the role or user the application runs as (--reader ROLE_OR_USER_ARN in the CLI)".into(),
             )));
         }
         for reader in &request.readers {
