@@ -49,8 +49,10 @@ fn a_setup_is_copied_to_openbao_from_its_card_and_rotation_keeps_the_copy_curren
         .assert_ok();
     let bao = Bao::start();
     let token = bao.token_for_secrets();
-    // The window's environment has no VAULT_TOKEN: only the password field can sign in.
-    let mut flow = Flow::open("push", sandbox);
+    // The app is started with a valid VAULT_TOKEN in its environment, as an admin who uses the
+    // vault CLI may have: the window still signs in only with what is typed in its fields.
+    let env = [("VAULT_TOKEN".to_string(), token.clone())];
+    let mut flow = Flow::open_with_env("push", sandbox, &env);
     flow.connect_only();
     flow.window.click("#connect-setups");
     flow.window.wait_for_screen("setups");
@@ -110,7 +112,8 @@ fn a_setup_is_copied_to_openbao_from_its_card_and_rotation_keeps_the_copy_curren
     assert_ne!(second_id, first_id);
     assert_eq!(active_keys(&flow), 1, "the old key was deleted");
 
-    // Without the token the copy cannot be written: the old key stays, the card says how to finish.
+    // Without a typed token the copy is not written (the environment's is not used): the old key
+    // stays, and the card says how to finish.
     flow.window.click("#rotate-billing-app");
     flow.window.click("#rotate-go-billing-app");
     flow.wait_text(CARD, "do not hold the new key yet");
