@@ -255,6 +255,13 @@ return [['origin', performance.timeOrigin], ['page:response', n.responseEnd || 0
   .concat(performance.getEntriesByType('mark').filter(m => m.name.startsWith('csfle:')).map(m => [m.name, m.startTime]));"""
 
 
+# The Application screen between Connect and Master key: a name and "Outside AWS", then Continue.
+APPLICATION_SCRIPT = """const name = document.getElementById('app-name');
+name.value = 'bench'; name.dispatchEvent(new Event('input'));
+document.getElementById('where-outside').click();
+document.getElementById('app-continue').click();"""
+
+
 def key_picker(new_driver, runs=5):
     """First paint of the key picker in an account of scale.PICKER_KEYS keys, from clicking "Use an
     existing key" until the first described rows are painted."""
@@ -269,6 +276,8 @@ def key_picker(new_driver, runs=5):
                 script(base, session, scale.CONNECT_SCRIPT, ["us-east-1"])
                 wait_for(base, session, "#identity")
                 script(base, session, "document.getElementById('connect-continue').click();")
+                wait_for(base, session, "#screen[data-screen=app] h1")
+                script(base, session, APPLICATION_SCRIPT)
                 wait_for(base, session, "#screen[data-screen=key] h1")
                 results.append(script(base, session, scale.PICKER_SCRIPT, asynchronous=True))
             finally:

@@ -27,6 +27,8 @@ function run(command, args, options = {}) {
 
 console.error("==> The UI (ui/dist)");
 run("npm", ["--prefix", "ui", "run", "build"]);
+// What the bundle embeds must carry no test hook (window.__csfleReplyLog): a release fails here.
+run("node", ["ui/scripts/no-test-hooks.mjs"]);
 
 const host = spawnSync("rustc", ["-vV"], { encoding: "utf8" })
   .stdout.split("\n")

@@ -29,6 +29,9 @@ if bad:
     sys.exit(1)
 print("every action pinned; every checkout without stored credentials")
 PY
+echo "==> Release pipeline: token permissions, where secrets go, SHA256SUMS (and that the check can fail)"
+python3 scripts/check-release-workflow.py --self-test
+python3 scripts/check-release-workflow.py
 echo "==> Workflows: actionlint (${#workflows[@]} files)"
 if [[ -x .venv/bin/actionlint ]]; then
   .venv/bin/actionlint "${workflows[@]}"

@@ -22,6 +22,7 @@ pairs=(
   "12-dark-setups:dark-*-setups"
   "13-handoff:handoff-*-setups-handoff"
   "14-stale-identity:stale-identity-*-stale-identity"
+  "15-application:role-*-application"
 )
 mkdir -p "$to"
 for pair in "${pairs[@]}"; do

@@ -427,3 +427,129 @@ fn the_policy_refuses_what_the_app_did_not_make() {
         &check("iam:PutUserPolicy", &colleague, &ours)
     ));
 }
+
+/// What AWS counts as a read, by the action's name (its access level in the Service Authorization
+/// Reference), independent of the app's own lists: everything else is a write.
+fn aws_read(action: &str) -> bool {
+    let name = action.split_once(':').map_or(action, |(_, n)| n);
+    ["Get", "List", "Describe", "Simulate"]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || name == "GenerateCredentialReport"
+}
+
+fn names(value: &Value) -> Vec<String> {
+    strings(value)
+}
+
+/// The tag condition a statement carries on `created-by` (request or resource), if any.
+fn tag_condition(statement: &Value) -> Option<&str> {
+    let equals = statement["Condition"]["StringEquals"].as_object()?;
+    ["aws:ResourceTag/created-by", "aws:RequestTag/created-by"]
+        .iter()
+        .find_map(|k| equals.get(*k))
+        .and_then(Value::as_str)
+}
+
+/// The policy the CLI prints (and the window shows: the same document with the legacy statement),
+/// parsed as an admin would paste it: every IAM write is on the app's path, or only on principals
+/// and providers carrying the app's tag, or one of the two removals AWS authorises on a group or
+/// an MFA device; no wildcard action, no Not*; every KMS write but the alias half is conditioned
+/// on the app's tag; the legacy statement is separate and absent from `--no-legacy`.
+#[test]
+fn the_printed_admin_policy_has_no_iam_write_on_every_resource() {
+    let sandbox = Sandbox::start();
+    let printed = |args: &[&str]| -> Value {
+        serde_json::from_str(&sandbox.cli(args).assert_ok().stdout).expect("JSON")
+    };
+    let with_legacy = printed(&["admin-policy"]);
+    let without = printed(&["admin-policy", "--no-legacy"]);
+    assert_eq!(with_legacy, csfle_core::session::admin_policy(true));
+    let app_path = [
+        "arn:aws:iam::*:user/csfle-provisioner/*",
+        "arn:aws:iam::*:role/csfle-provisioner/*",
+        "arn:aws:iam::*:instance-profile/csfle-provisioner/*",
+    ];
+    let outside = [
+        ("iam:RemoveUserFromGroup", "arn:aws:iam::*:group/*"),
+        ("iam:DeleteVirtualMFADevice", "arn:aws:iam::*:mfa/*"),
+    ];
+    let mut iam_writes_seen = 0;
+    for (document, legacy) in [(&with_legacy, true), (&without, false)] {
+        let statements = document["Statement"].as_array().expect("statements");
+        let sids: Vec<&str> = statements
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(sids.contains(&"LegacySetupsAtRootPath"), legacy, "{sids:?}");
+        for statement in statements {
+            let sid = statement["Sid"].as_str().unwrap_or_default();
+            assert_eq!(statement["Effect"], "Allow", "{sid}");
+            for not in ["NotAction", "NotResource", "NotPrincipal"] {
+                assert!(statement.get(not).is_none(), "{sid} uses {not}");
+            }
+            let actions = names(&statement["Action"]);
+            let resources = names(&statement["Resource"]);
+            assert!(
+                actions.iter().all(|a| !a.contains('*')),
+                "{sid}: a wildcard action in {actions:?}"
+            );
+            for action in actions
+                .iter()
+                .filter(|a| a.starts_with("iam:") && !aws_read(a))
+            {
+                iam_writes_seen += 1;
+                assert!(
+                    !resources
+                        .iter()
+                        .any(|r| r == "*" || r == "arn:aws:iam::*:*"),
+                    "{sid}: {action} on every resource"
+                );
+                for resource in &resources {
+                    let on_path = app_path.contains(&resource.as_str());
+                    let tagged = tag_condition(statement) == Some("csfle-provisioner");
+                    let allowed_outside = outside.contains(&(action.as_str(), resource.as_str()));
+                    assert!(
+                        on_path || tagged || allowed_outside,
+                        "{sid}: {action} on {resource} with neither the app's path nor its tag"
+                    );
+                    if !on_path && !allowed_outside {
+                        // Off the path only in the legacy statement or on OIDC providers.
+                        assert!(
+                            sid == "LegacySetupsAtRootPath"
+                                || resource.starts_with("arn:aws:iam::*:oidc-provider/"),
+                            "{sid}: {action} on {resource}"
+                        );
+                    }
+                }
+            }
+            let kms_writes: Vec<&String> = actions
+                .iter()
+                .filter(|a| a.starts_with("kms:") && !aws_read(a))
+                .filter(|a| {
+                    !["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"].contains(&a.as_str())
+                })
+                .collect();
+            let alias_half = resources == ["arn:aws:kms:*:*:alias/*"];
+            if !kms_writes.is_empty() && !alias_half {
+                assert_eq!(
+                    tag_condition(statement),
+                    Some("csfle-provisioner"),
+                    "{sid}: {kms_writes:?} without the app's tag"
+                );
+            }
+        }
+        let legacy_statement = statements
+            .iter()
+            .find(|s| s["Sid"] == "LegacySetupsAtRootPath");
+        if let Some(legacy_statement) = legacy_statement {
+            let actions = names(&legacy_statement["Action"]);
+            assert!(
+                actions.iter().all(|a| !a.starts_with("iam:Put")
+                    && (a == "iam:CreateAccessKey" || !a.starts_with("iam:Create"))),
+                "the legacy statement makes no principal and writes no policy: {actions:?}"
+            );
+        }
+    }
+    assert!(iam_writes_seen > 20, "the IAM writes were looked at");
+}

@@ -7,98 +7,32 @@
 
 mod support;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
 use serde_json::{json, Value};
 use std::process::Command;
 use support::sandbox::{ADMIN_ACCESS_KEY, ADMIN_SECRET, REGION};
 use support::Sandbox;
 
-const WORKLOAD: &str = "123456789012";
-const KEY_ACCOUNT: &str = "222233334444";
-/// The key owners' own policy, formatted as a person wrote it: it must come back byte for byte.
-const OWNERS_POLICY: &str = "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"owners\",\n  \"Statement\" : [ {\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : { \"AWS\" : \"arn:aws:iam::222233334444:root\" },\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  },\n    {\"Sid\":\"Auditors read\",  \"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::222233334444:role/Audit\"},\"Action\":[\"kms:Describe*\",\"kms:Get*\"],\"Resource\":\"*\"} ]\n}";
+use support::two_accounts::{self, sdk_config, KeyAccount, KEY_ACCOUNT, OWNERS_POLICY, WORKLOAD};
 
 struct Setup {
     sandbox: Sandbox,
     runtime: tokio::runtime::Runtime,
-    key_admin: SdkConfig,
     key_arn: String,
     key_secret: String,
-}
-
-fn sdk_config(url: &str, access_key: &str, secret: &str, token: Option<&str>) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(url)
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
-                access_key,
-                secret,
-                token.map(str::to_string),
-                None,
-                "tests",
-            )),
-        )
-        .build()
+    owners: KeyAccount,
 }
 
 /// Two profiles, as an organisation has them: `workload` (account A's admin) and `keyacct`
 /// (account B's key administrator, a role session there), and a key in B with the owners' policy.
 fn setup() -> Setup {
     let sandbox = Sandbox::start();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let admin = sdk_config(&sandbox.emulator.url, ADMIN_ACCESS_KEY, ADMIN_SECRET, None);
-    let assumed = runtime
-        .block_on(
-            aws_sdk_sts::Client::new(&admin)
-                .assume_role()
-                .role_arn(format!("arn:aws:iam::{KEY_ACCOUNT}:role/KeyAdmin"))
-                .role_session_name("key-admin")
-                .send(),
-        )
-        .unwrap();
-    let c = assumed.credentials().unwrap();
-    let (ak, sk, token) = (c.access_key_id(), c.secret_access_key(), c.session_token());
-    std::fs::write(
-        sandbox.aws_dir().join("credentials"),
-        format!(
-            "[workload]\naws_access_key_id = {ADMIN_ACCESS_KEY}\naws_secret_access_key = {ADMIN_SECRET}\n\n[keyacct]\naws_access_key_id = {ak}\naws_secret_access_key = {sk}\naws_session_token = {token}\n"
-        ),
-    )
-    .unwrap();
-    let key_admin = sdk_config(&sandbox.emulator.url, ak, sk, Some(token));
-    let kms = aws_sdk_kms::Client::new(&key_admin);
-    let made = runtime
-        .block_on(
-            kms.create_key()
-                .key_spec(aws_sdk_kms::types::KeySpec::SymmetricDefault)
-                .key_usage(aws_sdk_kms::types::KeyUsageType::EncryptDecrypt)
-                .send(),
-        )
-        .unwrap();
-    let key_arn = made.key_metadata().unwrap().arn().unwrap().to_string();
-    assert!(
-        key_arn.contains(&format!(":{KEY_ACCOUNT}:key/")),
-        "{key_arn}"
-    );
-    runtime
-        .block_on(
-            kms.put_key_policy()
-                .key_id(&key_arn)
-                .policy_name("default")
-                .policy(OWNERS_POLICY)
-                .send(),
-        )
-        .unwrap();
-    sandbox.emulator.clear_requests();
+    let owners = two_accounts::key_account(&sandbox);
     Setup {
+        runtime: tokio::runtime::Runtime::new().unwrap(),
+        key_arn: owners.key_arn.clone(),
+        key_secret: owners.key_secret.clone(),
+        owners,
         sandbox,
-        runtime,
-        key_admin,
-        key_arn,
-        key_secret: sk.to_string(),
     }
 }
 
@@ -117,30 +51,11 @@ impl Setup {
     }
 
     fn key_policy(&self) -> String {
-        let kms = aws_sdk_kms::Client::new(&self.key_admin);
-        let reply = self
-            .runtime
-            .block_on(
-                kms.get_key_policy()
-                    .key_id(&self.key_arn)
-                    .policy_name("default")
-                    .send(),
-            )
-            .unwrap();
-        reply.policy().unwrap().to_string()
+        self.owners.key_policy()
     }
 
     fn put_key_policy(&self, text: &str) {
-        let kms = aws_sdk_kms::Client::new(&self.key_admin);
-        self.runtime
-            .block_on(
-                kms.put_key_policy()
-                    .key_id(&self.key_arn)
-                    .policy_name("default")
-                    .policy(text)
-                    .send(),
-            )
-            .unwrap();
+        self.owners.put_key_policy(text)
     }
 
     fn provision_role(&self, role: &str) -> support::CliRun {
@@ -509,4 +424,269 @@ fn mismatched_keys_and_accounts_are_refused_before_any_change() {
         setup.actions()
     );
     assert_eq!(setup.key_policy(), OWNERS_POLICY);
+}
+
+impl Setup {
+    fn journal_path(&self) -> std::path::PathBuf {
+        self.sandbox
+            .keyring
+            .home()
+            .join(".local/share/csfle-provisioner/journal.json")
+    }
+
+    fn teardown_with_recorded_profile(&self, kind: &str, name: &str) -> support::CliRun {
+        self.cli(&[
+            "teardown",
+            kind,
+            name,
+            "--yes",
+            "--profile",
+            "workload",
+            "--json",
+        ])
+    }
+
+    fn role_exists(&self, role: &str) -> bool {
+        let aws = self.sandbox.aws();
+        aws.block(aws.iam().get_role().role_name(role).send())
+            .is_ok()
+    }
+}
+
+/// Issue 17, what was left: a teardown in a fresh session (a new CLI process, the window opened
+/// again) finds the key account's profile in the journal, where provision recorded its name.
+#[test]
+fn teardown_without_a_key_profile_uses_the_one_recorded_at_provision_and_restores_the_policy() {
+    let setup = setup();
+    setup.provision_role("app").assert_ok();
+    let journal: Value =
+        serde_json::from_str(&std::fs::read_to_string(setup.journal_path()).unwrap()).unwrap();
+    assert_eq!(journal["runs"][0]["key_profile"], "keyacct", "{journal}");
+    let granted = setup.key_policy();
+    assert_ne!(granted, OWNERS_POLICY);
+
+    // The setups view reads the key in its own account, through the recorded profile: not
+    // "missing", as the workload's credentials alone would see it.
+    let listed = setup.cli(&["list", "--profile", "workload", "--json"]);
+    listed.assert_ok();
+    let card = listed.json()[0].clone();
+    assert_eq!(card["name"], "app", "{card}");
+    assert_eq!(card["key_state"], "Enabled", "{card}");
+    let kms3 = card["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["control"] == "KMS.3")
+        .cloned()
+        .unwrap_or_default();
+    assert_ne!(kms3["status"], "failed", "{card}");
+    // Without the record, the key is not read at all rather than reported missing.
+    let text = std::fs::read_to_string(setup.journal_path()).unwrap();
+    let mut unrecorded = journal.clone();
+    unrecorded["runs"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("key_profile");
+    std::fs::write(setup.journal_path(), unrecorded.to_string()).unwrap();
+    let unknown = setup.cli(&["list", "--profile", "workload", "--json"]);
+    unknown.assert_ok();
+    assert_eq!(
+        unknown.json()[0]["key_state"],
+        Value::Null,
+        "{}",
+        unknown.stdout
+    );
+    std::fs::write(setup.journal_path(), text).unwrap();
+
+    // The preview names the profile it will use, checked against the key's account.
+    let preview = setup.cli(&["teardown", "--role", "app", "--profile", "workload"]);
+    assert!(
+        preview.output().contains(&format!(
+            "in account {KEY_ACCOUNT} with the profile keyacct, checked"
+        )),
+        "{}",
+        preview.output()
+    );
+    assert_eq!(setup.key_policy(), granted, "a preview changes nothing");
+
+    let down = setup.teardown_with_recorded_profile("--role", "app");
+    down.assert_ok();
+    let report = down.json();
+    let sid = format!("CsfleProvisionerRole{WORKLOAD}app");
+    assert!(
+        report["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains(&sid)),
+        "{report}"
+    );
+    assert_eq!(setup.key_policy(), OWNERS_POLICY, "byte for byte");
+    assert!(!setup.role_exists("app"));
+}
+
+/// A recorded profile is only a name: before any change its account is compared with the key
+/// ARN's. Unknown (made elsewhere) or of another account, the teardown stops before any change
+/// and says which profile to give; a chosen profile then finishes it.
+#[test]
+fn a_recorded_key_profile_of_another_account_or_none_is_refused_before_any_change() {
+    let setup = setup();
+    setup.provision_user_for_teardown();
+    let granted = setup.key_policy();
+
+    // As if made on another computer (or by an older version): no profile recorded.
+    let text = std::fs::read_to_string(setup.journal_path()).unwrap();
+    let mut journal: Value = serde_json::from_str(&text).unwrap();
+    journal["runs"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("key_profile")
+        .expect("provision recorded the key profile");
+    std::fs::write(setup.journal_path(), journal.to_string()).unwrap();
+    let down = setup.teardown_with_recorded_profile("--user", "app");
+    down.assert_failed();
+    let said = down.output();
+    assert!(said.contains("cross-account-key"), "{said}");
+    assert!(said.contains("no record of a profile"), "{said}");
+    assert!(said.contains("Key's account profile"), "{said}");
+    assert_eq!(setup.key_policy(), granted);
+
+    // The recorded name now signs in to the workload's own account.
+    journal["runs"][0]["key_profile"] = json!("keyacct");
+    std::fs::write(setup.journal_path(), journal.to_string()).unwrap();
+    let credentials = setup.sandbox.aws_dir().join("credentials");
+    let text = std::fs::read_to_string(&credentials).unwrap();
+    let renamed = text.replace("[keyacct]", "[security]");
+    std::fs::write(
+        &credentials,
+        format!("{renamed}\n[keyacct]\naws_access_key_id = {ADMIN_ACCESS_KEY}\naws_secret_access_key = {ADMIN_SECRET}\n"),
+    )
+    .unwrap();
+    setup.sandbox.emulator.clear_requests();
+    let down = setup.teardown_with_recorded_profile("--user", "app");
+    down.assert_failed();
+    let said = down.output();
+    assert!(
+        said.contains(&format!(
+            "The profile keyacct signs in to account {WORKLOAD}"
+        )),
+        "{said}"
+    );
+    assert_eq!(setup.key_policy(), granted);
+    let changes = [
+        "DeleteUser",
+        "DeleteAccessKey",
+        "DeleteUserPolicy",
+        "PutKeyPolicy",
+    ];
+    assert!(
+        !setup
+            .actions()
+            .iter()
+            .any(|a| changes.contains(&a.as_str())),
+        "{:?}",
+        setup.actions()
+    );
+
+    // The admin names the right profile: the teardown finishes and the policy is as it was.
+    let down = setup.cli(&[
+        "teardown",
+        "--user",
+        "app",
+        "--yes",
+        "--profile",
+        "workload",
+        "--key-profile",
+        "security",
+        "--json",
+    ]);
+    down.assert_ok();
+    assert_eq!(setup.key_policy(), OWNERS_POLICY);
+}
+
+impl Setup {
+    fn provision_user_for_teardown(&self) {
+        self.cli(&[
+            "provision",
+            "--user",
+            "app",
+            "--existing-key",
+            &self.key_arn,
+            "--profile",
+            "workload",
+            "--key-profile",
+            "keyacct",
+            "--json",
+        ])
+        .assert_ok();
+    }
+}
+
+/// A run killed after the key-policy statement was written (SIGKILL while its proof waited on
+/// AssumeRole), before its journal recorded it: `recover --clean-up`, in a new process, finds the
+/// statement and takes it out with the profile the run recorded, and the role goes; the key
+/// policy is the owners' again, byte for byte.
+#[test]
+fn a_killed_cross_account_run_is_cleaned_up_with_the_recorded_key_profile() {
+    use std::io::{BufRead, BufReader};
+    let setup = setup();
+    let no_env_keys = [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")];
+    setup
+        .sandbox
+        .emulator
+        .add_fault(json!({"action": "AssumeRole", "kind": "stall", "seconds": 60}));
+    let mut child = setup.sandbox.spawn_cli_with(
+        &[
+            "provision",
+            "--role",
+            "app",
+            "--trust",
+            WORKLOAD,
+            "--existing-key",
+            &setup.key_arn,
+            "--profile",
+            "workload",
+            "--key-profile",
+            "keyacct",
+        ],
+        &no_env_keys,
+    );
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        seen.push(line.unwrap());
+        if seen
+            .iter()
+            .any(|l| l.starts_with("✓ key policy in the key's account"))
+        {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    setup.sandbox.emulator.clear_faults();
+    assert!(
+        seen.iter().any(|l| l.starts_with("✓ key policy")),
+        "{seen:?}"
+    );
+    assert_owners_bytes_kept(&setup.key_policy());
+    // The kill may land before the journal heard of the statement: make it so, always. Clean-up
+    // then finds it by what it is (the app's Sid, exactly the run's own role, nothing more).
+    let mut journal: Value =
+        serde_json::from_str(&std::fs::read_to_string(setup.journal_path()).unwrap()).unwrap();
+    let created = journal["runs"][0]["created"].as_array_mut().unwrap();
+    created.retain(|item| item["kind"] != "key-policy-statement");
+    std::fs::write(setup.journal_path(), journal.to_string()).unwrap();
+
+    let run = setup.cli(&[
+        "recover",
+        "--clean-up",
+        "--yes",
+        "--profile",
+        "workload",
+        "--json",
+    ]);
+    run.assert_ok();
+    assert_eq!(setup.key_policy(), OWNERS_POLICY, "byte for byte");
+    assert!(!setup.role_exists("app"));
 }

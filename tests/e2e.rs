@@ -40,12 +40,27 @@ fn create_new_key_flow() {
     // IAM's propagation delay, so the progress screen can be seen (and pictured) mid-run.
     sandbox.emulator.add_fault(json!({"action": "GetCallerIdentity", "notAccessKey": ADMIN_ACCESS_KEY, "times": 3, "status": 403, "code": "InvalidClientTokenId", "message": "not yet"}));
     let mut flow = Flow::open("new-key", sandbox);
-    flow.connect();
-    flow.window.type_into("#alias", "alias/e2e-orders");
+    flow.connect_to_application();
+    flow.application("orders", "outside");
+    // Every name comes from the application name: the alias, the user and its policy.
+    assert_eq!(flow.value("#alias"), "alias/orders-csfle");
+    assert_eq!(
+        flow.value("#description"),
+        "MongoDB CSFLE master key for orders"
+    );
     flow.wait_text("#alias-status", "Available");
     flow.shot("master-key-new");
     flow.window.click("#key-continue");
-    flow.service_account("orders-service");
+    flow.window.wait_for_screen("account");
+    assert_eq!(flow.value("#user-name"), "orders-csfle");
+    assert_eq!(flow.value("#policy-name"), "csfle-kms-orders-csfle");
+    assert!(flow.window.text("#account-where").contains(
+        "runs outside AWS (a data centre, another cloud, a laptop), so it signs in as an IAM user"
+    ));
+    flow.wait_text("#user-name-status", "Available");
+    flow.shot("service-account");
+    flow.window.click("#account-review");
+    flow.window.wait_for_screen("review");
     flow.review_and_apply();
     flow.window.wait_for_screen("apply");
     flow.wait_text("[data-step=verify]", "Waiting for AWS to activate");
@@ -57,6 +72,12 @@ fn create_new_key_flow() {
     assert_eq!(
         flow.window.text("#outcome-key-arn"),
         item["KeyArn"].as_str().unwrap()
+    );
+    let aws = flow.sandbox.aws();
+    assert!(aws.aliases().contains(&"alias/orders-csfle".to_string()));
+    assert_eq!(
+        aws.user_policies("orders-csfle"),
+        ["csfle-kms-orders-csfle"]
     );
     let snippet = flow.window.text("#driver-snippet");
     assert!(
@@ -186,6 +207,28 @@ fn keyboard_alone_reaches_the_review() {
     );
     assert_ne!(outline, json!("none"), "focus is visible");
     flow.shot("keyboard-focus");
+    flow.window.keys(ENTER);
+    flow.window.wait_for_screen("app");
+    // The application's name, then Tab to its first answer; Space picks it and Enter in the
+    // name field continues.
+    flow.window.keys(TAB);
+    let on_name = flow.window.execute(
+        "return document.activeElement.id === 'app-name';",
+        json!([]),
+    );
+    assert_eq!(
+        on_name,
+        json!(true),
+        "Tab goes from the heading to the name"
+    );
+    flow.window.keys("keyboard");
+    flow.window.execute(
+        "document.getElementById('where-outside').focus();",
+        json!([]),
+    );
+    flow.window.keys(" ");
+    flow.window
+        .execute("document.getElementById('app-name').focus();", json!([]));
     flow.window.keys(ENTER);
     flow.window.wait_for_screen("key");
     flow.wait_text("#alias-status", "Available");

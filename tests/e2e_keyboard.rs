@@ -14,6 +14,7 @@ const SHIFT_TAB: &str = "\u{E008}\u{E004}";
 const ENTER: &str = "\u{E007}";
 const ESCAPE: &str = "\u{E00C}";
 const SPACE: &str = " ";
+const ARROW_DOWN: &str = "\u{E015}";
 
 fn focused(window: &Session) -> String {
     window
@@ -94,8 +95,35 @@ fn keyboard_alone_sets_up_and_tears_down() {
         announced(w)
     );
     w.keys(ENTER);
-    w.wait_for_screen("key");
+    w.wait_for_screen("app");
     assert_focus_kept(w, "Continue on Connect");
+    // The application's name, then "Where does your application run?" with the arrow keys (one
+    // Tab stop for the whole group), then Enter.
+    tab_to(w, "app-name", TAB);
+    w.keys("keyboard");
+    tab_to(w, "where-ec2", TAB);
+    for _ in 0..7 {
+        w.keys(ARROW_DOWN);
+    }
+    assert_eq!(focused(w), "where-outside");
+    let checked = w.execute(
+        "return document.getElementById('where-outside').checked;",
+        json!([]),
+    );
+    assert_eq!(checked, json!(true), "the arrow keys chose the answer");
+    assert!(
+        announced(w)
+            .iter()
+            .any(|a| a.contains("IAM user with an access key")),
+        "{:?}",
+        announced(w)
+    );
+    flow.shot("application");
+    let w = &flow.window;
+    tab_to(w, "app-continue", TAB);
+    w.keys(ENTER);
+    w.wait_for_screen("key");
+    assert_focus_kept(w, "Continue on Application");
     flow.wait_text("#alias-status", "Available");
     flow.shot("key");
     let w = &flow.window;
@@ -108,8 +136,8 @@ fn keyboard_alone_sets_up_and_tears_down() {
     w.keys(SPACE);
     w.wait_for_screen("account");
     assert_focus_kept(w, "Continue on Master key");
+    // The user's name is made from the application's: nothing to type.
     tab_to(w, "user-name", TAB);
-    w.keys("keyboard-app");
     flow.wait_text("#user-name-status", "Available");
     flow.shot("account");
     let w = &flow.window;
@@ -151,19 +179,19 @@ fn keyboard_alone_sets_up_and_tears_down() {
     w.keys(ENTER);
     w.wait_for_screen("setups");
     assert_focus_kept(w, "See all setups");
-    flow.wait_text("[data-setup=keyboard-app]", "Least privilege");
+    flow.wait_text("[data-setup=keyboard-csfle]", "Least privilege");
     flow.shot("setups");
     let w = &flow.window;
     // Rotate asks first; after it ran and the card was drawn again, focus is still on the card.
-    tab_to(w, "rotate-keyboard-app", TAB);
+    tab_to(w, "rotate-keyboard-csfle", TAB);
     w.keys(ENTER);
-    flow.wait_text("#rotate-confirm-keyboard-app", "credential-process");
+    flow.wait_text("#rotate-confirm-keyboard-csfle", "credential-process");
     let w = &flow.window;
-    tab_to(w, "rotate-go-keyboard-app", TAB);
+    tab_to(w, "rotate-go-keyboard-csfle", TAB);
     listen(w);
     w.keys(ENTER);
     flow.wait_text(
-        "[data-setup=keyboard-app]",
+        "[data-setup=keyboard-csfle]",
         "The keychain now holds the new access key",
     );
     let w = &flow.window;
@@ -175,38 +203,38 @@ fn keyboard_alone_sets_up_and_tears_down() {
             .then_some(())
     });
     // Escape closes the teardown question and gives focus back to the button that opened it.
-    tab_to(w, "teardown-keyboard-app-open", TAB);
+    tab_to(w, "teardown-keyboard-csfle-open", TAB);
     w.keys(ENTER);
     w.until("the confirmation field to take focus", || {
-        (focused(w) == "confirm-keyboard-app").then_some(())
+        (focused(w) == "confirm-keyboard-csfle").then_some(())
     });
     w.keys(ESCAPE);
     w.until("focus back on the teardown button", || {
-        (focused(w) == "teardown-keyboard-app-open").then_some(())
+        (focused(w) == "teardown-keyboard-csfle-open").then_some(())
     });
     assert_eq!(
         w.execute(
-            "return !!document.getElementById('confirm-keyboard-app');",
+            "return !!document.getElementById('confirm-keyboard-csfle');",
             json!([])
         ),
         json!(false)
     );
     w.keys(ENTER);
     w.until("the confirmation field to take focus", || {
-        (focused(w) == "confirm-keyboard-app").then_some(())
+        (focused(w) == "confirm-keyboard-csfle").then_some(())
     });
-    w.keys("keyboard-app");
+    w.keys("keyboard-csfle");
     // The master key is its own question: Shift-Tab back to it, Space ticks it.
-    tab_to(w, "delete-key-keyboard-app", SHIFT_TAB);
+    tab_to(w, "delete-key-keyboard-csfle", SHIFT_TAB);
     w.keys(SPACE);
     flow.wait_text(
-        "#delete-key-warning-keyboard-app",
+        "#delete-key-warning-keyboard-csfle",
         "can never be read again",
     );
     flow.shot("teardown-confirm");
     let w = &flow.window;
     listen(w);
-    tab_to(w, "teardown-go-keyboard-app", TAB);
+    tab_to(w, "teardown-go-keyboard-csfle", TAB);
     w.keys(ENTER);
     flow.wait_text("#teardown-result", "Torn down");
     let w = &flow.window;
@@ -214,7 +242,9 @@ fn keyboard_alone_sets_up_and_tears_down() {
         (focused(w) == "teardown-result").then_some(())
     });
     assert!(
-        announced(w).iter().any(|a| a == "keyboard-app torn down."),
+        announced(w)
+            .iter()
+            .any(|a| a == "keyboard-csfle torn down."),
         "{:?}",
         announced(w)
     );

@@ -13,14 +13,37 @@ use support::Sandbox;
 #[test]
 fn role_flow() {
     let mut flow = Flow::open("role", Sandbox::start());
-    flow.connect();
-    flow.window.type_into("#alias", "alias/e2e-role-key");
+    flow.connect_to_application();
+    // "In an EKS cluster" asks IRSA or Pod Identity, and for the service account: audited too.
+    flow.window.click("#where-eks");
+    flow.window.click("#eks-mode-pod-identity");
+    assert!(flow
+        .window
+        .text("#eks-mode")
+        .contains("Not for the Go, C or PHP drivers"));
+    assert!(flow
+        .window
+        .page_text()
+        .contains("Cluster, namespace and service account"));
+    flow.shot("application-eks");
+    flow.application("reports", "ecs-tasks");
+    assert_eq!(flow.value("#alias"), "alias/reports-csfle");
     flow.wait_text("#alias-status", "Available");
     flow.window.click("#key-continue");
     flow.window.wait_for_screen("account");
-    flow.window.click("#principal-role");
+    // "In ECS tasks" chose a role: no user name to give, only the role's, made from the
+    // application's and changed here; the policy name follows it.
+    assert!(flow
+        .window
+        .execute("return document.getElementById('user-name');", json!([]))
+        .is_null());
+    assert_eq!(flow.value("#role-name"), "reports-csfle");
     flow.window.type_into("#role-name", "reports-task");
-    flow.window.select("#trust", "ecs-tasks");
+    assert_eq!(flow.value("#policy-name"), "csfle-kms-reports-task");
+    assert!(flow
+        .window
+        .text("#account-where")
+        .contains("runs in ECS tasks, so it gets an IAM role"));
     flow.shot("service-account-role");
     flow.window.click("#account-review");
     flow.window.wait_for_screen("review");
@@ -33,6 +56,11 @@ fn role_flow() {
         .window
         .text("#keychain-target")
         .contains("nothing is stored"));
+    // The plan names the policy (the UI sent none): the engine's default is the name shown.
+    assert!(flow
+        .window
+        .page_text()
+        .contains("Inline policy csfle-kms-reports-task"));
     flow.shot("review-role");
     flow.window.click("#review-apply");
     flow.window.wait_for_screen("done");

@@ -231,8 +231,7 @@ fn a_failure_after_the_association_was_made_unbinds_the_service_account_again() 
         "alias/pods",
     ]);
     run.assert_failed();
-    // The emulator layer serves Pod Identity itself, outside moto's request log: the progress
-    // says the association was made.
+    // The progress says the association was made.
     assert!(
         run.stderr.contains("✓ bind the service account"),
         "the association was made before the failure:\n{}",
@@ -247,4 +246,123 @@ fn a_failure_after_the_association_was_made_unbinds_the_service_account_again() 
     assert!(associations(&sandbox, "prod").is_empty());
     assert!(!sandbox.aws().role_exists("pods"));
     sandbox.aws().assert_nothing_left(&[]);
+}
+
+/// Issue 16 item 6: the permissions boundary goes last, only after every earlier removal
+/// succeeded; a Pod Identity association that could not be removed keeps it on the role (which
+/// otherwise would be left with its binding and without the limit), and the next run finishes.
+#[test]
+fn a_failed_unbind_keeps_the_roles_permissions_boundary() {
+    let sandbox = Sandbox::start();
+    make_cluster(&sandbox, "prod");
+    sandbox
+        .cli(&[
+            "provision",
+            "--role",
+            "pods",
+            "--trust",
+            "eks-pod-identity:prod:payments/api",
+            "--new-key",
+            "alias/pods",
+        ])
+        .assert_ok();
+    let aws = sandbox.aws();
+    let limit = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]});
+    let boundary = aws
+        .block(
+            aws.iam()
+                .create_policy()
+                .policy_name("Boundary")
+                .policy_document(limit.to_string())
+                .send(),
+        )
+        .expect("CreatePolicy")
+        .policy()
+        .and_then(|p| p.arn())
+        .unwrap()
+        .to_string();
+    aws.block(
+        aws.iam()
+            .put_role_permissions_boundary()
+            .role_name("pods")
+            .permissions_boundary(&boundary)
+            .send(),
+    )
+    .expect("PutRolePermissionsBoundary");
+    let attached = || {
+        aws.block(aws.iam().get_role().role_name("pods").send())
+            .ok()
+            .and_then(|r| {
+                r.role()
+                    .and_then(|r| r.permissions_boundary())
+                    .and_then(|b| b.permissions_boundary_arn())
+                    .map(str::to_string)
+            })
+    };
+
+    sandbox
+        .emulator
+        .add_fault(json!({"action": "DeletePodIdentityAssociation",
+        "status": 403, "code": "AccessDeniedException", "message": "not allowed by the test"}));
+    let failed = sandbox.cli(&["teardown", "--role", "pods", "--yes"]);
+    failed.assert_failed();
+    assert!(
+        failed
+            .stderr
+            .contains("remove the permissions boundary: not done, because a removal above failed"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("IAM role pods: not deleted"),
+        "the role stays, so the next run finds the association through its trust: {}",
+        failed.stderr
+    );
+    assert_eq!(
+        attached(),
+        Some(boundary),
+        "the boundary still limits the role"
+    );
+    assert_eq!(associations(&sandbox, "prod"), vec!["payments/api"]);
+
+    sandbox.emulator.clear_faults();
+    sandbox
+        .cli(&["teardown", "--role", "pods", "--yes"])
+        .assert_ok();
+    assert!(associations(&sandbox, "prod").is_empty());
+    assert!(!sandbox.aws().role_exists("pods"));
+}
+
+/// EKS made the association and its reply was lost. Sent again it would answer "in use" for the
+/// run's own binding; the run looks instead (the run's tag, its role, made after the call) and
+/// adopts it: one association, the setup complete.
+#[test]
+fn a_lost_reply_to_the_association_is_adopted_not_sent_again() {
+    let sandbox = Sandbox::start();
+    make_cluster(&sandbox, "prod");
+    sandbox
+        .emulator
+        .add_fault(json!({"action": "CreatePodIdentityAssociation", "kind": "lost"}));
+    let run = sandbox.cli(&[
+        "provision",
+        "--role",
+        "pods",
+        "--trust",
+        "eks-pod-identity:prod:payments/api",
+        "--new-key",
+        "alias/pods",
+    ]);
+    run.assert_ok();
+    let creates = sandbox
+        .emulator
+        .actions()
+        .iter()
+        .filter(|a| *a == "CreatePodIdentityAssociation")
+        .count();
+    assert_eq!(creates, 1, "{:?}", sandbox.emulator.actions());
+    assert_eq!(associations(&sandbox, "prod"), vec!["payments/api"]);
+    let gone = sandbox.cli(&["teardown", "--role", "pods", "--yes", "--json"]);
+    gone.assert_ok();
+    assert!(associations(&sandbox, "prod").is_empty());
 }

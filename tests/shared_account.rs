@@ -255,6 +255,8 @@ fn a_user_changed_by_other_admins_is_reported_and_torn_down_cleanly() {
     listed.assert_ok();
     let setup = &listed.json()[0];
     assert_eq!(setup["policy"], "drifted", "{setup}");
+    // Changed by others, still provably ours (issue 16 item 1): offered for teardown.
+    assert_eq!(setup["ownership"], "proven", "{setup}");
     let changes = setup["outside_changes"].to_string();
     for named in [
         "EverythingPolicy",

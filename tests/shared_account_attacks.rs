@@ -261,6 +261,15 @@ fn a_teardown_deletes_only_the_key_the_admin_approved() {
     let made = provision(&sandbox, "app", &["--new-key", "alias/app"]);
     let key = made["key_arn"].as_str().unwrap().to_string();
     let other = format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555");
+    // Without the ARN there is nothing the admin approved: the server does not pick a key.
+    let unnamed = sandbox.cli(&["teardown", "--user", "app", "--delete-key", "--yes"]);
+    unnamed.assert_failed();
+    assert!(
+        unnamed.stderr.contains("not-confirmed"),
+        "{}",
+        unnamed.stderr
+    );
+    assert_eq!(sandbox.aws().users(), vec!["app"], "nothing changed");
     let refused = sandbox.cli(&[
         "teardown",
         "--user",

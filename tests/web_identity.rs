@@ -1,6 +1,7 @@
 //! Roles for CI and other OIDC issuers (issue 17): GitHub Actions trusts one environment or one
 //! branch, never a whole repository; the account's OIDC provider is created only when missing and
-//! removed only when this app made it for the setup and no role trusts it; a real consumer
+//! removed only when this app provably made it (its run tag and creation time inside the role's
+//! run, or inside a run this computer's journal recorded making it) and no role trusts it; a real consumer
 //! (libmongocrypt through botocore's web-identity provider) gets the role's credentials from the
 //! two environment variables the guidance names. moto checks neither the token nor the
 //! conditions, so the trust documents are asserted field by field.
@@ -136,7 +137,7 @@ fn a_github_environment_role_trusts_exactly_that_environment_and_works_through_w
 }
 
 #[test]
-fn the_provider_is_shared_and_kept_while_another_role_trusts_it_or_another_run_made_it() {
+fn the_provider_is_shared_kept_while_another_role_trusts_it_and_removed_by_the_last_teardown() {
     let sandbox = Sandbox::start();
     provision_role(
         &sandbox,
@@ -178,14 +179,76 @@ fn the_provider_is_shared_and_kept_while_another_role_trusts_it_or_another_run_m
         first.stdout
     );
     assert_eq!(providers(&sandbox).len(), 1);
-    // The other role's run did not make it: it is kept and said so.
+    // The last role goes: its own run did not make the provider, but the journal records the
+    // run that did, and the provider carries that run's tag and was made while it ran. No role
+    // trusts it any more: it goes too, rather than being left behind for nobody.
     let second = sandbox.cli(&["teardown", "--role", "migrate", "--yes", "--json"]);
     second.assert_ok();
     assert!(
-        second.stdout.contains("did not make it for this setup"),
+        second
+            .stdout
+            .contains("made by a setup run this computer recorded; no role trusts it any more"),
         "{}",
         second.stdout
     );
+    assert!(providers(&sandbox).is_empty(), "{:?}", providers(&sandbox));
+}
+
+fn journal_path(sandbox: &Sandbox) -> std::path::PathBuf {
+    sandbox
+        .keyring
+        .home()
+        .join(".local/share/csfle-provisioner/journal.json")
+}
+
+/// Tags are anyone's to write: a provider carrying this app's tags and a run tag is removed only
+/// when this computer recorded that very run making it. Made on another computer (or copied
+/// tags), the last teardown keeps it and says what to do.
+#[test]
+fn a_shared_provider_whose_making_run_this_computer_does_not_know_is_kept_and_said_so() {
+    let sandbox = Sandbox::start();
+    provision_role(
+        &sandbox,
+        "deploy",
+        "github:acme/payments:ref:refs/heads/main",
+        &["--new-key", "alias/deploy"],
+    );
+    provision_role(
+        &sandbox,
+        "migrate",
+        "github:acme/payments:environment:staging",
+        &["--existing-key", "alias/deploy"],
+    );
+    let first = sandbox.cli(&["teardown", "--role", "deploy", "--yes", "--json"]);
+    first.assert_ok();
+    assert!(
+        first.stdout.contains("still trusted by migrate"),
+        "{}",
+        first.stdout
+    );
+    // As if deploy had been made on another computer: this journal never saw its run.
+    let path = journal_path(&sandbox);
+    let mut journal: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let runs = journal["runs"].as_array_mut().unwrap();
+    let before = runs.len();
+    runs.retain(|run| run["principal_name"] != "deploy");
+    assert_eq!(runs.len(), before - 1);
+    std::fs::write(&path, journal.to_string()).unwrap();
+
+    let second = sandbox.cli(&["teardown", "--role", "migrate", "--yes", "--json"]);
+    second.assert_ok();
+    assert!(
+        second.stdout.contains("cannot prove it made it"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("Identity providers"),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(providers(&sandbox), vec![PROVIDER.to_string()]);
 }
 
 #[test]

@@ -91,6 +91,7 @@ pub fn typescript() -> String {
     declare::<TeardownReport>(&cfg, &mut out);
     declare::<KeyVerdict>(&cfg, &mut out);
     declare::<TeardownPreview>(&cfg, &mut out);
+    declare::<csfle_core::lifecycle::key_grant_teardown::KeyAccountAccess>(&cfg, &mut out);
     declare::<RoleRequest>(&cfg, &mut out);
     declare::<RolePlan>(&cfg, &mut out);
     declare::<OidcProviderPlan>(&cfg, &mut out);

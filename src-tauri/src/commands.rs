@@ -161,6 +161,8 @@ pub async fn enable_key_rotation(
     session.enable_key_rotation(key).await
 }
 
+// The window names each argument; Tauri takes them as the function's parameters, flat.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub async fn teardown(
     session: State<'_, Session>,
@@ -169,11 +171,19 @@ pub async fn teardown(
     delete_key_days: Option<i32>,
     key_arn: Option<String>,
     confirmation: String,
+    key_profile: Option<String>,
     vault_logins: Vec<VaultSignIn>,
 ) -> Reply<TeardownReport> {
     let delete_key = (delete_key_days, key_arn);
     session
-        .teardown(name, role, delete_key, confirmation, vault_logins)
+        .teardown(
+            name,
+            role,
+            delete_key,
+            confirmation,
+            key_profile,
+            vault_logins,
+        )
         .await
 }
 
@@ -192,8 +202,9 @@ pub async fn teardown_preview(
     session: State<'_, Session>,
     name: String,
     role: bool,
+    key_profile: Option<String>,
 ) -> Reply<TeardownPreview> {
-    session.teardown_preview(name, role).await
+    session.teardown_preview(name, role, key_profile).await
 }
 
 #[tauri::command]

@@ -296,6 +296,12 @@ class PodIdentity:
         self.associations = {}  # id -> association dict (with clusterName)
 
     @staticmethod
+    def action(method, association_id):
+        if association_id is None:
+            return "CreatePodIdentityAssociation" if method == "POST" else "ListPodIdentityAssociations"
+        return {"DELETE": "DeletePodIdentityAssociation"}.get(method, "DescribePodIdentityAssociation")
+
+    @staticmethod
     def cluster_known(name, account="123456789012", region="us-east-1"):
         from moto.eks.models import eks_backends
 
@@ -699,6 +705,29 @@ class FaultLayer:
         self.app = app
         self.faults = Faults()
 
+    def pod_identity(self, environ, start_response, match):
+        """The association API with the same faults as any other call (named by EKS's action),
+        so a test can lose a reply or hold a call and kill the client meanwhile."""
+        action = PodIdentity.action(environ["REQUEST_METHOD"], match.group(2))
+        found = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        access_key = found.group(1) if found else ""
+        entry = self.faults.record("eks", action, access_key)
+        rule = self.faults.take("eks", action, access_key)
+        kind = rule.get("kind", "error") if rule is not None else None
+        if kind == "lost":
+            time.sleep(rule.get("seconds", 0))
+            call_app(lambda e, s: POD_IDENTITY.handle(e, s, match), environ)
+            reset_connection(environ)
+            return []
+        if kind == "stall":
+            time.sleep(rule.get("seconds", 30))
+            return error_response("eks", 503, "ServiceUnavailable", "stalled by the test emulator", start_response)
+        if kind == "error":
+            return error_response("eks", rule.get("status", 400), rule.get("code", "InternalFailure"), rule.get("message", "Injected by the test emulator"), start_response)
+        response = POD_IDENTITY.handle(environ, start_response, match)
+        entry["end"] = time.perf_counter()
+        return response
+
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_faults") or path.startswith("/_requests"):
@@ -709,7 +738,7 @@ class FaultLayer:
             return [b"{}"]
         pod_identity = PodIdentity.PATH.match(path)
         if pod_identity:
-            return POD_IDENTITY.handle(environ, start_response, pod_identity)
+            return self.pod_identity(environ, start_response, pod_identity)
         if path.startswith("/_pod-identity/credentials"):
             return POD_IDENTITY.credentials(environ, start_response)
         if path.startswith("/_seed"):

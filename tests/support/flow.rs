@@ -99,7 +99,15 @@ impl Flow {
         self.window.find("#identity");
     }
 
+    /// Connects and goes on to the Master key screen, for an application outside AWS named after
+    /// the flow (so it gets an IAM user named `<flow>-csfle`).
     pub fn connect(&mut self) {
+        self.connect_to_application();
+        self.application(self.name, "outside");
+    }
+
+    /// Connects and goes on to the Application screen.
+    pub fn connect_to_application(&mut self) {
         self.window.wait_for_screen("connect");
         let banner = self.window.text("#banner");
         assert!(
@@ -114,7 +122,32 @@ impl Flow {
         assert!(who.contains("123456789012"), "{who}");
         self.shot("connected");
         self.window.click("#connect-continue");
+        self.window.wait_for_screen("app");
+    }
+
+    /// Names the application and answers "Where does your application run?" (`place` is the
+    /// answer's id after `where-`: ec2, ecs-tasks, eks, github, outside…), then goes on to the
+    /// Master key screen.
+    pub fn application(&mut self, name: &str, place: &str) {
+        self.window.wait_for_screen("app");
+        self.window.type_into("#app-name", name);
+        self.window.click(&format!("#where-{place}"));
+        self.wait_text("#derived-alias", &format!("alias/{name}-csfle"));
+        self.shot("application");
+        self.window.click("#app-continue");
         self.window.wait_for_screen("key");
+    }
+
+    /// The value of the input matching `css` (what the admin sees in the field).
+    pub fn value(&self, css: &str) -> String {
+        self.window
+            .execute(
+                "return document.querySelector(arguments[0]).value;",
+                serde_json::json!([css]),
+            )
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn service_account(&mut self, user: &str) {

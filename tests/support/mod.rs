@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod flow;
 pub mod keyring;
 pub mod sandbox;
+pub mod two_accounts;
 pub mod webdriver;
 
 pub use emulator::Emulator;

@@ -138,10 +138,25 @@ impl Sandbox {
 
     /// Starts the CLI without waiting, its stderr piped, to be killed mid-run.
     pub fn spawn_cli(&self, args: &[&str]) -> std::process::Child {
+        self.spawn_cli_with(args, &[])
+    }
+
+    /// [`Sandbox::spawn_cli`] with `overrides` as in [`Sandbox::cli_with`].
+    pub fn spawn_cli_with(&self, args: &[&str], overrides: &[(&str, &str)]) -> std::process::Child {
+        let env = self
+            .env()
+            .into_iter()
+            .filter(|(key, _)| !overrides.iter().any(|(k, _)| k == key))
+            .chain(
+                overrides
+                    .iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
         Command::new(super::workspace_binary("csfle-provisioner-cli"))
             .args(args)
             .env_clear()
-            .envs(self.env())
+            .envs(env)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()

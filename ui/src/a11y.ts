@@ -64,3 +64,24 @@ export function focusOn(target: HTMLElement | null | undefined): void {
   if (!target.matches("a[href], button, input, select, textarea, [tabindex]")) target.tabIndex = -1;
   target.focus();
 }
+
+/**
+ * Enter in a text field or a list box presses the screen's primary button: `target`, or the one it
+ * names at that moment (Connect's is "Check connection" until the identity is checked). A
+ * disabled button says why instead.
+ */
+export function enterSubmits(container: HTMLElement, target: HTMLButtonElement | (() => HTMLButtonElement)): void {
+  container.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !submitsOnEnter(event.target)) return;
+    event.preventDefault();
+    const button = typeof target === "function" ? target() : target;
+    if (button.disabled) announce(button.title || "This screen is not complete yet.");
+    else button.click();
+  });
+}
+
+function submitsOnEnter(target: EventTarget | null): boolean {
+  if (target instanceof HTMLSelectElement) return true;
+  // Not a search box: Enter there finishes the search, it does not leave the screen.
+  return target instanceof HTMLInputElement && target.type === "text";
+}

@@ -362,7 +362,28 @@ key_grant: string | null,
  * The recorded copies of the credentials (Vault, Secrets Manager, sealed files), each with
  * what teardown does about it.
  */
-copies: Array<string>, };
+copies: Array<string>, 
+/**
+ * For a key in another account: the profile that removes the statement there, checked, or
+ * why none is at hand (the window then asks for the key's account profile).
+ */
+key_account: KeyAccountAccess | null, };
+
+export type KeyAccountAccess = { 
+/**
+ * The account that holds the key (from the key's ARN).
+ */
+account_id: string, 
+/**
+ * The profile teardown uses there: the one the admin chose, else the one this computer
+ * recorded when it made the setup. `None` when neither is known.
+ */
+profile: string | null, 
+/**
+ * Why no checked connection to that account is at hand (no profile known, a profile that
+ * cannot sign in, or one of another account), in words; `None` once it is checked.
+ */
+problem: string | null, };
 
 export type RoleRequest = { key: KeyChoice, role_name: string, 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Outcome } from "./bindings";
-import { arnValue, outcomeSummary, pretty } from "./handoff";
+import { arnValue, copyable, outcomeSummary, pretty } from "./handoff";
 
 const outcome = {
   key_arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -31,6 +31,18 @@ describe("hand-off", () => {
     expect(asked).toEqual([outcome.key_arn]);
     const profile = arnValue(api, "arn:aws:iam::123456789012:instance-profile/x", "Instance profile", "p");
     expect(profile.querySelector("#p-console")).toBeNull();
+  });
+
+  it("shows a masked access key id and copies the whole id", async () => {
+    const copied: string[] = [];
+    Object.defineProperty(navigator, "clipboard", { configurable: true, value: { writeText: (text: string) => (copied.push(text), Promise.resolve()) } });
+    const shown = copyable(outcome.access_key_id, "access key id", "ak", "AKIA…0001");
+    document.body.replaceChildren(shown);
+    expect(shown.querySelector("#ak")?.textContent).toBe("AKIA…0001");
+    expect(shown.textContent).not.toContain(outcome.access_key_id);
+    (shown.querySelector("#ak-copy") as HTMLButtonElement).click();
+    await Promise.resolve();
+    expect(copied).toEqual([outcome.access_key_id]);
   });
 
   it("summarises a setup for the application team without any secret", () => {

@@ -8,14 +8,22 @@ import { button, copy } from "./components";
 import { h } from "./dom";
 import type { Api } from "./ipc";
 
-/** `value` as selectable text (with `id`), and a Copy button beside it that names what it copies. */
-export function copyable(value: string, label: string, id?: string | null): HTMLElement {
-  const text = h("span", { class: "mono copy-value", id: id ?? null }, value);
+/** A small Copy button for `value`; its accessible name says what it copies. */
+export function copyControl(value: string, label: string, id?: string | null): HTMLButtonElement {
   const control: HTMLButtonElement = button("Copy", () => void copy(value, control, label), "secondary");
   control.classList.add("btn-small");
   control.setAttribute("aria-label", `Copy ${label}`);
-  if (id) control.id = `${id}-copy`;
-  return h("span", { class: "copyable" }, text, control);
+  if (id) control.id = id;
+  return control;
+}
+
+/**
+ * `value` as selectable text (with `id`), and a Copy button beside it that names what it copies.
+ * `shown` replaces the text on screen (a masked access key id) while Copy still copies `value`.
+ */
+export function copyable(value: string, label: string, id?: string | null, shown?: string): HTMLElement {
+  const text = h("span", { class: "mono copy-value", id: id ?? null }, shown ?? value);
+  return h("span", { class: "copyable" }, text, copyControl(value, label, id ? `${id}-copy` : null));
 }
 
 /** Opens the console page of `arn` in the system browser; the app builds the address from the ARN. */

@@ -123,9 +123,10 @@ export const api = {
   /** `deleteKeyDays` null keeps the master key; a number schedules the deletion of `keyArn`, the key
    * the preview showed (refused unless safe, and if the setup's key is now another). `vaultLogins`: a token per
    * Vault server holding a copy, which teardown removes; the arguments are never logged. */
-  teardown: (name: string, role: boolean, deleteKeyDays: number | null, keyArn: string | null, confirmation: string, vaultLogins: VaultSignIn[] = []) =>
-    call<TeardownReport>("teardown", { name, role, deleteKeyDays, keyArn, confirmation, vaultLogins }),
-  teardownPreview: (name: string, role: boolean) => call<TeardownPreview>("teardown_preview", { name, role }),
+  teardown: (name: string, role: boolean, deleteKeyDays: number | null, keyArn: string | null, confirmation: string, keyProfile: string | null = null, vaultLogins: VaultSignIn[] = []) =>
+    call<TeardownReport>("teardown", { name, role, deleteKeyDays, keyArn, confirmation, keyProfile, vaultLogins }),
+  /** `keyProfile`: the profile of the key's account the admin chose (else the one recorded at provision). */
+  teardownPreview: (name: string, role: boolean, keyProfile: string | null = null) => call<TeardownPreview>("teardown_preview", { name, role, keyProfile }),
   adminPolicy: () => call<string>("admin_policy"),
   fixKeyPolicy: (key: string) => call<string>("fix_key_policy", { key }),
   planRole: (request: RoleRequest) => call<RolePlan>("plan_role", { request }),

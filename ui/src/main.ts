@@ -5,6 +5,7 @@ import { renderContext } from "./context-bar";
 import type { AppInfo, Identity } from "./bindings";
 import { api, type Api } from "./ipc";
 import { accountScreen } from "./screens/account";
+import { applicationScreen } from "./screens/application";
 import { applyScreen } from "./screens/apply";
 import { connectScreen } from "./screens/connect";
 import { doneScreen } from "./screens/done";
@@ -12,6 +13,7 @@ import { keyScreen } from "./screens/key";
 import { reviewScreen } from "./screens/review";
 import { setupsScreen } from "./screens/setups";
 import { installRunGuard } from "./run-guard";
+import { applyAppName, notEdited } from "./naming";
 import { initialWizard, type ScreenName, type Wizard } from "./state";
 import { findTabs, installTabs, renderStepper, renderTabs } from "./tabs";
 
@@ -26,6 +28,7 @@ performance.mark("csfle:script");
 
 const RENDER: Record<ScreenName, (ctx: Context) => HTMLElement> = {
   connect: connectScreen,
+  app: applicationScreen,
   key: keyScreen,
   account: accountScreen,
   review: reviewScreen,
@@ -72,12 +75,15 @@ export async function start(root: Document, ipc: Api): Promise<Context | null> {
       if (tabs) renderTabs(tabs, (screen.dataset.screen as ScreenName | undefined) ?? "connect", identity !== null);
     },
     go(name: ScreenName) {
-      if ((name === "connect" || name === "key") && (wizard.outcome || wizard.roleOutcome)) {
-        // A finished setup starts a fresh one; the connection is kept.
+      if ((name === "connect" || name === "app" || name === "key") && (wizard.outcome || wizard.roleOutcome)) {
+        // A finished setup starts a fresh one; the connection (and where applications run) is kept,
+        // the names are not: they belong to the application just set up.
         wizard.outcome = null;
         wizard.roleOutcome = null;
         wizard.plan = null;
         wizard.rolePlan = null;
+        wizard.edited = notEdited();
+        applyAppName(wizard, "");
       }
       if (name !== "setups") wizardScreen = name;
       renderStepper(stepper, name);

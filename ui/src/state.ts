@@ -1,14 +1,17 @@
 // What the admin has chosen so far, carried from screen to screen.
 
 import type { AppInfo, CredentialTerms, Identity, Outcome, Plan, RoleOutcome, RolePlan } from "./bindings";
+import { notEdited, type Edited } from "./naming";
+import type { EksMode, Where } from "./where";
 
-export type ScreenName = "connect" | "key" | "account" | "review" | "apply" | "done" | "setups";
+export type ScreenName = "connect" | "app" | "key" | "account" | "review" | "apply" | "done" | "setups";
 
 /** What the Apply screen runs: the reviewed plan, or the resumption of an interrupted run. */
 export type Job = { kind: "user" } | { kind: "role" } | { kind: "resume"; runId: string };
 
 export const SCREENS: readonly { name: ScreenName; title: string }[] = [
   { name: "connect", title: "Connect" },
+  { name: "app", title: "Application" },
   { name: "key", title: "Master key" },
   { name: "account", title: "Service account" },
   { name: "review", title: "Review" },
@@ -21,6 +24,13 @@ export interface Wizard {
   profile: string | null;
   region: string | null;
   identity: Identity | null;
+  /** The one name the alias, the user or role and the policy are made from. */
+  appName: string;
+  /** Where the application runs: decides user or role, and the role's trust. Null until answered. */
+  where: Where | null;
+  eksMode: EksMode;
+  /** Derived names the admin changed by hand (they no longer follow the application name). */
+  edited: Edited;
   keyMode: "new" | "existing";
   alias: string;
   description: string;
@@ -31,6 +41,7 @@ export interface Wizard {
   policyName: string;
   plan: Plan | null;
   outcome: Outcome | null;
+  /** Follows `where` (outside AWS: a user); kept so the plan and Apply read one field. */
   principal: "user" | "role";
   roleName: string;
   trust: string;
@@ -46,17 +57,22 @@ export function initialWizard(info: AppInfo): Wizard {
     profile: null,
     region: info.default_region,
     identity: null,
+    appName: "",
+    where: null,
+    eksMode: "irsa",
+    edited: notEdited(),
     keyMode: "new",
-    alias: "alias/mongodb-csfle",
-    description: "MongoDB CSFLE master key",
+    // Filled from the application name on the Application screen.
+    alias: "",
+    description: "",
     existingKeyArn: null,
     keyProfile: null,
-    userName: "mongodb-csfle-app",
+    userName: "",
     policyName: "",
     plan: null,
     outcome: null,
     principal: "user",
-    roleName: "mongodb-csfle-role",
+    roleName: "",
     trust: "ec2",
     trustArn: "",
     rolePlan: null,

@@ -98,7 +98,8 @@ pub struct TeardownArgs {
     #[arg(long)]
     yes: bool,
     /// For a setup whose key is in another account: the profile of that account, to remove the
-    /// setup's statement from the key policy (the key itself is never touched).
+    /// setup's statement from the key policy (the key itself is never touched). Without it, the
+    /// profile this computer recorded when it made the setup.
     #[arg(long, value_name = "PROFILE")]
     key_profile: Option<String>,
     #[command(flatten)]
@@ -329,23 +330,19 @@ pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
     };
     let session = Session::on_this_computer();
     args.target.connect(&session).await?;
-    if let Some(profile) = args.key_profile {
-        let options = ConnectOptions {
-            profile: Some(profile),
-            region: None,
-        };
-        session.connect_key_account(options).await?;
-    }
+    // Without --key-profile, the profile this computer recorded at provision signs in to the
+    // key's account (checked against the key's ARN first).
+    let key_profile = args.key_profile;
     if !args.yes {
         let preview = session
-            .teardown_preview_of(kind, name.clone(), args.delete_key)
+            .teardown_preview_of(kind, name.clone(), args.delete_key, key_profile)
             .await?;
         print_preview(&preview, args.delete_key);
         let unconfirmed = Unconfirmed::Teardown { name };
         return Err(ProvisionError::NotConfirmed(unconfirmed).report(None));
     }
     let report = session
-        .teardown_confirmed(kind, name, delete_key, None)
+        .teardown_confirmed(kind, name, delete_key, key_profile, None)
         .await?;
     if args.json {
         output::print_json(&report)?;
@@ -383,6 +380,19 @@ fn print_preview(preview: &TeardownPreview, delete_key: bool) {
     }
     if let Some(grant) = &preview.key_grant {
         eprintln!("  remove the {grant}");
+    }
+    if let Some(access) = &preview.key_account {
+        match (&access.profile, &access.problem) {
+            (_, Some(problem)) => eprintln!(
+                "  (cannot yet: {problem} Add --key-profile with a profile of account {}.)",
+                access.account_id
+            ),
+            (Some(profile), None) => eprintln!(
+                "  (in account {} with the profile {profile}, checked)",
+                access.account_id
+            ),
+            (None, None) => eprintln!("  (in account {}, connected)", access.account_id),
+        }
     }
     for copy in &preview.copies {
         eprintln!("  {copy}");

@@ -1,82 +1,46 @@
-import { disableWithReason } from "../a11y";
+// The service account the application acts as. Which kind (user or role) and whom a role trusts
+// were answered on the Application screen; here are its name and its policy's, made from the
+// application name and still editable, checked against AWS's rules before any call.
+
+import { disableWithReason, enterSubmits } from "../a11y";
 import type { KeyChoice } from "../bindings";
 import { actions, button, errorPanel, field, reportOf, screenTitle, setStatus, whileBusy, type Context, type Field } from "../components";
 import { debounce, h } from "../dom";
+import { defaultPolicyName, derivedNames, followPrincipal, iamNameProblem } from "../naming";
 import type { Wizard } from "../state";
+import { TRUST_TEXT, trustValue, whereLabel } from "../where";
 
-const TRUSTS: readonly [string, string][] = [
-  ["ec2", "EC2 instances (an instance profile is made too)"],
-  ["ecs-tasks", "ECS tasks (use it as the task role)"],
-  ["lambda", "Lambda functions (use it as the execution role)"],
-  ["eks", "An EKS service account (IAM roles for service accounts)"],
-  ["eks-pod-identity", "An EKS service account (EKS Pod Identity; not for Go, C or PHP)"],
-  ["github", "GitHub Actions (one environment or one branch)"],
-  ["oidc", "Another OIDC issuer (GitLab, a Kubernetes cluster…)"],
-  ["arn", "Another principal (an ARN or account id)"],
-];
-
-/** The trusts that need text, what the field asks for, and the prefix the engine reads. */
-const TRUST_TEXT: Record<string, { label: string; placeholder: string; prefix: string }> = {
-  arn: { label: "Principal ARN or account id", placeholder: "arn:aws:iam::111122223333:role/app", prefix: "" },
-  eks: { label: "Cluster, namespace and service account", placeholder: "prod-cluster:payments/api-server", prefix: "eks:" },
-  "eks-pod-identity": { label: "Cluster, namespace and service account", placeholder: "prod-cluster:payments/api-server", prefix: "eks-pod-identity:" },
-  github: { label: "Repository and environment (or branch)", placeholder: "acme/payments:environment:production", prefix: "github:" },
-  oidc: { label: "Issuer URL and the exact subject", placeholder: "https://gitlab.example.com::project_path:group/app:ref_type:branch:ref:main", prefix: "oidc:" },
-};
-
-/** The trust as the engine reads it: a service name, or a typed value with its prefix. */
-export function trustValue(trust: string, typed: string): string {
-  const text = TRUST_TEXT[trust];
-  return text ? `${text.prefix}${typed.trim()}` : trust;
-}
-
-/** The screen's inputs; the user pane and the role pane are shown one at a time. */
+/** The screen's inputs: the user's or the role's name (one of them is shown) and the policy's. */
 interface AccountForm {
   user: HTMLInputElement;
   userField: Field;
   roleName: HTMLInputElement;
-  trust: HTMLSelectElement;
-  trustArn: HTMLInputElement;
-  trustArnField: Field;
+  roleField: Field;
   policy: HTMLInputElement;
   policyField: Field;
-  userPane: HTMLElement;
-  rolePane: HTMLElement;
 }
 
-/** Whether the names passed their live checks: "Review plan" waits for both. */
+/** Whether the names passed their checks: "Review plan" waits for them. */
 interface Checks {
   userOk: boolean;
+  roleOk: boolean;
   policyOk: boolean;
 }
 
-function textInput(id: string, value: string, placeholder?: string): HTMLInputElement {
-  return h("input", { id, type: "text", value, autocomplete: "off", spellcheck: "false", placeholder: placeholder ?? null });
+const MADE_FROM = "Made from the application name; you may change it.";
+
+function textInput(id: string, value: string): HTMLInputElement {
+  return h("input", { id, type: "text", value, autocomplete: "off", spellcheck: "false" });
 }
 
 function accountForm(wizard: Wizard): AccountForm {
   const user = textInput("user-name", wizard.userName);
-  const userField = field(
-    "IAM user name",
-    user,
-    "Your application signs in to AWS as this user. 1–64 letters, digits and + = , . @ _ -. It must not exist yet.",
-  );
+  const userField = field("IAM user name", user, `Your application signs in to AWS as this user. ${MADE_FROM} 1–64 letters, digits and + = , . @ _ -. It must not exist yet.`);
   const roleName = textInput("role-name", wizard.roleName);
-  const roleField = field("IAM role name", roleName, "1–64 letters, digits and + = , . @ _ -. It must not exist yet.");
-  const trust = h("select", { id: "trust" }, ...TRUSTS.map(([value, label]) => h("option", { value, selected: wizard.trust === value }, label)));
-  const trustArn = textInput("trust-arn", wizard.trustArn, "arn:aws:iam::111122223333:role/app");
-  const trustArnField = field("Principal ARN or account id", trustArn);
+  const roleField = field("IAM role name", roleName, `${MADE_FROM} 1–64 letters, digits and + = , . @ _ -. It must not exist yet.`);
   const policy = textInput("policy-name", wizard.policyName);
-  const policyField = field("Policy name (optional)", policy, "Leave empty to use csfle-kms-<name>.");
-  const userPane = h("div", { id: "user-pane" }, userField.wrapper);
-  const rolePane = h(
-    "div",
-    { id: "role-pane" },
-    roleField.wrapper,
-    field("Who runs your application", trust, "Only this principal may assume the role. It gets no access key: drivers fetch temporary credentials themselves.").wrapper,
-    trustArnField.wrapper,
-  );
-  return { user, userField, roleName, trust, trustArn, trustArnField, policy, policyField, userPane, rolePane };
+  const policyField = field("Inline policy name", policy, "csfle-kms- and the user or role name unless you change it. 1–128 letters, digits and + = , . @ _ -.");
+  return { user, userField, roleName, roleField, policy, policyField };
 }
 
 export function chosenKey(wizard: Wizard): KeyChoice {
@@ -93,11 +57,14 @@ function keyProfileFor(wizard: Wizard): string | null {
 /** Asks the engine for the plan of the chosen principal and remembers which job Apply runs. */
 export async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
   const { wizard } = ctx;
+  // A policy name the admin left as shown is the engine's default: send none and let the engine
+  // name it, so the plan proves the name shown here is the one the engine makes.
+  const policyName = wizard.edited.policy ? wizard.policyName || null : null;
   if (wizard.principal === "user") {
     wizard.plan = await ctx.api.plan({
       key,
       user_name: wizard.userName,
-      policy_name: wizard.policyName || null,
+      policy_name: policyName,
       // The app makes setups whose credential-process hands out session credentials only.
       allow_long_lived: false,
       max_session_seconds: null,
@@ -106,7 +73,7 @@ export async function makePlan(ctx: Context, key: KeyChoice): Promise<void> {
     wizard.job = { kind: "user" };
   } else {
     const trust = trustValue(wizard.trust, wizard.trustArn);
-    wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust, policy_name: wizard.policyName || null, key_profile: keyProfileFor(wizard) });
+    wizard.rolePlan = await ctx.api.planRole({ key, role_name: wizard.roleName, trust, policy_name: policyName, key_profile: keyProfileFor(wizard) });
     wizard.job = { kind: "role" };
   }
 }
@@ -144,7 +111,7 @@ function reviewButton(ctx: Context, problem: HTMLElement): HTMLButtonElement {
 }
 
 /** Checks the user name with IAM as the admin types, and reports it under the field. */
-function watchUserName(ctx: Context, form: AccountForm, checks: Checks, showPrincipal: () => void, refresh: () => void): void {
+function watchUserName(ctx: Context, form: AccountForm, checks: Checks, named: (value: string) => void, refresh: () => void): void {
   const { user, userField } = form;
   const checkUser = debounce(async (value: string) => {
     try {
@@ -161,24 +128,21 @@ function watchUserName(ctx: Context, form: AccountForm, checks: Checks, showPrin
   user.addEventListener("input", () => {
     ctx.wizard.userName = user.value;
     checks.userOk = false;
-    showPrincipal();
+    named(user.value);
     setStatus(userField, "pending", "Checking…");
     checkUser(user.value);
   });
 }
 
-function watchRole(wizard: Wizard, form: AccountForm, showPrincipal: () => void, refresh: () => void): void {
-  const { roleName, trust, trustArn } = form;
+/** The role name has no IAM call to ask before the plan: AWS's rule is checked here, existence by the plan. */
+function watchRoleName(wizard: Wizard, form: AccountForm, checks: Checks, named: (value: string) => void, refresh: () => void): void {
+  const { roleName, roleField } = form;
   roleName.addEventListener("input", () => {
     wizard.roleName = roleName.value;
-    showPrincipal();
-  });
-  trust.addEventListener("change", () => {
-    wizard.trust = trust.value;
-    showPrincipal();
-  });
-  trustArn.addEventListener("input", () => {
-    wizard.trustArn = trustArn.value;
+    const problem = iamNameProblem(roleName.value);
+    checks.roleOk = problem === null;
+    setStatus(roleField, problem ? "bad" : "none", problem ?? "");
+    named(roleName.value);
     refresh();
   });
 }
@@ -186,7 +150,10 @@ function watchRole(wizard: Wizard, form: AccountForm, showPrincipal: () => void,
 function watchPolicyName(ctx: Context, form: AccountForm, checks: Checks, refresh: () => void): void {
   const { policy, policyField } = form;
   policy.addEventListener("input", async () => {
-    ctx.wizard.policyName = policy.value;
+    const { wizard } = ctx;
+    wizard.policyName = policy.value;
+    const principal = wizard.principal === "user" ? wizard.userName : wizard.roleName;
+    wizard.edited.policy = policy.value !== defaultPolicyName(principal);
     const value = policy.value;
     const check = await ctx.api.checkPolicyName(value).catch(() => ({ ok: false, message: "Could not check the name" }));
     if (policy.value !== value) return;
@@ -196,74 +163,76 @@ function watchPolicyName(ctx: Context, form: AccountForm, checks: Checks, refres
   });
 }
 
-/** Wires the inputs to the wizard and the Review button; returns the step that shows the chosen principal's pane. */
-function wireAccountForm(ctx: Context, form: AccountForm, review: HTMLButtonElement): () => void {
+/** Wires the inputs to the wizard and the Review button; returns the input of the principal shown. */
+function wireAccountForm(ctx: Context, form: AccountForm, review: HTMLButtonElement): HTMLInputElement {
   const { wizard } = ctx;
-  const checks: Checks = { userOk: false, policyOk: true };
+  const checks: Checks = { userOk: false, roleOk: false, policyOk: true };
   const refresh = () => {
-    const principalOk = wizard.principal === "user" ? checks.userOk : form.roleName.value.trim().length > 0 && (!(wizard.trust in TRUST_TEXT) || form.trustArn.value.trim().length > 0);
-    disableWithReason(review, !principalOk ? (wizard.principal === "user" ? "Enter a user name that is free and valid first." : "Enter the role name and whom it trusts first.") : checks.policyOk ? null : "Enter a valid policy name first.");
+    const isUser = wizard.principal === "user";
+    const principalOk = isUser ? checks.userOk : checks.roleOk;
+    disableWithReason(review, !principalOk ? (isUser ? "Enter a user name that is free and valid first." : "Enter a valid role name first.") : checks.policyOk ? null : "Enter a valid policy name first.");
   };
-  const showPrincipal = () => {
-    form.userPane.hidden = wizard.principal !== "user";
-    form.rolePane.hidden = wizard.principal !== "role";
-    const text = TRUST_TEXT[wizard.trust];
-    form.trustArnField.wrapper.hidden = !text;
-    if (text) {
-      const label = form.trustArnField.wrapper.querySelector("label");
-      if (label) label.textContent = text.label;
-      form.trustArn.placeholder = text.placeholder;
-    }
-    const name = wizard.principal === "user" ? wizard.userName : wizard.roleName;
-    form.policy.placeholder = `csfle-kms-${name}`;
-    refresh();
+  // A name changed by hand stops following the application name; the policy name follows it.
+  const named = (value: string) => {
+    wizard.edited.principal = value !== derivedNames(wizard.appName).principal;
+    if (wizard.edited.policy) return;
+    followPrincipal(wizard, value);
+    form.policy.value = wizard.policyName;
+    form.policy.dispatchEvent(new Event("input"));
   };
-  watchUserName(ctx, form, checks, showPrincipal, refresh);
-  watchRole(wizard, form, showPrincipal, refresh);
+  watchUserName(ctx, form, checks, named, refresh);
+  watchRoleName(wizard, form, checks, named, refresh);
   watchPolicyName(ctx, form, checks, refresh);
-  return showPrincipal;
+  return wizard.principal === "user" ? form.user : form.roleName;
 }
 
-function principalChoice(wizard: Wizard, showPrincipal: () => void, value: "user" | "role", label: string, help: string): HTMLElement {
-  const radio = h("input", { type: "radio", name: "principal", id: `principal-${value}`, value, checked: wizard.principal === value });
-  radio.addEventListener("change", () => {
-    wizard.principal = value;
-    showPrincipal();
-  });
-  return h("div", { class: "choice" }, radio, h("label", { for: radio.id }, h("strong", {}, label), h("span", { class: "choice-help" }, help)));
+/** "runs in ECS tasks", from the answer's label "In ECS tasks". */
+function runsWhere(wizard: Wizard): string {
+  if (wizard.where === null) return "where you have not said yet";
+  const label = whereLabel(wizard.where);
+  return label.charAt(0).toLowerCase() + label.slice(1);
 }
 
-function principalChoices(wizard: Wizard, showPrincipal: () => void): HTMLElement {
+/** What the Application screen's answer decided, and the way back to change it. */
+function whereSummary(ctx: Context): HTMLElement {
+  const { wizard } = ctx;
+  const trusted = TRUST_TEXT[wizard.trust] ? trustValue(wizard.trust, wizard.trustArn) : null;
+  const text =
+    wizard.principal === "user"
+      ? `Your application runs ${runsWhere(wizard)}, so it signs in as an IAM user with an access key. The key goes straight into your keychain; the Done screen shows the ways to hand it to the application.`
+      : `Your application runs ${runsWhere(wizard)}, so it gets an IAM role (recommended): no access key to store or rotate, the platform hands it temporary credentials.${wizard.trust === "eks-pod-identity" ? " With EKS Pod Identity the Go, C and PHP drivers cannot read them yet." : ""}`;
   return h(
-    "fieldset",
-    { class: "choices" },
-    h("legend", {}, "Kind of account"),
-    principalChoice(wizard, showPrincipal, "user", "IAM user with an access key", "For applications outside AWS. The access key goes straight into your keychain."),
-    principalChoice(wizard, showPrincipal, "role", "IAM role (recommended in production on AWS)", "For applications on EC2, ECS or Lambda: no long-lived key to store or rotate."),
+    "div",
+    { class: "panel panel-note", id: "account-where" },
+    h("p", {}, text),
+    trusted ? h("p", {}, "Only this may assume it: ", h("span", { class: "mono", id: "account-trust" }, trusted)) : null,
+    actions(button("Change where it runs", () => ctx.go("app"), "secondary", "account-change-where")),
   );
 }
 
 export function accountScreen(ctx: Context): HTMLElement {
+  const { wizard } = ctx;
   // The error panel inside is an alert: no live region around it as well.
   const problem = h("div", { id: "account-problem" });
-  const form = accountForm(ctx.wizard);
+  const form = accountForm(wizard);
   const review = reviewButton(ctx, problem);
   const buttons = actions(button("Back", () => ctx.go("key")), review);
-  const showPrincipal = wireAccountForm(ctx, form, review);
-  form.user.dispatchEvent(new Event("input"));
-  showPrincipal();
-  return h(
+  const shown = wireAccountForm(ctx, form, review);
+  shown.dispatchEvent(new Event("input"));
+  const isUser = wizard.principal === "user";
+  const body = h(
     "section",
     { class: "screen-body", "data-screen": "account" },
     ...screenTitle(
       "Service account",
       "Who your application acts as. It may only encrypt and decrypt with the master key: it cannot manage the key, see other keys, or sign in to the console.",
     ),
-    principalChoices(ctx.wizard, showPrincipal),
-    form.userPane,
-    form.rolePane,
+    whereSummary(ctx),
+    h("div", { id: isUser ? "user-pane" : "role-pane" }, isUser ? form.userField.wrapper : form.roleField.wrapper),
     form.policyField.wrapper,
     buttons,
     problem,
   );
+  enterSubmits(body, review);
+  return body;
 }

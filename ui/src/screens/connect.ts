@@ -1,4 +1,4 @@
-import { announce, disableWithReason } from "../a11y";
+import { announce, disableWithReason, enterSubmits } from "../a11y";
 import { actions, button, errorPanel, field, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { h } from "../dom";
 import type { Wizard } from "../state";
@@ -47,7 +47,7 @@ function showIdentity(wizard: Wizard, result: HTMLElement): void {
         h("dt", {}, "Region"),
         h("dd", {}, who.region),
       ),
-      h("p", {}, "Nothing has been changed. Continue to choose the master key."),
+      h("p", {}, "Nothing has been changed. Continue to name your application and say where it runs."),
     ),
   );
 }
@@ -136,7 +136,7 @@ export function connectScreen(ctx: Context): HTMLElement {
   const profile = profileSelect(wizard);
   const region = regionSelect(wizard);
   const result = h("div", { class: "result" });
-  const next = button("Continue", () => ctx.go("key"), "primary", "connect-continue");
+  const next = button("Continue", () => ctx.go("app"), "primary", "connect-continue");
   const manage = button("Manage existing setups", () => ctx.go("setups"), "secondary", "connect-setups");
   const controls: ConnectControls = { profile, region, result, next, manage };
   profile.addEventListener("change", () => {
@@ -149,7 +149,7 @@ export function connectScreen(ctx: Context): HTMLElement {
   const buttons = actions(check, next, manage);
   allowNext(controls, wizard.identity === null ? NOT_CHECKED : null);
   showIdentity(wizard, result);
-  return h(
+  const body = h(
     "section",
     { class: "screen-body", "data-screen": "connect" },
     ...screenTitle(
@@ -162,4 +162,7 @@ export function connectScreen(ctx: Context): HTMLElement {
     result,
     adminPolicyDetails(ctx),
   );
+  // Enter checks the connection until it is checked, then continues.
+  enterSubmits(body, () => (next.disabled ? check : next));
+  return body;
 }

@@ -70,7 +70,7 @@ function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
       ["Key alias", outcome.key_alias ?? "(none)"],
       ["Region", outcome.region],
       ["IAM user", arnValue(ctx.api, outcome.user_arn, "IAM user ARN", "outcome-user-arn")],
-      ["Access key ID", maskAccessKeyId(outcome.access_key_id), "outcome-access-key"],
+      ["Access key ID", copyable(outcome.access_key_id, "access key id", "outcome-access-key", maskAccessKeyId(outcome.access_key_id))],
       ["Keychain item", `${outcome.keychain.store}: ${outcome.keychain.service} / ${outcome.keychain.account}`, "outcome-keychain"],
     ]),
     ...outcome.warnings.map((warning) => h("p", { class: "panel panel-note" }, warning)),
@@ -83,8 +83,23 @@ function userDone(ctx: Context, outcome: Outcome): HTMLElement[] {
     profileResult,
     h("p", {}, "Or from a terminal:"),
     h("pre", { class: "code", id: "profile-setup", tabindex: "0" }, profileSetup(outcome)),
+    ...deliveryOptions(),
     h("h2", {}, "Configure your MongoDB driver"),
     ...driverSection(outcome, undefined, outcome.user_name),
+  ];
+}
+
+/** An application outside AWS runs elsewhere than this computer, often: every way there, none showing the secret. */
+function deliveryOptions(): HTMLElement[] {
+  return [
+    h("h3", {}, "When the application runs on another computer"),
+    h(
+      "ul",
+      { id: "delivery-options" },
+      h("li", {}, h("strong", {}, "Send it sealed: "), "on Setups, “Send to another computer…” on this setup's card seals the credentials in a file only that computer can open; it imports them into its own keychain, then uses an AWS profile as above."),
+      h("li", {}, h("strong", {}, "Vault or OpenBao, or AWS Secrets Manager: "), "the command-line tool copies them there (csfle-provisioner-cli deliver), and rotation keeps the copy current."),
+      h("li", {}, h("strong", {}, "Drivers that read no AWS profile "), "(Go, C, PHP): start the application with csfle-provisioner-cli exec, which gives only that process session credentials."),
+    ),
   ];
 }
 

@@ -123,5 +123,9 @@ describe("key picker", () => {
     await settle();
     expect(pane.querySelectorAll(".key-row")).toHaveLength(1);
     expect(pane.querySelector(".key-name")?.textContent).toBe("alias/a, alias/b");
+    // Copy sits beside the radio's label, not inside it: pressing it must not choose the key.
+    const copy = pane.querySelector<HTMLButtonElement>(".key-row > button");
+    expect(copy?.getAttribute("aria-label")).toBe("Copy key ARN of alias/a, alias/b");
+    expect(copy?.closest("label")).toBeNull();
   });
 });

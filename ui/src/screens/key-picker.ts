@@ -1,6 +1,7 @@
 import type { KeySummary } from "../bindings";
 import { button, errorPanel, reportOf, type Context } from "../components";
 import { debounce, h } from "../dom";
+import { copyControl } from "../handoff";
 import type { Wizard } from "../state";
 
 /** Keys shown (and described) at a time: a screenful, so a big account paints as fast as a small one. */
@@ -51,6 +52,8 @@ function keyRow(wizard: Wizard, key: KeySummary, onPick: () => void): HTMLElemen
       key.description ? h("span", { class: "key-description" }, key.description) : null,
       key.reason ? h("span", { class: "key-reason" }, `Cannot be used: ${key.reason}`) : null,
     ),
+    // Beside the label, not in it: a button inside a radio's label would choose the key as well.
+    key.arn ? copyControl(key.arn, `key ARN of ${name}`, `key-${key.key_id}-copy`) : null,
   );
 }
 

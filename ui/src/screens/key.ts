@@ -1,6 +1,7 @@
-import { disableWithReason } from "../a11y";
+import { disableWithReason, enterSubmits } from "../a11y";
 import { actions, button, field, reportOf, screenTitle, setStatus, type Context } from "../components";
 import { debounce, h } from "../dom";
+import { derivedNames } from "../naming";
 import type { Wizard } from "../state";
 import { keyAccountFields, keyAccountProblem } from "./key-account";
 import { keyPicker } from "./key-picker";
@@ -9,10 +10,17 @@ import { keyPicker } from "./key-picker";
 function newKeyFields(ctx: Context, pane: HTMLElement, aliasCheck: { ok: boolean }, refreshNext: () => void): HTMLInputElement {
   const { wizard } = ctx;
   const alias = h("input", { id: "alias", type: "text", value: wizard.alias, autocomplete: "off", spellcheck: "false" });
-  const aliasField = field("Alias", alias, "Starts with alias/, then letters, digits, /, _ or -. Your team will recognise the key by it.");
+  const aliasField = field(
+    "Alias",
+    alias,
+    `Made from the application name${wizard.appName ? ` ${wizard.appName}` : ""}; you may change it. Starts with alias/, then letters, digits, /, _ or -. Your team will recognise the key by it.`,
+  );
   const description = h("textarea", { id: "description", rows: "2" });
   description.value = wizard.description;
-  description.addEventListener("input", () => (wizard.description = description.value));
+  description.addEventListener("input", () => {
+    wizard.description = description.value;
+    wizard.edited.description = description.value !== derivedNames(wizard.appName).description;
+  });
   const checkAlias = debounce(async (value: string) => {
     try {
       const check = await ctx.api.checkAlias(value);
@@ -27,6 +35,8 @@ function newKeyFields(ctx: Context, pane: HTMLElement, aliasCheck: { ok: boolean
   }, 300);
   alias.addEventListener("input", () => {
     wizard.alias = alias.value;
+    // Changed by hand, it no longer follows the application name (typed back, it does again).
+    wizard.edited.alias = alias.value !== derivedNames(wizard.appName).alias;
     aliasCheck.ok = false;
     refreshNext();
     setStatus(aliasField, "pending", "Checking…");
@@ -89,11 +99,11 @@ export function keyScreen(ctx: Context): HTMLElement {
     }
     refreshNext();
   };
-  const buttons = actions(button("Back", () => ctx.go("connect")), next);
+  const buttons = actions(button("Back", () => ctx.go("app")), next);
   showMode();
   alias.dispatchEvent(new Event("input"));
 
-  return h(
+  const body = h(
     "section",
     { class: "screen-body", "data-screen": "key" },
     ...screenTitle(
@@ -106,4 +116,6 @@ export function keyScreen(ctx: Context): HTMLElement {
     otherAccountPane,
     buttons,
   );
+  enterSubmits(body, next);
+  return body;
 }

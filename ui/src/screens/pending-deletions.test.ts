@@ -27,7 +27,9 @@ describe("keys waiting for deletion", () => {
     const panel = await pendingDeletionsPanel(context(), () => (reloaded += 1));
     expect(panel?.textContent).toContain(KEY);
     expect(panel?.querySelector("time")?.getAttribute("title")).toBeTruthy();
-    (panel?.querySelector("button") as HTMLButtonElement).click();
+    const copy = panel?.querySelector<HTMLButtonElement>("#pending-key-1234abcd-12ab-34cd-56ef-1234567890ab-copy");
+    expect(copy?.getAttribute("aria-label")).toBe("Copy key ARN of the key waiting for deletion");
+    (panel?.querySelector("#cancel-deletion-1234abcd-12ab-34cd-56ef-1234567890ab") as HTMLButtonElement).click();
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(calls).toContainEqual(["cancel_key_deletion", { keyArn: KEY }]);
     expect(reloaded).toBe(1);

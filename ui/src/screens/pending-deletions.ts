@@ -1,6 +1,7 @@
 import type { PendingDeletion } from "../bindings";
 import { actions, button, errorPanel, reportOf, type Context } from "../components";
 import { h } from "../dom";
+import { copyable } from "../handoff";
 import { timeElement } from "../time";
 
 /** This app's keys that KMS will delete, each with Cancel deletion: the way back for as long as KMS
@@ -19,6 +20,7 @@ export async function pendingDeletionsPanel(ctx: Context, reload: () => void): P
 }
 
 function pendingRow(ctx: Context, key: PendingDeletion, reload: () => void): HTMLElement {
+  const keyId = key.key_arn.split("/").pop() ?? "";
   const area = h("div", {});
   const cancel: HTMLButtonElement = button(
     "Cancel deletion",
@@ -33,13 +35,13 @@ function pendingRow(ctx: Context, key: PendingDeletion, reload: () => void): HTM
         });
     },
     "secondary",
-    `cancel-deletion-${key.key_arn.split("/").pop() ?? ""}`,
+    `cancel-deletion-${keyId}`,
   );
   const when = key.deletion_date === null ? h("span", {}, "on a date KMS did not give") : timeElement(key.deletion_date * 1000);
   return h(
     "div",
     { class: "pending-key", "data-key-arn": key.key_arn },
-    h("p", {}, h("span", { class: "mono" }, key.key_arn), " · ", key.description || "(no description)", " · deleted ", when),
+    h("p", {}, copyable(key.key_arn, "key ARN of the key waiting for deletion", `pending-key-${keyId}`), " · ", key.description || "(no description)", " · deleted ", when),
     actions(cancel),
     area,
   );

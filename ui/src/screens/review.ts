@@ -1,7 +1,7 @@
 import type { Finding, Identity, KeyGrant, PlanStep } from "../bindings";
 import { actions, button, screenTitle, type Context } from "../components";
 import { h } from "../dom";
-import { policyBlock } from "../handoff";
+import { copyable, policyBlock } from "../handoff";
 import { termsInWords } from "../state";
 
 function stepList(steps: PlanStep[]): HTMLElement {
@@ -25,7 +25,7 @@ function actingAs(who: Identity): HTMLElement {
     "dl",
     { class: "facts" },
     h("dt", {}, "Acting as"),
-    h("dd", { class: "mono" }, who.arn),
+    h("dd", {}, copyable(who.arn, "acting identity ARN", "review-identity")),
     h("dt", {}, "Account and region"),
     h("dd", {}, `${who.account_id} · ${who.region}`),
   );

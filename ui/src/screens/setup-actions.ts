@@ -9,6 +9,7 @@ import { h } from "../dom";
 import { guardRun } from "../run-guard";
 import { timeElement } from "../time";
 import { loginFields } from "./vault-logins";
+import { teardownKeyAccount } from "./teardown-key-account";
 
 /** Reloads the list; `note` is shown on that setup's fresh card, so the result stays visible. */
 export type Reload = (note?: { name: string; text: string }) => void;
@@ -110,6 +111,7 @@ function keyQuestion(name: string, preview: TeardownPreview, go: HTMLButtonEleme
 /** The confirmation: what goes, what someone else added (and what happens to it), and the master key. */
 function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPreview, area: HTMLElement, reload: Reload, opener: HTMLElement | null): HTMLElement {
   const name = setup.name;
+  const keyAccount = teardownKeyAccount(ctx, name, preview, (profile) => openTeardown(ctx, setup, area, reload, opener, profile));
   const confirmation = h("input", { id: `confirm-${name}`, type: "text", autocomplete: "off", spellcheck: "false" });
   // Teardown removes the copies in Vault too: it needs a token for each server, typed here.
   const tokens = loginFields(setup, "teardown");
@@ -119,7 +121,7 @@ function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPrevie
         const logins = tokens.logins();
         tokens.clear();
         try {
-          const report = await ctx.api.teardown(name, setup.kind === "role", key.deleteKey.checked ? Number(key.days.value) : null, key.deleteKey.checked ? (preview.key?.key_arn ?? null) : null, confirmation.value, logins);
+          const report = await ctx.api.teardown(name, setup.kind === "role", key.deleteKey.checked ? Number(key.days.value) : null, key.deleteKey.checked ? (preview.key?.key_arn ?? null) : null, confirmation.value, keyAccount.profile, logins);
           const shown = teardownResult(report, reload);
           area.replaceChildren(shown);
           focusOn(shown);
@@ -132,7 +134,8 @@ function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPrevie
   }, "danger", `teardown-go-${name}`);
   const key = keyQuestion(name, preview, go);
   const typeFirst = `Type ${name} above to confirm.`;
-  confirmation.addEventListener("input", () => disableWithReason(go, confirmation.value.trim() === name ? null : typeFirst));
+  const waitsOn = () => keyAccount.problem ?? (confirmation.value.trim() === name ? null : typeFirst);
+  confirmation.addEventListener("input", () => disableWithReason(go, waitsOn()));
   const panel = confirmationPanel({
     id: `teardown-${name}`,
     title: `Tear down ${name}?`,
@@ -156,6 +159,7 @@ function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPrevie
             h("ul", { id: `teardown-copies-${name}` }, ...preview.copies.map((copy) => h("li", {}, copy))),
           ]
         : []),
+      ...keyAccount.parts,
       ...key.parts,
       ...tokens.parts,
       field(`Type ${name} to confirm`, confirmation).wrapper,
@@ -165,23 +169,25 @@ function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPrevie
     opener,
     cancelId: `teardown-cancel-${name}`,
   });
-  disableWithReason(go, typeFirst);
+  disableWithReason(go, waitsOn());
   return panel;
 }
 
-/** Opens the teardown question in the card's `area`; its first field gets focus once it is there. */
-export function openTeardown(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload, opener: HTMLElement | null): void {
+/** Opens the teardown question in the card's `area`; its first field gets focus once it is there.
+ * `keyProfile` is the key account's profile the admin chose in an earlier opening. */
+export function openTeardown(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload, opener: HTMLElement | null, keyProfile: string | null = null): void {
   const name = setup.name;
   const checking = h("section", { class: "panel panel-error", id: `teardown-${name}` }, h("h3", {}, `Tear down ${name}?`), h("p", {}, "Checking what tearing down involves…"));
   area.replaceChildren(checking);
   announce(`Checking what tearing down ${name} involves.`);
   ctx.api
-    .teardownPreview(name, setup.kind === "role")
+    .teardownPreview(name, setup.kind === "role", keyProfile)
     .then((preview) => {
       if (!checking.isConnected) return;
       const panel = teardownForm(ctx, setup, preview, area, reload, opener);
       area.replaceChildren(panel);
-      openConfirmation(panel, `teardown-cancel-${name}`, `confirm-${name}`);
+      const stillAsks = preview.key_account?.problem && preview.principal_exists;
+      openConfirmation(panel, `teardown-cancel-${name}`, stillAsks ? `teardown-key-profile-${name}` : `confirm-${name}`);
     })
     .catch((error: unknown) => showError(area, error));
 }

@@ -51,7 +51,7 @@ const announced = () => document.getElementById("announcer")?.textContent ?? "";
 type Calls = [string, unknown][];
 
 /** The setups screen over a mock that answers every command the tests below use. */
-async function open(summary: SetupSummary, runs: InterruptedRun[] = [], hold?: Promise<void>): Promise<Calls> {
+async function open(summary: SetupSummary, runs: InterruptedRun[] = [], hold?: Promise<void>, previewKeyArn = summary.key_arn): Promise<Calls> {
   const calls: Calls = [];
   mockIPC(async (cmd, args) => {
     calls.push([cmd, args]);
@@ -61,7 +61,7 @@ async function open(summary: SetupSummary, runs: InterruptedRun[] = [], hold?: P
       await hold;
       return { user_name: "app", new_access_key_id: "AKIA…NEW", old_access_key_id: "AKIA…OLD", old_key_deleted: true, deleted_inactive_key: null, old_key_kept: false, copies: [], message: "The keychain now holds the new access key." };
     }
-    if (cmd === "teardown_preview") return { outside_changes: [], copies: [], key_arn: summary.key_arn, key_aliases: summary.key_aliases, key: { key_arn: summary.key_arn, deletable: true, used_by: [], reason: "" } };
+    if (cmd === "teardown_preview") return { outside_changes: [], copies: [], key_arn: previewKeyArn, key_aliases: summary.key_aliases, key: { key_arn: previewKeyArn, deletable: true, used_by: [], reason: "" } };
     if (cmd === "teardown") return { removed: ["IAM user app"], kept: [], failed: [], key_deletion_date: "2026-12-31T09:30:00Z" };
     if (cmd === "clean_up_preview") return { remove: ["IAM user half"], left_alone: [] };
     return null;
@@ -118,6 +118,23 @@ describe("destructive actions on the setups screen", () => {
   it("tells a setup that allows the long-lived key that its application must be restarted", () => {
     expect(rotateConsequences(setup(true)).join(" ")).toContain("fails as soon as the old key is deleted. Restart it");
     expect(rotateConsequences(setup(false)).join(" ")).not.toContain("Restart it");
+  });
+
+  it("sends the key ARN the teardown question showed, with the typed name, when the key is to be deleted", async () => {
+    const shownArn = "arn:aws:kms:us-east-1:123456789012:key/shown-in-the-preview";
+    const calls = await open(setup(), [], undefined, shownArn);
+    click("teardown-app-open");
+    await settle();
+    const deleteKey = document.getElementById("delete-key-app") as HTMLInputElement;
+    deleteKey.checked = true;
+    deleteKey.dispatchEvent(new Event("change"));
+    const confirm = document.getElementById("confirm-app") as HTMLInputElement;
+    confirm.value = "app";
+    confirm.dispatchEvent(new Event("input"));
+    click("teardown-go-app");
+    await settle();
+    const sent = calls.filter(([cmd]) => cmd === "teardown").map(([, args]) => args);
+    expect(sent).toEqual([{ name: "app", role: false, deleteKeyDays: 30, keyArn: shownArn, confirmation: "app", keyProfile: null, vaultLogins: [] }]);
   });
 
   it("opens the teardown question on its first field, cancels with Escape or Cancel, and dates the key's deletion in words", async () => {

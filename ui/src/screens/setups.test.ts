@@ -68,6 +68,8 @@ describe("setups view", () => {
     expect(used?.textContent).toBe("50 days ago");
     expect(used?.getAttribute("datetime")).toBe("2026-10-09T10:00:00.000Z");
     expect(used?.getAttribute("title")).toMatch(/October 2026/);
+    const copyId = document.querySelector("[data-setup=app] [data-access-key] button");
+    expect(copyId?.getAttribute("aria-label")).toMatch(/^Copy access key id AKIA…/);
     expect(card).toContain("Older than 90 days");
     expect(card).toContain("Session credentials of at most 60 minutes; never the long-lived key");
     expect(card).toContain("Unused for 45 days or more");

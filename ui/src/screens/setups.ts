@@ -5,7 +5,7 @@ import { confirmationPanel, openConfirmation } from "../confirm";
 import { h } from "../dom";
 import { guardRun } from "../run-guard";
 import { maskAccessKeyId, termsInWords } from "../state";
-import { arnValue, setupSummary, summaryButton } from "../handoff";
+import { arnValue, copyable, setupSummary, summaryButton } from "../handoff";
 import type { Api } from "../ipc";
 import { exactTime, timeElement } from "../time";
 import { legacyNote } from "./legacy-note";
@@ -160,7 +160,9 @@ function accessKeyItems(setup: SetupSummary, fixes: Fixes): HTMLElement[] {
     return h(
       "li",
       { "data-access-key": maskAccessKeyId(key.access_key_id) },
-      `${maskAccessKeyId(key.access_key_id)} · ${key.status} · made ${age?.created ?? "?"} · last used `,
+      // Shown masked, copied whole: an access key id is not a secret, and support asks for it.
+      copyable(key.access_key_id, `access key id ${maskAccessKeyId(key.access_key_id)}`, `access-key-${setup.name}-${key.access_key_id.slice(-4)}`, maskAccessKeyId(key.access_key_id)),
+      ` · ${key.status} · made ${age?.created ?? "?"} · last used `,
       lastUsed(key.last_used, age?.last_used ?? "?"),
       key.in_keychain ? " · in keychain" : "",
       ...warnings,

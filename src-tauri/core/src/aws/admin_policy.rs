@@ -56,9 +56,10 @@ pub const IAM_APP_PATH_WRITES: &[&str] = &[
 
 /// Teardown of a setup someone added to a group or gave a virtual MFA device: AWS authorises
 /// these on the group and on the device, which live outside the app's path, and has no condition
-/// naming the member user, so this statement allows them on any group and device (the app calls
-/// them only for its own user; a virtual MFA device can be deleted only once unassigned). The
-/// admin may leave the statement out: such a teardown then stops, naming the permission.
+/// naming the member user, so these two statements (one per action, each on its own resource type)
+/// allow them on any group and device (the app calls them only for its own user; a virtual MFA
+/// device can be deleted only once unassigned). The admin may leave them out: such a teardown
+/// then stops, naming the permission.
 pub const IAM_OUTSIDE_ADDITIONS: &[(&str, &str)] = &[
     ("iam:RemoveUserFromGroup", "arn:aws:iam::*:group/*"),
     ("iam:DeleteVirtualMFADevice", "arn:aws:iam::*:mfa/*"),
@@ -188,9 +189,11 @@ pub fn document(options: Options) -> Value {
             "Action": IAM_APP_PATH_WRITES, "Resource": app_path_resources()}),
         json!({"Sid": "AssumeAppRolesToVerify", "Effect": "Allow",
             "Action": "sts:AssumeRole", "Resource": app_path_resources()[1]}),
-        json!({"Sid": "UndoOutsideAdditions", "Effect": "Allow",
-            "Action": IAM_OUTSIDE_ADDITIONS.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
-            "Resource": IAM_OUTSIDE_ADDITIONS.iter().map(|(_, r)| *r).collect::<Vec<_>>()}),
+        // One statement per action: each on the one resource type AWS checks it on.
+        json!({"Sid": "UndoOutsideGroupMembership", "Effect": "Allow",
+            "Action": IAM_OUTSIDE_ADDITIONS[0].0, "Resource": IAM_OUTSIDE_ADDITIONS[0].1}),
+        json!({"Sid": "UndoOutsideMfaDevice", "Effect": "Allow",
+            "Action": IAM_OUTSIDE_ADDITIONS[1].0, "Resource": IAM_OUTSIDE_ADDITIONS[1].1}),
         json!({"Sid": "CreateKeysTaggedAsTheApps", "Effect": "Allow", "Action": KMS_CREATE,
         "Resource": "*", "Condition": {
             "StringEquals": {format!("aws:RequestTag/{}", tags::CREATED_BY_KEY): tags::CREATED_BY_VALUE},
@@ -346,10 +349,21 @@ mod tests {
                             .is_some_and(|c| c.values().all(|v| v == "csfle-provisioner"));
                         assert!(tagged, "{sid} without the app's tag condition");
                     }
-                    "UndoOutsideAdditions" => assert_eq!(
-                        actions,
-                        vec!["iam:RemoveUserFromGroup", "iam:DeleteVirtualMFADevice"],
-                        "only the two removals AWS authorises on a group or a device"
+                    "UndoOutsideGroupMembership" => assert_eq!(
+                        (actions, resources),
+                        (
+                            vec!["iam:RemoveUserFromGroup".to_string()],
+                            vec!["arn:aws:iam::*:group/*".to_string()]
+                        ),
+                        "only the removal AWS authorises on a group"
+                    ),
+                    "UndoOutsideMfaDevice" => assert_eq!(
+                        (actions, resources),
+                        (
+                            vec!["iam:DeleteVirtualMFADevice".to_string()],
+                            vec!["arn:aws:iam::*:mfa/*".to_string()]
+                        ),
+                        "only the removal AWS authorises on a device"
                     ),
                     _ => assert!(scoped, "{sid}: {writes:?} on {resources:?}"),
                 }

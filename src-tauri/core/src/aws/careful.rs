@@ -31,6 +31,12 @@ pub fn kms_no_retry() -> aws_sdk_kms::config::Builder {
         .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
 }
 
+/// Same as [`iam_no_retry`] for EKS (Pod Identity associations).
+pub fn eks_no_retry() -> aws_sdk_eks::config::Builder {
+    aws_sdk_eks::config::Builder::default()
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+}
+
 /// When a create was sent: what a lookup finds after an unknown outcome is the run's own only if
 /// AWS made it after this moment (a run tag alone could have been copied onto an older one).
 #[derive(Debug, Clone, Copy)]

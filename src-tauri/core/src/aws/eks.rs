@@ -144,9 +144,20 @@ pub async fn create_association(
                 .service_account(name)
                 .role_arn(role_arn)
                 .set_tags(Some(run_tags.clone()))
+                .customize()
+                .config_override(careful::eks_no_retry())
                 .send()
                 .await
-                .map_err(|e| AwsFailure::from_sdk("eks:CreatePodIdentityAssociation", &e))?;
+                .map_err(|e| {
+                    let mut failure = AwsFailure::from_sdk("eks:CreatePodIdentityAssociation", &e);
+                    // EKS's word for "this service account is bound already": it may be the
+                    // answer to this run's own lost request, so it is looked into like any
+                    // other "already exists".
+                    if failure.code.as_deref() == Some("ResourceInUseException") {
+                        failure.kind = crate::error::aws::AwsFailureKind::AlreadyExists;
+                    }
+                    failure
+                })?;
             Ok(reply
                 .association()
                 .and_then(|a| a.association_id())

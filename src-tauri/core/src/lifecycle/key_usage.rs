@@ -10,7 +10,7 @@ use crate::error::ProvisionError;
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::Vault;
 use crate::model::created::Created;
-use crate::model::ownership::{key_made_in_same_run, made_during_run, SAME_RUN_WINDOW_SECONDS};
+use crate::model::ownership::{key_made_for_principal, made_during_run, SAME_RUN_WINDOW_SECONDS};
 use crate::model::principal::PrincipalKind;
 use serde::Serialize;
 use std::sync::Arc;
@@ -149,7 +149,7 @@ async fn made_for(
         return Ok(Made::BeforeTheSetup);
     };
     let in_run = match setup.created_at {
-        Some(principal_created_at) => key_made_in_same_run(key_created_at, principal_created_at),
+        Some(principal_created_at) => key_made_for_principal(key_created_at, principal_created_at),
         None => runs_that_made_it.iter().any(|run| {
             let started = i64::try_from(run.started_at).unwrap_or(i64::MAX);
             made_during_run(key_created_at, started, started + SAME_RUN_WINDOW_SECONDS)

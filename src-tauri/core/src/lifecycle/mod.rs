@@ -2,6 +2,7 @@
 
 pub mod copies;
 pub mod discovery;
+mod key_accounts;
 pub mod key_grant_teardown;
 pub mod key_rotation;
 pub mod key_usage;
@@ -9,6 +10,7 @@ pub mod oidc_teardown;
 pub mod pod_identity_teardown;
 pub mod push;
 pub mod recovery;
+mod recovery_workload;
 pub mod rotate;
 pub mod setup_findings;
 pub mod setup_reads;

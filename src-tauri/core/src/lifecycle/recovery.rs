@@ -66,6 +66,8 @@ pub fn summary(run: &Run) -> InterruptedRun {
 pub struct Inventory {
     pub made: Vec<Created>,
     pub left_alone: Vec<Created>,
+    /// Made by the run but kept, and why (an OIDC provider another role trusts by now).
+    pub kept: Vec<String>,
 }
 
 /// Everything the run made, proven against AWS (the run's tag and a creation time inside the
@@ -77,8 +79,8 @@ async fn inventory(
     vault: &Arc<dyn Vault>,
     run: &Run,
 ) -> Result<Inventory, ProvisionError> {
-    let mut found = match run.principal_kind {
-        PrincipalKind::User => user_inventory(connection, run).await?,
+    let (mut found, kept) = match run.principal_kind {
+        PrincipalKind::User => (user_inventory(connection, run).await?, vec![]),
         PrincipalKind::Role => role_inventory(connection, run).await?,
     };
     found.extend(key_inventory(connection, run).await?);
@@ -94,6 +96,11 @@ async fn inventory(
                 .filter(|item| matches!(item, Created::KeyPolicyStatement { .. }))
                 .cloned(),
         );
+        if let Some(statement) = unrecorded_statement(connection, run).await {
+            if !found.contains(&statement) {
+                found.push(statement);
+            }
+        }
     }
     // The keychain item is the run's only if it holds one of the run's access keys: after the
     // name was reused, the item belongs to the newer setup and is that setup's working secret.
@@ -104,6 +111,7 @@ async fn inventory(
         .created
         .iter()
         .filter(|item| !matches!(item, Created::KeychainItem(_)) && !found.contains(item))
+        .filter(|item| !kept.iter().any(|k| k.starts_with(&item.describe())))
         .cloned()
         .collect();
     // Undo order is the reverse of this: keychain item and access keys first, the key last.
@@ -122,6 +130,32 @@ async fn inventory(
     Ok(Inventory {
         made: found,
         left_alone,
+        kept,
+    })
+}
+
+/// The statement a run killed between PutKeyPolicy and its journal write left in the other
+/// account's key policy: exactly what the app writes for the run's principal (which the run made:
+/// KMS accepts no statement naming a principal before it exists). Read only when the key account
+/// is connected.
+async fn unrecorded_statement(connection: &Connection, run: &Run) -> Option<Created> {
+    use crate::setup::cross_account;
+    let key_arn = run.key_arn.as_deref()?;
+    let key_side = connection
+        .for_key_account(key_arn)
+        .filter(|k| k.account_id() != connection.account_id())?;
+    let (kind, name) = (run.principal_kind, run.principal_name.as_str());
+    let sid = cross_account::setup_sid(connection, kind, name);
+    let principal_arn = cross_account::principal_arn(connection, kind, name);
+    let found = crate::aws::key_grant::find(key_side, key_arn, &sid)
+        .await
+        .ok()??;
+    (found == crate::model::key_grant::statement(&sid, &principal_arn)).then(|| {
+        Created::KeyPolicyStatement {
+            key_arn: key_arn.to_string(),
+            sid,
+            principal_arn,
+        }
     })
 }
 
@@ -217,15 +251,20 @@ async fn keychain_inventory(
         .then(|| Created::KeychainItem(account.clone())))
 }
 
-/// The role a run made (found by its run tag), its inline policy and its instance profile.
+/// The role a run made (found by its run tag), its inline policy and its instance profile, and
+/// what it made for the workload's platform (found even when the role was never made).
 async fn role_inventory(
     connection: &Connection,
     run: &Run,
-) -> Result<Vec<Created>, ProvisionError> {
+) -> Result<(Vec<Created>, Vec<String>), ProvisionError> {
     let iam = connection.iam();
     let role = run.principal_name.as_str();
-    if !ownership::made_in_run(&iam, Principal::role(role), &known(run)).await? {
-        return Ok(vec![]);
+    let role_made = ownership::made_in_run(&iam, Principal::role(role), &known(run)).await?;
+    let workload =
+        crate::lifecycle::recovery_workload::inventory(connection, run, &known(run), role_made)
+            .await?;
+    if !role_made {
+        return Ok((workload.made, workload.kept));
     }
     let mut found = vec![Created::Role(role.to_string())];
     if ownership::inline_policy_names(&iam, Principal::role(role))
@@ -237,12 +276,7 @@ async fn role_inventory(
             name: run.policy_name.clone(),
         });
     }
-    let providers = crate::aws::oidc::providers_made_by_run(&iam, &known(run)).await?;
-    found.extend(
-        providers
-            .into_iter()
-            .map(|arn| Created::OidcProvider { arn }),
-    );
+    found.extend(workload.made);
     // Only the run's own instance profile (same name as the role, the run's tag, made during
     // the run): a profile someone else made and put the role in is theirs.
     let profile =
@@ -253,7 +287,7 @@ async fn role_inventory(
             role: holds_role.then(|| role.to_string()),
         });
     }
-    Ok(found)
+    Ok((found, workload.kept))
 }
 
 /// What cleaning up would remove, and what the journal names but AWS does not show as the run's.
@@ -265,18 +299,41 @@ pub struct CleanupPreview {
     pub left_alone: Vec<String>,
 }
 
+/// For a run whose key is in another account: the connection with that account's beside it,
+/// through the profile the run recorded (checked to sign in there), so the key-policy statement
+/// can be taken out again; otherwise the connection as it is (undoing the statement then fails
+/// and says what to do).
+async fn with_key_account(connection: &Connection, run: &Run) -> Option<Connection> {
+    use crate::lifecycle::key_grant_teardown::{key_account_access, KeyProfileChoice};
+    let runs = [run.clone()];
+    let choice = KeyProfileChoice {
+        chosen: None,
+        runs: &runs,
+    };
+    key_account_access(connection, run.key_arn.as_deref(), &choice)
+        .await
+        .0
+}
+
 /// Reads what [`clean_up`] would do. Changes nothing.
 pub async fn clean_up_preview(
     connection: &Connection,
     vault: &Arc<dyn Vault>,
     run: &Run,
 ) -> Result<CleanupPreview, ProvisionError> {
+    let joined = with_key_account(connection, run).await;
+    let connection = joined.as_ref().unwrap_or(connection);
     let found = inventory(connection, vault, run).await?;
     Ok(CleanupPreview {
         run_id: run.id.clone(),
         principal_name: run.principal_name.clone(),
         remove: found.made.iter().map(Created::describe).collect(),
-        left_alone: found.left_alone.iter().map(left_alone).collect(),
+        left_alone: found
+            .left_alone
+            .iter()
+            .map(left_alone)
+            .chain(found.kept)
+            .collect(),
     })
 }
 
@@ -297,12 +354,15 @@ pub async fn clean_up(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<RollbackReport, ProvisionError> {
+    let joined = with_key_account(connection, run).await;
+    let connection = joined.as_ref().unwrap_or(connection);
     let found = inventory(connection, vault, run).await?;
     let mut report = Ledger::journaled(Arc::clone(journal), &run.id)
         .with_items(found.made)
         .roll_back_until(connection, vault, sink, cancel)
         .await;
     report.left_alone = found.left_alone.iter().map(left_alone).collect();
+    report.left_alone.extend(found.kept);
     if report.left_behind.is_empty() {
         let _ = journal.set_state(&run.id, RunState::RolledBack);
     }

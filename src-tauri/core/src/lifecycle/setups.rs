@@ -120,6 +120,7 @@ pub async fn list_each(
         backoff.run(|| crate::aws::account_reads::principal_count(&iam)),
     );
     let wanted = wanted?;
+    let key_accounts = crate::lifecycle::key_accounts::recorded(connection, journal).await;
     let with_details =
         principals.is_ok_and(|n| crate::aws::account_reads::details_pay(n, wanted.len()));
     let account = setup_reads::Account::read(&reads, &backoff, with_details).await;
@@ -130,6 +131,7 @@ pub async fn list_each(
         .enumerate()
         .map(|(i, want)| {
             let to = Reads {
+                key_accounts: &key_accounts,
                 connection: &reads,
                 backoff: &backoff,
                 account: &account,
@@ -163,6 +165,8 @@ async fn describe_nth(
 /// the account already answered.
 struct Reads<'a> {
     connection: &'a Connection,
+    /// The key accounts of cross-account setups, through the profiles recorded at provision.
+    key_accounts: &'a [Connection],
     backoff: &'a Backoff,
     account: &'a setup_reads::Account,
     keychain: &'a tokio::sync::Semaphore,
@@ -387,12 +391,21 @@ async fn describe(reads: &Reads<'_>, vault: Arc<dyn Vault>, want: &Wanted) -> Op
     Some(summary)
 }
 
+/// A key of another account is read in that account, or not at all: the workload's own
+/// credentials would only see it as missing.
 async fn read_key(reads: &Reads<'_>, arn: Option<&str>) -> Option<KeyReads> {
-    match arn {
-        Some(arn) => {
-            Some(setup_reads::key(reads.connection, reads.backoff, reads.account, arn).await)
+    let arn = arn?;
+    let own = reads.connection.account_id();
+    match crate::aws::connect::key_account_of(arn).filter(|a| *a != own) {
+        None => Some(setup_reads::key(reads.connection, reads.backoff, reads.account, arn).await),
+        Some(other) => {
+            let key_side = reads
+                .key_accounts
+                .iter()
+                .find(|c| c.account_id() == other)?;
+            let none = setup_reads::Account::none();
+            Some(setup_reads::key(key_side, reads.backoff, &none, arn).await)
         }
-        None => None,
     }
 }
 

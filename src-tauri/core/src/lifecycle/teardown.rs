@@ -7,7 +7,9 @@ use crate::aws::outside_changes::{self, Extra};
 use crate::aws::{iam_remove, kms, ownership};
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
-use crate::lifecycle::key_grant_teardown::{release_key_grant, GrantFate};
+use crate::lifecycle::key_grant_teardown::{
+    key_account_access, release_key_grant, GrantFate, KeyAccountAccess, KeyProfileChoice,
+};
 use crate::lifecycle::key_usage::{self, KeyVerdict};
 use crate::lifecycle::teardown_evidence::{copies_preview, journal_runs, known_runs};
 use crate::local::credential_profile;
@@ -83,18 +85,43 @@ pub struct TeardownPreview {
     /// The recorded copies of the credentials (Vault, Secrets Manager, sealed files), each with
     /// what teardown does about it.
     pub copies: Vec<String>,
+    /// For a key in another account: the profile that removes the statement there, checked, or
+    /// why none is at hand (the window then asks for the key's account profile).
+    pub key_account: Option<KeyAccountAccess>,
 }
 
 /// Reads what tearing down `(kind, name)` involves, and with `judge_key` whether its key could
-/// be deleted too. Changes nothing.
+/// be deleted too; `key_profile` is the profile of the key's account the admin chose, if any
+/// (else the one recorded at provision). Changes nothing.
 pub async fn preview(
     connection: &Connection,
     vault: Arc<dyn Vault>,
     journal: Option<&Journal>,
-    kind: PrincipalKind,
-    name: &str,
+    (kind, name): (PrincipalKind, &str),
     judge_key: bool,
+    key_profile: Option<&str>,
 ) -> Result<TeardownPreview, ProvisionError> {
+    let inspected = inspect(
+        connection,
+        vault,
+        journal,
+        (kind, name),
+        judge_key,
+        key_profile,
+    );
+    inspected.await.map(|(preview, _)| preview)
+}
+
+/// The preview, and the connection teardown works with: the workload's, with the key account's
+/// beside it once that is checked.
+async fn inspect(
+    connection: &Connection,
+    vault: Arc<dyn Vault>,
+    journal: Option<&Journal>,
+    (kind, name): (PrincipalKind, &str),
+    judge_key: bool,
+    key_profile: Option<&str>,
+) -> Result<(TeardownPreview, Option<Connection>), ProvisionError> {
     // A principal already removed by an earlier teardown may still leave its key (kept then,
     // or its deletion failed) and its profiles to finish: known from the journal, torn-down
     // runs included.
@@ -143,7 +170,13 @@ pub async fn preview(
         name,
         key_arn.as_deref(),
     );
-    Ok(TeardownPreview {
+    let choice = KeyProfileChoice {
+        chosen: key_profile,
+        runs: &known,
+    };
+    let (joined, key_account) = key_account_access(connection, key_arn.as_deref(), &choice).await;
+    let preview = TeardownPreview {
+        key_account,
         key_grant,
         kind,
         name: name.to_string(),
@@ -153,7 +186,8 @@ pub async fn preview(
         key_aliases,
         key,
         copies: copies_preview(connection.account_id(), kind, name),
-    })
+    };
+    Ok((preview, joined))
 }
 
 /// Refuses, before any change, a key deletion the preview found unsafe or a key other than the
@@ -196,44 +230,43 @@ pub async fn teardown(
     user: &str,
     delete_key: Option<&KeyDeletion>,
 ) -> Result<TeardownReport, ProvisionError> {
-    tear_down(
-        connection,
-        vault,
-        journal,
-        PrincipalKind::User,
-        user,
-        delete_key,
-    )
-    .await
+    let setup = (PrincipalKind::User, user);
+    tear_down(connection, vault, journal, setup, delete_key, None).await
 }
 
 /// Both kinds of setup: preview (and refuse an unsafe key deletion before any change), remove
-/// the principal, then the key's fate and the profiles, and the journal last.
-async fn tear_down(
+/// the principal, then the key's fate and the profiles, and the journal last. `key_profile` is
+/// the key account's profile the admin chose; without it the one recorded at provision is used.
+pub async fn tear_down(
     connection: &Connection,
     vault: Arc<dyn Vault>,
     journal: Option<&Journal>,
-    kind: PrincipalKind,
-    name: &str,
+    (kind, name): (PrincipalKind, &str),
     delete_key: Option<&KeyDeletion>,
+    key_profile: Option<&str>,
 ) -> Result<TeardownReport, ProvisionError> {
     if let Some(approved) = delete_key {
         check_days(approved.days)?;
     }
     let judge_key = delete_key.is_some();
-    let preview = preview(
+    let setup = (kind, name);
+    let vault_here = Arc::clone(&vault);
+    let (preview, joined) = inspect(
         connection,
-        Arc::clone(&vault),
+        vault_here,
         journal,
-        kind,
-        name,
+        setup,
         judge_key,
+        key_profile,
     )
     .await?;
     let retire = check_key_deletion(&preview, delete_key)?;
     let mut report = TeardownReport::default();
     let key = (preview.key_arn.as_deref(), preview.principal_exists);
-    match release_key_grant(connection, kind, name, key, delete_key.is_some()).await? {
+    let key_side = joined.as_ref().unwrap_or(connection);
+    let access = preview.key_account.as_ref();
+    let deleting = delete_key.is_some();
+    match release_key_grant(key_side, kind, name, key, deleting, access).await? {
         GrantFate::Nothing => {}
         GrantFate::Removed(what) => report.removed.push(what),
         GrantFate::Kept(what) => report.kept.push(what),
@@ -251,7 +284,9 @@ async fn tear_down(
                 remove_keychain_item(&vault, &account, &mut report).await;
             }
         }
-        (PrincipalKind::Role, true) => remove_role(connection, &vault, name, &mut report).await?,
+        (PrincipalKind::Role, true) => {
+            remove_role(connection, (&vault, journal), name, &mut report).await?
+        }
         (PrincipalKind::Role, false) => {}
     }
     finish(connection, journal, &preview, retire, &mut report).await;
@@ -374,20 +409,13 @@ pub async fn teardown_role(
     role: &str,
     delete_key: Option<&KeyDeletion>,
 ) -> Result<TeardownReport, ProvisionError> {
-    tear_down(
-        connection,
-        vault,
-        journal,
-        PrincipalKind::Role,
-        role,
-        delete_key,
-    )
-    .await
+    let setup = (PrincipalKind::Role, role);
+    tear_down(connection, vault, journal, setup, delete_key, None).await
 }
 
 async fn remove_role(
     connection: &Connection,
-    vault: &Arc<dyn Vault>,
+    (vault, journal): (&Arc<dyn Vault>, Option<&Journal>),
     role: &str,
     report: &mut TeardownReport,
 ) -> Result<(), ProvisionError> {
@@ -415,18 +443,31 @@ async fn remove_role(
                 .push(format!("instance profile {name}: {reason}")),
         }
     }
-    remove_extras(&iam, Principal::role(role), report).await?;
-    // One GetRole: the facts carry the trust policy too.
+    // One GetRole: the facts carry the trust policy too. The role's Pod Identity associations go
+    // before the extras, so a failure there also keeps the permissions boundary (removed last).
     let facts = ownership::facts(&iam, Principal::role(role)).await?;
     let trust = facts.trust.clone().unwrap_or_default();
+    let failed_before = report.failed.len();
     for fate in crate::lifecycle::pod_identity_teardown::unbind(connection, &facts, &trust).await {
         file_fate(fate, report);
+    }
+    let still_bound = report.failed.len() > failed_before;
+    remove_extras(&iam, Principal::role(role), report).await?;
+    if still_bound {
+        // The role's trust names the cluster: without the role the next run could not find the
+        // association again, and a role made later with this name would inherit the binding.
+        report.failed.push(format!(
+            "IAM role {role}: not deleted, because a Pod Identity association of it could not be removed; run teardown again when that is fixed"
+        ));
+        return Ok(());
     }
     let deleted = iam_remove::delete_principal(&iam, Principal::role(role)).await;
     let role_gone = deleted.is_ok();
     report.record(format!("IAM role {role}"), deleted);
     if let (true, Some(provider)) = (role_gone, crate::aws::oidc::federated_provider(&trust)) {
-        let fate = crate::lifecycle::oidc_teardown::retire_provider(&iam, &facts, &provider).await;
+        use crate::lifecycle::oidc_teardown::{retire_provider, runs_that_made};
+        let made_by = runs_that_made(journal, connection.account_id(), &provider);
+        let fate = retire_provider(&iam, &facts, &provider, &made_by).await;
         file_fate(fate, report);
     }
     Ok(())

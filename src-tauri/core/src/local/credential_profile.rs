@@ -123,8 +123,11 @@ pub fn quoted(program: &str, windows: bool) -> Result<String, ProvisionError> {
 }
 
 /// Refuses a program path that will not last: under the temporary folder (a download opened in
-/// place, `cargo run` from /tmp), or where macOS runs a quarantined app it has not moved
-/// (App Translocation: a random read-only mount that is gone after a restart).
+/// place, `cargo run` from /tmp), where macOS runs a quarantined app it has not moved
+/// (App Translocation: a random read-only mount that is gone after a restart), a disk image or
+/// other volume mounted under `/Volumes/` (the app started from the opened .dmg: gone once it is
+/// ejected), or an AppImage's own mount (`.mount_*`, gone when the AppImage exits). A program in
+/// a build folder (`cargo run`'s target/) is kept: it lasts until the developer removes it.
 pub fn refuse_transient(cli: &Path, temp_dir: &Path) -> Result<(), ProvisionError> {
     let text = cli.to_string_lossy();
     let refuse = |reason: &str| {
@@ -135,6 +138,17 @@ pub fn refuse_transient(cli: &Path, temp_dir: &Path) -> Result<(), ProvisionErro
     };
     if text.contains("/AppTranslocation/") {
         return refuse("macOS runs this copy from App Translocation until it is moved");
+    }
+    if text.starts_with("/Volumes/") {
+        return refuse("it runs from a mounted disk image or volume, which is gone once ejected");
+    }
+    let appimage_mount = cli.components().any(|part| {
+        part.as_os_str()
+            .to_str()
+            .is_some_and(|name| name.starts_with(".mount_"))
+    });
+    if appimage_mount {
+        return refuse("it runs from inside an AppImage, whose mount is gone when it exits");
     }
     let temp = std::fs::canonicalize(temp_dir).unwrap_or_else(|_| temp_dir.to_path_buf());
     let real = std::fs::canonicalize(cli).unwrap_or_else(|_| cli.to_path_buf());
@@ -275,6 +289,7 @@ mod tests {
             created: vec![],
             aws_profiles: vec![],
             new_key_description: None,
+            key_profile: None,
         }
     }
 
@@ -402,7 +417,21 @@ mod tests {
         assert!(refuse_transient(translocated, &temp).is_err());
         let windows_temp = Path::new(r"C:\Users\me\AppData\Local\Temp\cli.exe");
         assert!(refuse_transient(windows_temp, &temp).is_err());
+        let from_dmg = Path::new(
+            "/Volumes/csfle-provisioner/csfle-provisioner.app/Contents/MacOS/csfle-provisioner-cli",
+        );
+        let refused = refuse_transient(from_dmg, &temp).unwrap_err();
+        assert!(refused.to_string().contains("disk image"), "{refused}");
+        // An AppImage mounts itself under $TMPDIR, which need not be the temporary folder asked.
+        let appimage = Path::new("/run/user/1000/.mount_csfleXyZ12/usr/bin/csfle-provisioner-cli");
+        let refused = refuse_transient(appimage, Path::new("/var/tmp")).unwrap_err();
+        assert!(refused.to_string().contains("AppImage"), "{refused}");
         assert!(refuse_transient(Path::new("/usr/bin/csfle-provisioner-cli"), &temp).is_ok());
+        assert!(refuse_transient(
+            Path::new("/home/dev/csfle/target/debug/csfle-provisioner-cli"),
+            &temp
+        )
+        .is_ok());
         assert!(refuse_transient(
             Path::new("/Applications/csfle-provisioner.app/Contents/MacOS/csfle-provisioner-cli"),
             &temp

@@ -40,6 +40,11 @@ pub struct Run {
     /// Set when the run creates its key (with this description), so it can be resumed.
     #[serde(default)]
     pub new_key_description: Option<String>,
+    /// For a key in another account: the name of the AWS profile (of this computer's shared
+    /// config) that signed in to the key's account at provision, so that a later teardown, in
+    /// any session, removes the key-policy statement with it. A name only, never a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_profile: Option<String>,
 }
 
 impl Run {
@@ -76,6 +81,7 @@ impl Run {
             created: vec![],
             aws_profiles: vec![],
             new_key_description,
+            key_profile: None,
         }
     }
 }
@@ -338,6 +344,7 @@ mod tests {
             created: vec![],
             aws_profiles: vec![],
             new_key_description: None,
+            key_profile: None,
         }
     }
 

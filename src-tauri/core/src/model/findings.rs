@@ -192,7 +192,7 @@ fn kms3(state: Option<&str>) -> Finding {
         None => finding(
             "KMS.3",
             FindingStatus::Unknown,
-            "The setup's key is not known (its policy and keychain item name none), so its state could not be read.".into(),
+            "The setup's key could not be read: its policy and keychain item name none, or it is in another account this computer has no profile for (the setup was made elsewhere).".into(),
             None,
         ),
     }

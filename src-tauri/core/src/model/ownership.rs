@@ -110,6 +110,15 @@ pub fn key_made_in_same_run(key_created_at: i64, principal_created_at: i64) -> b
     (principal_created_at - key_created_at).abs() <= SAME_RUN_WINDOW_SECONDS
 }
 
+/// True when a key made at `key_created_at` is the master key the run made for the principal
+/// made at `principal_created_at`: every run makes the key first, so the key is at most a few
+/// minutes younger (AWS's clocks, one service against another) and at most the run's window older.
+/// A key someone made after the setup existed is not the setup's, whatever its tags say.
+pub fn key_made_for_principal(key_created_at: i64, principal_created_at: i64) -> bool {
+    let age_at_principal = principal_created_at - key_created_at;
+    (-CLOCK_SKEW_SECONDS..=SAME_RUN_WINDOW_SECONDS).contains(&age_at_principal)
+}
+
 /// True when a resource AWS says was made at `created_at` can be the result of a call this app
 /// sent at `call_started_at` (its own clock): not made before the call, allowing for skew.
 pub fn made_by_call(created_at: i64, call_started_at: i64) -> bool {
@@ -177,6 +186,16 @@ mod tests {
             user
         ));
         assert!(!key_made_in_same_run(user - 86_400 * 400, user));
+        assert!(key_made_for_principal(user - 3, user));
+        assert!(key_made_for_principal(user + 2, user), "AWS's clocks");
+        assert!(!key_made_for_principal(
+            user - SAME_RUN_WINDOW_SECONDS - 1,
+            user
+        ));
+        assert!(
+            !key_made_for_principal(user + 10 * 60, user),
+            "made after the setup's user: not the key the run made first"
+        );
     }
 
     #[test]

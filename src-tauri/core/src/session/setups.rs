@@ -81,6 +81,17 @@ async fn suitable_key(connection: &Connection, key: &str) -> Result<String, Erro
         .map_err(report)
 }
 
+/// The key account's profile the admin named, checked as a profile name; blank is none.
+fn checked_key_profile(profile: Option<String>) -> Result<Option<String>, ErrorReport> {
+    match profile.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(name) => {
+            validate::profile(name).map_err(report)?;
+            Ok(Some(name.to_string()))
+        }
+        None => Ok(None),
+    }
+}
+
 fn kind_of(role: bool) -> PrincipalKind {
     if role {
         PrincipalKind::Role
@@ -214,13 +225,17 @@ impl Session {
         Ok(KeyPolicyFix::Added { arn })
     }
 
-    /// What tearing down a setup would do, including whether its key may be deleted too.
+    /// What tearing down a setup would do, including whether its key may be deleted too;
+    /// `key_profile` is the profile the admin chose for a key in another account (else the one
+    /// this computer recorded when it made the setup).
     pub async fn teardown_preview(
         &self,
         name: String,
         role: bool,
+        key_profile: Option<String>,
     ) -> Result<TeardownPreview, ErrorReport> {
-        self.teardown_preview_of(kind_of(role), name, true).await
+        self.teardown_preview_of(kind_of(role), name, true, key_profile)
+            .await
     }
 
     /// The same; `judge_key` also works out whether the key could be deleted (it reads every
@@ -230,12 +245,23 @@ impl Session {
         kind: PrincipalKind,
         name: String,
         judge_key: bool,
+        key_profile: Option<String>,
     ) -> Result<TeardownPreview, ErrorReport> {
         let connection = self.connection().await?;
         let vault = Arc::clone(&self.vault);
-        teardown::preview(&connection, vault, self.journal(), kind, &name, judge_key)
-            .await
-            .map_err(report)
+        let key_profile = checked_key_profile(key_profile)?;
+        let setup = (kind, name.as_str());
+        let journal = self.journal();
+        teardown::preview(
+            &connection,
+            vault,
+            journal,
+            setup,
+            judge_key,
+            key_profile.as_deref(),
+        )
+        .await
+        .map_err(report)
     }
 
     /// `confirmation` must repeat the principal's name: the typed confirmation of the GUI.
@@ -248,6 +274,7 @@ impl Session {
         role: bool,
         delete_key: (Option<i32>, Option<String>),
         confirmation: String,
+        key_profile: Option<String>,
         vault_logins: Vec<VaultSignIn>,
     ) -> Result<TeardownReport, ErrorReport> {
         let (delete_key_days, key_arn) = delete_key;
@@ -257,7 +284,8 @@ impl Session {
                 Unconfirmed::TypedName { name },
             )));
         }
-        self.teardown_confirmed(kind_of(role), name, delete_key, Some(vault_logins))
+        let vault_logins = Some(vault_logins);
+        self.teardown_confirmed(kind_of(role), name, delete_key, key_profile, vault_logins)
             .await
     }
 
@@ -269,20 +297,27 @@ impl Session {
         kind: PrincipalKind,
         name: String,
         delete_key: Option<KeyDeletion>,
+        key_profile: Option<String>,
         vault_logins: Option<Vec<VaultSignIn>>,
     ) -> Result<TeardownReport, ErrorReport> {
         let connection = self.connection().await?;
         let vault = Arc::clone(&self.vault);
         let journal = self.journal();
         let delete_key = delete_key.as_ref();
+        let key_profile = checked_key_profile(key_profile)?;
+        let setup = (kind, name.as_str());
+        let torn = teardown::tear_down(
+            &connection,
+            vault,
+            journal,
+            setup,
+            delete_key,
+            key_profile.as_deref(),
+        );
+        let mut done = torn.await.map_err(report)?;
         if kind == PrincipalKind::Role {
-            return teardown::teardown_role(&connection, vault, journal, &name, delete_key)
-                .await
-                .map_err(report);
+            return Ok(done);
         }
-        let mut done = teardown::teardown(&connection, vault, journal, &name, delete_key)
-            .await
-            .map_err(report)?;
         // The copies hold a key that is gone now; removing them cannot strand anything.
         let logins = vault_logins.as_deref();
         let copies = copies::remove_all(&connection, connection.account_id(), &name, logins).await;

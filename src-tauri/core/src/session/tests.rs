@@ -51,6 +51,7 @@ fn run(id: &str, state: RunState, account: &str) -> Run {
         created: vec![],
         aws_profiles: vec![],
         new_key_description: None,
+        key_profile: None,
     }
 }
 
@@ -141,7 +142,7 @@ async fn out_of_turn_requests_are_refused_with_their_own_codes() {
     let apply = session.apply(&Quiet).await.unwrap_err();
     assert_eq!(apply.code, "not-connected");
     let teardown = session
-        .teardown("app".into(), false, (None, None), "ap".into(), vec![])
+        .teardown("app".into(), false, (None, None), "ap".into(), None, vec![])
         .await
         .unwrap_err();
     assert_eq!(teardown.code, "not-confirmed");
@@ -151,6 +152,58 @@ async fn out_of_turn_requests_are_refused_with_their_own_codes() {
     );
     let clean_up = session.clean_up_run("r".into(), &Quiet).await.unwrap_err();
     assert_eq!(clean_up.code, "not-connected");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The window's teardown carries what the admin approved: a key deletion names the key ARN shown
+/// (never "whichever key the server picks now"), checked before anything is asked of AWS.
+#[tokio::test]
+async fn a_key_deletion_from_the_window_needs_the_approved_key_arn() {
+    let dir = scratch_dir("approved-key");
+    let session = session_in(&dir);
+    let unnamed = session
+        .teardown(
+            "app".into(),
+            false,
+            (Some(7), None),
+            "app".into(),
+            None,
+            vec![],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(unnamed.code, "not-confirmed");
+    let free_form = session
+        .teardown(
+            "app".into(),
+            false,
+            (Some(7), Some("the app's key".into())),
+            "app".into(),
+            None,
+            vec![],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(free_form.code, "invalid-input", "{}", free_form.message);
+    // A well-formed ARN passes the check and the request goes on (here: no connection yet).
+    let named = session
+        .teardown(
+            "app".into(),
+            false,
+            (
+                Some(7),
+                Some(
+                    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                        .into(),
+                ),
+            ),
+            "app".into(),
+            None,
+            vec![],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(named.code, "not-connected");
     let _ = std::fs::remove_dir_all(dir);
 }
 

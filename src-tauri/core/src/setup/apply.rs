@@ -103,7 +103,7 @@ pub async fn apply_resuming(
 }
 
 fn new_run(run_id: &str, connection: &Connection, plan: &Plan) -> Run {
-    Run::started(
+    let mut run = Run::started(
         run_id,
         connection,
         PrincipalKind::User,
@@ -111,7 +111,9 @@ fn new_run(run_id: &str, connection: &Connection, plan: &Plan) -> Run {
         &plan.policy_name,
         &plan.key,
         Some(plan.keychain.account.clone()),
-    )
+    );
+    run.key_profile = plan.key_grant.as_ref().and_then(|g| g.key_profile.clone());
+    run
 }
 
 /// Everything one run works with; only the ledger changes as it goes.

@@ -198,7 +198,7 @@ pub async fn remove_grant(
 ) -> Result<key_grant::Removed, String> {
     let Some(key_side) = connection.for_key_account(key_arn) else {
         return Err(format!(
-            "the key's account is not connected: connect its profile (--key-profile) and run again, or remove statement {sid} from the key policy of {key_arn} in the KMS console"
+            "the key's account is not connected: choose its profile as the key's account profile (on the command line --key-profile) and run again, or remove statement {sid} from the key policy of {key_arn} in the KMS console"
         ));
     };
     key_grant::remove(key_side, key_arn, sid, principal_arn)

@@ -51,7 +51,7 @@ pub async fn apply_role(
     options: &ApplyOptions,
 ) -> Result<RoleOutcome, ApplyFailure> {
     let run_id = run_frame::new_run_id();
-    let record = Run::started(
+    let mut record = Run::started(
         &run_id,
         connection,
         PrincipalKind::Role,
@@ -60,6 +60,7 @@ pub async fn apply_role(
         &plan.key,
         None,
     );
+    record.key_profile = plan.key_grant.as_ref().and_then(|g| g.key_profile.clone());
     let mut frame = Frame::begin(options, Start::New(Box::new(record)))
         .map_err(ApplyFailure::before_any_change)?;
     let result = run(

@@ -102,6 +102,30 @@ async fn a_lost_reply_does_not_adopt_a_user_another_run_made() {
     assert_eq!(create.num_calls(), 1);
 }
 
+/// Issue 16 item 4: the run's tag copied onto a user someone made before the call is not the
+/// lost create's result; IAM's CreateDate, which nobody can change, tells them apart.
+#[tokio::test(start_paused = true)]
+async fn a_lost_reply_does_not_adopt_a_user_with_the_runs_tag_made_before_the_call() {
+    let create = answering(mock!(aws_sdk_iam::Client::create_user), &[Reply::Reset]);
+    let older = || {
+        let mut made = user();
+        made.create_date =
+            aws_smithy_types::DateTime::from_secs(crate::model::ownership::unix_now() - 3_600);
+        GetUserOutput::builder().user(made).build()
+    };
+    let found = mock!(aws_sdk_iam::Client::get_user).then_output(older);
+    let tagged = mock!(aws_sdk_iam::Client::list_user_tags).then_output(|| {
+        ListUserTagsOutput::builder()
+            .set_tags(Some(tags::iam_tags(RUN)))
+            .build()
+            .expect("tags are set")
+    });
+    let iam = super::iam(&[&create, &found, &tagged]);
+    let refused = create_user(&iam).await.unwrap_err();
+    assert_eq!(refused.code(), "user-exists", "{refused:?}");
+    assert_eq!(create.num_calls(), 1, "never sent twice");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_lost_reply_with_nothing_made_sends_the_create_again() {
     let create = mock!(aws_sdk_iam::Client::create_user)
