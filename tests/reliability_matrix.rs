@@ -655,6 +655,7 @@ fn keychain_matrix() {
         delete_inactive_key: false,
         verify_limit: std::time::Duration::from_secs(3),
         journal: None,
+        vault_logins: None,
     };
     let result = runtime.block_on(csfle_core::lifecycle::rotate::rotate(
         &connection,

@@ -40,4 +40,7 @@ ipc_commands! {
     open_in_console,
     deliver_sealed,
     suggest_delivery_path,
+    plan_copy,
+    copy_to_store,
+    finish_rotation,
 }

@@ -9,11 +9,12 @@ use csfle_core::lifecycle::setups::SetupSummary;
 use csfle_core::lifecycle::teardown::{TeardownPreview, TeardownReport};
 use csfle_core::local::credential_profile::ProfileWritten;
 use csfle_core::model::{Identity, Outcome, Plan, Progress, ProgressSink, SetupRequest};
-use csfle_core::session::{AppInfo, FieldCheck, Session, VerifyReport};
+use csfle_core::session::{AppInfo, CopyTarget, FieldCheck, Pushed, Session, VerifyReport};
 use csfle_core::setup::keys::KeySummary;
 use csfle_core::setup::role::RoleOutcome;
 use csfle_core::setup::role_plan::RolePlan;
 use csfle_core::setup::role_plan::RoleRequest;
+use csfle_core::store::login::{VaultLogin, VaultSignIn};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -132,8 +133,24 @@ pub async fn rotate(
     session: State<'_, Session>,
     user: String,
     delete_inactive_key: bool,
+    vault_logins: Vec<VaultSignIn>,
 ) -> Reply<RotateReport> {
-    session.rotate(user, delete_inactive_key).await
+    session
+        .rotate(user, delete_inactive_key, Some(vault_logins))
+        .await
+}
+
+/// "Finish rotation": what `rotate --finish` does, with the window's Vault logins.
+#[tauri::command]
+pub async fn finish_rotation(
+    session: State<'_, Session>,
+    user: String,
+    confirm_imported: bool,
+    vault_logins: Vec<VaultSignIn>,
+) -> Reply<RotateReport> {
+    session
+        .finish_rotation(user, confirm_imported, Some(vault_logins))
+        .await
 }
 
 #[tauri::command]
@@ -144,6 +161,8 @@ pub async fn enable_key_rotation(
     session.enable_key_rotation(key).await
 }
 
+// The window names each argument; Tauri takes them as the function's parameters, flat.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub async fn teardown(
     session: State<'_, Session>,
@@ -153,15 +172,17 @@ pub async fn teardown(
     key_arn: Option<String>,
     confirmation: String,
     key_profile: Option<String>,
+    vault_logins: Vec<VaultSignIn>,
 ) -> Reply<TeardownReport> {
+    let delete_key = (delete_key_days, key_arn);
     session
         .teardown(
             name,
             role,
-            delete_key_days,
-            key_arn,
+            delete_key,
             confirmation,
             key_profile,
+            vault_logins,
         )
         .await
 }
@@ -243,6 +264,28 @@ pub async fn deliver_sealed(
     out: String,
 ) -> Reply<csfle_core::session::Delivered> {
     session.deliver_from_window(user, recipient, out).await
+}
+
+/// "Copy to a secret store": the plan, nothing written and no login asked.
+#[tauri::command]
+pub async fn plan_copy(
+    session: State<'_, Session>,
+    user: String,
+    target: CopyTarget,
+) -> Reply<Pushed> {
+    session.copy_from_window(user, target, None, true).await
+}
+
+/// "Copy to a secret store": writes the copy. The login (a Vault token or AppRole secret id)
+/// lives in a `Sensitive` for this call only and is in no reply.
+#[tauri::command]
+pub async fn copy_to_store(
+    session: State<'_, Session>,
+    user: String,
+    target: CopyTarget,
+    login: Option<VaultLogin>,
+) -> Reply<Pushed> {
+    session.copy_from_window(user, target, login, false).await
 }
 
 #[tauri::command]

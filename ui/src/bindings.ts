@@ -466,4 +466,28 @@ export type Delivered = {
  */
 recorded: string | null, user: string, recipient: string, file: string, };
 
-export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "pending_deletions" | "cancel_key_deletion" | "clean_up_run" | "open_in_console" | "deliver_sealed" | "suggest_delivery_path";
+export type Pushed = { user: string, kind: DeliveryKind, 
+/**
+ * Where the copy goes: its Vault URL, or its name or ARN in Secrets Manager.
+ */
+location: string, 
+/**
+ * The access key the copy holds (its id, which is public).
+ */
+access_key_id: string, 
+/**
+ * What is (or would be) done, in order.
+ */
+steps: Array<string>, 
+/**
+ * Secrets Manager: the resource policy, exactly as it is written.
+ */
+resource_policy: unknown, vault_version: number | null, kms_key: string | null, dry_run: boolean, };
+
+export type CopyTarget = { "store": "vault", url: string, path: string, } | { "store": "secrets-manager", name: string, readers: Array<string>, };
+
+export type VaultLogin = { "method": "token", token: string, } | { "method": "app-role", role_id: string, secret_id: string, };
+
+export type VaultSignIn = { url: string, login: VaultLogin, };
+
+export type Command = "app_info" | "connect" | "list_keys" | "describe_keys" | "check_user_name" | "check_alias" | "check_policy_name" | "plan" | "apply" | "cancel" | "verify_again" | "list_setups" | "legacy_scan" | "verify_setup" | "rotate" | "enable_key_rotation" | "teardown" | "teardown_preview" | "admin_policy" | "fix_key_policy" | "plan_role" | "apply_role" | "add_aws_profile" | "interrupted_runs" | "resume_run" | "clean_up_preview" | "pending_deletions" | "cancel_key_deletion" | "clean_up_run" | "open_in_console" | "deliver_sealed" | "suggest_delivery_path" | "plan_copy" | "copy_to_store" | "finish_rotation";

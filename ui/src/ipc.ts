@@ -7,6 +7,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   CleanupPreview,
+  CopyTarget,
   Delivered,
   PendingDeletion,
   Command,
@@ -21,6 +22,7 @@ import type {
   Plan,
   ProfileWritten,
   Progress,
+  Pushed,
   RoleOutcome,
   RolePlan,
   RoleRequest,
@@ -31,6 +33,8 @@ import type {
   SetupSummary,
   TeardownPreview,
   TeardownReport,
+  VaultLogin,
+  VaultSignIn,
   VerifyReport,
 } from "./bindings";
 
@@ -111,12 +115,16 @@ export const api = {
   listSetups: (onSetup: (setup: SetupSummary) => void = () => undefined) => call<SetupSummary[]>("list_setups", { onSetup: pageChannel(onSetup) }),
   legacyScan: (rescan: boolean) => call<LegacyScan | null>("legacy_scan", { rescan }),
   verifySetup: (user: string) => call<VerifyReport>("verify_setup", { user }),
-  rotate: (user: string, deleteInactiveKey: boolean) => call<RotateReport>("rotate", { user, deleteInactiveKey }),
+  /** `vaultLogins`: a token per Vault server the setup has copies on, so rotation can write them; the arguments are never logged. */
+  rotate: (user: string, deleteInactiveKey: boolean, vaultLogins: VaultSignIn[] = []) => call<RotateReport>("rotate", { user, deleteInactiveKey, vaultLogins }),
+  /** What `rotate --finish` does: the copies still behind get the new key, then the old key goes. */
+  finishRotation: (user: string, confirmImported: boolean, vaultLogins: VaultSignIn[]) => call<RotateReport>("finish_rotation", { user, confirmImported, vaultLogins }),
   enableKeyRotation: (key: string) => call<RotationReport>("enable_key_rotation", { key }),
   /** `deleteKeyDays` null keeps the master key; a number schedules the deletion of `keyArn`, the key
-   * the preview showed (refused unless safe, and if the setup's key is now another). */
-  teardown: (name: string, role: boolean, deleteKeyDays: number | null, keyArn: string | null, confirmation: string, keyProfile: string | null = null) =>
-    call<TeardownReport>("teardown", { name, role, deleteKeyDays, keyArn, confirmation, keyProfile }),
+   * the preview showed (refused unless safe, and if the setup's key is now another). `vaultLogins`: a token per
+   * Vault server holding a copy, which teardown removes; the arguments are never logged. */
+  teardown: (name: string, role: boolean, deleteKeyDays: number | null, keyArn: string | null, confirmation: string, keyProfile: string | null = null, vaultLogins: VaultSignIn[] = []) =>
+    call<TeardownReport>("teardown", { name, role, deleteKeyDays, keyArn, confirmation, keyProfile, vaultLogins }),
   /** `keyProfile`: the profile of the key's account the admin chose (else the one recorded at provision). */
   teardownPreview: (name: string, role: boolean, keyProfile: string | null = null) => call<TeardownPreview>("teardown_preview", { name, role, keyProfile }),
   adminPolicy: () => call<string>("admin_policy"),
@@ -136,6 +144,10 @@ export const api = {
   openInConsole: (arn: string) => call<null>("open_in_console", { arn }),
   /** Seals `user`'s keychain item to the age `recipient` in the new file `out`; the reply names the file, never the secret. */
   deliverSealed: (user: string, recipient: string, out: string) => call<Delivered>("deliver_sealed", { user, recipient, out }),
+  /** Where a copy in a secret store would go and which access key it would hold; nothing written. */
+  planCopy: (user: string, target: CopyTarget) => call<Pushed>("plan_copy", { user, target }),
+  /** Writes the copy; `login` (Vault only) goes in and is in no reply. */
+  copyToStore: (user: string, target: CopyTarget, login: VaultLogin | null) => call<Pushed>("copy_to_store", { user, target, login }),
   suggestDeliveryPath: (user: string) => call<string>("suggest_delivery_path", { user }),
   cleanUpRun: (runId: string, onProgress: (event: Progress) => void) =>
     call<RollbackReport>("clean_up_run", { runId, onProgress: progressChannel(onProgress) }),

@@ -113,7 +113,7 @@ async fn push(args: DeliverArgs) -> Result<(), ErrorReport> {
         dry_run: args.dry_run,
     };
     let pushed = match (args.vault, args.vault_path, args.secrets_manager) {
-        (Some(url), Some(path), None) => session.deliver_to_vault(setup, url, path).await?,
+        (Some(url), Some(path), None) => session.deliver_to_vault(setup, url, path, None).await?,
         (None, None, Some(name)) => {
             if !setup.dry_run {
                 args.target.connect(&session).await?;

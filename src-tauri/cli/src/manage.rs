@@ -285,10 +285,14 @@ pub async fn rotate(args: RotateArgs) -> Result<(), ErrorReport> {
     let report = match args.finish {
         true => {
             session
-                .finish_rotation(args.user, args.confirm_imported)
+                .finish_rotation(args.user, args.confirm_imported, None)
                 .await?
         }
-        false => session.rotate(args.user, args.delete_inactive_key).await?,
+        false => {
+            session
+                .rotate(args.user, args.delete_inactive_key, None)
+                .await?
+        }
     };
     if args.json {
         output::print_json(&report)?;
@@ -338,7 +342,7 @@ pub async fn teardown(args: TeardownArgs) -> Result<(), ErrorReport> {
         return Err(ProvisionError::NotConfirmed(unconfirmed).report(None));
     }
     let report = session
-        .teardown_confirmed(kind, name, delete_key, key_profile)
+        .teardown_confirmed(kind, name, delete_key, key_profile, None)
         .await?;
     if args.json {
         output::print_json(&report)?;

@@ -45,7 +45,7 @@ pub use deliver::{Delivered, Imported};
 pub use pending::PendingDeletion;
 pub use prove::ProofHere;
 pub use provision::credential_source;
-pub use push::{PushSetup, Pushed};
+pub use push::{CopyTarget, PushSetup, Pushed};
 pub use setups::{
     admin_policy, approved_key_deletion, key_account_admin_policy, key_deletion_days, KeyPolicyFix,
 };

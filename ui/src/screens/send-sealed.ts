@@ -52,9 +52,9 @@ function deliveredPanel(done: Delivered): HTMLElement {
     "section",
     { class: "panel panel-ok", id: `send-result-${done.user}`, tabindex: "-1" },
     h("h3", {}, "Sealed and saved"),
-    h("p", {}, `The credentials of ${done.user} are sealed in `, h("code", { class: "mono" }, done.file), `. Only the computer whose recipient is ${done.recipient} can open it; the file alone shows nothing.`),
+    h("p", {}, `The credentials of ${done.user} are sealed in `, h("code", { class: "mono" }, done.file), ". Only the computer whose recipient is ", h("code", { class: "mono" }, done.recipient), " can open it; the file alone shows nothing."),
     h("p", {}, "Copy the file to that computer, then run there:"),
-    h("pre", { class: "mono", id: `send-import-${done.user}` }, command),
+    h("pre", { class: "code", id: `send-import-${done.user}` }, command),
     h("p", {}, "After that, credential-process, exec and aws-profile work on that computer as they do here. Delete the file once it is imported."),
   );
 }

@@ -1,13 +1,14 @@
 // The destructive actions of a setup card, each asked first with Cancel and Escape: tear down
 // (typed name, the master key as its own question) and rotate (what happens to running applications).
 
-import type { SetupSummary, TeardownPreview, TeardownReport } from "../bindings";
+import type { SetupSummary, TeardownPreview, TeardownReport, VaultSignIn } from "../bindings";
 import { announce, disableWithReason, focusOn } from "../a11y";
 import { button, errorPanel, field, reportOf, whileBusy, type Context } from "../components";
 import { confirmationPanel, openConfirmation } from "../confirm";
 import { h } from "../dom";
 import { guardRun } from "../run-guard";
 import { timeElement } from "../time";
+import { loginFields } from "./vault-logins";
 import { teardownKeyAccount } from "./teardown-key-account";
 
 /** Reloads the list; `note` is shown on that setup's fresh card, so the result stays visible. */
@@ -37,21 +38,27 @@ export function rotateConsequences(setup: SetupSummary): string[] {
   return lines;
 }
 
-/** Asks before rotating; `run` rotates, showing its progress on the confirm button. */
-export function rotateConfirmation(setup: SetupSummary, area: HTMLElement, opener: HTMLElement, run: (control: HTMLButtonElement) => void): void {
+/** Asks before rotating; `run` rotates with the Vault tokens typed (one per server the setup has
+ * copies on; the fields are emptied as the call goes), showing its progress on the confirm button. */
+export function rotateConfirmation(setup: SetupSummary, area: HTMLElement, opener: HTMLElement, run: (control: HTMLButtonElement, logins: VaultSignIn[]) => void): void {
   const name = setup.name;
-  const go: HTMLButtonElement = button("Rotate the access key", () => run(go), "primary", `rotate-go-${name}`);
+  const tokens = loginFields(setup, "rotate");
+  const go: HTMLButtonElement = button("Rotate the access key", () => {
+    const logins = tokens.logins();
+    tokens.clear();
+    run(go, logins);
+  }, "primary", `rotate-go-${name}`);
   const panel = confirmationPanel({
     id: `rotate-confirm-${name}`,
     title: `Rotate the access key of ${name}?`,
-    body: rotateConsequences(setup).map((line) => h("p", {}, line)),
+    body: [...rotateConsequences(setup).map((line) => h("p", {}, line)), ...tokens.parts],
     confirm: go,
     close: () => area.replaceChildren(),
     opener,
     cancelId: `rotate-cancel-${name}`,
   });
   area.replaceChildren(panel);
-  openConfirmation(panel, `rotate-cancel-${name}`);
+  openConfirmation(panel, `rotate-cancel-${name}`, tokens.parts.length ? `rotate-token-${name}-0` : undefined);
 }
 
 function teardownResult(report: TeardownReport, reload: Reload): HTMLElement {
@@ -106,11 +113,15 @@ function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPrevie
   const name = setup.name;
   const keyAccount = teardownKeyAccount(ctx, name, preview, (profile) => openTeardown(ctx, setup, area, reload, opener, profile));
   const confirmation = h("input", { id: `confirm-${name}`, type: "text", autocomplete: "off", spellcheck: "false" });
+  // Teardown removes the copies in Vault too: it needs a token for each server, typed here.
+  const tokens = loginFields(setup, "teardown");
   const go: HTMLButtonElement = button("Tear down", () => {
     void whileBusy(go, "Tearing down…", () =>
       guardRun(async () => {
+        const logins = tokens.logins();
+        tokens.clear();
         try {
-          const report = await ctx.api.teardown(name, setup.kind === "role", key.deleteKey.checked ? Number(key.days.value) : null, key.deleteKey.checked ? (preview.key?.key_arn ?? null) : null, confirmation.value, keyAccount.profile);
+          const report = await ctx.api.teardown(name, setup.kind === "role", key.deleteKey.checked ? Number(key.days.value) : null, key.deleteKey.checked ? (preview.key?.key_arn ?? null) : null, confirmation.value, keyAccount.profile, logins);
           const shown = teardownResult(report, reload);
           area.replaceChildren(shown);
           focusOn(shown);
@@ -150,6 +161,7 @@ function teardownForm(ctx: Context, setup: SetupSummary, preview: TeardownPrevie
         : []),
       ...keyAccount.parts,
       ...key.parts,
+      ...tokens.parts,
       field(`Type ${name} to confirm`, confirmation).wrapper,
     ],
     confirm: go,

@@ -134,7 +134,7 @@ describe("destructive actions on the setups screen", () => {
     click("teardown-go-app");
     await settle();
     const sent = calls.filter(([cmd]) => cmd === "teardown").map(([, args]) => args);
-    expect(sent).toEqual([{ name: "app", role: false, deleteKeyDays: 30, keyArn: shownArn, confirmation: "app", keyProfile: null }]);
+    expect(sent).toEqual([{ name: "app", role: false, deleteKeyDays: 30, keyArn: shownArn, confirmation: "app", keyProfile: null, vaultLogins: [] }]);
   });
 
   it("opens the teardown question on its first field, cancels with Escape or Cancel, and dates the key's deletion in words", async () => {

@@ -1,4 +1,4 @@
-import type { CleanupPreview, Delivery, Finding, InterruptedRun, SetupSummary } from "../bindings";
+import type { CleanupPreview, Delivery, Finding, InterruptedRun, SetupSummary, VaultSignIn } from "../bindings";
 import { announce, disableWithReason, focusLost, focusOn } from "../a11y";
 import { actions, button, reportOf, screenTitle, whileBusy, type Context } from "../components";
 import { confirmationPanel, openConfirmation } from "../confirm";
@@ -12,6 +12,8 @@ import { legacyNote } from "./legacy-note";
 import { pendingDeletionsPanel } from "./pending-deletions";
 import { openTeardown, rotateConfirmation, showError, type Reload } from "./setup-actions";
 import { openSendPanel } from "./send-sealed";
+import { openCopyPanel } from "./copy-store";
+import { openFinishRotation, vaultServers } from "./vault-logins";
 
 const POLICY_LABEL = { "least-privilege": "✓ Least privilege", drifted: "⚠ Drifted from least privilege", missing: "⚠ Missing" } as const;
 
@@ -92,17 +94,19 @@ interface CardButtons {
 
 function cardButtons(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload): CardButtons {
   const name = setup.name;
-  const rotate = (deleteInactive: boolean, control: HTMLButtonElement): void => {
+  const rotate = (deleteInactive: boolean, control: HTMLButtonElement, logins: VaultSignIn[]): void => {
     void whileBusy(control, "Rotating…", () =>
       guardRun(async () => {
         try {
-          const report = await ctx.api.rotate(name, deleteInactive);
-          reload({ name, text: `✓ ${report.message}` });
+          const report = await ctx.api.rotate(name, deleteInactive, logins);
+          reload({ name, text: `${report.old_key_kept ? "⚠" : "✓"} ${report.message}` });
         } catch (error) {
           const report = reportOf(error);
           showError(area, error);
           if (report.code === "access-key-limit" && report.hint.includes("inactive")) {
-            const retry: HTMLButtonElement = button("Delete the inactive key and rotate", () => rotate(true, retry), "primary", `rotate-delete-inactive-${name}`);
+            // The tokens typed were dropped with the first call: ask for them again, if any are needed.
+            const again = (): void => (vaultServers(setup).length ? rotateConfirmation(setup, area, retry, (control, logins) => rotate(true, control, logins)) : rotate(true, retry, []));
+            const retry: HTMLButtonElement = button("Delete the inactive key and rotate", again, "primary", `rotate-delete-inactive-${name}`);
             area.append(actions(retry));
           }
         }
@@ -110,8 +114,10 @@ function cardButtons(ctx: Context, setup: SetupSummary, area: HTMLElement, reloa
     );
   };
   // Rotating is asked first: the confirmation says what happens to the applications running now.
-  const askRotate = (opener: HTMLElement) => rotateConfirmation(setup, area, opener, (control) => rotate(false, control));
+  const askRotate = (opener: HTMLElement) => rotateConfirmation(setup, area, opener, (control, logins) => rotate(false, control, logins));
   const rotateButton: HTMLButtonElement = button("Rotate access key…", () => askRotate(rotateButton), "secondary", `rotate-${name}`);
+  // A third key is over AWS's limit and the copies behind would be skipped: finish first.
+  if (setup.rotation_waiting) disableWithReason(rotateButton, "The last rotation is not finished: use Finish rotation first.");
   const teardown: HTMLButtonElement = button("Tear down…", () => openTeardown(ctx, setup, area, reload, teardown), "secondary", `teardown-${name}-open`);
   const enable = enableRotationButton(ctx, setup, area, reload);
   const fixes: Fixes = {
@@ -248,19 +254,33 @@ function sendButton(ctx: Context, setup: SetupSummary, area: HTMLElement): HTMLB
   return send;
 }
 
+/** "Copy to a secret store…": Vault / OpenBao or Secrets Manager, the plan first. */
+function copyButton(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload): HTMLButtonElement {
+  const copy: HTMLButtonElement = button("Copy to a secret store…", () => openCopyPanel(ctx, setup, area, copy, reload), "secondary", `copy-${setup.name}-open`);
+  if (!setup.keychain_present) disableWithReason(copy, "The keychain item is missing: rotate the access key to store a fresh one first.");
+  return copy;
+}
+
+/** The user setup's buttons; "Finish rotation…" first while a rotation waits for its copies. */
+function userActions(ctx: Context, setup: SetupSummary, area: HTMLElement, reload: Reload, buttons: CardButtons): HTMLElement {
+  const finish: HTMLButtonElement | null = setup.rotation_waiting ? button("Finish rotation…", () => openFinishRotation(ctx, setup, area, finish ?? area, reload), "primary", `finish-rotation-${setup.name}-open`) : null;
+  const all = [buttons.verify, ...(finish ? [finish] : []), buttons.rotateButton, sendButton(ctx, setup, area), copyButton(ctx, setup, area, reload), buttons.teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)];
+  return actions(...all);
+}
+
 function setupCard(ctx: Context, setup: SetupSummary, reload: Reload, note?: string): HTMLElement {
   if (setup.ownership === "unproven") return unprovenCard(setup);
   const area = h("div", { class: "card-area", id: `area-${setup.name}` });
-  if (note) result(area, note);
-  const { verify, rotateButton, teardown, fixes } = cardButtons(ctx, setup, area, reload);
-  const keys = accessKeyItems(setup, fixes);
+  if (note) result(area, note, !note.startsWith("⚠"));
+  const buttons = cardButtons(ctx, setup, area, reload);
+  const keys = accessKeyItems(setup, buttons.fixes);
   return h(
     "article",
     { class: "setup", "data-setup": setup.name, "data-ownership": "proven" },
     h("h2", {}, setup.name),
     setupFacts(setup, keys, ctx.api),
-    setup.findings.length ? findingsSection(setup, fixes) : "",
-    setup.kind === "role" ? actions(teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)) : actions(verify, rotateButton, sendButton(ctx, setup, area), teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)),
+    setup.findings.length ? findingsSection(setup, buttons.fixes) : "",
+    setup.kind === "role" ? actions(buttons.teardown, summaryButton(setupSummary(setup), `summary-${setup.name}`)) : userActions(ctx, setup, area, reload, buttons),
     area,
   );
 }

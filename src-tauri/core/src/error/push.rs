@@ -8,6 +8,8 @@ pub enum PushError {
     VaultPath(String),
     #[error("No Vault token: set VAULT_TOKEN, or VAULT_ROLE_ID and VAULT_SECRET_ID for AppRole")]
     NoToken,
+    #[error("No Vault token or AppRole was given for this server")]
+    NoLogin,
     #[error("Vault at {url} refused the request ({what}): {detail}")]
     VaultRefused {
         url: String,
@@ -37,7 +39,7 @@ impl PushError {
         match self {
             PushError::VaultUrl(_) | PushError::VaultPath(_) => "invalid-input",
             PushError::Reader(_) | PushError::SecretName(_) => "invalid-input",
-            PushError::NoToken => "vault-no-token",
+            PushError::NoToken | PushError::NoLogin => "vault-no-token",
             PushError::VaultRefused { .. } => "vault-refused",
             PushError::VaultUnreachable { .. } => "vault-unreachable",
             PushError::VaultSealed { .. } => "vault-sealed",
@@ -55,12 +57,13 @@ impl PushError {
             PushError::Reader(_) => "Name each reader by its IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME). Nothing was created.".into(),
             PushError::SecretName(_) => "Secrets Manager names are 1–512 characters: letters, digits and /_+=.@-. Nothing was created.".into(),
             PushError::NoToken => "Sign in to Vault (bao login or vault login print a token; export it as VAULT_TOKEN), or give an AppRole's VAULT_ROLE_ID and VAULT_SECRET_ID. Nothing was written.".into(),
+            PushError::NoLogin => "Paste a Vault token (or an AppRole's role id and secret id) for this server. Nothing was written.".into(),
             PushError::VaultRefused { .. } => "Check that the token is valid and that its policy allows create, update and read on MOUNT/data/PATH and MOUNT/metadata/PATH (delete too, for teardown). The keychain still holds the credentials.".into(),
-            PushError::VaultUnreachable { .. } | PushError::VaultSealed { .. } => "Check the address and that Vault is up and unsealed, then run the same command again. The keychain still holds the credentials.".into(),
+            PushError::VaultUnreachable { .. } | PushError::VaultSealed { .. } => "Check the address and that Vault is up and unsealed, then try again. The keychain still holds the credentials.".into(),
             PushError::VaultConflict { .. } => "Someone changed that secret since this app looked. Find out who before writing again, or choose another path.".into(),
             PushError::NotOurs(_) => "This app overwrites or deletes only copies it wrote itself. Choose another path or name, or remove that one yourself if you know it is not needed.".into(),
             PushError::Unfinished(_) => "The new key works and is in the keychain; the old key stays active until every copy holds the new one. Fix what the message names, then run the command it gives.".into(),
-            PushError::Unrecorded(_) => "The copy was written but this computer could not note it: check that your home folder is writable, then run deliver again with the same store (it updates its own copy).".into(),
+            PushError::Unrecorded(_) => "The copy was written but this computer could not note it: check that your home folder is writable, then copy to the same store again (this app updates its own copy).".into(),
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::lifecycle::push;
 use crate::local::credentials::LoadedCredentials;
 use crate::local::deliveries::{self, Delivery, DeliveryKind, Retiring};
 use crate::secret::Sensitive;
+use crate::store::login::{self, VaultSignIn};
 use crate::store::vault::{self, Vault, VaultTarget};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -33,11 +34,14 @@ impl CopyOutcome {
 }
 
 /// Writes `creds` (the key now in the keychain) to every recorded copy of the setup that holds
-/// another key. Sealed copies get a new file beside the old one, for the same recipient.
+/// another key. Sealed copies get a new file beside the old one, for the same recipient. Vault
+/// copies sign in with the window's login for their server (`logins`), or (CLI, `None`) the
+/// environment's.
 pub async fn refresh_all(
     connection: &Connection,
     creds: &LoadedCredentials,
     item: &Sensitive,
+    logins: Option<&[VaultSignIn]>,
 ) -> Vec<CopyOutcome> {
     let mut outcomes = Vec::new();
     for delivery in deliveries::of_setup(&creds.account_id, &creds.user_name) {
@@ -53,7 +57,7 @@ pub async fn refresh_all(
             }
             continue;
         }
-        outcomes.push(refresh_one(connection, creds, item, &delivery).await);
+        outcomes.push(refresh_one(connection, creds, item, &delivery, logins).await);
     }
     outcomes
 }
@@ -63,9 +67,10 @@ async fn refresh_one(
     creds: &LoadedCredentials,
     item: &Sensitive,
     delivery: &Delivery,
+    logins: Option<&[VaultSignIn]>,
 ) -> CopyOutcome {
     let written = match delivery.kind {
-        DeliveryKind::Vault => refresh_vault(creds, delivery).await,
+        DeliveryKind::Vault => refresh_vault(creds, delivery, logins).await,
         DeliveryKind::SecretsManager => push::refresh_secret(connection, creds, delivery).await,
         DeliveryKind::Sealed => reseal(creds, item, delivery),
     };
@@ -94,7 +99,9 @@ async fn refresh_one(
         }
         Err(error) => {
             let report = error.report(None);
-            outcome(false, format!("{} {}", report.message, report.hint), None)
+            // One sentence each, whatever punctuation the message ends with.
+            let message = report.message.trim_end_matches('.');
+            outcome(false, format!("{message}. {}", report.hint), None)
         }
     }
 }
@@ -112,9 +119,11 @@ fn vault_target(delivery: &Delivery) -> Result<VaultTarget, ProvisionError> {
 async fn refresh_vault(
     creds: &LoadedCredentials,
     delivery: &Delivery,
+    logins: Option<&[VaultSignIn]>,
 ) -> Result<Delivery, ProvisionError> {
     let target = vault_target(delivery)?;
-    let store = Vault::sign_in(target.clone(), vault::credential_from_env()?).await?;
+    let credential = login::credential_for(logins, &target.url)?;
+    let store = Vault::sign_in(target.clone(), credential).await?;
     let version = push::write_vault(&store, creds, delivery.vault_version).await?;
     Ok(push::vault_record(&target, creds, version))
 }
@@ -208,7 +217,12 @@ pub struct CopiesRemoved {
 }
 
 /// Removes every pushed copy of the setup that is still this app's, and forgets what is gone.
-pub async fn remove_all(connection: &Connection, account_id: &str, user: &str) -> CopiesRemoved {
+pub async fn remove_all(
+    connection: &Connection,
+    account_id: &str,
+    user: &str,
+    logins: Option<&[VaultSignIn]>,
+) -> CopiesRemoved {
     let mut done = CopiesRemoved::default();
     for delivery in deliveries::of_setup(account_id, user) {
         let result = match delivery.kind {
@@ -221,7 +235,7 @@ pub async fn remove_all(connection: &Connection, account_id: &str, user: &str) -
                 let _ = deliveries::forget(&delivery);
                 continue;
             }
-            DeliveryKind::Vault => remove_vault(&delivery).await,
+            DeliveryKind::Vault => remove_vault(&delivery, logins).await,
             DeliveryKind::SecretsManager => push::remove_secret(connection, &delivery).await,
         };
         match result {
@@ -241,8 +255,13 @@ pub async fn remove_all(connection: &Connection, account_id: &str, user: &str) -
     done
 }
 
-async fn remove_vault(delivery: &Delivery) -> Result<String, ProvisionError> {
-    let store = Vault::sign_in(vault_target(delivery)?, vault::credential_from_env()?).await?;
+async fn remove_vault(
+    delivery: &Delivery,
+    logins: Option<&[VaultSignIn]>,
+) -> Result<String, ProvisionError> {
+    let target = vault_target(delivery)?;
+    let credential = login::credential_for(logins, &target.url)?;
+    let store = Vault::sign_in(target, credential).await?;
     Ok(push::remove_vault(&store, delivery).await?)
 }
 

@@ -15,6 +15,7 @@ use crate::model::principal::Principal;
 use crate::model::Quiet;
 use crate::secret::Sensitive;
 use crate::setup::verify::{self, Probe};
+use crate::store::login::VaultSignIn;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +39,8 @@ pub struct RotateOptions {
     pub delete_inactive_key: bool,
     pub verify_limit: Duration,
     pub journal: Option<Arc<Journal>>,
+    /// The window's Vault logins, one per server; `None` (the CLI) reads the environment.
+    pub vault_logins: Option<Vec<VaultSignIn>>,
 }
 
 pub async fn rotate(
@@ -95,7 +98,8 @@ pub async fn rotate(
     // Every copy gets the new key before the old one goes; one that cannot keeps the old alive.
     let new_item = rotation.item(&new_secret);
     let new_creds = LoadedCredentials::parse(&new_item)?;
-    report.copies = copies::refresh_all(connection, &new_creds, &new_item).await;
+    let logins = options.vault_logins.as_deref();
+    report.copies = copies::refresh_all(connection, &new_creds, &new_item, logins).await;
     if let Some(journal) = &options.journal {
         rotation.record(journal);
     }
@@ -104,10 +108,10 @@ pub async fn rotate(
         report.old_key_kept = true;
         report.message = kept_message(
             user,
-            &new_id,
-            &old.access_key_id,
+            (&new_id, &old.access_key_id),
             &report.copies,
             kept.err(),
+            logins.is_some(),
         );
         return Ok(report);
     }
@@ -138,6 +142,7 @@ pub async fn finish(
     vault: Arc<dyn Vault>,
     user: &str,
     confirm_imported: bool,
+    vault_logins: Option<&[VaultSignIn]>,
 ) -> Result<RotateReport, ProvisionError> {
     crate::validate::user_name(user)?;
     let Some(waiting) = copies::waiting(connection.account_id(), user) else {
@@ -160,7 +165,7 @@ pub async fn finish(
         copies::confirm_imported(connection.account_id(), user, &creds.access_key_id)
             .map_err(ProvisionError::Journal)?;
     }
-    let outcomes = copies::refresh_all(connection, &creds, &item).await;
+    let outcomes = copies::refresh_all(connection, &creds, &item, vault_logins).await;
     let mut report = RotateReport {
         user_name: user.to_string(),
         new_access_key_id: creds.access_key_id.clone(),
@@ -174,10 +179,10 @@ pub async fn finish(
     if report.copies.iter().any(CopyOutcome::holds_old_key) {
         report.message = kept_message(
             user,
-            &creds.access_key_id,
-            &waiting.old_access_key_id,
+            (&creds.access_key_id, &waiting.old_access_key_id),
             &report.copies,
             None,
+            vault_logins.is_some(),
         );
         return Ok(report);
     }
@@ -197,13 +202,14 @@ pub async fn finish(
     Ok(report)
 }
 
-/// Which copies are behind, and the command that finishes the rotation.
+/// Which copies are behind, and how to finish the rotation: the card's "Finish rotation" for
+/// the window (`window`), the command for the CLI.
 fn kept_message(
     user: &str,
-    new_id: &str,
-    old_id: &str,
+    (new_id, old_id): (&str, &str),
     copies: &[CopyOutcome],
     unrecorded: Option<String>,
+    window: bool,
 ) -> String {
     let (new, old) = (
         crate::mask_access_key_id(new_id),
@@ -217,15 +223,24 @@ fn kept_message(
     let sealed_waiting = copies.iter().any(|c| c.written && c.new_file.is_some());
     let mut message = format!(
         "The keychain now holds the new access key {new}. The old key {old} stays active because these copies do not hold the new key yet: {}. ",
-        behind.join("; ")
+        behind.join("; ").trim_end_matches('.')
     );
-    message.push_str(&format!(
-        "When the cause is fixed, run `csfle-provisioner-cli rotate --user {user} --finish`"
-    ));
-    if sealed_waiting {
-        message.push_str(
-            " (add --confirm-imported once each new sealed file was imported on its computer)",
-        );
+    if window {
+        message.push_str("When the cause is fixed, choose Finish rotation on the setup's card");
+        if sealed_waiting {
+            message.push_str(
+                " (tick the import once each new sealed file was imported on its computer)",
+            );
+        }
+    } else {
+        message.push_str(&format!(
+            "When the cause is fixed, run `csfle-provisioner-cli rotate --user {user} --finish`"
+        ));
+        if sealed_waiting {
+            message.push_str(
+                " (add --confirm-imported once each new sealed file was imported on its computer)",
+            );
+        }
     }
     message
         .push_str(": it writes the copies still behind, then deactivates and deletes the old key.");

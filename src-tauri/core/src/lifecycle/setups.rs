@@ -274,7 +274,7 @@ impl SetupSummary {
                 .map(|d| d.location.as_str())
                 .collect();
             format!(
-                "The old key {} is still active: {} not hold the new key {} yet (or waits for its import). Finish with csfle-provisioner-cli rotate --user {} --finish (add --confirm-imported once the target imported a new sealed file).",
+                "The old key {} is still active: {} not hold the new key {} yet (or waits for its import). Finish it with Finish rotation on this card, or csfle-provisioner-cli rotate --user {} --finish (add --confirm-imported once the target imported a new sealed file).",
                 crate::mask_access_key_id(&r.old_access_key_id),
                 if behind.is_empty() { "a copy does".to_string() } else { format!("{} do(es)", behind.join(", ")) },
                 crate::mask_access_key_id(&r.new_access_key_id),

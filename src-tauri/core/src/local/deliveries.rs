@@ -111,14 +111,35 @@ pub fn of_setup(account_id: &str, user: &str) -> Vec<Delivery> {
 
 /// Reads, changes and writes back atomically (a private file, replaced in one rename).
 pub fn update(change: impl FnOnce(&mut Contents)) -> Result<(), String> {
-    let file = file()?;
-    let mut contents = read(&file)?;
-    change(&mut contents);
+    update_at(&file()?, change)
+}
+
+/// Holds `deliveries.json.lock` exclusively until dropped, as the journal holds its own: the
+/// app and a CLI (or two CLIs) may record copies at once, and a read-change-write that is not
+/// ordered loses the other's record. The OS drops the lock if the process dies.
+fn lock(file: &Path) -> Result<std::fs::File, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let path = file.with_extension("json.lock");
+    let lock = options
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    lock.lock()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(lock)
+}
+
+fn update_at(file: &Path, change: impl FnOnce(&mut Contents)) -> Result<(), String> {
     if let Some(dir) = file.parent() {
         crate::local::data_dir::make_private(dir).map_err(|e| e.to_string())?;
     }
+    let _lock = lock(file)?;
+    let mut contents = read(file)?;
+    change(&mut contents);
     let bytes = serde_json::to_vec_pretty(&contents).map_err(|e| e.to_string())?;
-    crate::local::atomic_file::replace_private(&file, &bytes)
+    crate::local::atomic_file::replace_private(file, &bytes)
         .map_err(|e| format!("{}: {e}", file.display()))
 }
 
@@ -137,4 +158,70 @@ pub fn forget(delivery: &Delivery) -> Result<(), String> {
 
 pub fn now() -> u64 {
     crate::local::journal::now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy(writer: usize, n: usize) -> Delivery {
+        Delivery {
+            account_id: "111122223333".into(),
+            user: format!("app{writer}"),
+            kind: DeliveryKind::Vault,
+            location: format!("http://127.0.0.1:8200/v1/secret/data/w{writer}/{n}"),
+            recipient: None,
+            vault_url: None,
+            vault_mount: None,
+            vault_path: None,
+            vault_version: Some(1),
+            region: None,
+            kms_key: None,
+            readers: vec![],
+            access_key_id: "AKIAEXAMPLE".into(),
+            written_at: 1,
+            confirmed: true,
+        }
+    }
+
+    #[test]
+    fn two_writers_at_once_lose_no_record() {
+        // Each writer opens the lock file itself, as a second process would: only the file
+        // lock orders them (without it, one read-change-write overwrites the other's).
+        let dir =
+            std::env::temp_dir().join(format!("csfle-deliveries-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let file = dir.join(FILE_NAME);
+        let writers: Vec<_> = (0..2)
+            .map(|w| {
+                let file = file.clone();
+                std::thread::spawn(move || {
+                    for n in 0..40 {
+                        let record = copy(w, n);
+                        update_at(&file, |c| {
+                            c.deliveries.retain(|d| !d.same_place(&record));
+                            c.deliveries.push(record);
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let contents = read(&file).unwrap();
+        assert_eq!(contents.deliveries.len(), 80);
+        for w in 0..2 {
+            assert_eq!(
+                contents
+                    .deliveries
+                    .iter()
+                    .filter(|d| d.user == format!("app{w}"))
+                    .count(),
+                40
+            );
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

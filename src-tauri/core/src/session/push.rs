@@ -6,27 +6,43 @@ use super::{report, Session};
 use crate::error::push::PushError;
 use crate::error::{ErrorReport, ProvisionError};
 use crate::lifecycle::push::{self, SecretRequest};
+use crate::local::credential_profile::resolve_account;
 use crate::local::credentials::LoadedCredentials;
 use crate::local::deliveries::{self, Delivery, DeliveryKind};
+use crate::local::keychain;
+use crate::store::login::VaultLogin;
 use crate::store::vault::{self, Vault};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// A copy written, or (dry run) the plan for it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Pushed {
     pub user: String,
     pub kind: DeliveryKind,
-    /// Where the copy goes: the Vault URL of the secret, or the secret's name or ARN.
+    /// Where the copy goes: its Vault URL, or its name or ARN in Secrets Manager.
     pub location: String,
-    /// The access key the copy holds (the id is not secret).
+    /// The access key the copy holds (its id, which is public).
     pub access_key_id: String,
     /// What is (or would be) done, in order.
     pub steps: Vec<String>,
     /// Secrets Manager: the resource policy, exactly as it is written.
+    #[ts(type = "unknown")]
     pub resource_policy: Option<serde_json::Value>,
+    #[ts(type = "number | null")]
     pub vault_version: Option<u64>,
     pub kms_key: Option<String>,
     pub dry_run: bool,
+}
+
+/// The window's "Copy to a secret store": where the copy goes.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "store", rename_all = "kebab-case")]
+pub enum CopyTarget {
+    /// HashiCorp Vault or OpenBao: the server's address and MOUNT/PATH of a KV version 2 secret.
+    Vault { url: String, path: String },
+    /// AWS Secrets Manager, in the connected account: the secret's name and who may read it.
+    SecretsManager { name: String, readers: Vec<String> },
 }
 
 /// What the admin asked for a push: which setup, and whether only to plan.
@@ -38,17 +54,21 @@ pub struct PushSetup {
 }
 
 impl Session {
-    /// The setup's keychain item, parsed: the one thing every copy is made from.
-    fn setup_item(&self, setup: &PushSetup) -> Result<LoadedCredentials, ErrorReport> {
+    /// The setup's keychain item, parsed: the one thing every copy is made from. Read off the
+    /// async threads: the keychain answers synchronously, and the window's runtime serves others.
+    async fn setup_item(&self, setup: &PushSetup) -> Result<LoadedCredentials, ErrorReport> {
         crate::validate::user_name(&setup.user).map_err(report)?;
-        let vault = self.vault.as_ref();
-        let account = crate::local::credential_profile::resolve_account(
-            vault,
+        // With the account given (the window), this reads nothing; the CLI's lookup may.
+        let account = resolve_account(
+            self.vault.as_ref(),
             &setup.user,
             setup.account_id.as_deref(),
         )
         .map_err(report)?;
-        let item = vault.load(&account).map_err(report)?;
+        let read = account.clone();
+        let item = keychain::off_thread(&self.vault, move |vault| vault.load(&read))
+            .await
+            .map_err(report)?;
         let mut creds = LoadedCredentials::parse(&item).map_err(report)?;
         if creds.user_name.is_empty() {
             creds.user_name = setup.user.clone();
@@ -59,16 +79,17 @@ impl Session {
         Ok(creds)
     }
 
-    /// `deliver --vault URL --vault-path MOUNT/PATH`: the token comes from the environment
-    /// (`VAULT_TOKEN`, or AppRole's `VAULT_ROLE_ID` + `VAULT_SECRET_ID`).
+    /// `deliver --vault URL --vault-path MOUNT/PATH`: with no `login` (the CLI) the token comes
+    /// from the environment (`VAULT_TOKEN`, or AppRole's `VAULT_ROLE_ID` + `VAULT_SECRET_ID`).
     pub async fn deliver_to_vault(
         &self,
         setup: PushSetup,
         url: String,
         vault_path: String,
+        login: Option<&VaultLogin>,
     ) -> Result<Pushed, ErrorReport> {
         let target = vault::target(&url, &vault_path).map_err(report)?;
-        let creds = self.setup_item(&setup)?;
+        let creds = self.setup_item(&setup).await?;
         let steps = vec![
             format!("read the metadata of {}/metadata/{} (a path holding a secret this app did not write for this setup is refused)", target.mount, target.path),
             format!("write a new version of {} with check-and-set (0 for a new path, else the current version): AccessKeyId, SecretAccessKey, KeyArn, Region, AccountId, UserArn, UserName, WrittenBy", target.display()),
@@ -89,7 +110,11 @@ impl Session {
         if setup.dry_run {
             return Ok(pushed);
         }
-        let credential = vault::credential_from_env().map_err(report)?;
+        let credential = match login {
+            Some(login) => login.credential(),
+            None => vault::credential_from_env(),
+        }
+        .map_err(report)?;
         let store = Vault::sign_in(target.clone(), credential)
             .await
             .map_err(report)?;
@@ -115,13 +140,13 @@ impl Session {
         crate::aws::secrets_manager::check_name(&request.name).map_err(report)?;
         if request.readers.is_empty() {
             return Err(report(PushError::Reader(
-                "name at least one reader (--reader ROLE_OR_USER_ARN): the principal the application runs as".into(),
+                "name at least one reader: the role or user the application runs as (--reader ROLE_OR_USER_ARN in the CLI)".into(),
             )));
         }
         for reader in &request.readers {
             crate::aws::secrets_manager::check_reader(reader).map_err(report)?;
         }
-        let creds = self.setup_item(&setup)?;
+        let creds = self.setup_item(&setup).await?;
         let policy = crate::aws::secrets_manager::resource_policy(&request.readers);
         let key = match &request.kms_key {
             Some(key) => format!("the customer-managed KMS key {key}"),
@@ -162,6 +187,51 @@ impl Session {
         pushed.kms_key = delivery.kms_key.clone();
         deliveries::record(delivery).map_err(|e| report(PushError::Unrecorded(e)))?;
         Ok(pushed)
+    }
+
+    /// The window's "Copy to a secret store", for `user`'s setup in the connected account: the
+    /// plan (`dry_run`, no login needed), or the copy written. A Vault copy signs in only with
+    /// the `login` the admin typed; the window never falls back to this process's environment.
+    pub async fn copy_from_window(
+        &self,
+        user: String,
+        target: CopyTarget,
+        login: Option<VaultLogin>,
+        dry_run: bool,
+    ) -> Result<Pushed, ErrorReport> {
+        let account_id = Some(self.connection().await?.account_id().to_string());
+        let setup = PushSetup {
+            user,
+            account_id,
+            dry_run,
+        };
+        match target {
+            CopyTarget::Vault { url, path } => {
+                let login = match (login, dry_run) {
+                    (Some(login), _) => Some(login),
+                    (None, true) => None,
+                    (None, false) => return Err(report(PushError::NoLogin)),
+                };
+                let login = login.as_ref();
+                // Refused before the keychain is read: an empty field is not a sign-in.
+                if let (Some(login), false) = (login, dry_run) {
+                    login.credential().map_err(report)?;
+                }
+                self.deliver_to_vault(setup, url, path, login).await
+            }
+            CopyTarget::SecretsManager { name, readers } => {
+                let request = SecretRequest {
+                    name: name.trim().to_string(),
+                    readers: readers
+                        .iter()
+                        .map(|r| r.trim().to_string())
+                        .filter(|r| !r.is_empty())
+                        .collect(),
+                    kms_key: None,
+                };
+                self.deliver_to_secrets_manager(setup, request).await
+            }
+        }
     }
 
     /// Every recorded copy of every setup (names only), for `list` and the setups view.

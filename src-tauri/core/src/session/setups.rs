@@ -11,6 +11,7 @@ use crate::lifecycle::rotate::{self, RotateOptions, RotateReport};
 use crate::lifecycle::setups::{self, SetupSummary};
 use crate::lifecycle::teardown::{self, KeyDeletion, TeardownPreview, TeardownReport};
 use crate::model::principal::PrincipalKind;
+use crate::store::login::VaultSignIn;
 use crate::{aws::admin_policy, aws::key_policy, setup::plan, validate};
 use std::sync::Arc;
 
@@ -146,12 +147,14 @@ impl Session {
         &self,
         user: String,
         delete_inactive_key: bool,
+        vault_logins: Option<Vec<VaultSignIn>>,
     ) -> Result<RotateReport, ErrorReport> {
         let connection = self.connection().await?;
         let options = RotateOptions {
             delete_inactive_key,
             verify_limit: self.options.verify_limit,
             journal: self.options.journal.clone(),
+            vault_logins,
         };
         rotate::rotate(&connection, Arc::clone(&self.vault), &user, &options)
             .await
@@ -160,11 +163,13 @@ impl Session {
 
     /// `rotate --finish`: the copies still behind get the key in the keychain, then the old key
     /// the rotation kept goes; `confirm_imported` is the admin's word that every new sealed file
-    /// was imported on its computer.
+    /// was imported on its computer. `vault_logins`: the window's logins for the Vault servers
+    /// of the copies (the CLI passes `None` and reads the environment).
     pub async fn finish_rotation(
         &self,
         user: String,
         confirm_imported: bool,
+        vault_logins: Option<Vec<VaultSignIn>>,
     ) -> Result<RotateReport, ErrorReport> {
         let connection = self.connection().await?;
         rotate::finish(
@@ -172,6 +177,7 @@ impl Session {
             Arc::clone(&self.vault),
             &user,
             confirm_imported,
+            vault_logins.as_deref(),
         )
         .await
         .map_err(report)
@@ -260,34 +266,39 @@ impl Session {
 
     /// `confirmation` must repeat the principal's name: the typed confirmation of the GUI.
     /// The key is kept unless `delete_key_days` is given with `key_arn`, the key the preview
-    /// showed the admin (a separate question in the GUI).
+    /// showed the admin (a separate question in the GUI). `vault_logins`: the tokens typed for
+    /// the Vault servers holding copies, which teardown removes.
     pub async fn teardown(
         &self,
         name: String,
         role: bool,
-        delete_key_days: Option<i32>,
-        key_arn: Option<String>,
+        delete_key: (Option<i32>, Option<String>),
         confirmation: String,
         key_profile: Option<String>,
+        vault_logins: Vec<VaultSignIn>,
     ) -> Result<TeardownReport, ErrorReport> {
+        let (delete_key_days, key_arn) = delete_key;
         let delete_key = approved_key_deletion(delete_key_days, key_arn)?;
         if confirmation.trim() != name {
             return Err(report(ProvisionError::NotConfirmed(
                 Unconfirmed::TypedName { name },
             )));
         }
-        self.teardown_confirmed(kind_of(role), name, delete_key, key_profile)
+        let vault_logins = Some(vault_logins);
+        self.teardown_confirmed(kind_of(role), name, delete_key, key_profile, vault_logins)
             .await
     }
 
     /// Tears the setup down once the front end has its admin's confirmation. What could not be
-    /// removed is in the report's `failed`, for the front end to show beside what was.
+    /// removed is in the report's `failed`, for the front end to show beside what was. Vault
+    /// copies sign in with `vault_logins` (the window), or with `None` the environment's (the CLI).
     pub async fn teardown_confirmed(
         &self,
         kind: PrincipalKind,
         name: String,
         delete_key: Option<KeyDeletion>,
         key_profile: Option<String>,
+        vault_logins: Option<Vec<VaultSignIn>>,
     ) -> Result<TeardownReport, ErrorReport> {
         let connection = self.connection().await?;
         let vault = Arc::clone(&self.vault);
@@ -308,7 +319,8 @@ impl Session {
             return Ok(done);
         }
         // The copies hold a key that is gone now; removing them cannot strand anything.
-        let copies = copies::remove_all(&connection, connection.account_id(), &name).await;
+        let logins = vault_logins.as_deref();
+        let copies = copies::remove_all(&connection, connection.account_id(), &name, logins).await;
         done.removed.extend(copies.removed);
         done.failed.extend(copies.failed);
         done.kept.extend(copies.sealed);

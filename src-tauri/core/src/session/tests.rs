@@ -142,7 +142,7 @@ async fn out_of_turn_requests_are_refused_with_their_own_codes() {
     let apply = session.apply(&Quiet).await.unwrap_err();
     assert_eq!(apply.code, "not-connected");
     let teardown = session
-        .teardown("app".into(), false, None, None, "ap".into(), None)
+        .teardown("app".into(), false, (None, None), "ap".into(), None, vec![])
         .await
         .unwrap_err();
     assert_eq!(teardown.code, "not-confirmed");
@@ -162,7 +162,14 @@ async fn a_key_deletion_from_the_window_needs_the_approved_key_arn() {
     let dir = scratch_dir("approved-key");
     let session = session_in(&dir);
     let unnamed = session
-        .teardown("app".into(), false, Some(7), None, "app".into(), None)
+        .teardown(
+            "app".into(),
+            false,
+            (Some(7), None),
+            "app".into(),
+            None,
+            vec![],
+        )
         .await
         .unwrap_err();
     assert_eq!(unnamed.code, "not-confirmed");
@@ -170,10 +177,10 @@ async fn a_key_deletion_from_the_window_needs_the_approved_key_arn() {
         .teardown(
             "app".into(),
             false,
-            Some(7),
-            Some("the app's key".into()),
+            (Some(7), Some("the app's key".into())),
             "app".into(),
             None,
+            vec![],
         )
         .await
         .unwrap_err();
@@ -183,13 +190,16 @@ async fn a_key_deletion_from_the_window_needs_the_approved_key_arn() {
         .teardown(
             "app".into(),
             false,
-            Some(7),
-            Some(
-                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-                    .into(),
+            (
+                Some(7),
+                Some(
+                    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                        .into(),
+                ),
             ),
             "app".into(),
             None,
+            vec![],
         )
         .await
         .unwrap_err();
