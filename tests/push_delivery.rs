@@ -106,6 +106,20 @@ fn listed_copies(sandbox: &Sandbox) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+fn rotation_waiting(sandbox: &Sandbox) -> String {
+    let listed = sandbox.cli(&["list", "--json"]);
+    listed.assert_ok();
+    listed
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "app")
+        .and_then(|s| s["rotation_waiting"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[test]
 fn vault_copy_with_check_and_set_kept_current_by_rotation_and_removed_by_teardown() {
     let sandbox = Sandbox::start();
@@ -583,6 +597,30 @@ fn rotation_seals_a_new_file_per_recipient_and_keeps_the_old_key_until_the_impor
         admin.aws().access_keys("app").len(),
         2,
         "the old key waits for the import"
+    );
+
+    // The card says whether the new key has been used since the rotation: its own proof does not
+    // count. Ten minutes later IAM reports a use, and the card says so.
+    assert!(
+        rotation_waiting(&admin).contains("has not seen the new key"),
+        "{}",
+        rotation_waiting(&admin)
+    );
+    let deliveries_file = admin
+        .keyring
+        .home()
+        .join(".local/share/csfle-provisioner/deliveries.json");
+    let mut recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string(&deliveries_file).unwrap()).unwrap();
+    let kept_at = recorded["retiring"][0]["kept_at"].as_u64().unwrap();
+    recorded["retiring"][0]["kept_at"] = json!(kept_at - 600);
+    std::fs::write(&deliveries_file, recorded.to_string()).unwrap();
+    admin.emulator.seed(json!({"ageKeys": {second_id.clone():
+        {"createdDaysAgo": 0, "lastUsedDaysAgo": 0}}}));
+    assert!(
+        rotation_waiting(&admin).contains("after the rotation: something already runs with it"),
+        "{}",
+        rotation_waiting(&admin)
     );
 
     // Without the admin's word, finishing keeps the old key.

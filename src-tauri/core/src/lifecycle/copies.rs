@@ -174,6 +174,7 @@ pub fn keep_old_key(account_id: &str, user: &str, old: &str, new: &str) -> Resul
             user: user.to_string(),
             old_access_key_id: old.to_string(),
             new_access_key_id: new.to_string(),
+            kept_at: deliveries::now(),
         });
     })
 }

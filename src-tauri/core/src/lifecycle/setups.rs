@@ -8,7 +8,7 @@ use crate::aws::tags;
 use crate::aws::{ownership, policy};
 use crate::error::aws::{AwsFailure, AwsFailureKind};
 use crate::error::ProvisionError;
-use crate::lifecycle::setup_findings::{access_keys, policies_on_user};
+use crate::lifecycle::setup_findings::{access_keys, note_new_key_use, policies_on_user};
 use crate::lifecycle::setup_reads::{self, KeyReads, PrincipalReads};
 use crate::local::journal::{Journal, RunState};
 use crate::local::keychain::{self, Vault};
@@ -379,6 +379,7 @@ async fn describe(reads: &Reads<'_>, vault: Arc<dyn Vault>, want: &Wanted) -> Op
         judge_ownership(&mut summary, facts, &want.known);
         let in_keychain = stored_key.as_ref().map(|(id, _, _)| id.as_str());
         summary.access_keys = access_keys(principal_reads.access_keys, in_keychain);
+        note_new_key_use(&mut summary);
     }
     // A key other than the one read early (named only by the policy, or only by the keychain) is
     // read now.

@@ -73,6 +73,10 @@ pub struct Retiring {
     pub user: String,
     pub old_access_key_id: String,
     pub new_access_key_id: String,
+    /// When the rotation kept the old key (unix seconds), after its own proof had used the new
+    /// one: only a use IAM reports after this is the application's.
+    #[serde(default)]
+    pub kept_at: u64,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

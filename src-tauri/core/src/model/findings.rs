@@ -337,7 +337,7 @@ fn unused(control: &str, limit: u32, active: &[&AccessKeyInfo], now: i64) -> Fin
     }
 }
 
-fn parse_time(text: &str) -> Option<i64> {
+pub(crate) fn parse_time(text: &str) -> Option<i64> {
     DateTime::from_str(text, Format::DateTime)
         .ok()
         .map(|t| t.secs())
