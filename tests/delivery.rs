@@ -28,20 +28,9 @@ fn on_target(target: &Sandbox, admin: &Sandbox, args: &[&str]) -> support::CliRu
 fn credentials_sealed_to_another_computer_open_only_there_and_serve_it() {
     let admin = Sandbox::start();
     let target = Sandbox::start();
-    let made = admin.cli(&[
-        "provision",
-        "--user",
-        "app",
-        "--new-key",
-        "alias/app",
-        "--json",
-    ]);
-    made.assert_ok();
-    let item = admin
-        .keyring
-        .lookup(SERVICE, "123456789012/app")
-        .expect("admin's item");
-    let secret = serde_json::from_str::<Value>(&item).unwrap()["SecretAccessKey"]
+    admin.provision_user("app");
+    let item = admin.keychain_item_text("app");
+    let secret = admin.keychain_item("app")["SecretAccessKey"]
         .as_str()
         .unwrap()
         .to_string();

@@ -9,16 +9,7 @@ use support::Sandbox;
 const SERVICE: &str = "csfle-provisioner";
 
 fn provision(sandbox: &Sandbox) -> Value {
-    let run = sandbox.cli(&[
-        "provision",
-        "--user",
-        "app",
-        "--new-key",
-        "alias/app",
-        "--json",
-    ]);
-    run.assert_ok();
-    run.json()
+    sandbox.provision_user("app").json()
 }
 
 /// The sandbox environment without the admin's own keys: the child must get its credentials

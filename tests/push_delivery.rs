@@ -16,11 +16,7 @@ const SERVICE: &str = "csfle-provisioner";
 const ACCOUNT: &str = "123456789012/app";
 
 fn secret_of(sandbox: &Sandbox) -> (String, String) {
-    let item = sandbox
-        .keyring
-        .lookup(SERVICE, ACCOUNT)
-        .expect("keychain item");
-    let item: Value = serde_json::from_str(&item).unwrap();
+    let item = sandbox.keychain_item("app");
     (
         item["AccessKeyId"].as_str().unwrap().to_string(),
         item["SecretAccessKey"].as_str().unwrap().to_string(),
@@ -55,15 +51,7 @@ impl Runs {
 }
 
 fn provision(sandbox: &Sandbox, runs: &mut Runs) {
-    runs.keep(sandbox.cli(&[
-        "provision",
-        "--user",
-        "app",
-        "--new-key",
-        "alias/app",
-        "--json",
-    ]))
-    .assert_ok();
+    runs.keep(sandbox.provision_user("app"));
 }
 
 /// The application: reads the copy, then Encrypt/Decrypt with it. Returns the key id it used.

@@ -522,6 +522,7 @@ fn provision_in_process(
     runtime: &tokio::runtime::Runtime,
     connection: &csfle_core::aws::connect::Connection,
     vault: std::sync::Arc<dyn csfle_core::local::keychain::Vault>,
+    journal: Option<std::sync::Arc<csfle_core::local::journal::Journal>>,
 ) -> Result<csfle_core::model::Outcome, Box<csfle_core::setup::run_frame::ApplyFailure>> {
     use csfle_core::model::{KeyChoice, Quiet, SetupRequest};
     let request = SetupRequest {
@@ -540,7 +541,7 @@ fn provision_in_process(
         .expect("plan");
     let options = csfle_core::setup::run_frame::ApplyOptions {
         verify_limit: std::time::Duration::from_secs(3),
-        journal: None,
+        journal,
     };
     runtime
         .block_on(csfle_core::setup::apply::apply(
@@ -595,7 +596,7 @@ fn keychain_matrix() {
         fail_save: true,
         fail_remove: false,
     });
-    let result = provision_in_process(&runtime, &connection, vault);
+    let result = provision_in_process(&runtime, &connection, vault, None);
     let write_cell = check(
         "provision/write fails",
         match result {
@@ -645,7 +646,7 @@ fn keychain_matrix() {
         fail_save: false,
         fail_remove: false,
     });
-    provision_in_process(&runtime, &connection, vault.clone()).expect("provision in process");
+    provision_in_process(&runtime, &connection, vault.clone(), None).expect("provision in process");
     let vault = std::sync::Arc::new(FailingVault {
         items: std::sync::Mutex::new(vault.items.lock().unwrap().clone()),
         fail_save: true,
@@ -723,8 +724,13 @@ fn keychain_matrix() {
         fail_save: false,
         fail_remove: true,
     });
-    let made =
-        provision_in_process(&runtime, &connection, vault.clone()).expect("provision in process");
+    // Key deletion needs this computer's record of the run that made the key: a journal of its own.
+    let journal_dir = tempfile::tempdir().expect("a journal folder");
+    let journal = std::sync::Arc::new(csfle_core::local::journal::Journal::at(
+        journal_dir.path().join("journal.json"),
+    ));
+    let made = provision_in_process(&runtime, &connection, vault.clone(), Some(journal.clone()))
+        .expect("provision in process");
     let approved = csfle_core::lifecycle::teardown::KeyDeletion {
         key_arn: made.key_arn.clone(),
         days: 7,
@@ -733,7 +739,7 @@ fn keychain_matrix() {
         .block_on(csfle_core::lifecycle::teardown::teardown(
             &connection,
             vault.clone(),
-            None,
+            Some(&journal),
             "app",
             Some(&approved),
         ))

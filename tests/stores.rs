@@ -171,20 +171,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// The admin's setup of `app` and its keychain item.
 fn admin_with_setup() -> (Sandbox, Value, String) {
     let admin = Sandbox::start();
-    let made = admin.cli(&[
-        "provision",
-        "--user",
-        "app",
-        "--new-key",
-        "alias/app",
-        "--json",
-    ]);
-    made.assert_ok();
-    let item = admin
-        .keyring
-        .lookup("csfle-provisioner", "123456789012/app")
-        .expect("admin's item");
-    (admin, made.json(), item)
+    let made = admin.provision_user("app").json();
+    let item = admin.keychain_item_text("app");
+    (admin, made, item)
 }
 
 fn secret_of(item: &str) -> String {

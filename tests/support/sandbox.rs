@@ -9,6 +9,8 @@ use std::process::{Command, ExitStatus};
 pub const ADMIN_ACCESS_KEY: &str = "AKIAADMINEXAMPLE0001";
 pub const ADMIN_SECRET: &str = "admin-secret-not-used-by-the-emulator";
 pub const REGION: &str = "us-east-1";
+/// The account moto serves by default, the admin's own.
+pub const ADMIN_ACCOUNT: &str = "123456789012";
 
 pub struct Sandbox {
     pub emulator: Emulator,
@@ -73,6 +75,26 @@ impl Sandbox {
 
     pub fn aws_dir(&self) -> PathBuf {
         self.keyring.home().join(".aws")
+    }
+
+    /// `provision --user NAME --new-key alias/NAME --json`, which must succeed.
+    pub fn provision_user(&self, name: &str) -> CliRun {
+        let alias = format!("alias/{name}");
+        let run = self.cli(&["provision", "--user", name, "--new-key", &alias, "--json"]);
+        run.assert_ok();
+        run
+    }
+
+    /// The keychain item of the user setup `name`, exactly as stored (the credentials' JSON).
+    pub fn keychain_item_text(&self, name: &str) -> String {
+        self.keyring
+            .lookup("csfle-provisioner", &format!("{ADMIN_ACCOUNT}/{name}"))
+            .expect("the setup's keychain item")
+    }
+
+    /// The same, read as JSON (`AccessKeyId`, `SecretAccessKey`, …).
+    pub fn keychain_item(&self, name: &str) -> Value {
+        serde_json::from_str(&self.keychain_item_text(name)).expect("the item is JSON")
     }
 
     /// Runs tests/apps/mongocrypt_app.py, the application side: libmongocrypt with on-demand AWS
