@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Copies the README's pictures from the end-to-end tests' latest run (test-artifacts/screenshots/,
-# written by `cargo test --test e2e --test e2e_manage --test e2e_security --test e2e_keyboard`), so
+# written by `cargo test --test e2e --test e2e_manage --test e2e_security --test e2e_keyboard
+# --test e2e_push --test e2e_cross_account`), so
 # each picture is the screen as the tests last saw it. Fails if a picture is missing: run the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,9 @@ pairs=(
   "13-handoff:handoff-*-setups-handoff"
   "14-stale-identity:stale-identity-*-stale-identity"
   "15-application:role-*-application"
+  "16-copy-to-store:push-*-copy-plan"
+  "17-cross-account-teardown:cross-account-teardown-*-teardown-asks-key-profile"
+  "18-rotation-waiting:push-*-rotation-waiting"
 )
 mkdir -p "$to"
 for pair in "${pairs[@]}"; do
