@@ -448,6 +448,34 @@ fn named_profiles_work_including_credential_process_ones() {
             "{profile}: signed with {keys:?}"
         );
     }
+    // Keys in the environment do not outrank the profile the admin named (the AWS CLI's rule).
+    sandbox.emulator.clear_requests();
+    sandbox
+        .cli_with(
+            &[
+                "provision",
+                "--user",
+                "app",
+                "--new-key",
+                "alias/app",
+                "--profile",
+                "static-admin",
+                "--dry-run",
+                "--json",
+            ],
+            &[("AWS_REGION", "")],
+        )
+        .assert_ok();
+    let keys: Vec<_> = sandbox
+        .emulator
+        .requests()
+        .iter()
+        .map(|r| r["accessKey"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        !keys.is_empty() && keys.iter().all(|k| k == "AKIASTATICPROFILE001"),
+        "with the admin's keys in the environment: signed with {keys:?}"
+    );
     let missing = sandbox.cli_with(
         &[
             "provision",

@@ -157,7 +157,12 @@ pub async fn load_config(options: &ConnectOptions) -> Result<SdkConfig, Provisio
     }
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = profile {
-        loader = loader.profile_name(profile);
+        // A profile the admin named is the identity they chose: its own credentials, as the AWS
+        // CLI does with --profile. The default chain would let keys in the environment win.
+        let named = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_name(profile)
+            .build();
+        loader = loader.profile_name(profile).credentials_provider(named);
     }
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_string()));
