@@ -622,35 +622,26 @@ impl Setup {
     }
 }
 
-/// A run killed after the key-policy statement was written (SIGKILL while its proof waited on
-/// AssumeRole), before its journal recorded it: `recover --clean-up`, in a new process, finds the
-/// statement and takes it out with the profile the run recorded, and the role goes; the key
-/// policy is the owners' again, byte for byte.
-#[test]
-fn a_killed_cross_account_run_is_cleaned_up_with_the_recorded_key_profile() {
+/// Starts a provision of `principal` with the key account's key, holds `stalled` (the first call
+/// of its proof, which comes after the key-policy statement) and kills the run there.
+fn killed_after_the_statement(setup: &Setup, principal: &[&str], stalled: &str) {
     use std::io::{BufRead, BufReader};
-    let setup = setup();
     let no_env_keys = [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")];
     setup
         .sandbox
         .emulator
-        .add_fault(json!({"action": "AssumeRole", "kind": "stall", "seconds": 60}));
-    let mut child = setup.sandbox.spawn_cli_with(
-        &[
-            "provision",
-            "--role",
-            "app",
-            "--trust",
-            WORKLOAD,
-            "--existing-key",
-            &setup.key_arn,
-            "--profile",
-            "workload",
-            "--key-profile",
-            "keyacct",
-        ],
-        &no_env_keys,
-    );
+        .add_fault(json!({"action": stalled, "kind": "stall", "seconds": 60}));
+    let mut args = vec!["provision"];
+    args.extend_from_slice(principal);
+    args.extend([
+        "--existing-key",
+        &setup.key_arn,
+        "--profile",
+        "workload",
+        "--key-profile",
+        "keyacct",
+    ]);
+    let mut child = setup.sandbox.spawn_cli_with(&args, &no_env_keys);
     let stderr = child.stderr.take().unwrap();
     let mut seen = Vec::new();
     for line in BufReader::new(stderr).lines() {
@@ -669,6 +660,36 @@ fn a_killed_cross_account_run_is_cleaned_up_with_the_recorded_key_profile() {
         seen.iter().any(|l| l.starts_with("✓ key policy")),
         "{seen:?}"
     );
+}
+
+/// `recover --clean-up --yes` in the workload account: the key policy is the owners' again.
+fn clean_up(setup: &Setup) {
+    setup
+        .cli(&[
+            "recover",
+            "--clean-up",
+            "--yes",
+            "--profile",
+            "workload",
+            "--json",
+        ])
+        .assert_ok();
+    assert_eq!(setup.key_policy(), OWNERS_POLICY, "byte for byte");
+}
+
+/// A run killed after the key-policy statement was written (SIGKILL while its proof waited on
+/// AssumeRole), before its journal recorded it: `recover --clean-up`, in a new process, finds the
+/// statement and takes it out with the profile the run recorded, and the role goes; the key
+/// policy is the owners' again, byte for byte.
+#[test]
+fn a_killed_cross_account_run_is_cleaned_up_with_the_recorded_key_profile() {
+    let setup = setup();
+    // The role's proof waits on AssumeRole after the statement.
+    killed_after_the_statement(
+        &setup,
+        &["--role", "app", "--trust", WORKLOAD],
+        "AssumeRole",
+    );
     assert_owners_bytes_kept(&setup.key_policy());
     // The kill may land before the journal heard of the statement: make it so, always. Clean-up
     // then finds it by what it is (the app's Sid, exactly the run's own role, nothing more).
@@ -678,16 +699,7 @@ fn a_killed_cross_account_run_is_cleaned_up_with_the_recorded_key_profile() {
     created.retain(|item| item["kind"] != "key-policy-statement");
     std::fs::write(setup.journal_path(), journal.to_string()).unwrap();
 
-    let run = setup.cli(&[
-        "recover",
-        "--clean-up",
-        "--yes",
-        "--profile",
-        "workload",
-        "--json",
-    ]);
-    run.assert_ok();
-    assert_eq!(setup.key_policy(), OWNERS_POLICY, "byte for byte");
+    clean_up(&setup);
     assert!(!setup.role_exists("app"));
 }
 
@@ -696,43 +708,9 @@ fn a_killed_cross_account_run_is_cleaned_up_with_the_recorded_key_profile() {
 /// change, and clean-up (which can take the statement back) gives the policy back byte for byte.
 #[test]
 fn a_killed_cross_account_user_run_is_not_resumed_but_cleaned_up() {
-    use std::io::{BufRead, BufReader};
     let setup = setup();
-    let no_env_keys = [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")];
-    // The proof's first Encrypt comes after the statement; held there, the run is killed.
-    setup
-        .sandbox
-        .emulator
-        .add_fault(json!({"action": "Encrypt", "kind": "stall", "seconds": 60}));
-    let mut child = setup.sandbox.spawn_cli_with(
-        &[
-            "provision",
-            "--user",
-            "app",
-            "--existing-key",
-            &setup.key_arn,
-            "--profile",
-            "workload",
-            "--key-profile",
-            "keyacct",
-        ],
-        &no_env_keys,
-    );
-    let stderr = child.stderr.take().unwrap();
-    let mut seen = Vec::new();
-    for line in BufReader::new(stderr).lines() {
-        seen.push(line.unwrap());
-        if seen.iter().any(|l| l.starts_with("✓ key policy")) {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    setup.sandbox.emulator.clear_faults();
-    assert!(
-        seen.iter().any(|l| l.starts_with("✓ key policy")),
-        "{seen:?}"
-    );
+    // The user's proof encrypts after the statement.
+    killed_after_the_statement(&setup, &["--user", "app"], "Encrypt");
     let written = setup.key_policy();
     assert_ne!(written, OWNERS_POLICY, "the run wrote its statement");
 
@@ -749,15 +727,5 @@ fn a_killed_cross_account_user_run_is_not_resumed_but_cleaned_up() {
         "nothing changed by the refusal"
     );
 
-    setup
-        .cli(&[
-            "recover",
-            "--clean-up",
-            "--yes",
-            "--profile",
-            "workload",
-            "--json",
-        ])
-        .assert_ok();
-    assert_eq!(setup.key_policy(), OWNERS_POLICY, "byte for byte");
+    clean_up(&setup);
 }

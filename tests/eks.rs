@@ -269,37 +269,9 @@ fn a_failed_unbind_keeps_the_roles_permissions_boundary() {
     let aws = sandbox.aws();
     let limit = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]});
-    let boundary = aws
-        .block(
-            aws.iam()
-                .create_policy()
-                .policy_name("Boundary")
-                .policy_document(limit.to_string())
-                .send(),
-        )
-        .expect("CreatePolicy")
-        .policy()
-        .and_then(|p| p.arn())
-        .unwrap()
-        .to_string();
-    aws.block(
-        aws.iam()
-            .put_role_permissions_boundary()
-            .role_name("pods")
-            .permissions_boundary(&boundary)
-            .send(),
-    )
-    .expect("PutRolePermissionsBoundary");
-    let attached = || {
-        aws.block(aws.iam().get_role().role_name("pods").send())
-            .ok()
-            .and_then(|r| {
-                r.role()
-                    .and_then(|r| r.permissions_boundary())
-                    .and_then(|b| b.permissions_boundary_arn())
-                    .map(str::to_string)
-            })
-    };
+    let boundary = aws.create_policy("Boundary", &limit);
+    aws.put_role_boundary("pods", &boundary);
+    let attached = || aws.role_boundary("pods");
 
     sandbox
         .emulator

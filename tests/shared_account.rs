@@ -330,19 +330,7 @@ fn a_permissions_boundary_stays_attached_when_an_earlier_removal_fails() {
     let aws = sandbox.aws();
     let iam = aws.iam();
     let everything = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
-    let policy_arn = |name: &str| {
-        aws.block(
-            iam.create_policy()
-                .policy_name(name)
-                .policy_document(everything.to_string())
-                .send(),
-        )
-        .expect("CreatePolicy")
-        .policy()
-        .and_then(|p| p.arn())
-        .unwrap()
-        .to_string()
-    };
+    let policy_arn = |name: &str| aws.create_policy(name, &everything);
     let extra = policy_arn("ExtraPolicy");
     let boundary = policy_arn("Boundary");
     aws.block(
@@ -352,23 +340,8 @@ fn a_permissions_boundary_stays_attached_when_an_earlier_removal_fails() {
             .send(),
     )
     .expect("AttachRolePolicy");
-    aws.block(
-        iam.put_role_permissions_boundary()
-            .role_name("app")
-            .permissions_boundary(&boundary)
-            .send(),
-    )
-    .expect("PutRolePermissionsBoundary");
-    let attached = |aws: &support::aws::Aws| {
-        aws.block(aws.iam().get_role().role_name("app").send())
-            .ok()
-            .and_then(|r| {
-                r.role()
-                    .and_then(|r| r.permissions_boundary())
-                    .and_then(|b| b.permissions_boundary_arn())
-                    .map(str::to_string)
-            })
-    };
+    aws.put_role_boundary("app", &boundary);
+    let attached = |aws: &support::aws::Aws| aws.role_boundary("app");
     assert_eq!(attached(&aws), Some(boundary.clone()));
 
     sandbox.emulator.add_fault(

@@ -197,18 +197,21 @@ fn a_merely_tagged_colleague_is_never_offered_as_a_setup_and_survives_teardown()
     );
 }
 
-#[test]
-fn a_victims_key_tagged_as_a_setups_own_is_never_scheduled_for_deletion() {
+/// A colleague's key (made `age_days` ago, or just now), used by a setup with `--existing-key`,
+/// then made to look like the setup's own by someone allowed kms:TagResource: a teardown asked to
+/// delete it is refused with `reason`, before any change.
+fn a_tagged_foreign_key_survives_delete_key(age_days: Option<u32>, reason: &str) {
     let sandbox = Sandbox::start();
     let aws = sandbox.aws();
     use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-    let victim_key = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
-    let victim_id = victim_key.rsplit('/').next().unwrap().to_string();
-    sandbox
-        .emulator
-        .seed(json!({"ageKmsKeys": {victim_id.clone(): 200}}));
-    provision(&sandbox, "mallory-app", &["--existing-key", &victim_key]);
-    // Someone allowed kms:TagResource makes the key look like the setup's own.
+    let foreign_key = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
+    let foreign_id = foreign_key.rsplit('/').next().unwrap().to_string();
+    if let Some(days) = age_days {
+        sandbox
+            .emulator
+            .seed(json!({"ageKmsKeys": {foreign_id.clone(): days}}));
+    }
+    provision(&sandbox, "mallory-app", &["--existing-key", &foreign_key]);
     let tag = |k: &str, v: &str| {
         aws_sdk_kms::types::Tag::builder()
             .tag_key(k)
@@ -219,7 +222,7 @@ fn a_victims_key_tagged_as_a_setups_own_is_never_scheduled_for_deletion() {
     aws.block(
         aws.kms()
             .tag_resource()
-            .key_id(&victim_id)
+            .key_id(&foreign_id)
             .tags(tag("created-by", "csfle-provisioner"))
             .tags(tag("csfle-provisioner:service-account", "mallory-app"))
             .send(),
@@ -232,7 +235,7 @@ fn a_victims_key_tagged_as_a_setups_own_is_never_scheduled_for_deletion() {
         "mallory-app",
         "--delete-key",
         "--key-arn",
-        &victim_key,
+        &foreign_key,
         "--yes",
     ]);
     refused.assert_failed();
@@ -241,18 +244,18 @@ fn a_victims_key_tagged_as_a_setups_own_is_never_scheduled_for_deletion() {
         "{}",
         refused.stderr
     );
-    assert!(
-        refused.stderr.contains("whatever its tags say"),
-        "{}",
-        refused.stderr
-    );
+    assert!(refused.stderr.contains(reason), "{}", refused.stderr);
     assert!(
         aws.users().contains(&"mallory-app".to_string()),
         "nothing changed"
     );
-    assert!(aws
-        .keys()
-        .contains(&(victim_id.clone(), "Enabled".to_string())));
+    assert!(aws.keys().contains(&(foreign_id, "Enabled".to_string())));
+}
+
+#[test]
+fn a_victims_key_tagged_as_a_setups_own_is_never_scheduled_for_deletion() {
+    // Made long before the setup: KMS's creation time gives it away.
+    a_tagged_foreign_key_survives_delete_key(Some(200), "whatever its tags say");
 }
 
 /// The same with a colleague's key made minutes before the setup (handed over to be used): its
@@ -260,54 +263,7 @@ fn a_victims_key_tagged_as_a_setups_own_is_never_scheduled_for_deletion() {
 /// apart. A setup made with `--existing-key` has none, and the key is kept.
 #[test]
 fn a_colleagues_fresh_key_tagged_as_a_setups_own_is_never_scheduled_for_deletion() {
-    let sandbox = Sandbox::start();
-    let aws = sandbox.aws();
-    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-    let fresh_key = aws.create_key(KeySpec::SymmetricDefault, KeyUsageType::EncryptDecrypt);
-    let fresh_id = fresh_key.rsplit('/').next().unwrap().to_string();
-    provision(&sandbox, "mallory-app", &["--existing-key", &fresh_key]);
-    let tag = |k: &str, v: &str| {
-        aws_sdk_kms::types::Tag::builder()
-            .tag_key(k)
-            .tag_value(v)
-            .build()
-            .unwrap()
-    };
-    aws.block(
-        aws.kms()
-            .tag_resource()
-            .key_id(&fresh_id)
-            .tags(tag("created-by", "csfle-provisioner"))
-            .tags(tag("csfle-provisioner:service-account", "mallory-app"))
-            .send(),
-    )
-    .unwrap();
-
-    let refused = sandbox.cli(&[
-        "teardown",
-        "--user",
-        "mallory-app",
-        "--delete-key",
-        "--key-arn",
-        &fresh_key,
-        "--yes",
-    ]);
-    refused.assert_failed();
-    assert!(
-        refused.stderr.contains("key-deletion-refused"),
-        "{}",
-        refused.stderr
-    );
-    assert!(
-        refused.stderr.contains("no record of making this key"),
-        "{}",
-        refused.stderr
-    );
-    assert!(
-        aws.users().contains(&"mallory-app".to_string()),
-        "nothing changed"
-    );
-    assert!(aws.keys().contains(&(fresh_id, "Enabled".to_string())));
+    a_tagged_foreign_key_survives_delete_key(None, "no record of making this key");
 }
 
 #[test]

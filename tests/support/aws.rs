@@ -218,6 +218,46 @@ impl Aws {
         }
     }
 
+    /// Creates the managed policy `name` with `document` and returns its ARN.
+    pub fn create_policy(&self, name: &str, document: &serde_json::Value) -> String {
+        self.block(
+            self.iam()
+                .create_policy()
+                .policy_name(name)
+                .policy_document(document.to_string())
+                .send(),
+        )
+        .expect("CreatePolicy")
+        .policy()
+        .and_then(|p| p.arn())
+        .expect("the policy's ARN")
+        .to_string()
+    }
+
+    /// Sets the role's permissions boundary, as another admin would.
+    pub fn put_role_boundary(&self, role: &str, policy_arn: &str) {
+        self.block(
+            self.iam()
+                .put_role_permissions_boundary()
+                .role_name(role)
+                .permissions_boundary(policy_arn)
+                .send(),
+        )
+        .expect("PutRolePermissionsBoundary");
+    }
+
+    /// The ARN of the role's permissions boundary; `None` without one or without the role.
+    pub fn role_boundary(&self, role: &str) -> Option<String> {
+        self.block(self.iam().get_role().role_name(role).send())
+            .ok()
+            .and_then(|r| {
+                r.role()
+                    .and_then(|r| r.permissions_boundary())
+                    .and_then(|b| b.permissions_boundary_arn())
+                    .map(str::to_string)
+            })
+    }
+
     /// The ARNs of the account's IAM OIDC providers.
     pub fn oidc_providers(&self) -> Vec<String> {
         let listed = self
